@@ -1,0 +1,229 @@
+"""Configuration: YAML a council edits, validated into typed models.
+
+``config/defaults.yaml`` ships the defaults every council starts from; a
+council's file is merged over it key by key. Errors name the file and the
+key path: ``council.yaml: rag -> tolerance: must be between 0 and 1``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import ConfigError, Place
+from .paths import CONFIG_DIR
+
+Polarity = Literal["higher", "lower"]
+RagName = Literal["GREEN", "AMBER", "RED"]
+Movement = Literal["POSITIVE", "STABLE", "NEGATIVE", "INCREASE", "DECREASE"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class RagLabels(Strict):
+    GREEN: str = "GREEN"
+    AMBER: str = "AMBER"
+    RED: str = "RED"
+    none: str = "Not targeted"
+
+
+class RagColours(Strict):
+    GREEN: str = "C6EFCE"
+    AMBER: str = "FFEB9C"
+    RED: str = "FFC7CE"
+    none: str = "D9D9D9"
+    GREEN_font: str = "006100"
+    AMBER_font: str = "9C5700"
+    RED_font: str = "9C0006"
+    none_font: str = "595959"
+
+
+class RagConfig(Strict):
+    tolerance: float = Field(0.05, ge=0)
+    tolerance_mode: Literal["relative", "points"] = "relative"
+    # A relative tolerance of a zero target is a zero-width band. "strict":
+    # only on/better than 0 is GREEN, anything worse is RED. "points": use
+    # the tolerance as an absolute difference instead.
+    zero_target: Literal["strict", "points"] = "strict"
+    # How a directional target ("Decreasing") is rated: by the movement since
+    # the comparison period: moved the asked way GREEN, no change AMBER,
+    # the other way RED.
+    directional_targets: Literal["movement", "none"] = "movement"
+    labels: RagLabels = RagLabels()
+    colours: RagColours = RagColours()
+    not_targeted_words: list[str] = ["N/A", "NA", "n/a", "-", "–", "None", "No target",
+                                     "Not targeted", "Local measure", "TBC"]
+
+    @model_validator(mode="after")
+    def _relative_is_a_fraction(self) -> "RagConfig":
+        if self.tolerance_mode == "relative" and not 0 <= self.tolerance <= 1:
+            raise ValueError("tolerance: must be between 0 and 1 when tolerance_mode is relative")
+        return self
+
+
+class Vocabulary(Strict):
+    better: str = "POSITIVE"
+    same: str = "STABLE"
+    worse: str = "NEGATIVE"
+    up: str = "INCREASE"
+    down: str = "DECREASE"
+
+
+class Arrows(Strict):
+    up: str = "↑"
+    down: str = "↓"
+    same: str = "↔"
+
+
+class DirectionConfig(Strict):
+    compare_with: Literal["previous_period", "same_period_last_year"] = "previous_period"
+    stable_band: float = Field(0, ge=0)  # |change| <= band counts as STABLE, in units
+    words: Vocabulary = Vocabulary()
+    arrows: Arrows = Arrows()
+    # What the DoT cell shows: the arrow, the word, or both ("↑ POSITIVE").
+    show: Literal["arrow", "word", "both"] = "arrow"
+
+
+class CategoryRule(Strict):
+    name: str
+    rag: list[RagName]
+    # Directions (words as in DirectionConfig.words, or None for "no direction")
+    # that qualify; empty means any.
+    direction: list[str | None] = []
+
+
+def _default_categories() -> list[CategoryRule]:
+    return [
+        CategoryRule(name="Green to celebrate", rag=["GREEN"]),
+        CategoryRule(name="Amber to watch", rag=["AMBER"]),
+        CategoryRule(name="Reds on watching", rag=["RED"], direction=["POSITIVE", "STABLE"]),
+        CategoryRule(name="Reds of concern", rag=["RED"], direction=["NEGATIVE", None]),
+    ]
+
+
+class ExceptionsConfig(Strict):
+    sheet_name: str = "KPI Exceptions"
+    categories: list[CategoryRule] = Field(default_factory=_default_categories)
+    uncategorised: str = "Not rated"
+
+
+class IndicatorSettings(Strict):
+    """Per-indicator settings, keyed by indicator id or exact name."""
+
+    polarity: Polarity | None = None
+    target: float | None = None
+    amber: float | None = None  # explicit amber threshold
+    tolerance: float | None = Field(None, ge=0)
+    tolerance_mode: Literal["relative", "points"] | None = None
+    compare_with: Literal["previous_period", "same_period_last_year"] | None = None
+    stable_band: float | None = Field(None, ge=0)
+    measure: str | None = None  # comparator measure key
+
+
+class SheetLayout(Strict):
+    """Overrides layout detection for one sheet."""
+
+    sheet: str
+    header_rows: list[int] | None = None  # 1-based
+    first_row: int | None = None
+    last_row: int | None = None
+    columns: dict[str, str] = {}  # role -> column letter: name, target, polarity, rag, dot, ...
+    period_columns: dict[str, str] = {}  # column letter -> period label
+    targets_sheet: str | None = None  # where targets/polarity live, joined by name or id
+    skip: bool = False
+
+
+class WorkbookSettings(Strict):
+    council: str | None = None  # name or LA code, for comparators and headers
+    service: str = "Children's Services"
+    data_quality_sheet: str = "KPI Data Quality"
+    backup: Literal["bak", "timestamp", "none"] = "bak"
+
+
+class Config(Strict):
+    workbook: WorkbookSettings = WorkbookSettings()
+    rag: RagConfig = RagConfig()
+    direction: DirectionConfig = DirectionConfig()
+    exceptions: ExceptionsConfig = ExceptionsConfig()
+    indicators: dict[str, IndicatorSettings] = {}
+    layout: list[SheetLayout] = []
+    # The comparator settings are kept as a plain mapping here and validated
+    # by kpi_xl.comparators, which owns their model.
+    comparators: dict[str, Any] = {}
+    source: str | None = Field(None, exclude=True)  # file it came from, for messages
+
+    def for_indicator(self, id_: str, name: str | None = None) -> IndicatorSettings:
+        """Per-indicator overrides by id, then by exact name; empty when none."""
+        return self.indicators.get(id_) or (self.indicators.get(name) if name else None) \
+            or IndicatorSettings()
+
+
+DEFAULTS_FILE = CONFIG_DIR / "defaults.yaml"
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Defaults merged with the council's YAML file (when given)."""
+    data = _read_yaml(DEFAULTS_FILE) if DEFAULTS_FILE.exists() else {}
+    source = str(DEFAULTS_FILE)
+    if path is not None:
+        data = deep_merge(data, _read_yaml(Path(path)))
+        source = str(path)
+    return config_from_dict(data, source)
+
+
+def config_from_dict(data: dict, source: str = "<config>") -> Config:
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_first_error(exc), Place(file=source)) from None
+    config.source = source
+    return config
+
+
+def _first_error(exc: ValidationError) -> str:
+    """The first validation error as 'key -> path: message'."""
+    err = exc.errors()[0]
+    path = " -> ".join(str(p) for p in err["loc"])
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        message = "unknown key"
+    if ": " in message and path and not message.startswith(path):
+        # model validators phrase their own "key: message"
+        key, _, rest = message.partition(": ")
+        if " " not in key:
+            path, message = f"{path} -> {key}" if path else key, rest
+    return f"{path}: {message}" if path else message
+
+
+def _read_yaml(path: Path) -> dict:
+    if not path.exists():
+        raise ConfigError("config file not found", Place(file=str(path)))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ConfigError(f"{where}{problem}", Place(file=str(path))) from None
+    except UnicodeDecodeError:
+        raise ConfigError("not a UTF-8 text file", Place(file=str(path))) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError("expected a mapping of keys at the top level", Place(file=str(path)))
+    return data
+
+
+def deep_merge(base: dict, over: dict) -> dict:
+    """``over`` merged into ``base``: mappings key by key, anything else replaced."""
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
