@@ -1,10 +1,17 @@
 """Cell values as councils write them, parsed into a :class:`Reading`.
 
-STUB: interface fixed here; the implementation is being written.
+A figure is only ever read from what the cell states: a number, or text that
+is wholly a number (with its "%", thousands commas, a footnote marker, a
+provisional marker, or the second figure of a compound such as "112 (643)").
+Anything else is kept as text: "about 20 children" is not 20.
 """
 from __future__ import annotations
 
+import datetime as _dt
+import math
+import re
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 Status = Literal["number", "suppressed", "not_available", "empty", "text"]
@@ -45,7 +52,175 @@ class Reading:
         return self.status == "number" and self.value is not None
 
 
+# Excel's "General" shows about 10 significant digits; more than that in a
+# float's repr is binary noise (0.30000000000000004), not published precision.
+MAX_DECIMALS = 10
+
+SUPPRESSED_SYMBOLS = {"x", "c", "low", "k", "[x]", "[c]", "[low]", "[k]"}
+NOT_AVAILABLE_WORDS = {
+    "not yet available", "to be confirmed", "tbc", "-", "–", "—", "n/a", "na",
+    "new indicator", "not available", "z", "[z]",
+}
+# "<5": a small number withheld, as "x" is. It states no figure.
+LESS_THAN_SUPPRESSION = re.compile(r"<\s*[0-9]+")
+
+_NUM = r"[-+]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|[-+]?\.[0-9]+"
+_FIGURE = rf"(?:{_NUM})(?:\s*%)?"
+FIGURE = re.compile(_FIGURE)
+# "112 (643)": a rate and its count, or a number and its percentage.
+BRACKET_COMPOUND = re.compile(rf"(?P<a>{_FIGURE})\s*\(\s*(?P<b>{_FIGURE})\s*\)")
+# "17% - 164". A dash between two bare numbers needs spaces round it, so that
+# "2022-23" (a year) and "337-83" are never read as a compound.
+DASH_COMPOUND = re.compile(
+    rf"(?P<a>(?:{_NUM})\s*%)\s*[-–]\s*(?P<b>{_FIGURE})"
+    rf"|(?P<a2>{_FIGURE})\s+[-–]\s+(?P<b2>{_FIGURE})")
+
+PROVISIONAL_BRACKETS = re.compile(r"\(\s*(?:provis(?:ional)?\.?|prov\.?|p)\s*\)", re.I)
+PROVISIONAL_SUFFIX = re.compile(r"(?<=[0-9%])\s*p$", re.I)  # "45p"
+FOOTNOTE_SUFFIX = re.compile(r"[*†‡^#]+$")
+
+
 def parse_value(raw: object, number_format: str | None = None) -> Reading:
     """Parse a cell's value (as read: float, int, str, bool, None, datetime)
     with its number format ("0.0%", "General", ...). Never raises."""
-    raise NotImplementedError
+    try:
+        return _parse(raw, number_format)
+    except Exception:  # a cell must never stop a read; keep it as text
+        return Reading(raw, "text")
+
+
+def _parse(raw: object, number_format: str | None) -> Reading:
+    if raw is None:
+        return Reading(raw, "empty")
+    if isinstance(raw, bool) or isinstance(raw, (_dt.date, _dt.time, _dt.timedelta)):
+        return Reading(raw, "text")
+    if isinstance(raw, str):
+        return _parse_text(raw)
+    if isinstance(raw, (int, float, Decimal)) or _is_numpy_number(raw):
+        return _parse_number(raw, number_format)
+    return Reading(raw, "text")
+
+
+def _is_numpy_number(raw: object) -> bool:
+    # numpy ints are not int subclasses; avoid importing numpy to check.
+    kind = type(raw).__module__
+    return kind == "numpy" and hasattr(raw, "dtype") and raw.dtype.kind in "iuf"
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def _parse_number(raw: object, number_format: str | None) -> Reading:
+    value = float(raw)
+    if not math.isfinite(value):
+        return Reading(raw, "text")
+    section = _format_section(number_format)
+    if _is_date_format(section):
+        return Reading(raw, "text")  # a date shown as a date is not a figure
+    unit = "percent" if "%" in section else "number"
+    decimals = _format_decimals(section)
+    if decimals is None:
+        decimals = _shown_decimals(value)
+    return Reading(raw, "number", value=value, unit=unit, decimals=decimals)
+
+
+def _format_section(number_format: str | None) -> str:
+    """The positive section of a number format, without literal text.
+
+    Quoted strings, backslash escapes, [colour]/[condition] blocks and the
+    padding/fill characters after "_" and "*" do not format the number.
+    """
+    if not number_format:
+        return ""
+    cleaned = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.', "", str(number_format))
+    return cleaned.split(";", 1)[0]
+
+
+def _is_date_format(section: str) -> bool:
+    if section.strip().lower() == "general":
+        return False
+    return bool(re.search(r"[dmyhsDMYHS]", section.replace("E+", "").replace("E-", "")))
+
+
+def _format_decimals(section: str) -> int | None:
+    """Decimal places a format shows ("0.0%" -> 1, "#,##0" -> 0); None for
+    "General" and formats with no digit placeholders."""
+    if not re.search(r"[0#?]", section):
+        return None
+    match = re.search(r"[0#?,]*\.([0#?]*)", section)
+    return len(match.group(1)) if match else 0
+
+
+def _shown_decimals(value: float) -> int:
+    """Decimal places of the value as "General" shows it (0.1943 -> 4)."""
+    shown = Decimal(format(value, f".{MAX_DECIMALS}g")).normalize()
+    exponent = shown.as_tuple().exponent
+    return min(-exponent, MAX_DECIMALS) if isinstance(exponent, int) and exponent < 0 else 0
+
+
+# ---------------------------------------------------------------- text
+
+
+def _parse_text(raw: str) -> Reading:
+    text = " ".join(raw.replace("\u00a0", " ").split())
+    if not text:
+        return Reading(raw, "empty")
+    core, provisional, footnote = _strip_markers(text)
+    if not core:
+        return Reading(raw, "text")  # a marker alone ("*", "(p)") says nothing
+    marks = {"provisional": provisional, "footnote": footnote}
+    word = core.lower()
+    if word in SUPPRESSED_SYMBOLS or LESS_THAN_SUPPRESSION.fullmatch(core):
+        return Reading(raw, "suppressed", symbol=core, **marks)
+    if word.rstrip(".") in NOT_AVAILABLE_WORDS:
+        return Reading(raw, "not_available", symbol=core, **marks)
+    figures = _figures(core)
+    if figures is None:
+        return Reading(raw, "text")
+    (value, unit, decimals), secondary = figures
+    return Reading(raw, "number", value=value, unit=unit, decimals=decimals,
+                   secondary=secondary, **marks)
+
+
+def _strip_markers(text: str) -> tuple[str, bool, str | None]:
+    """Remove provisional and footnote markers: ("45", True, "*") from "45* (p)"."""
+    provisional = False
+    footnote = None
+    for _ in range(3):  # markers come in either order: "24* (p)", "24 (p)*"
+        before = text
+        if match := FOOTNOTE_SUFFIX.search(text):
+            footnote = footnote or match.group(0)
+            text = text[:match.start()].strip()
+        stripped = PROVISIONAL_BRACKETS.sub(" ", text).strip()
+        stripped = PROVISIONAL_SUFFIX.sub("", stripped).strip()
+        if stripped != text:
+            provisional, text = True, stripped
+        if text == before:
+            break
+    return " ".join(text.split()), provisional, footnote
+
+
+def _figures(core: str) -> tuple[tuple[float, str, int], float | None] | None:
+    """The figure (and second figure of a compound) when ``core`` is wholly
+    a number or a recognised compound; None otherwise."""
+    if FIGURE.fullmatch(core):
+        return _figure(core), None
+    for pattern in (BRACKET_COMPOUND, DASH_COMPOUND):
+        match = pattern.fullmatch(core)
+        if match:
+            first = match.group("a") if match.group("a") is not None else match.group("a2")
+            second = match.group("b") if match.group("b") is not None else match.group("b2")
+            return _figure(first), _figure(second)[0]
+    return None
+
+
+def _figure(text: str) -> tuple[float, str, int]:
+    """(value, unit, decimals) of one figure: "51.5%" -> (0.515, "percent", 1)."""
+    percent = text.endswith("%")
+    digits = text.rstrip("%").strip().replace(",", "")
+    number = Decimal(digits)
+    decimals = len(digits.partition(".")[2])
+    value = float(number / 100) if percent else float(number)
+    if not math.isfinite(value):
+        raise InvalidOperation(text)  # too large to be a figure; caught as text
+    return value, "percent" if percent else "number", decimals

@@ -1,0 +1,347 @@
+"""The rating rules: pure functions, no Excel anywhere.
+
+Scalar rules (``rate``, ``direction``, ``category``) are what the UDFs call;
+``apply_rules`` runs them over the indicator table and yields findings for
+inconsistent inputs. Both paths use the same functions, so a cell formula
+and a refresh can never disagree.
+
+Decisions a council may question, stated once here:
+- Equal to target is on target (GREEN).
+- Relative tolerance: AMBER when the value is worse than target by no more
+  than ``tolerance * |target|``. On a zero target that band is empty, so by
+  default anything worse than 0 is RED (``zero_target: strict``); with
+  ``zero_target: points`` the tolerance is used as an absolute difference.
+- Points tolerance: AMBER when worse by no more than ``tolerance`` in the
+  indicator's own units (percentages are fractions: 0.05 = 5 points).
+- An explicit amber threshold replaces the tolerance: AMBER when the value
+  is between the amber threshold and the target (inclusive).
+- A directional target ("Decreasing"/"Increasing") is rated by movement since
+  the comparison period: moved the asked way GREEN, unchanged AMBER, the
+  other way RED; no rating without both figures.
+- Direction of travel compares at the published precision: 13% vs 13% is
+  STABLE even if the stored fractions differ beyond what is shown.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable, Literal
+
+import pandas as pd
+
+from .config import Config, DirectionConfig, ExceptionsConfig
+from .errors import Place
+from .findings import Finding
+
+Rag = Literal["GREEN", "AMBER", "RED"]
+Polarity = Literal["higher", "lower"]
+
+_DEFAULT_DIRECTION = DirectionConfig()
+_DEFAULT_EXCEPTIONS = ExceptionsConfig()
+
+
+# --- RAG --------------------------------------------------------------------
+
+def rate(value: float | None, target: float | None, polarity: Polarity | None, *,
+         tolerance: float = 0.05, mode: str = "relative", amber: float | None = None,
+         zero_target: str = "strict") -> Rag | None:
+    """RAG of ``value`` against ``target``; None when either is missing or
+    there is no polarity."""
+    if not _is_number(value) or not _is_number(target) or polarity not in ("higher", "lower"):
+        return None
+    shortfall = _shortfall(value, target, polarity)
+    if shortfall <= 0:
+        return "GREEN"
+    if _is_number(amber):
+        gap = _shortfall(amber, target, polarity)
+        return "AMBER" if shortfall <= max(gap, 0.0) else "RED"
+    return "AMBER" if shortfall <= _band(target, tolerance, mode, zero_target) else "RED"
+
+
+def _shortfall(value: float, target: float, polarity: Polarity) -> float:
+    """How far ``value`` is worse than ``target`` (negative when better)."""
+    return (target - value) if polarity == "higher" else (value - target)
+
+
+def _band(target: float, tolerance: float, mode: str, zero_target: str) -> float:
+    if mode == "points":
+        return tolerance
+    if target == 0:
+        return tolerance if zero_target == "points" else 0.0
+    return tolerance * abs(target)
+
+
+def rate_directional(current: float | None, previous: float | None,
+                     wanted: Literal["increase", "decrease"] | None) -> Rag | None:
+    """RAG for a directional target: by the movement since the comparison period."""
+    if wanted not in ("increase", "decrease") or not _is_number(current) or not _is_number(previous):
+        return None
+    if current == previous:
+        return "AMBER"
+    went_up = current > previous
+    return "GREEN" if went_up == (wanted == "increase") else "RED"
+
+
+# --- Direction of travel ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Direction:
+    word: str  # POSITIVE/STABLE/NEGATIVE or INCREASE/STABLE/DECREASE (as configured)
+    arrow: str
+    movement: Literal["up", "down", "same"]
+
+    def text(self, show: str = "arrow") -> str:
+        return {"arrow": self.arrow, "word": self.word}.get(show, f"{self.arrow} {self.word}")
+
+
+def movement(current: float, previous: float, *, stable_band: float = 0.0,
+             decimals: int | None = None) -> Literal["up", "down", "same"]:
+    """Raw movement at the published precision (``decimals`` as shown; for
+    percentages stored as fractions, decimals of the percentage)."""
+    change = _published(current, decimals) - _published(previous, decimals)
+    if abs(change) <= stable_band + 1e-12:
+        return "same"
+    return "up" if change > 0 else "down"
+
+
+def _published(x: float, decimals: int | None) -> float:
+    return x if decimals is None else round(x, decimals)
+
+
+def direction(current: float | None, previous: float | None, polarity: Polarity | None, *,
+              targeted: bool = True, stable_band: float = 0.0, decimals: int | None = None,
+              config: DirectionConfig | None = None) -> Direction | None:
+    """Direction of travel; None when either figure is missing or suppressed.
+
+    Targeted indicators with a polarity get better/same/worse words; the rest
+    increase/same/decrease. The arrow always shows the raw movement.
+    """
+    if not _is_number(current) or not _is_number(previous):
+        return None
+    cfg = config or _DEFAULT_DIRECTION
+    move = movement(current, previous, stable_band=stable_band, decimals=decimals)
+    arrow = {"up": cfg.arrows.up, "down": cfg.arrows.down, "same": cfg.arrows.same}[move]
+    if move == "same":
+        return Direction(cfg.words.same, arrow, move)
+    if targeted and polarity in ("higher", "lower"):
+        better = (move == "up") == (polarity == "higher")
+        return Direction(cfg.words.better if better else cfg.words.worse, arrow, move)
+    return Direction(cfg.words.up if move == "up" else cfg.words.down, arrow, move)
+
+
+# --- Exception category -------------------------------------------------------
+
+def category(rag: str | None, direction_word: str | None,
+             config: ExceptionsConfig | None = None) -> str:
+    """The first configured category whose RAG and direction match."""
+    cfg = config or _DEFAULT_EXCEPTIONS
+    for rule in cfg.categories:
+        if rag in rule.rag and (not rule.direction or direction_word in rule.direction):
+            return rule.name
+    return cfg.uncategorised
+
+
+# --- Published values as written ------------------------------------------------
+
+_RAG_WORDS = {
+    "GREEN": "GREEN", "G": "GREEN", "ON TARGET": "GREEN",
+    "AMBER": "AMBER", "A": "AMBER", "YELLOW": "AMBER",
+    "RED": "RED", "R": "RED", "OFF TARGET": "RED",
+}
+
+
+def normalise_rag(text: object, config: Config | None = None) -> Rag | None:
+    """A published RAG ('Red', 'G', the configured labels) as GREEN/AMBER/RED."""
+    if not isinstance(text, str):
+        return None
+    key = text.strip().upper()
+    if config is not None:
+        for name in ("GREEN", "AMBER", "RED"):
+            if key == getattr(config.rag.labels, name).upper():
+                return name  # type: ignore[return-value]
+    return _RAG_WORDS.get(key)  # type: ignore[return-value]
+
+
+_ARROW_MOVES = {"↑": "up", "⬆": "up", "▲": "up", "↓": "down", "⬇": "down", "▼": "down",
+                "↔": "same", "→": "same", "⟷": "same", "◄►": "same", "=": "same"}
+_WORD_MOVES = {"INCREASE": "up", "UP": "up", "DECREASE": "down", "DOWN": "down",
+               "STABLE": "same", "SAME": "same", "NO CHANGE": "same"}
+
+
+def published_movement(text: object, config: DirectionConfig | None = None) -> str | None:
+    """What a published DoT cell says about the raw movement (up/down/same),
+    or the better/worse word ('better'/'worse') when that is all it says."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    cfg = config or _DEFAULT_DIRECTION
+    s = text.strip()
+    for arrow, move in {cfg.arrows.up: "up", cfg.arrows.down: "down", cfg.arrows.same: "same",
+                        **_ARROW_MOVES}.items():
+        if arrow and arrow in s:
+            return move
+    word = s.upper()
+    if word in _WORD_MOVES:
+        return _WORD_MOVES[word]
+    if word in (cfg.words.better.upper(), "IMPROVING", "IMPROVED", "BETTER"):
+        return "better"
+    if word in (cfg.words.worse.upper(), "WORSENING", "WORSE", "DECLINING"):
+        return "worse"
+    return None
+
+
+# --- Over the indicator table -----------------------------------------------------
+
+RULE_COLUMNS = ["latest_period", "latest_value", "latest_reading", "previous_period",
+                "previous_value", "previous_reading", "rag", "direction", "arrow",
+                "movement", "category", "targeted"]
+
+
+def apply_rules(frame: pd.DataFrame, config: Config, *, file: str | None = None
+                ) -> tuple[pd.DataFrame, list[Finding]]:
+    """Rate every indicator. Returns a copy of ``frame`` with :data:`RULE_COLUMNS`
+    added, and the findings the rules raise about inconsistent inputs."""
+    rows, findings = [], []
+    for record in frame.to_dict("records"):
+        result, found = rate_indicator(record, config, file=file)
+        rows.append(result)
+        findings.extend(found)
+    added = pd.DataFrame(rows, index=frame.index, columns=RULE_COLUMNS)
+    return pd.concat([frame, added], axis=1), findings
+
+
+def rate_indicator(record: dict, config: Config, *, file: str | None = None
+                   ) -> tuple[dict, list[Finding]]:
+    """Rate one indicator (a row of the table as a dict)."""
+    settings = config.for_indicator(record.get("id") or "", record.get("name"))
+    polarity = settings.polarity or record.get("polarity")
+    target = settings.target if settings.target is not None else record.get("target")
+    amber = settings.amber if settings.amber is not None else record.get("amber")
+    wanted = record.get("target_direction")
+    compare_with = settings.compare_with or config.direction.compare_with
+    latest, previous = select_points(record.get("series") or [], compare_with)
+    cur = latest.reading.value if latest and latest.reading.is_number else None
+    prev = previous.reading.value if previous and previous.reading.is_number else None
+
+    if _is_number(target):
+        rag = rate(cur, target, polarity,
+                   tolerance=settings.tolerance if settings.tolerance is not None else config.rag.tolerance,
+                   mode=settings.tolerance_mode or config.rag.tolerance_mode,
+                   amber=amber, zero_target=config.rag.zero_target)
+    elif wanted and config.rag.directional_targets == "movement":
+        rag = rate_directional(cur, prev, wanted)
+    else:
+        rag = None
+    targeted = bool(_is_number(target) or wanted) and polarity in ("higher", "lower")
+    decimals = _shared_decimals(latest, previous)
+    dot = direction(cur, prev, polarity, targeted=targeted,
+                    stable_band=settings.stable_band if settings.stable_band is not None
+                    else config.direction.stable_band,
+                    decimals=decimals, config=config.direction)
+    result = {
+        "latest_period": latest.period.canonical() if latest else None,
+        "latest_value": cur,
+        "latest_reading": latest.reading if latest else None,
+        "previous_period": previous.period.canonical() if previous else None,
+        "previous_value": prev,
+        "previous_reading": previous.reading if previous else None,
+        "rag": rag,
+        "direction": dot.word if dot else None,
+        "arrow": dot.arrow if dot else None,
+        "movement": dot.movement if dot else None,
+        "category": category(rag, dot.word if dot else None, config.exceptions) if rag else None,
+        "targeted": targeted,
+    }
+    findings = list(consistency_findings(record, result, polarity, target, config, file=file))
+    return result, findings
+
+
+def select_points(series: list, compare_with: str = "previous_period"):
+    """The latest point with a figure-bearing period, and the one to compare with.
+
+    "Latest" is the chronologically latest period column (not the right-most),
+    even if its cell is empty: a missing latest figure means no rating, not a
+    rating of an older quarter. The comparison point is the previous period of
+    the same kind (previous quarter; previous year for an outturn), falling
+    or the same period last year. Periods of another kind are never compared:
+    a quarter's count set against last year's outturn would mislead.
+    """
+    if not series:
+        return None, None
+    ordered = sorted(series, key=lambda p: p.period.sort_key)
+    latest = ordered[-1]
+    if compare_with == "same_period_last_year":
+        wanted = latest.period.same_period_last_year()
+        match = [p for p in ordered if p.period == wanted or
+                 (p.period.kind == wanted.kind and p.period.fy == wanted.fy
+                  and p.period.number == wanted.number)]
+        return latest, (match[-1] if match else None)
+    same_kind = [p for p in ordered[:-1] if p.period.kind == latest.period.kind]
+    return latest, (same_kind[-1] if same_kind else None)
+
+
+def _shared_decimals(latest, previous) -> int | None:
+    """The coarser published precision of the two figures, in stored units."""
+    decs = []
+    for point in (latest, previous):
+        if point is None or point.reading.decimals is None:
+            return None
+        d = point.reading.decimals
+        decs.append(d + 2 if point.reading.unit == "percent" else d)
+    return min(decs)
+
+
+def consistency_findings(record: dict, result: dict, polarity, target, config: Config, *,
+                         file: str | None = None) -> Iterable[Finding]:
+    """Findings for inputs that contradict each other or the rule."""
+    ind, cells, sheet = record.get("id"), record.get("cells") or {}, record.get("sheet")
+
+    def at(role: str) -> Place:
+        return Place(file=file, sheet=sheet, cell=cells.get(role) or cells.get("name"))
+
+    published = normalise_rag(record.get("published_rag"), config)
+    has_target = _is_number(target) or bool(record.get("target_direction"))
+    if published and not has_target:
+        yield Finding("rag_without_target", f"a rating ({record.get('published_rag')}) is given "
+                      "but the indicator has no target", "warning", at("rag"), ind)
+    if has_target and polarity not in ("higher", "lower") and not record.get("target_direction"):
+        yield Finding("target_without_polarity", "a target is given but no polarity "
+                      "(higher or lower is better), so it cannot be rated", "warning",
+                      at("target"), ind)
+    if published and result["rag"] and published != result["rag"]:
+        yield Finding("rag_disagrees", f"published rating {published} disagrees with the rule "
+                      f"({result['rag']}: {_fmt(result['latest_value'])} against target "
+                      f"{_fmt(target)}, {polarity or 'no polarity'} is better)", "warning",
+                      at("rag"), ind)
+    yield from _dot_findings(record, result, config, at("dot"), ind)
+
+
+def _dot_findings(record, result, config: Config, place: Place, ind) -> Iterable[Finding]:
+    published = record.get("published_dot")
+    if not isinstance(published, str) or not published.strip():
+        return
+    said = published_movement(published, config.direction)
+    if result["movement"] is None:
+        yield Finding("dot_without_figures", f"a direction of travel ({published.strip()}) is "
+                      "given but the latest or previous figure is missing or suppressed",
+                      "warning", place, ind)
+        return
+    if said in ("up", "down", "same") and said != result["movement"]:
+        yield Finding("dot_disagrees", f"published direction {published.strip()} disagrees with "
+                      f"the figures ({_fmt(result['previous_value'])} to "
+                      f"{_fmt(result['latest_value'])}: {result['arrow']})", "warning", place, ind)
+    elif said in ("better", "worse"):
+        rule_says = {config.direction.words.better: "better",
+                     config.direction.words.worse: "worse"}.get(result["direction"])
+        if rule_says and rule_says != said:
+            yield Finding("dot_disagrees", f"published direction {published.strip()} disagrees "
+                          f"with the rule ({result['direction']})", "warning", place, ind)
+
+
+def _fmt(x) -> str:
+    if not _is_number(x):
+        return "none"
+    return f"{x:g}"
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)

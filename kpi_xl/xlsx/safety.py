@@ -1,0 +1,263 @@
+"""Refuse files kpi-xl must not open or write, each with a one-line message.
+
+Everything that reads a workbook package goes through :func:`assert_readable`
+first and parses XML parts only with :func:`parse_xml`. Everything that writes
+one goes through :func:`assert_writable` (which adds Excel's lock file check).
+
+The checks are cheap on purpose: they read the zip directory and the first
+bytes of parts, never a whole large sheet.
+"""
+from __future__ import annotations
+
+import os
+import zipfile
+import zlib
+from pathlib import Path
+
+from lxml import etree
+
+from kpi_xl.errors import Place, RefusedFile, WorkbookError
+
+# Ceilings against zip bombs. A real returns workbook with a 100k-row extract
+# is tens of MB uncompressed; a gigabyte is far beyond any of them.
+MAX_TOTAL_UNCOMPRESSED = 1 << 30  # 1 GiB declared over all parts
+MAX_PART_UNCOMPRESSED = 512 << 20  # 512 MiB for any single part
+MAX_RATIO = 100  # uncompressed : compressed ...
+RATIO_MIN_SIZE = 4 << 20  # ... checked only for parts over 4 MiB (tiny XML compresses well)
+MAX_MEMBERS = 20_000  # parts in one package
+MAX_PROLOGUE = 64 << 10  # bytes read to find the root element of an XML part
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+OFFICE_DOCUMENT_TYPES = {
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument",
+    "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument",
+}
+PKG_RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_blank_text=False,
+)
+
+
+def _refuse(path: Path | str, message: str) -> RefusedFile:
+    return RefusedFile(message, Place(file=str(path)))
+
+
+def _damaged(path: Path | str, message: str) -> WorkbookError:
+    return WorkbookError(message, Place(file=str(path)))
+
+
+# ---------------------------------------------------------------- XML parsing
+
+def _prologue_has_dtd(data: bytes) -> bool:
+    """True when the part declares a DTD or entities before its root element.
+
+    A DOCTYPE can only appear before the root element, so the prologue is
+    all we need to look at. UTF-16 parts are decoded first.
+    """
+    head = data[:MAX_PROLOGUE]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        head = head.decode("utf-16", errors="ignore").encode("utf-8")
+    upper = head.upper()
+    return b"<!DOCTYPE" in upper or b"<!ENTITY" in upper
+
+
+def parse_xml(data: bytes, part_name: str, file: str | Path) -> etree._Element:
+    """Parse one XML part safely: no DTD, no entities, no network, no huge tree.
+
+    Raises RefusedFile for a DTD or entity declaration and WorkbookError when
+    the part is not well-formed XML.
+    """
+    if _prologue_has_dtd(data):
+        raise _refuse(file, f"part {part_name} declares a DTD or XML entities, which kpi-xl refuses "
+                            "for safety; open and re-save the workbook in Excel")
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise _damaged(file, f"part {part_name} is not well-formed XML ({exc}); "
+                             "open and repair the workbook in Excel, then save it again") from None
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise _refuse(file, f"part {part_name} declares a DTD or XML entities, which kpi-xl refuses "
+                            "for safety; open and re-save the workbook in Excel")
+    return root
+
+
+# ------------------------------------------------------------------ the file
+
+def _check_extension(path: Path) -> None:
+    suffix = path.suffix.lower()
+    if suffix == ".xlsb":
+        raise _refuse(path, "is an Excel binary workbook (.xlsb), which kpi-xl cannot edit; "
+                            "save it as Excel Workbook (.xlsx) or Macro-Enabled (.xlsm) and try again")
+    if suffix == ".xls":
+        raise _refuse(path, "is an Excel 97-2003 workbook (.xls); "
+                            "save it as Excel Workbook (.xlsx) and try again")
+    if suffix == ".ods":
+        raise _refuse(path, "is an OpenDocument spreadsheet (.ods); "
+                            "save it as Excel Workbook (.xlsx) and try again")
+
+
+def _check_magic(path: Path) -> None:
+    with open(path, "rb") as fh:
+        magic = fh.read(8)
+    if magic == OLE_MAGIC:
+        # Excel stores a password-protected .xlsx inside an OLE compound file;
+        # an OLE file is also what an old .xls is.
+        raise _refuse(path, "is encrypted (password-protected) or an old .xls file; remove the password "
+                            "(File > Info > Protect Workbook) and save it as Excel Workbook (.xlsx)")
+    if not magic.startswith(ZIP_MAGIC) and not magic.startswith(b"PK\x05\x06"):
+        raise _damaged(path, "is not an Excel .xlsx/.xlsm workbook (not a zip package); "
+                             "check the file or save it from Excel as .xlsx")
+
+
+def _check_zip_directory(path: Path, zf: zipfile.ZipFile) -> None:
+    infos = zf.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise _refuse(path, f"holds {len(infos)} parts (ceiling {MAX_MEMBERS}); "
+                            "refused as a possible zip bomb — check where the file came from")
+    total = 0
+    seen: set[str] = set()
+    for info in infos:
+        key = info.filename.lower()
+        if key in seen:
+            raise _damaged(path, f"is damaged: part {info.filename} appears twice in the zip; "
+                                 "open and repair it in Excel, then save it again")
+        seen.add(key)
+        if info.flag_bits & 0x1:
+            raise _refuse(path, f"part {info.filename} is encrypted in the zip; "
+                                "remove the password in Excel and save it again")
+        total += info.file_size
+        if info.file_size > MAX_PART_UNCOMPRESSED:
+            raise _refuse(path, f"part {info.filename} would expand to {info.file_size} bytes "
+                                f"(ceiling {MAX_PART_UNCOMPRESSED}); refused as a possible zip bomb")
+        if info.file_size > RATIO_MIN_SIZE:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if ratio > MAX_RATIO:
+                raise _refuse(path, f"part {info.filename} expands {ratio:.0f} times (ceiling {MAX_RATIO}); "
+                                    "refused as a possible zip bomb — check where the file came from")
+    if total > MAX_TOTAL_UNCOMPRESSED:
+        raise _refuse(path, f"would expand to {total} bytes (ceiling {MAX_TOTAL_UNCOMPRESSED}); "
+                            "refused as a possible zip bomb — check where the file came from")
+
+
+def read_part(zf: zipfile.ZipFile, name: str, path: Path | str) -> bytes:
+    """Read a part, turning zip damage (bad CRC, truncated data) into WorkbookError.
+
+    zipfile never returns more than the part's declared size, which the
+    directory check has already bounded.
+    """
+    try:
+        return zf.read(name)
+    except KeyError:
+        raise _damaged(path, f"has no part {name}; open and repair it in Excel, then save it again") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+        raise _damaged(path, f"is damaged: part {name} cannot be read ({exc}); "
+                             "open and repair it in Excel, then save it again") from None
+
+
+def _read_prologue(zf: zipfile.ZipFile, name: str, path: Path) -> bytes:
+    try:
+        with zf.open(name) as fh:
+            return fh.read(MAX_PROLOGUE)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+        raise _damaged(path, f"is damaged: part {name} cannot be read ({exc}); "
+                             "open and repair it in Excel, then save it again") from None
+
+
+def main_part_name(zf: zipfile.ZipFile, path: Path | str) -> str:
+    """The workbook part (normally xl/workbook.xml), from the package relationships."""
+    names = set(zf.namelist())
+    if "_rels/.rels" in names:
+        rels = parse_xml(read_part(zf, "_rels/.rels", path), "_rels/.rels", path)
+        for rel in rels:
+            if rel.get("Type") in OFFICE_DOCUMENT_TYPES and rel.get("TargetMode") != "External":
+                target = rel.get("Target", "").lstrip("/")
+                if target in names:
+                    return target
+    if "xl/workbook.xml" in names:
+        return "xl/workbook.xml"
+    if "xl/workbook.bin" in names:
+        raise _refuse(path, "is an Excel binary workbook (.xlsb inside), which kpi-xl cannot edit; "
+                            "save it as Excel Workbook (.xlsx) and try again")
+    if "mimetype" in names or "content.xml" in names:
+        raise _refuse(path, "is an OpenDocument spreadsheet; save it as Excel Workbook (.xlsx) and try again")
+    raise _damaged(path, "is not an Excel workbook (no workbook part in the package); "
+                         "check the file or save it from Excel as .xlsx")
+
+
+def _check_xml_prologues(zf: zipfile.ZipFile, path: Path) -> None:
+    for info in zf.infolist():
+        lower = info.filename.lower()
+        if lower.endswith((".xml", ".rels", ".vml")) or lower == "[content_types].xml":
+            if _prologue_has_dtd(_read_prologue(zf, info.filename, path)):
+                raise _refuse(path, f"part {info.filename} declares a DTD or XML entities, which kpi-xl "
+                                    "refuses for safety; open and re-save the workbook in Excel")
+
+
+def assert_readable(path: str | os.PathLike) -> None:
+    """Refuse a file kpi-xl must not read, with a one-line message.
+
+    Missing file, .xls/.xlsb/.ods, encrypted (OLE), not a zip or a damaged zip,
+    zip bombs, Strict OOXML, DTD or entity declarations in XML parts.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise WorkbookError("file not found; check the path", Place(file=str(path)))
+    if not path.is_file():
+        raise WorkbookError("is not a file; give the path of an .xlsx or .xlsm workbook", Place(file=str(path)))
+    _check_extension(path)
+    _check_magic(path)
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise _damaged(path, f"is a damaged zip package ({exc}); "
+                             "open and repair it in Excel, then save it again") from None
+    with zf:
+        _check_zip_directory(path, zf)
+        if "[Content_Types].xml" not in zf.namelist():
+            if "mimetype" in zf.namelist():
+                raise _refuse(path, "is an OpenDocument spreadsheet; save it as Excel Workbook (.xlsx) and try again")
+            raise _damaged(path, "is not an Excel workbook (no [Content_Types].xml); "
+                                 "check the file or save it from Excel as .xlsx")
+        _check_xml_prologues(zf, path)
+        part = main_part_name(zf, path)
+        if part.lower().endswith(".bin"):
+            raise _refuse(path, "is an Excel binary workbook (.xlsb inside), which kpi-xl cannot edit; "
+                                "save it as Excel Workbook (.xlsx) and try again")
+        root = parse_xml(read_part(zf, part, path), part, path)
+        namespace = etree.QName(root).namespace
+        if namespace == STRICT_NS:
+            raise _refuse(path, "is saved as Strict Open XML, which kpi-xl cannot edit; "
+                                "save it in Excel as 'Excel Workbook (.xlsx)' (not Strict) and try again")
+        if namespace != MAIN_NS:
+            raise _damaged(path, f"workbook part {part} is not SpreadsheetML ({namespace}); "
+                                 "save it from Excel as .xlsx")
+
+
+def lock_file(path: str | os.PathLike) -> Path:
+    """Excel's owner file beside a workbook open in Excel: ``~$book.xlsx``."""
+    path = Path(path)
+    return path.with_name("~$" + path.name)
+
+
+def assert_writable(path: str | os.PathLike) -> None:
+    """Everything :func:`assert_readable` checks, plus: not open in Excel
+    (no ``~$`` lock file beside it) and its folder is writable."""
+    path = Path(path)
+    assert_readable(path)
+    lock = lock_file(path)
+    if lock.exists():
+        raise _refuse(path, f"is open in Excel (lock file {lock.name} beside it); "
+                            "close it in Excel and try again")
+    if not os.access(path.parent, os.W_OK):
+        raise _refuse(path, f"cannot be written: folder {path.parent} is read-only; "
+                            "copy the workbook somewhere writable")

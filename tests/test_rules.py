@@ -1,0 +1,155 @@
+"""The rating rules, from the seed reports' own cases and from their definitions."""
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from kpi_xl.config import ExceptionsConfig, config_from_dict
+from kpi_xl.rules import (category, direction, movement, normalise_rag, published_movement,
+                          rate, rate_directional)
+
+# --- cases from the seed reports (tolerance 5% relative) -----------------------
+
+SEED_RAG_CASES = [
+    # value, target, polarity, expected
+    (0.17, 0.22, "lower", "GREEN"),   # CP second plan 17% vs 22%, lower is better
+    (0.69, 0.70, "higher", "AMBER"),  # 69% vs 70%
+    (0.54, 0.70, "higher", "RED"),    # 54% vs 70%
+    (3, 3, "lower", "GREEN"),         # equal counts as on target
+]
+
+
+@pytest.mark.parametrize("value,target,polarity,expected", SEED_RAG_CASES)
+def test_seed_rag_cases(value, target, polarity, expected):
+    assert rate(value, target, polarity, tolerance=0.05, mode="relative") == expected
+
+
+def test_no_target_means_no_rag():
+    assert rate(0.5, None, "higher") is None
+
+
+def test_no_polarity_means_no_rag():
+    assert rate(0.5, 0.4, None) is None
+
+
+def test_seed_direction_cases():
+    assert direction(0.13, 0.13, "higher").word == "STABLE"
+    assert direction(0.75, 0.74, "higher").word == "POSITIVE"
+    d = direction(0.74, 0.75, "higher")
+    assert (d.word, d.arrow) == ("NEGATIVE", "↓")
+    d = direction(1720, 1876, None, targeted=False)
+    assert (d.word, d.arrow) == ("DECREASE", "↓")
+    assert direction(8, None, None) is None  # "x" then 8: suppressed is no figure
+
+
+def test_stable_at_published_precision():
+    # 13.1% and 12.8% both published as 13% (format "0%"): stable
+    assert direction(0.131, 0.128, "higher", decimals=2).word == "STABLE"
+    # 75% to 74% is already a move
+    assert direction(0.74, 0.75, "higher", decimals=2).word == "NEGATIVE"
+
+
+def test_stable_band():
+    assert movement(31, 30, stable_band=1) == "same"
+    assert movement(32, 30, stable_band=1) == "up"
+
+
+def test_lower_is_better_direction_words():
+    assert direction(0.174, 0.138, "lower").word == "NEGATIVE"
+    assert direction(0.182, 0.20, "lower").word == "POSITIVE"
+    assert direction(0.182, 0.20, "lower").arrow == "↓"  # the arrow shows the raw movement
+
+
+def test_relative_tolerance_zero_target_strict_and_points():
+    assert rate(0, 0, "lower") == "GREEN"
+    assert rate(0.01, 0, "lower") == "RED"
+    assert rate(0.01, 0, "lower", zero_target="points", tolerance=0.05) == "AMBER"
+
+
+def test_points_tolerance():
+    # 5 percentage points on a fraction scale
+    assert rate(0.66, 0.70, "higher", tolerance=0.05, mode="points") == "AMBER"
+    assert rate(0.64, 0.70, "higher", tolerance=0.05, mode="points") == "RED"
+
+
+def test_explicit_amber_threshold():
+    assert rate(0.65, 0.70, "higher", amber=0.60) == "AMBER"
+    assert rate(0.59, 0.70, "higher", amber=0.60) == "RED"
+    assert rate(25, 20, "lower", amber=30) == "AMBER"
+
+
+def test_directional_target():
+    assert rate_directional(10, 12, "decrease") == "GREEN"
+    assert rate_directional(12, 12, "decrease") == "AMBER"
+    assert rate_directional(14, 12, "decrease") == "RED"
+    assert rate_directional(14, None, "decrease") is None
+
+
+def test_default_categories():
+    assert category("GREEN", "NEGATIVE") == "Green to celebrate"
+    assert category("AMBER", None) == "Amber to watch"
+    assert category("RED", "POSITIVE") == "Reds on watching"
+    assert category("RED", "STABLE") == "Reds on watching"
+    assert category("RED", "NEGATIVE") == "Reds of concern"
+    assert category("RED", None) == "Reds of concern"
+    assert category(None, None) == "Not rated"
+
+
+def test_configured_categories():
+    cfg = ExceptionsConfig(categories=[{"name": "All reds", "rag": ["RED"]}])
+    assert category("RED", "POSITIVE", cfg) == "All reds"
+    assert category("GREEN", "POSITIVE", cfg) == cfg.uncategorised
+
+
+def test_configured_words_and_arrows():
+    cfg = config_from_dict({"direction": {"words": {"better": "Improving", "worse": "Declining"},
+                                          "arrows": {"up": "▲", "down": "▼", "same": "►"}}})
+    d = direction(0.8, 0.7, "higher", config=cfg.direction)
+    assert (d.word, d.arrow) == ("Improving", "▲")
+
+
+def test_normalise_published_rag_and_dot():
+    assert normalise_rag("Red") == "RED"
+    assert normalise_rag(" g ") == "GREEN"
+    assert normalise_rag("maybe") is None
+    assert published_movement("↑") == "up"
+    assert published_movement("↔") == "same"
+    assert published_movement("Improving") == "better"
+    assert published_movement("") is None
+
+
+# --- properties -------------------------------------------------------------------
+
+finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
+tolerances = st.floats(min_value=0, max_value=1, allow_nan=False)
+ORDER = {"GREEN": 0, "AMBER": 1, "RED": 2}
+
+
+@given(finite, finite, tolerances, st.sampled_from(["relative", "points"]))
+def test_flipping_polarity_and_sign_mirrors(value, target, tol, mode):
+    """Lower-is-better on (v, t) rates as higher-is-better on (-v, -t)."""
+    assert rate(value, target, "lower", tolerance=tol, mode=mode) == \
+        rate(-value, -target, "higher", tolerance=tol, mode=mode)
+
+
+@given(finite, finite, st.floats(min_value=0, max_value=1e5, allow_nan=False),
+       tolerances, st.sampled_from(["higher", "lower"]), st.sampled_from(["relative", "points"]))
+def test_rag_never_improves_moving_away_from_target(target, start, step, tol, polarity, mode):
+    """Moving a value further on the bad side of the target never improves its RAG."""
+    worse = (lambda v: v - step) if polarity == "higher" else (lambda v: v + step)
+    value = start
+    assume(math.isfinite(worse(value)))
+    first = rate(value, target, polarity, tolerance=tol, mode=mode)
+    second = rate(worse(value), target, polarity, tolerance=tol, mode=mode)
+    assert ORDER[second] >= ORDER[first]
+
+
+@given(finite, finite, st.sampled_from(["higher", "lower"]))
+def test_direction_flips_with_polarity_and_sign(current, previous, polarity):
+    a = direction(current, previous, polarity)
+    other = "lower" if polarity == "higher" else "higher"
+    b = direction(-current, -previous, other)
+    assert a.word == b.word
