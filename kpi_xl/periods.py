@@ -1,17 +1,25 @@
 """Reporting periods: parse labels, order them, find the one to compare with.
 
-STUB: interface fixed here; the implementation is being written.
-
 Financial years run April-March and are named by their start year:
 "2023-24" -> fy 2023; Q1 = Apr-Jun. An outturn (whole year) sorts after Q4
 of its year. Academic years ("2022/23 academic") are kind "academic_year".
+Months are numbered within the financial year: Apr = 1 ... Mar = 12.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as _dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 Kind = Literal["quarter", "year", "month", "academic_year"]
+
+MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun",
+               "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+# When periods end on the same month, the shorter one sorts first:
+# March (month 12) < Q4 < the year it closes.
+_KIND_RANK = {"month": 0, "quarter": 1, "academic_year": 2, "year": 3}
 
 
 @dataclass(frozen=True)
@@ -19,19 +27,93 @@ class Period:
     kind: Kind
     fy: int  # start year of the financial (or academic) year
     number: int | None = None  # quarter 1-4, or month 1-12 (Apr=1), None for a year
-    label: str = ""  # as written
+    # As written. Not part of equality: "Q2 23-24" and "Q2 2023/24" are one period.
+    label: str = field(default="", compare=False)
 
     @property
     def sort_key(self) -> tuple:
-        """Chronological key: quarters by (fy, q); a year after its Q4."""
-        raise NotImplementedError
+        """Chronological key (year, financial month the period ends, rank).
+
+        A quarter ends in month q*3, a month in itself, a year in month 12
+        after its Q4; an academic year (Sep-Aug) ends in August of the next
+        financial year (month 5).
+        """
+        year, end_month = self.fy, 12
+        if self.kind == "quarter":
+            end_month = (self.number or 4) * 3
+        elif self.kind == "month":
+            end_month = self.number or 12
+        elif self.kind == "academic_year":
+            year, end_month = self.fy + 1, 5
+        return (year, end_month, _KIND_RANK.get(self.kind, 9))
 
     def same_period_last_year(self) -> "Period":
-        raise NotImplementedError
+        return _relabel(replace(self, fy=self.fy - 1))
+
+    def previous(self) -> "Period":
+        """The period just before, of the same kind (Q1 -> Q4 of fy-1)."""
+        if self.kind in ("quarter", "month") and self.number is not None:
+            last = 4 if self.kind == "quarter" else 12
+            if self.number > 1:
+                return _relabel(replace(self, number=self.number - 1))
+            return _relabel(replace(self, fy=self.fy - 1, number=last))
+        return self.same_period_last_year()
+
+    def previous_quarter(self) -> "Period":
+        if self.kind != "quarter":
+            raise ValueError(f"{self.canonical()} is not a quarter")
+        return self.previous()
 
     def canonical(self) -> str:
-        """"Q2 2023-24", "2022-23", ... one spelling for reports."""
-        raise NotImplementedError
+        """"Q2 2023-24", "2022-23", "Jun 2023", "2022/23 (academic)"."""
+        pair = f"{self.fy}-{(self.fy + 1) % 100:02d}"
+        if self.kind == "quarter":
+            return f"Q{self.number} {pair}"
+        if self.kind == "month" and self.number is not None:
+            calendar_month = (self.number + 2) % 12 + 1
+            year = self.fy if self.number <= 9 else self.fy + 1
+            return f"{MONTH_NAMES[calendar_month - 1]} {year}"
+        if self.kind == "academic_year":
+            return f"{self.fy}/{(self.fy + 1) % 100:02d} (academic)"
+        return pair
+
+    def __str__(self) -> str:
+        return self.label or self.canonical()
+
+
+def _relabel(period: Period) -> Period:
+    return replace(period, label=period.canonical())
+
+
+# ---------------------------------------------------------------- parsing
+
+# "2023-24", "2023/24", "2023-2024", "23-24"
+_PAIR = r"(?P<y1>\d{4}|\d{2})\s*[-/]\s*(?P<y2>\d{4}|\d{2})"
+_LONG_PAIR = r"(?P<y1>\d{4})\s*[-/]\s*(?P<y2>\d{4}|\d{2})"
+_QUARTER = r"(?:q|qtr\.?|quarter)\s*(?P<q>[1-4])"
+_SEP = r"[\s,:()]*"
+_FY = r"(?:fy|financial year)?\s*"
+_OUTTURN = r"(?:out-?\s?turn|year[- ]end|full year|annual)"
+
+QUARTER_PATTERNS = [
+    re.compile(rf"{_QUARTER}{_SEP}-?{_SEP}{_FY}{_PAIR}\)?"),  # Q2 23-24, Q2 (2023/24)
+    re.compile(rf"{_FY}{_PAIR}{_SEP}-?{_SEP}{_QUARTER}"),     # 2023-24 Q2
+]
+BARE_QUARTER = re.compile(_QUARTER)
+YEAR_PATTERNS = [
+    re.compile(rf"{_LONG_PAIR}(?:\s*\(?{_OUTTURN}\)?)?"),  # 2022-23, 2016/17 Out-turn
+    re.compile(rf"(?:fy|financial year)\s*{_PAIR}(?:\s*{_OUTTURN})?"),  # FY 22-23
+    re.compile(rf"{_OUTTURN}:?\s*{_LONG_PAIR}"),                        # Outturn 2022-23
+]
+ACADEMIC_PATTERNS = [
+    re.compile(rf"{_LONG_PAIR}\s*\(?academic(?: year)?\)?"),  # 2022/23 academic year
+    re.compile(rf"(?:ay|academic year)\s*{_PAIR}"),           # AY 2022/23
+]
+_MONTH_WORDS = {name.lower(): i for i, name in enumerate(MONTH_NAMES, start=1)}
+_MONTH_WORDS.update({"sept": 9, "june": 6, "july": 7, "april": 4, "march": 3,
+                     "january": 1, "february": 2, "august": 8, "september": 9,
+                     "october": 10, "november": 11, "december": 12})
+MONTH_PATTERN = re.compile(r"(?P<m>[a-z]+)\.?\s*[-/' ]?\s*(?P<y>\d{4}|\d{2})")
 
 
 def parse_period(label: object, context_fy: int | None = None) -> Period | None:
@@ -39,10 +121,92 @@ def parse_period(label: object, context_fy: int | None = None) -> Period | None:
     "2022-23", "2016/17 Out-turn", "2021-22 Q1", "2020-21 outturn", and a bare
     "Q3" when ``context_fy`` (from a band above) is given. None when the
     label is not a period. Never raises."""
-    raise NotImplementedError
+    try:
+        return _parse_period(label, context_fy)
+    except Exception:  # a header cell must never stop a read
+        return None
+
+
+def _parse_period(label: object, context_fy: int | None) -> Period | None:
+    if isinstance(label, (_dt.date, _dt.datetime)):
+        return _relabel(_month_period(label.month, label.year, ""))
+    if not isinstance(label, str):
+        return None
+    written = " ".join(label.split())
+    text = written.lower().replace("–", "-").replace("—", "-")
+    for pattern in QUARTER_PATTERNS:
+        if (match := pattern.fullmatch(text)) and (fy := _pair_start(match)) is not None:
+            return Period("quarter", fy, int(match.group("q")), written)
+    if (match := BARE_QUARTER.fullmatch(text)) and isinstance(context_fy, int):
+        return Period("quarter", context_fy, int(match.group("q")), written)
+    for kind, patterns in (("academic_year", ACADEMIC_PATTERNS), ("year", YEAR_PATTERNS)):
+        for pattern in patterns:
+            if (match := pattern.fullmatch(text)) and (fy := _pair_start(match)) is not None:
+                return Period(kind, fy, None, written)
+    if match := MONTH_PATTERN.fullmatch(text):
+        month = _MONTH_WORDS.get(match.group("m"))
+        if month is not None:
+            return _month_period(month, _full_year(match.group("y")), written)
+    return None
+
+
+def _month_period(calendar_month: int, year: int, label: str) -> Period:
+    number = (calendar_month - 4) % 12 + 1  # April = 1
+    fy = year if calendar_month >= 4 else year - 1
+    return Period("month", fy, number, label)
+
+
+def _full_year(digits: str) -> int:
+    year = int(digits)
+    return year if len(digits) == 4 else 2000 + year
+
+
+def _pair_start(match: re.Match) -> int | None:
+    """Start year of a consecutive pair; None for "2022-25" or "2023-22"."""
+    start = _full_year(match.group("y1"))
+    end = match.group("y2")
+    follows = int(end) == start + 1 if len(end) == 4 else int(end) == (start + 1) % 100
+    return start if follows else None
+
+
+_BAND_YEAR = re.compile(rf"{_PAIR}")
 
 
 def parse_year(label: object) -> int | None:
     """The financial-year start from a band label such as "22-23",
     "2023-2024", "2023/24"; None otherwise."""
-    raise NotImplementedError
+    if not isinstance(label, str):
+        return None
+    match = _BAND_YEAR.fullmatch(label.strip().replace("–", "-"))
+    return _pair_start(match) if match else None
+
+
+# ---------------------------------------------------------------- ordering
+
+
+def check_sequence(periods: list[Period]) -> list[str]:
+    """Messages for periods that repeat or run backwards, in sheet order.
+
+    Each kind is checked on its own: an outturn column before the quarters
+    is a common layout, but quarters must ascend among themselves, and so
+    must years and months.
+    """
+    found = [p for p in periods if isinstance(p, Period)]
+    messages = [_repeat_message(period, count)
+                for period, count in Counter(found).items() if count > 1]
+    for kind in dict.fromkeys(p.kind for p in found):
+        messages += _order_messages([p for p in found if p.kind == kind])
+    return messages
+
+
+def _repeat_message(period: Period, count: int) -> str:
+    times = "twice" if count == 2 else f"{count} times"
+    return f"{period.canonical()} appears {times}"
+
+
+def _order_messages(same_kind: list[Period]) -> list[str]:
+    pairs = list(zip(same_kind, same_kind[1:]))
+    backwards = [(a, b) for a, b in pairs if b.sort_key < a.sort_key]
+    if len(same_kind) >= 3 and len(backwards) == len(pairs):
+        return [f"{same_kind[0]} to {same_kind[-1]} run from latest to earliest"]
+    return [f"{later} comes after {earlier}" for earlier, later in backwards]

@@ -191,8 +191,8 @@ def published_movement(text: object, config: DirectionConfig | None = None) -> s
 
 # --- Over the indicator table -----------------------------------------------------
 
-RULE_COLUMNS = ["latest_period", "latest_value", "latest_reading", "previous_period",
-                "previous_value", "previous_reading", "rag", "direction", "arrow",
+RULE_COLUMNS = ["latest_period", "latest_value", "latest_reading", "latest_cell",
+                "previous_period", "previous_value", "previous_reading", "previous_cell", "rag", "direction", "arrow",
                 "movement", "category", "targeted"]
 
 
@@ -241,9 +241,11 @@ def rate_indicator(record: dict, config: Config, *, file: str | None = None
         "latest_period": latest.period.canonical() if latest else None,
         "latest_value": cur,
         "latest_reading": latest.reading if latest else None,
+        "latest_cell": latest.cell if latest else None,
         "previous_period": previous.period.canonical() if previous else None,
         "previous_value": prev,
         "previous_reading": previous.reading if previous else None,
+        "previous_cell": previous.cell if previous else None,
         "rag": rag,
         "direction": dot.word if dot else None,
         "arrow": dot.arrow if dot else None,
@@ -261,7 +263,7 @@ def select_points(series: list, compare_with: str = "previous_period"):
     "Latest" is the chronologically latest period column (not the right-most),
     even if its cell is empty: a missing latest figure means no rating, not a
     rating of an older quarter. The comparison point is the previous period of
-    the same kind (previous quarter; previous year for an outturn), falling
+    the same kind (previous quarter; previous year for an outturn);
     or the same period last year. Periods of another kind are never compared:
     a quarter's count set against last year's outturn would mislead.
     """

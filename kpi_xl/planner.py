@@ -1,0 +1,233 @@
+"""Plan the changes to the council's indicator tables from the rated table.
+
+For each table: fill the RAG column (added in the first free column right of
+the table when there is none) with a formula that restates the rule, fill
+the direction-of-travel column, colour both with native conditional
+formatting, and fill comparator cells. Nothing here knows a file format.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+from openpyxl.utils import column_index_from_string, get_column_letter
+
+from .config import Config
+from .formulas import Operand, arrow_formula, rag_formula
+from .plan import AddConditionalFormat, CFRule, Plan, SetColumnWidth, Style
+from .table import IndicatorTable, TableLayout
+
+RAG_HEADER = "RAG"
+DOT_HEADER = "Direction of travel"
+HEADER_STYLE = Style(bold=True, horizontal="center", wrap=True)
+RAG_STYLE = Style(bold=True, horizontal="center")
+DOT_STYLE = Style(horizontal="center")
+
+
+@dataclass(frozen=True)
+class TableColumns:
+    """Where the RAG and DoT of one table go, and whether we added them."""
+
+    rag: str
+    dot: str | None
+    rag_added: bool
+    dot_added: bool
+
+
+def plan_indicator_tables(table: IndicatorTable, rated: pd.DataFrame, config: Config,
+                          plan: Plan | None = None) -> Plan:
+    plan = plan or Plan()
+    for index, layout in enumerate(table.layouts):
+        rows = rated[rated["table"] == index]
+        if rows.empty:
+            continue
+        columns = choose_columns(layout, wants_dot=rows["movement"].notna().any())
+        _plan_headers(plan, layout, columns)
+        for record in rows.to_dict("records"):
+            _plan_rag_cell(plan, record, columns.rag, config)
+            if columns.dot:
+                _plan_dot_cell(plan, record, columns.dot, config)
+        _plan_colours(plan, layout, columns, rows, config)
+    return plan
+
+
+def choose_columns(layout: TableLayout, wants_dot: bool) -> TableColumns:
+    """The table's own RAG/DoT columns, or new ones in the first free columns
+    to its right (inserting columns would move the council's cells)."""
+    free = column_index_from_string(layout.last_column) + 1
+    rag = layout.roles.get("rag")
+    rag_added = rag is None
+    if rag_added:
+        rag, free = get_column_letter(free), free + 1
+    dot = layout.roles.get("dot")
+    dot_added = dot is None and wants_dot
+    if dot_added:
+        dot = get_column_letter(free)
+    return TableColumns(rag, dot, rag_added, dot_added)
+
+
+def _plan_headers(plan: Plan, layout: TableLayout, columns: TableColumns) -> None:
+    header_row = layout.header_rows[-1]
+    if columns.rag_added:
+        plan.set(layout.sheet, f"{columns.rag}{header_row}", RAG_HEADER, style=HEADER_STYLE)
+        plan.changes.append(SetColumnWidth(layout.sheet, columns.rag, 14))
+    if columns.dot_added and columns.dot:
+        plan.set(layout.sheet, f"{columns.dot}{header_row}", DOT_HEADER, style=HEADER_STYLE)
+        plan.changes.append(SetColumnWidth(layout.sheet, columns.dot, 14))
+
+
+# --- RAG ------------------------------------------------------------------------
+
+def _plan_rag_cell(plan: Plan, record: dict, column: str, config: Config) -> None:
+    cell = f"{column}{record['row']}"
+    label = rag_label(record.get("rag"), record.get("targeted"), config)
+    formula = rag_cell_formula(record, config)
+    plan.set(record["sheet"], cell, label, formula=formula, style=RAG_STYLE)
+
+
+def rag_label(rag: str | None, targeted: bool | None, config: Config) -> str | None:
+    labels = config.rag.labels
+    if rag:
+        return getattr(labels, rag)
+    return None if targeted else labels.none
+
+
+def rag_cell_formula(record: dict, config: Config) -> str | None:
+    """A live formula when the latest cell holds a plain number (or nothing
+    yet) and the target is a number; None when only a constant is honest
+    (text figures such as "24*", directional targets)."""
+    settings = config.for_indicator(record.get("id") or "", record.get("name"))
+    latest_cell, latest = record.get("latest_cell"), record.get("latest_reading")
+    target = settings.target if settings.target is not None else record.get("target")
+    if latest is None or not _is_number(target) or not _plain_number_or_empty(latest):
+        return None
+    polarity = settings.polarity or record.get("polarity")
+    if polarity not in ("higher", "lower"):
+        return None
+    cells = record.get("cells") or {}
+    target_op = (Operand(ref=_absolute(cells["target"], record["sheet"]))
+                 if settings.target is None and cells.get("target")
+                 and _is_number(record.get("target_raw")) else Operand(literal=target))
+    polarity_op = (Operand(ref=_absolute(cells["polarity"], record["sheet"]))
+                   if settings.polarity is None and cells.get("polarity")
+                   and _says_high_or_low(record.get("polarity_raw")) else Operand(literal=polarity))
+    amber = settings.amber if settings.amber is not None else record.get("amber")
+    return rag_formula(
+        latest_cell, target_op, polarity_op,
+        tolerance=settings.tolerance if settings.tolerance is not None else config.rag.tolerance,
+        mode=settings.tolerance_mode or config.rag.tolerance_mode,
+        zero_target=config.rag.zero_target,
+        amber=amber if _is_number(amber) else None, labels=config.rag.labels)
+
+
+# --- Direction of travel ----------------------------------------------------------
+
+def _plan_dot_cell(plan: Plan, record: dict, column: str, config: Config) -> None:
+    cell = f"{column}{record['row']}"
+    word, arrow = record.get("direction"), record.get("arrow")
+    text = None
+    if arrow:
+        text = {"arrow": arrow, "word": word}.get(config.direction.show, f"{arrow} {word}")
+    formula = dot_cell_formula(record, config)
+    plan.set(record["sheet"], cell, text, formula=formula,
+             style=Style(horizontal="center", font_color=dot_colour(word, config)))
+
+
+def dot_cell_formula(record: dict, config: Config) -> str | None:
+    """A live arrow when both figures are plain numbers and arrows are shown."""
+    latest, previous = record.get("latest_reading"), record.get("previous_reading")
+    if config.direction.show != "arrow" or latest is None or previous is None:
+        return None
+    if not (_plain_number(latest) and _plain_number(previous)):
+        return None
+    settings = config.for_indicator(record.get("id") or "", record.get("name"))
+    band = settings.stable_band if settings.stable_band is not None else config.direction.stable_band
+    arrows = config.direction.arrows
+    return arrow_formula(record["latest_cell"], record["previous_cell"],
+                         decimals=_decimals(latest, previous),
+                         up=arrows.up, down=arrows.down, same=arrows.same, stable_band=band)
+
+
+def dot_colour(word: str | None, config: Config) -> str:
+    colours = config.rag.colours
+    if word == config.direction.words.better:
+        return colours.GREEN_font
+    if word == config.direction.words.worse:
+        return colours.RED_font
+    return colours.none_font
+
+
+# --- conditional formatting ----------------------------------------------------------
+
+def _plan_colours(plan: Plan, layout: TableLayout, columns: TableColumns, rows: pd.DataFrame,
+                  config: Config) -> None:
+    sheet = layout.sheet
+    first, last = int(rows["row"].min()), int(rows["row"].max())
+    colours, labels = config.rag.colours, config.rag.labels
+    rag_rules = tuple(
+        CFRule("cellIs", f'"{getattr(labels, name)}"', operator="equal",
+               style=Style(fill=getattr(colours, name), font_color=getattr(colours, f"{name}_font")))
+        for name in ("GREEN", "AMBER", "RED"))
+    plan.changes.append(AddConditionalFormat(sheet, f"{columns.rag}{first}:{columns.rag}{last}",
+                                             rag_rules))
+    latest = layout.latest_period_column
+    value_rules = tuple(
+        CFRule("expression", f'${columns.rag}{first}="{getattr(labels, name)}"',
+               style=Style(fill=getattr(colours, name), font_color=getattr(colours, f"{name}_font")))
+        for name in ("GREEN", "AMBER", "RED"))
+    plan.changes.append(AddConditionalFormat(sheet, f"{latest}{first}:{latest}{last}", value_rules))
+
+
+# --- comparators -----------------------------------------------------------------------
+
+def plan_comparators(plan: Plan, fills: list, units: dict[str, str | None]) -> None:
+    """Comparator figures with their year as part of the number format, so
+    the cell stays a number and still says which year it is ("21.5% (2022-23)")."""
+    for fill in fills:
+        value = fill.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            base = "0.0%" if units.get(fill.indicator) == "percent" else "#,##0.0"
+            fmt = f'{base}" ({fill.year_label})"' if fill.year_label else base
+            plan.set(fill.sheet, fill.cell, value, style=Style(number_format=fmt))
+        else:
+            plan.set(fill.sheet, fill.cell, str(value))
+
+
+# --- small helpers ------------------------------------------------------------------
+
+def _decimals(latest, previous) -> int | None:
+    decs = []
+    for reading in (latest, previous):
+        if reading.decimals is None:
+            return None
+        decs.append(reading.decimals + 2 if reading.unit == "percent" else reading.decimals)
+    return min(decs)
+
+
+def _plain_number(reading) -> bool:
+    return (reading.status == "number" and isinstance(reading.raw, (int, float))
+            and not isinstance(reading.raw, bool))
+
+
+def _plain_number_or_empty(reading) -> bool:
+    return _plain_number(reading) or reading.status == "empty"
+
+
+def _says_high_or_low(raw) -> bool:
+    return isinstance(raw, str) and bool(re.search("high|low", raw, re.I))
+
+
+def _absolute(ref: str, own_sheet: str) -> str:
+    """'Targets!B2' -> 'Targets!$B$2'; a bare 'B2' stays on the own sheet."""
+    sheet, _, cell = ref.rpartition("!")
+    m = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d+)", cell)
+    if not m:
+        return ref
+    absolute = f"${m.group(1)}${m.group(2)}"
+    return f"{sheet}!{absolute}" if sheet else absolute
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)

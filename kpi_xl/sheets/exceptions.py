@@ -1,0 +1,216 @@
+"""The exception summary sheet kpi-xl owns, for the scrutiny committee.
+
+For each area, the configured categories in order ("Green to celebrate",
+"Amber to watch", "Reds on watching", "Reds of concern"), each indicator with
+its latest value, target, RAG and direction. Two columns belong to officers:
+Override (a category chosen by judgement) and Commentary. Both are read back
+before each refresh and written again matched by indicator id, so they
+survive a refresh and follow an indicator that moved category. Notes for
+indicators no longer found are kept at the foot of the sheet, never dropped.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+from ..config import Config
+from ..plan import (AddConditionalFormat, CFRule, DataValidationList, OwnedSheet, SetCell,
+                    Style)
+
+ROLE = "exceptions"
+HEADERS = ["Area", "Category", "ID", "Indicator", "Period", "Latest", "Target", "RAG",
+           "Direction", "Rule category", "Override", "Commentary"]
+COL = {name: get_column_letter(i + 1) for i, name in enumerate(HEADERS)}
+HEADER_ROW = 4
+WIDTHS = {"Area": 22, "Category": 20, "ID": 16, "Indicator": 52, "Period": 12, "Latest": 10,
+          "Target": 10, "RAG": 10, "Direction": 11, "Rule category": 18, "Override": 18,
+          "Commentary": 60}
+TITLE_STYLE = Style(bold=True, font_size=14)
+HEAD_STYLE = Style(bold=True, fill="1F4E78", font_color="FFFFFF", wrap=True, vertical="center",
+                   border="thin")
+AREA_STYLE = Style(bold=True, fill="DDEBF7", font_size=12)
+CATEGORY_STYLE = Style(bold=True, italic=True)
+BODY_STYLE = Style(wrap=True, vertical="top", border="thin")
+NOTE_STYLE = Style(wrap=True, vertical="top", border="thin", fill="FFF2CC")
+
+
+@dataclass
+class Note:
+    """What officers wrote for one indicator."""
+
+    override: str | None = None
+    commentary: str | None = None
+    name: str | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.override or self.commentary)
+
+
+@dataclass
+class ExceptionsResult:
+    sheet: OwnedSheet
+    categories: dict[str, str] = field(default_factory=dict)  # id -> effective category
+    ignored_overrides: dict[str, str] = field(default_factory=dict)  # id -> unknown text
+
+
+def read_notes(rows: list[list]) -> dict[str, Note]:
+    """Officers' overrides and commentary from the sheet's rows as read
+    (row lists from column A), keyed by indicator id."""
+    notes: dict[str, Note] = {}
+    header_at = _find_header(rows)
+    if header_at is None:
+        return notes
+    index = {str(v).strip(): i for i, v in enumerate(rows[header_at]) if v is not None}
+    for row in rows[header_at + 1:]:
+        ident = _get(row, index.get("ID"))
+        if not ident:
+            continue
+        note = Note(override=_get(row, index.get("Override")),
+                    commentary=_get(row, index.get("Commentary")),
+                    name=_get(row, index.get("Indicator")))
+        if not note.is_empty():
+            notes[str(ident)] = note
+    return notes
+
+
+def _find_header(rows: list[list]) -> int | None:
+    for i, row in enumerate(rows[:20]):
+        cells = [str(v).strip() for v in row if v is not None]
+        if "ID" in cells and "Commentary" in cells:
+            return i
+    return None
+
+
+def _get(row: list, i: int | None) -> str | None:
+    if i is None or i >= len(row) or row[i] is None:
+        return None
+    text = str(row[i]).strip()
+    return text or None
+
+
+def build_exceptions_sheet(rated: pd.DataFrame, config: Config, notes: dict[str, Note], *,
+                           title: str) -> ExceptionsResult:
+    names = [c.name for c in config.exceptions.categories]
+    result = ExceptionsResult(OwnedSheet(role=ROLE, name=config.exceptions.sheet_name,
+                                         freeze=f"A{HEADER_ROW + 1}", tab_color="1F4E78"))
+    sheet = result.sheet
+    cells = sheet.cells
+    cells.append(SetCell("", "A1", title, style=TITLE_STYLE))
+    cells.append(SetCell("", "A2", "Made by kpi-xl. Type only in the Override and Commentary "
+                         "columns: they are kept, by indicator ID, at the next refresh.",
+                         style=Style(italic=True)))
+    for name, col in COL.items():
+        cells.append(SetCell("", f"{col}{HEADER_ROW}", name, style=HEAD_STYLE))
+        sheet.column_widths[col] = WIDTHS[name]
+    rated_rows = rated[rated["rag"].notna()]
+    row = HEADER_ROW + 1
+    seen: set[str] = set()
+    for area in _areas(rated_rows):
+        cells.append(SetCell("", f"A{row}", area, style=AREA_STYLE))
+        row += 1
+        in_area = rated_rows[rated_rows["area"].fillna("(no area)") == area]
+        placed = _place_by_category(in_area, notes, names, result)
+        for cat in names:
+            cells.append(SetCell("", f"B{row}", cat, style=CATEGORY_STYLE))
+            members = placed.get(cat, [])
+            if not members:
+                cells.append(SetCell("", f"D{row}", "None this period", style=Style(italic=True)))
+            row += 1
+            for record in members:
+                _indicator_row(cells, row, area, cat, record, notes.get(record["id"]), config)
+                seen.add(record["id"])
+                row += 1
+    row = _kept_notes(cells, row + 1, notes, seen)
+    last = max(row - 1, HEADER_ROW + 1)
+    sheet.validations.append(DataValidationList(
+        f"{COL['Override']}{HEADER_ROW + 1}:{COL['Override']}{last}", tuple(names),
+        prompt="Choose a category to move this indicator by judgement; clear to follow the rule."))
+    sheet.conditional_formats.append(_rag_colours(config, last))
+    return result
+
+
+def _areas(rated: pd.DataFrame) -> list[str]:
+    """Areas in the order they first appear in the workbook."""
+    return list(dict.fromkeys(rated["area"].fillna("(no area)")))
+
+
+def _place_by_category(rows: pd.DataFrame, notes: dict[str, Note], names: list[str],
+                       result: ExceptionsResult) -> dict[str, list[dict]]:
+    placed: dict[str, list[dict]] = {}
+    for record in rows.to_dict("records"):
+        cat = record.get("category")
+        note = notes.get(record["id"])
+        if note and note.override:
+            if note.override in names:
+                cat = note.override
+            else:
+                result.ignored_overrides[record["id"]] = note.override
+        result.categories[record["id"]] = cat
+        placed.setdefault(cat, []).append(record)
+    return placed
+
+
+def _indicator_row(cells: list, row: int, area: str, cat: str, record: dict, note: Note | None,
+                   config: Config) -> None:
+    percent = record.get("unit") == "percent"
+    number_style = Style(number_format="0.0%" if percent else "#,##0.##", border="thin",
+                         vertical="top")
+    values = {
+        "Area": area, "Category": cat, "ID": record["id"], "Indicator": record["name"],
+        "Period": record.get("latest_period"), "Latest": record.get("latest_value"),
+        "Target": record.get("target") if record.get("target") is not None
+        else record.get("target_raw"),
+        "RAG": getattr(config.rag.labels, record["rag"]) if record.get("rag") else None,
+        "Direction": _direction_text(record, config), "Rule category": record.get("category"),
+        "Override": note.override if note else None,
+        "Commentary": note.commentary if note else None,
+    }
+    for name, value in values.items():
+        style = number_style if name in ("Latest", "Target") else \
+            NOTE_STYLE if name in ("Override", "Commentary") else BODY_STYLE
+        cells.append(SetCell("", f"{COL[name]}{row}", _plain(value), style=style))
+
+
+def _direction_text(record: dict, config: Config) -> str | None:
+    if not record.get("arrow"):
+        return None
+    return f"{record['arrow']} {record['direction']}"
+
+
+def _kept_notes(cells: list, row: int, notes: dict[str, Note], seen: set[str]) -> int:
+    orphans = {k: v for k, v in notes.items() if k not in seen}
+    if not orphans:
+        return row
+    cells.append(SetCell("", f"A{row}", "Notes kept from earlier refreshes (indicator not rated "
+                         "this time)", style=AREA_STYLE))
+    row += 1
+    for ident, note in sorted(orphans.items()):
+        cells.append(SetCell("", f"{COL['ID']}{row}", ident, style=BODY_STYLE))
+        cells.append(SetCell("", f"{COL['Indicator']}{row}", note.name, style=BODY_STYLE))
+        cells.append(SetCell("", f"{COL['Override']}{row}", note.override, style=NOTE_STYLE))
+        cells.append(SetCell("", f"{COL['Commentary']}{row}", note.commentary, style=NOTE_STYLE))
+        row += 1
+    return row
+
+
+def _rag_colours(config: Config, last: int) -> AddConditionalFormat:
+    colours, labels = config.rag.colours, config.rag.labels
+    rules = tuple(
+        CFRule("cellIs", f'"{getattr(labels, name)}"', operator="equal",
+               style=Style(fill=getattr(colours, name), font_color=getattr(colours, f"{name}_font")))
+        for name in ("GREEN", "AMBER", "RED"))
+    rag = COL["RAG"]
+    return AddConditionalFormat("", f"{rag}{HEADER_ROW + 1}:{rag}{last}", rules)
+
+
+def _plain(value):
+    """Cell values as plain Python scalars (no numpy types, no NaN)."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
