@@ -1,2 +1,96 @@
-"""Commands that register on the main app: refresh, new, demo, report."""
+"""Commands that register on the main app: refresh, new, demo."""
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .cli import ConfigOption, JsonOption, app, emit_json, friendly
+
+
+@app.command()
+@friendly
+def refresh(
+    book: Path = typer.Argument(..., help="Returns workbook (.xlsx/.xlsm) to refresh in place."),
+    config: Optional[Path] = ConfigOption,
+    output: Optional[Path] = typer.Option(None, "--output", "-o",
+                                          help="Write here instead of in place."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Write nothing; report what would change."),
+    json_: bool = JsonOption,
+    no_backup: bool = typer.Option(False, "--no-backup", help="Do not keep BOOK.bak."),
+):
+    """Rate every indicator, fill direction of travel and comparators, and
+    write the exception summary and data quality sheets, in place.
+
+    Everything else in the workbook is copied byte for byte; the file is
+    replaced atomically and a backup (BOOK.bak) is kept unless --no-backup.
+
+    Examples:
+
+        kpi-xl refresh returns.xlsx
+
+        kpi-xl refresh returns.xlsx --config council.yaml --dry-run --json
+    """
+    from .config import load_config
+    from .refresh import refresh as run_refresh
+
+    progress = None if json_ else (lambda msg: typer.echo(f"  {msg}...", err=True))
+    result = run_refresh(book, load_config(config), output=output, dry_run=dry_run,
+                         backup="none" if no_backup else None, progress=progress)
+    if json_:
+        emit_json(result.as_dict())
+    else:
+        typer.echo(result.summary_line())
+        for line in result.report.as_text().splitlines()[:40]:
+            typer.echo(f"  {line}")
+        if len(result.report) > 40:
+            typer.echo(f"  ... {len(result.report) - 40} more on the data quality sheet")
+
+
+@app.command()
+@friendly
+def new(
+    out: Path = typer.Argument(..., help="Returns workbook to create (.xlsx)."),
+    config: Optional[Path] = ConfigOption,
+    force: bool = typer.Option(False, "--force", help="Overwrite OUT if it exists."),
+):
+    """Create a new returns workbook from the standard indicator library.
+
+    Example:
+
+        kpi-xl new returns-2025-26.xlsx
+    """
+    from .config import load_config
+    from .templates import new_workbook
+
+    path = new_workbook(out, load_config(config), force=force)
+    typer.echo(f"Created {path}. Type figures into the quarter columns, then run: "
+               f"kpi-xl refresh {path}")
+
+
+@app.command()
+@friendly
+def demo(
+    folder: Path = typer.Option(Path("kpi-xl-demo"), "--folder", help="Where to put the example."),
+    json_: bool = JsonOption,
+):
+    """Refresh the bundled example workbook and say where the result is.
+
+    Example:
+
+        kpi-xl demo --folder /tmp/demo
+    """
+    from .config import load_config
+    from .refresh import refresh as run_refresh
+    from .templates import example_workbook
+
+    book = example_workbook(folder, force=True)
+    result = run_refresh(book, load_config(), backup="none")
+    if json_:
+        emit_json(result.as_dict())
+        return
+    typer.echo(result.summary_line())
+    typer.echo(f"Open {book.resolve()} and look at the sheets "
+               f"'{load_config().exceptions.sheet_name}' and "
+               f"'{load_config().workbook.data_quality_sheet}'.")

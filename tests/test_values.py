@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import warnings
-from decimal import Decimal
 
 import pytest
 from hypothesis import given, strategies as st
@@ -222,21 +221,21 @@ def test_council_workbook_cells(shared_workbooks):
 def test_corpus_cells_parse_without_the_safety_net(corpus_dir):
     openpyxl = pytest.importorskip("openpyxl")
     parsed = 0
-    for path in sorted(corpus_dir.glob("*.xlsx")):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl's notes on unsupported extensions
+        for path in sorted(corpus_dir.glob("*.xlsx")):
             try:
                 wb = openpyxl.load_workbook(path, read_only=True)
             except Exception:
                 continue  # files openpyxl cannot open are the reader's concern
-        for ws in wb.worksheets:
-            for row in ws.iter_rows():
-                for cell in row:
-                    raw = getattr(cell, "value", None)
-                    reading = values._parse(raw, getattr(cell, "number_format", None))
-                    if isinstance(raw, (int, float)) and not isinstance(raw, bool) \
-                            and math.isfinite(raw) and reading.status == "number":
-                        assert reading.value == raw
-                    parsed += 1
-        wb.close()
+            for ws in wb.worksheets:
+                for row in ws.iter_rows():
+                    for cell in row:
+                        raw = getattr(cell, "value", None)
+                        reading = values._parse(raw, getattr(cell, "number_format", None))
+                        if isinstance(raw, (int, float)) and not isinstance(raw, bool) \
+                                and math.isfinite(raw) and reading.status == "number":
+                            assert reading.value == raw
+                        parsed += 1
+            wb.close()
     assert parsed > 1000

@@ -1,0 +1,192 @@
+"""The main job: read the workbook, rate every indicator, plan, write in place.
+
+``build_refresh`` computes everything and writes nothing (the ribbon applies
+its plan through xlwings); ``refresh`` applies the plan with the package
+writer. One call each, so the CLI, the ribbon and a server job stay thin.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from .config import Config, SheetLayout
+from .findings import Finding, Report
+from .plan import Plan
+from .planner import plan_comparators, plan_indicator_tables
+from .rules import apply_rules, normalise_rag, published_movement
+from .sheets.data_quality import ROLE as DQ_ROLE
+from .sheets.data_quality import build_data_quality_sheet
+from .sheets.exceptions import ROLE as EXC_ROLE
+from .sheets.exceptions import build_exceptions_sheet, read_notes
+from .table import IndicatorTable
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RefreshResult:
+    workbook: Path
+    table: IndicatorTable
+    rated: pd.DataFrame
+    report: Report
+    plan: Plan
+    change_log: list[dict] = field(default_factory=list)
+    categories: dict[str, str] = field(default_factory=dict)
+    write: object | None = None  # kpi_xl.xlsx.writer.WriteResult
+    dry_run: bool = False
+
+    @property
+    def counts(self) -> dict[str, int]:
+        rags = self.rated["rag"].value_counts(dropna=True).to_dict() if len(self.rated) else {}
+        return {"indicators": len(self.rated), "RED": int(rags.get("RED", 0)),
+                "AMBER": int(rags.get("AMBER", 0)), "GREEN": int(rags.get("GREEN", 0)),
+                "findings": len(self.report)}
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.write is not None and getattr(self.write, "changed", False))
+
+    def summary_line(self) -> str:
+        c = self.counts
+        verb = "would refresh" if self.dry_run else "refreshed"
+        where = ""
+        if self.write is not None and not self.dry_run:
+            where = f" -> {self.write.output}" if self.changed else " (nothing changed)"
+        return (f"kpi-xl {verb} {c['indicators']} indicators: {c['RED']} red, {c['AMBER']} amber, "
+                f"{c['GREEN']} green; {c['findings']} findings{where}")
+
+    def as_dict(self) -> dict:
+        return {
+            "workbook": str(self.workbook),
+            "indicators": [indicator_dict(r, self.report, self.categories)
+                           for r in self.rated.to_dict("records")],
+            "findings": self.report.as_dicts(),
+            "changes": {**self.plan.summary(),
+                        **(self.write.as_dict() if self.write is not None else {}),
+                        "dry_run": self.dry_run},
+            "change_log": self.change_log,
+            "counts": self.counts,
+        }
+
+
+def indicator_dict(record: dict, report: Report, categories: dict[str, str]) -> dict:
+    return {
+        "sheet": record["sheet"], "row": int(record["row"]), "id": record["id"],
+        "name": record["name"], "area": record.get("area"),
+        "latest_period": record.get("latest_period"), "latest_value": record.get("latest_value"),
+        "previous_period": record.get("previous_period"),
+        "previous_value": record.get("previous_value"),
+        "target": record.get("target"), "polarity": record.get("polarity"),
+        "rag": record.get("rag"), "direction": record.get("direction"),
+        "arrow": record.get("arrow"),
+        "category": categories.get(record["id"], record.get("category")),
+        "findings": [f.as_dict() for f in report.for_indicator(record["id"])],
+    }
+
+
+def build_refresh(path: str | Path, config: Config, *, progress: Progress | None = None
+                  ) -> RefreshResult:
+    """Everything a refresh would do, as a plan; nothing is written."""
+    from .reader import read_workbook
+    from .xlsx.package import owned_sheets
+
+    say = progress or (lambda _msg: None)
+    path = Path(path)
+    owned = owned_sheets(path)
+    say("reading indicator sheets")
+    table = read_workbook(path, _skip_owned(config, owned))
+    say(f"rating {len(table)} indicators")
+    rated, rule_findings = apply_rules(table.frame, config, file=str(path))
+    report = Report(list(table.findings) + rule_findings)
+    plan = plan_indicator_tables(table, rated, config)
+    _plan_comparator_cells(plan, table, rated, config, report)
+    notes = read_notes(_sheet_rows(path, owned.get(EXC_ROLE)))
+    exceptions = build_exceptions_sheet(rated, config, notes, title=_title(config, rated))
+    for ident, text in exceptions.ignored_overrides.items():
+        report.add(Finding("unknown_override", f"override {text!r} is not a category; "
+                           "the rule's category is used", "warning",
+                           indicator=ident))
+    plan.sheets.append(exceptions.sheet)
+    plan.sheets.append(build_data_quality_sheet(
+        report, name=config.workbook.data_quality_sheet,
+        title=f"Data quality findings: {path.name}"))
+    return RefreshResult(path, table, rated, report, plan, change_log(rated, config),
+                         exceptions.categories)
+
+
+def refresh(path: str | Path, config: Config, *, output: str | Path | None = None,
+            dry_run: bool = False, backup: str | None = None,
+            progress: Progress | None = None) -> RefreshResult:
+    """Refresh a workbook in place (or into ``output``), atomically, with a backup."""
+    from .xlsx.writer import apply_plan
+
+    result = build_refresh(path, config, progress=progress)
+    if progress:
+        progress("writing" if not dry_run else "checking what would change")
+    result.write = apply_plan(Path(path), result.plan, output=Path(output) if output else None,
+                              backup=backup or config.workbook.backup, dry_run=dry_run)
+    result.dry_run = dry_run
+    return result
+
+
+def change_log(rated: pd.DataFrame, config: Config) -> list[dict]:
+    """Ratings and directions that differ from what the sheet showed before."""
+    log = []
+    for r in rated.to_dict("records"):
+        before_rag = normalise_rag(r.get("published_rag"), config)
+        before_dot = r.get("published_dot")
+        before_move = published_movement(before_dot, config.direction)
+        rag_changed = before_rag != r.get("rag")
+        dot_changed = before_move != r.get("movement") and not (
+            before_move in ("better", "worse") and r.get("movement"))
+        if rag_changed or dot_changed:
+            log.append({"id": r["id"], "name": r["name"], "sheet": r["sheet"], "row": int(r["row"]),
+                        "previous_rag": before_rag, "rag": r.get("rag"),
+                        "previous_direction": before_dot.strip() if isinstance(before_dot, str)
+                        else before_dot,
+                        "direction": r.get("arrow")})
+    return log
+
+
+def _plan_comparator_cells(plan: Plan, table: IndicatorTable, rated: pd.DataFrame,
+                           config: Config, report: Report) -> None:
+    """Fill comparator cells from the comparator store, when there is one."""
+    try:
+        from .comparators import comparators_for_table
+    except ImportError:
+        return
+    fills = comparators_for_table(table, config, _reporting_fy(rated))
+    units = dict(zip(rated["id"], rated["unit"]))
+    plan_comparators(plan, fills, units)
+
+
+def _reporting_fy(rated: pd.DataFrame) -> int | None:
+    years = []
+    for series in rated["series"]:
+        years.extend(p.period.fy for p in series or [])
+    return max(years) if years else None
+
+
+def _skip_owned(config: Config, owned: dict[str, str]) -> Config:
+    """The config with kpi-xl's own sheets excluded from layout detection."""
+    if not owned:
+        return config
+    skips = [SheetLayout(sheet=name, skip=True) for name in owned.values()]
+    return config.model_copy(update={"layout": list(config.layout) + skips})
+
+
+def _sheet_rows(path: Path, sheet: str | None) -> list[list]:
+    if not sheet:
+        return []
+    from .reader.cells import read_sheet_rows
+    return read_sheet_rows(path, sheet)
+
+
+def _title(config: Config, rated: pd.DataFrame) -> str:
+    periods = [p for p in rated["latest_period"].dropna()]
+    latest = max(set(periods), key=periods.count) if periods else ""
+    council = f"{config.workbook.council} " if config.workbook.council else ""
+    return f"{council}{config.workbook.service}: exception summary {latest}".strip()
