@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from numpy import format_float_positional
+
 from .config import RagLabels
+from .rules import EPSILON
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,8 @@ class Operand:
 
 
 def _num(x) -> str:
-    return repr(float(x)) if x is not None and float(x) != int(float(x)) else str(int(float(x or 0)))
+    """A number as formula text: shortest exact digits, never exponent notation."""
+    return format_float_positional(float(x or 0), trim="-")
 
 
 def polarity_sign(polarity: Operand) -> str:
@@ -53,8 +57,10 @@ def rag_formula(value: str, target: Operand, polarity: Operand, *, tolerance: fl
     s = polarity_sign(polarity)
     shortfall = f"({s})*({t}-{value})"
     band = _band_formula(t, s, tolerance, mode, zero_target, amber)
+    eps = _num(EPSILON)
     return (f'IF(OR(NOT(ISNUMBER({value})),NOT(ISNUMBER({t})),({s})=0),"",'
-            f'IF({shortfall}<=0,"{lab.GREEN}",IF({shortfall}<={band},"{lab.AMBER}","{lab.RED}")))')
+            f'IF({shortfall}<={eps},"{lab.GREEN}",'
+            f'IF({shortfall}<={band}+{eps},"{lab.AMBER}","{lab.RED}")))')
 
 
 def _band_formula(t: str, s: str, tolerance: float, mode: str, zero_target: str,
@@ -75,7 +81,7 @@ def arrow_formula(current: str, previous: str, *, decimals: int | None,
     """The raw-movement arrow at the published precision; blank without both figures."""
     c, p = _rounded(current, decimals), _rounded(previous, decimals)
     change = f"({c}-{p})"
-    band = _num(stable_band + 1e-12)
+    band = _num(stable_band + EPSILON)
     return (f'IF(OR(NOT(ISNUMBER({current})),NOT(ISNUMBER({previous}))),"",'
             f'IF(ABS({change})<={band},"{same}",IF({change}>0,"{up}","{down}")))')
 

@@ -179,10 +179,16 @@ def _skip_owned(config: Config, owned: dict[str, str]) -> Config:
 
 
 def _sheet_rows(path: Path, sheet: str | None) -> list[list]:
+    """A sheet's values as row lists from column A (empty when no sheet)."""
     if not sheet:
         return []
-    from .reader.cells import read_sheet_rows
-    return read_sheet_rows(path, sheet)
+    from .reader.cells import Workbook
+
+    with Workbook(path) as book:
+        grid = book.read_sheet(sheet)
+    width = grid.max_col()
+    return [[grid.value(r, c) for c in range(1, width + 1)]
+            for r in range(1, grid.last_row + 1)]
 
 
 def _title(config: Config, rated: pd.DataFrame) -> str:

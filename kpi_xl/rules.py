@@ -36,6 +36,12 @@ from .findings import Finding
 Rag = Literal["GREEN", "AMBER", "RED"]
 Polarity = Literal["higher", "lower"]
 
+# Binary fractions make 0.22 * 0.95 come out a hair under 0.209: a figure
+# exactly on a boundary would fall the wrong side of it. Differences smaller
+# than this are no difference (far below any published precision); the
+# Excel formulas use the same margin.
+EPSILON = 1e-9
+
 _DEFAULT_DIRECTION = DirectionConfig()
 _DEFAULT_EXCEPTIONS = ExceptionsConfig()
 
@@ -50,12 +56,12 @@ def rate(value: float | None, target: float | None, polarity: Polarity | None, *
     if not _is_number(value) or not _is_number(target) or polarity not in ("higher", "lower"):
         return None
     shortfall = _shortfall(value, target, polarity)
-    if shortfall <= 0:
+    if shortfall <= EPSILON:
         return "GREEN"
     if _is_number(amber):
         gap = _shortfall(amber, target, polarity)
-        return "AMBER" if shortfall <= max(gap, 0.0) else "RED"
-    return "AMBER" if shortfall <= _band(target, tolerance, mode, zero_target) else "RED"
+        return "AMBER" if shortfall <= max(gap, 0.0) + EPSILON else "RED"
+    return "AMBER" if shortfall <= _band(target, tolerance, mode, zero_target) + EPSILON else "RED"
 
 
 def _shortfall(value: float, target: float, polarity: Polarity) -> float:
@@ -99,7 +105,7 @@ def movement(current: float, previous: float, *, stable_band: float = 0.0,
     """Raw movement at the published precision (``decimals`` as shown; for
     percentages stored as fractions, decimals of the percentage)."""
     change = _published(current, decimals) - _published(previous, decimals)
-    if abs(change) <= stable_band + 1e-12:
+    if abs(change) <= stable_band + EPSILON:
         return "same"
     return "up" if change > 0 else "down"
 
