@@ -1,0 +1,103 @@
+"""The owned sheets as plans: exceptions (with officers' notes) and data quality."""
+from __future__ import annotations
+
+import pandas as pd
+
+from kpi_xl.config import load_config
+from kpi_xl.errors import Place
+from kpi_xl.findings import Finding, Report
+from kpi_xl.sheets.data_quality import build_data_quality_sheet
+from kpi_xl.sheets.exceptions import COL, Note, build_exceptions_sheet, read_notes
+
+CONFIG = load_config()
+
+
+def rated(*rows) -> pd.DataFrame:
+    cols = ["id", "name", "area", "rag", "direction", "arrow", "category", "latest_value",
+            "latest_period", "target", "target_raw", "unit"]
+    return pd.DataFrame([dict(zip(cols, r)) for r in rows], columns=cols)
+
+
+FRAME = rated(
+    ("A1", "Re-referrals", "Front Door", "RED", "NEGATIVE", "↑", "Reds of concern", 0.25, "Q2 2025-26", 0.2, 0.2, "percent"),
+    ("A2", "Assessments", "Front Door", "GREEN", "POSITIVE", "↑", "Green to celebrate", 0.9, "Q2 2025-26", 0.85, 0.85, "percent"),
+    ("B1", "CP visits", "Child Protection", "AMBER", "STABLE", "↔", "Amber to watch", 0.88, "Q2 2025-26", 0.9, 0.9, "percent"),
+    ("B2", "Referrals", "Child Protection", None, "INCREASE", "↑", None, 700, "Q2 2025-26", None, "N/A", "number"),
+)
+
+
+def grid(sheet) -> dict[str, object]:
+    return {c.cell: c.value for c in sheet.cells}
+
+
+def as_rows(sheet) -> list[list]:
+    """The owned sheet's cells as row lists, as the reader would give them back."""
+    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+    cells = {}
+    for c in sheet.cells:
+        col, row = coordinate_from_string(c.cell)
+        cells[(row, column_index_from_string(col))] = c.value
+    height = max(r for r, _ in cells)
+    width = max(c for _, c in cells)
+    return [[cells.get((r, c)) for c in range(1, width + 1)] for r in range(1, height + 1)]
+
+
+def test_categories_in_order_within_each_area():
+    sheet = build_exceptions_sheet(FRAME, CONFIG, {}, title="t").sheet
+    rows = as_rows(sheet)
+    headings = [r for r in rows[4:] if not r[2] and (r[0] or r[1])]  # no ID: a heading row
+    names = [c.name for c in CONFIG.exceptions.categories]
+    assert [r[0] or r[1] for r in headings] == ["Front Door", *names, "Child Protection", *names]
+
+
+def test_untargeted_indicators_are_not_exceptions():
+    values = grid(build_exceptions_sheet(FRAME, CONFIG, {}, title="t").sheet)
+    assert "B2" not in values.values()
+
+
+def test_notes_round_trip_and_override():
+    first = build_exceptions_sheet(FRAME, CONFIG, {}, title="t").sheet
+    rows = as_rows(first)
+    # an officer writes commentary on A1 and moves A2 by judgement
+    for row in rows:
+        if row[2] == "A1":
+            row[11] = "Audit under way"
+        if row[2] == "A2":
+            row[10] = "Amber to watch"
+    notes = read_notes(rows)
+    assert notes["A1"].commentary == "Audit under way"
+    result = build_exceptions_sheet(FRAME, CONFIG, notes, title="t")
+    assert result.categories["A2"] == "Amber to watch"
+    again = read_notes(as_rows(result.sheet))
+    assert again["A1"].commentary == "Audit under way"
+    assert again["A2"].override == "Amber to watch"
+
+
+def test_unknown_override_is_reported_and_rule_used():
+    notes = {"A1": Note(override="Sort of fine")}
+    result = build_exceptions_sheet(FRAME, CONFIG, notes, title="t")
+    assert result.categories["A1"] == "Reds of concern"
+    assert result.ignored_overrides == {"A1": "Sort of fine"}
+
+
+def test_notes_for_vanished_indicators_are_kept():
+    notes = {"GONE": Note(commentary="keep me", name="Old measure")}
+    sheet = build_exceptions_sheet(FRAME, CONFIG, notes, title="t").sheet
+    assert "keep me" in grid(sheet).values()
+    assert read_notes(as_rows(sheet))["GONE"].commentary == "keep me"
+
+
+def test_override_column_has_a_category_list():
+    sheet = build_exceptions_sheet(FRAME, CONFIG, {}, title="t").sheet
+    [dv] = sheet.validations
+    assert dv.range.startswith(COL["Override"])
+    assert list(dv.choices) == [c.name for c in CONFIG.exceptions.categories]
+
+
+def test_data_quality_links_each_finding():
+    report = Report([Finding("dot_disagrees", "published ↑ but fell", "warning",
+                             Place(sheet="My Dash", cell="H24"), "rr"),
+                     Finding("no_figures", "no figures", "warning", Place(), "x")])
+    sheet = build_data_quality_sheet(report, name="KPI Data Quality", title="t")
+    assert [h.target for h in sheet.hyperlinks] == ["'My Dash'!H24"]
+    assert grid(sheet)["B4"] == "dot_disagrees"
