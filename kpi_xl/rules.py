@@ -211,7 +211,8 @@ def apply_rules(frame: pd.DataFrame, config: Config, *, file: str | None = None
         result, found = rate_indicator(record, config, file=file)
         rows.append(result)
         findings.extend(found)
-    added = pd.DataFrame(rows, index=frame.index, columns=RULE_COLUMNS)
+    # object dtype: keep None as None (pandas would make missing strings NaN)
+    added = pd.DataFrame(rows, index=frame.index, columns=RULE_COLUMNS, dtype=object)
     return pd.concat([frame, added], axis=1), findings
 
 
