@@ -1,0 +1,334 @@
+"""The worksheet functions, called directly (xlwings' decorators are no-ops on Linux).
+
+Over grids of inputs each function must equal the rule function refresh
+uses, computed here from kpi_xl.rules / values / periods / comparators with
+the inputs parsed by hand; ranges must come back in the shape they went in;
+bad inputs must give "#KPI! ..." text, never a traceback.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import kpi_xl.udfs as udf_module
+from kpi_xl.config import load_config
+from kpi_xl.excel import udfs
+from kpi_xl.excel.udfs import (
+    KPI_ARROW,
+    KPI_CATEGORY,
+    KPI_COMPARATOR,
+    KPI_DOT,
+    KPI_PERIOD,
+    KPI_RAG,
+    KPI_RATE,
+    UDFS,
+)
+from kpi_xl.periods import parse_period
+from kpi_xl.planner import rag_label
+from kpi_xl.rules import category, direction, rate
+
+CONFIG = load_config()
+POLARITY = {"Higher is better": "higher", "higher": "higher", "High": "higher",
+            "HIGH": "higher", "Lower is better": "lower", "lower": "lower", "Low": "lower",
+            "N/A": None, "-": None, None: None, "": None}
+# raw cell -> the figure refresh would read (percent text as a fraction; suppressed is none)
+FIGURES = {0.5: 0.5, 0.51: 0.51, 0.55: 0.55, 0.6: 0.6, 0.5225: 0.5225, 99.5: 99.5, "51%": 0.51, "55 %": 0.55, "x": None,
+           "c": None, None: None, "": None, 0: 0, 0.0001: 0.0001, 100: 100, 95.5: 95.5, -3: -3}
+TARGETS = {0.55: 0.55, "55%": 0.55, 0: 0, 100: 100, "N/A": None, None: None}
+
+
+@pytest.fixture(autouse=True)
+def default_config(monkeypatch):
+    monkeypatch.delenv(udfs.CONFIG_ENV, raising=False)
+
+
+def expected_rag(value, target, polarity, tolerance=None, mode=None):
+    tol = CONFIG.rag.tolerance if tolerance is None else tolerance
+    how = mode or CONFIG.rag.tolerance_mode
+    rag = rate(FIGURES[value], TARGETS[target], POLARITY[polarity], tolerance=tol, mode=how,
+               zero_target=CONFIG.rag.zero_target)
+    targeted = TARGETS[target] is not None and POLARITY[polarity] is not None
+    return rag_label(rag, targeted, CONFIG) or ""
+
+
+# --- KPI_RAG ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("tolerance, mode", [(None, None), (0.1, "relative"), (0.05, "points"),
+                                             (0.0, None)])
+def test_rag_equals_the_rule_over_a_grid(tolerance, mode):
+    for value, target, polarity in itertools.product(FIGURES, TARGETS, POLARITY):
+        got = KPI_RAG(value, target, polarity, tolerance, mode)
+        assert got == expected_rag(value, target, polarity, tolerance, mode), \
+            (value, target, polarity, tolerance, mode)
+
+
+def test_rag_reads_percent_text_for_tolerance():
+    assert KPI_RAG(0.52, 0.55, "High", "10%") == KPI_RAG(0.52, 0.55, "High", 0.1) == "AMBER"
+    assert KPI_RAG(0.52, 0.55, "High", "5%") == "RED"
+
+
+def test_rag_over_a_column_gives_a_column():
+    values = list(FIGURES)
+    got = KPI_RAG(values, 0.55, "Higher is better")
+    assert got == [expected_rag(v, 0.55, "Higher is better") for v in values]
+
+
+def test_rag_over_excel_ranges_keeps_their_shape():
+    # xlwings passes ranges as lists of rows (ndim=2); a single cell as [[v]]
+    column = [[0.5], [0.6], ["x"]]
+    assert KPI_RAG(column, [[0.55]], [["High"]]) == [["RED"], ["GREEN"], [""]]
+    block = [[0.5, 0.6], [0.54, 0.4]]
+    assert KPI_RAG(block, 0.55, [["High", "High"], ["High", "Low"]]) == \
+        [["RED", "GREEN"], ["AMBER", "GREEN"]]
+    assert KPI_RAG([[0.6]], [[0.55]], [["High"]]) == [["GREEN"]]
+
+
+def test_ranges_of_different_sizes_are_one_error():
+    assert KPI_RAG([1, 2], [1, 2, 3], "High") == "#KPI! ranges differ in size (2x1 and 3x1)"
+    assert KPI_RAG([[1, 2]], [[1], [2]], "High").startswith("#KPI! ranges differ in size")
+
+
+@pytest.mark.parametrize("args, message", [
+    ((0.5, "soon", "High"), "#KPI! target is not a number"),
+    (("lots", 0.5, "High"), "#KPI! value is not a number"),
+    ((True, 0.5, "High"), "#KPI! value is not a number"),
+    ((0.5, 0.5, "Sideways"), '#KPI! polarity must be "Higher is better" or "Lower is better"'),
+    ((0.5, 0.5, 1), '#KPI! polarity must be "Higher is better" or "Lower is better"'),
+    ((0.5, 0.5, "High", -0.1), "#KPI! tolerance must not be negative"),
+    ((0.5, 0.5, "High", 2), "#KPI! tolerance must be between 0 and 1 when mode is relative"),
+    ((0.5, 0.5, "High", 0.1, "percent"), '#KPI! mode must be "relative" or "points"'),
+    ((float("nan"), 0.5, "High"), "#KPI! value is not a number"),
+])
+def test_rag_bad_arguments_are_error_text(args, message):
+    assert KPI_RAG(*args) == message
+
+
+def test_errors_stay_in_their_own_cells():
+    assert KPI_RAG([0.6, "soon", 0.5], 0.55, "High") == \
+        ["GREEN", "#KPI! value is not a number", "RED"]
+
+
+# --- KPI_DOT and KPI_ARROW -----------------------------------------------------------------
+
+CURRENT = [0.5, 0.51, 100, 99.5, 0, "x", None, "51%"]
+
+
+@pytest.mark.parametrize("targeted", [None, True, False])
+def test_dot_equals_the_rule_over_a_grid(targeted):
+    for current, previous, polarity in itertools.product(CURRENT, CURRENT, POLARITY):
+        pol = POLARITY[polarity]
+        is_targeted = pol is not None if targeted is None else targeted
+        found = direction(FIGURES[current], FIGURES[previous], pol, targeted=is_targeted,
+                          stable_band=CONFIG.direction.stable_band, config=CONFIG.direction)
+        expected = found.word if found else ""
+        assert KPI_DOT(current, previous, polarity, targeted) == expected, \
+            (current, previous, polarity, targeted)
+
+
+def test_arrow_equals_the_rule_over_a_grid():
+    for current, previous in itertools.product(CURRENT, CURRENT):
+        found = direction(FIGURES[current], FIGURES[previous], None, targeted=False,
+                          config=CONFIG.direction)
+        assert KPI_ARROW(current, previous) == (found.arrow if found else "")
+
+
+def test_dot_compares_text_figures_at_their_published_precision():
+    # "13%" and "13.4%" are both 13% as published; stored numbers compare as stored
+    assert KPI_DOT("13%", "13.4%", "High") == "STABLE"
+    assert KPI_DOT(0.13, 0.134, "High") == "NEGATIVE"
+    assert KPI_ARROW("75%", "74%") == "↑"
+
+
+def test_dot_over_a_column():
+    assert KPI_DOT([0.5, 0.6, None], [0.6, 0.5, 0.5], "Lower is better") == \
+        ["POSITIVE", "NEGATIVE", ""]
+    assert KPI_ARROW([[3], [2], [2]], [[2], [3], [2]]) == [["↑"], ["↓"], ["↔"]]
+
+
+@pytest.mark.parametrize("args, message", [
+    (("up", 1), "#KPI! current is not a number"),
+    ((1, "down"), "#KPI! previous is not a number"),
+    ((1, 2, "High", "maybe"), "#KPI! targeted must be TRUE or FALSE"),
+])
+def test_dot_bad_arguments_are_error_text(args, message):
+    assert KPI_DOT(*args) == message
+
+
+# --- KPI_CATEGORY ----------------------------------------------------------------------------
+
+RAGS = {"GREEN": "GREEN", "AMBER": "AMBER", "RED": "RED", "Red": "RED", "g": "GREEN",
+        "Not targeted": None, "N/A": None, None: None, "": None}
+WORDS = {"POSITIVE": "POSITIVE", "STABLE": "STABLE", "NEGATIVE": "NEGATIVE",
+         "negative": "NEGATIVE", "↔": "STABLE", "Improving": "POSITIVE", "worse": "NEGATIVE",
+         "INCREASE": "INCREASE", None: None, "": None}
+
+
+def test_category_equals_the_rule_over_a_grid():
+    for rag, word in itertools.product(RAGS, WORDS):
+        expected = category(RAGS[rag], WORDS[word], CONFIG.exceptions)
+        assert KPI_CATEGORY(rag, word) == expected, (rag, word)
+
+
+def test_category_of_the_committee_groups():
+    assert KPI_CATEGORY(["GREEN", "AMBER", "RED", "RED", "RED"],
+                        ["NEGATIVE", "POSITIVE", "POSITIVE", "STABLE", "NEGATIVE"]) == \
+        ["Green to celebrate", "Amber to watch", "Reds on watching", "Reds on watching",
+         "Reds of concern"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (("Purple", "POSITIVE"), "#KPI! rag must be GREEN, AMBER or RED"),
+    (("RED", "↑"), "#KPI! dot is an arrow, not POSITIVE or NEGATIVE: pass "
+                   "KPI_DOT(current, previous, polarity)"),
+    (("RED", "sideways"), "#KPI! dot must be POSITIVE, STABLE or NEGATIVE"),
+    ((3, "POSITIVE"), "#KPI! rag must be GREEN, AMBER or RED"),
+])
+def test_category_bad_arguments_are_error_text(args, message):
+    assert KPI_CATEGORY(*args) == message
+
+
+# --- KPI_RATE and KPI_PERIOD ----------------------------------------------------------------------
+
+def test_rate_equals_the_comparators_rate():
+    from kpi_xl.comparators import rate_per_10k
+
+    for count, population in itertools.product([0, 1, 12, 437, 1250.5], [1, 4000, 40000, 38123]):
+        assert KPI_RATE(count, population) == rate_per_10k(count, population)
+        assert KPI_RATE(count, population, 1000) == pytest.approx(
+            rate_per_10k(count, population) / 10)
+
+
+def test_rate_over_columns_and_its_errors():
+    assert KPI_RATE([10, "x", None], [10000, 10000, 10000]) == [10.0, "", ""]
+    assert KPI_RATE(1, 0) == "#KPI! population is zero"
+    assert KPI_RATE(-1, 10) == "#KPI! count and population must not be negative"
+    assert KPI_RATE(1, "many") == "#KPI! population is not a number"
+    assert KPI_RATE(1, 10, 0) == "#KPI! per must be a positive number"
+
+
+LABELS = ["Q2 23-24", "Q2 2023/24", "2023-24 Q2", "Quarter 2 2023-24", "2022-23",
+          "2016/17 Out-turn", "2020-21 outturn", " Q1 2021-22 "]
+
+
+def test_period_equals_parse_period():
+    for label in LABELS:
+        assert KPI_PERIOD(label) == parse_period(label.strip()).canonical()
+    assert KPI_PERIOD(LABELS) == [parse_period(x.strip()).canonical() for x in LABELS]
+    assert KPI_PERIOD([["Q2 23-24"], [None]]) == [["Q2 2023-24"], [""]]
+
+
+def test_period_of_a_non_period_is_error_text():
+    assert KPI_PERIOD("Sometime") == "#KPI! not a period label: 'Sometime'"
+    assert KPI_PERIOD(3.5).startswith("#KPI! not a period label")
+
+
+# --- KPI_COMPARATOR --------------------------------------------------------------------------------
+
+def test_comparator_without_a_store_says_so(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert KPI_COMPARATOR("rereferral_percent", "SN", None, "802") == \
+        "#KPI! no comparator store: import the DfE files (kpi-xl comparators import) and set " \
+        "comparators -> store in the config"
+    assert KPI_COMPARATOR("rereferral_percent", "SN") == \
+        "#KPI! give the council (la) or set workbook -> council in the config"
+    assert KPI_COMPARATOR("rereferral_percent", "Moon", None, "802") == \
+        "#KPI! comparator must be SN, Region, England or Ofsted good"
+
+
+C1 = "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv"
+SN_2025 = "sn_model_2025_wide.csv"
+
+
+@pytest.fixture(scope="module")
+def comparator_store(dfe_dir, tmp_path_factory):
+    from kpi_xl.comparators import ComparatorStore, load_settings
+
+    path = tmp_path_factory.mktemp("store") / "kpi-comparators.sqlite"
+    with ComparatorStore.create(path) as store:
+        for name in (SN_2025, C1):
+            store.import_file(dfe_dir / name, load_settings())
+    return path
+
+
+def test_comparator_equals_the_comparator_query(comparator_store, tmp_path, monkeypatch):
+    from kpi_xl.comparators import ComparatorStore, compare, load_settings
+    from kpi_xl.comparators.fill import sheet_value
+
+    config = tmp_path / "county.yaml"
+    config.write_text(f"workbook: {{council: '802'}}\ncomparators: {{store: '{comparator_store}'}}\n",
+                      encoding="utf-8")
+    monkeypatch.setenv(udfs.CONFIG_ENV, str(config))
+    settings = load_settings(load_config(config))
+    kinds = {"SN": "sn", "Region": "region", "England": "england", "own": "own"}
+    with ComparatorStore.open(comparator_store) as store:
+        for la, year in itertools.product(["802", "North Somerset", "872"], [None, "2022"]):
+            answer = compare(store, la, "rereferral_percent", settings, year=year)
+            for written, kind in kinds.items():
+                figure = answer.figure(kind)
+                expected = sheet_value(figure, answer.unit, "percent")
+                assert KPI_COMPARATOR("rereferral_percent", written, year, la) == expected
+                assert isinstance(expected, float) and 0 < expected < 1  # a fraction for a % cell
+    # the council from the config; a column of measures
+    assert KPI_COMPARATOR(["rereferral_percent", "no such measure"], "England")[0] == \
+        KPI_COMPARATOR("rereferral_percent", "England", None, "802")
+    assert KPI_COMPARATOR(["rereferral_percent", "no such measure"], "England")[1] \
+        .startswith("#KPI! ")
+
+
+# --- the module xlwings imports --------------------------------------------------------------------
+
+def test_the_udf_module_re_exports_every_function():
+    assert udf_module.UDFS == UDFS and len(UDFS) == 7
+    for function in UDFS:
+        assert getattr(udf_module, function.__name__) is function
+
+
+def test_excel_help_texts_fit_excels_limits():
+    for function in UDFS:
+        doc = function.__doc__
+        assert doc and "\n" not in doc and len(doc) <= 255, function.__name__
+        assert function.__name__.startswith("KPI_")
+
+
+WINDOWS_REGISTRATION = textwrap.dedent('''
+    # xlwings' real Windows decorators (xlwings/udfs.py), with the COM modules
+    # they import but do not use while decorating stubbed out.
+    import json, sys, types
+    for name in ("pythoncom", "pywintypes", "win32com", "win32com.client"):
+        sys.modules[name] = types.ModuleType(name)
+    sys.modules["pythoncom"].CoInitialize = lambda: None
+    sys.modules["win32com.client"].Dispatch = None
+    import xlwings, xlwings.udfs as real
+    xlwings.func, xlwings.arg, xlwings.ret = real.xlfunc, real.xlarg, real.xlret
+    from kpi_xl.excel.udfs import UDFS
+    print(json.dumps({f.__name__: f.__xlfunc__ for f in UDFS}, default=str))
+''')
+
+
+def test_xlwings_registers_every_function_with_help_and_category():
+    """What Excel's function wizard will show, as xlwings' Windows decorators
+    record it: category, help, one documented argument each, optional ones
+    optional, and no annotation mistaken for a converter."""
+    done = subprocess.run([sys.executable, "-c", WINDOWS_REGISTRATION], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    registered = json.loads(done.stdout)
+    assert sorted(registered) == sorted(f.__name__ for f in UDFS)
+    for name, info in registered.items():
+        assert info["category"] == "kpi-xl"
+        assert info["ret"]["doc"] and len(info["ret"]["doc"]) <= 255
+        for arg in info["args"]:
+            assert not arg["doc"].startswith("Positional argument"), (name, arg["name"])
+            assert len(arg["doc"]) <= 255
+            assert arg["options"] == {"ndim": 2}, (name, arg)
+    optional = {name: [a["name"] for a in info["args"] if "optional" in a]
+                for name, info in registered.items()}
+    assert optional["KPI_RAG"] == ["tolerance", "mode"]
+    assert optional["KPI_DOT"] == ["polarity", "targeted"]
+    assert optional["KPI_COMPARATOR"] == ["year", "la"]
+    assert optional["KPI_RATE"] == ["per"]
