@@ -141,6 +141,8 @@ class WorkbookSettings(Strict):
     council: str | None = None  # name or LA code, for comparators and headers
     service: str = "Children's Services"
     data_quality_sheet: str = "KPI Data Quality"
+    charts_sheet: str | None = "KPI Charts"  # None: no charts sheet
+    sparklines: bool = True  # a Trend column of native sparklines per table
     backup: Literal["bak", "timestamp", "none"] = "bak"
 
 

@@ -16,11 +16,14 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 
 from .config import Config
 from .formulas import Operand, arrow_formula, rag_formula
-from .plan import AddConditionalFormat, CFRule, Plan, SetColumnWidth, Style
+from .errors import quote_sheet
+from .plan import AddConditionalFormat, CFRule, Plan, SetColumnWidth, SparklineGroup, Style
 from .table import IndicatorTable, TableLayout
 
 RAG_HEADER = "RAG"
 DOT_HEADER = "Direction of travel"
+TREND_HEADER = "Trend"
+MIN_TREND, MAX_TREND = 3, 8  # periods a sparkline draws
 HEADER_STYLE = Style(bold=True, horizontal="center", wrap=True)
 RAG_STYLE = Style(bold=True, horizontal="center")
 DOT_STYLE = Style(horizontal="center")
@@ -34,6 +37,8 @@ class TableColumns:
     dot: str | None
     rag_added: bool
     dot_added: bool
+    trend: str | None = None
+    trend_added: bool = False
 
 
 def plan_indicator_tables(table: IndicatorTable, rated: pd.DataFrame, config: Config,
@@ -43,19 +48,24 @@ def plan_indicator_tables(table: IndicatorTable, rated: pd.DataFrame, config: Co
         rows = rated[rated["table"] == index]
         if rows.empty:
             continue
-        columns = choose_columns(layout, wants_dot=rows["movement"].notna().any())
+        trend_run = trend_columns(layout) if config.workbook.sparklines else None
+        columns = choose_columns(layout, wants_dot=rows["movement"].notna().any(),
+                                 wants_trend=bool(trend_run))
         _plan_headers(plan, layout, columns)
         for record in rows.to_dict("records"):
             _plan_rag_cell(plan, record, columns.rag, config)
             if columns.dot:
                 _plan_dot_cell(plan, record, columns.dot, config)
         _plan_colours(plan, layout, columns, rows, config)
+        if columns.trend and trend_run:
+            _plan_sparklines(plan, layout, columns.trend, trend_run, rows)
     return plan
 
 
-def choose_columns(layout: TableLayout, wants_dot: bool) -> TableColumns:
-    """The table's own RAG/DoT columns, or new ones in the first free columns
-    to its right (inserting columns would move the council's cells)."""
+def choose_columns(layout: TableLayout, wants_dot: bool, wants_trend: bool = False
+                   ) -> TableColumns:
+    """The table's own RAG/DoT/trend columns, or new ones in the first free
+    columns to its right (inserting columns would move the council's cells)."""
     free = column_index_from_string(layout.last_column) + 1
     rag = layout.roles.get("rag")
     rag_added = rag is None
@@ -64,8 +74,13 @@ def choose_columns(layout: TableLayout, wants_dot: bool) -> TableColumns:
     dot = layout.roles.get("dot")
     dot_added = dot is None and wants_dot
     if dot_added:
-        dot = get_column_letter(free)
-    return TableColumns(rag, dot, rag_added, dot_added)
+        dot, free = get_column_letter(free), free + 1
+    trend = layout.roles.get("trend")
+    trend_added = trend is None and wants_trend
+    if trend_added:
+        trend = get_column_letter(free)
+    return TableColumns(rag, dot, rag_added, dot_added, trend if wants_trend else None,
+                        trend_added)
 
 
 def _plan_headers(plan: Plan, layout: TableLayout, columns: TableColumns) -> None:
@@ -76,6 +91,41 @@ def _plan_headers(plan: Plan, layout: TableLayout, columns: TableColumns) -> Non
     if columns.dot_added and columns.dot:
         plan.set(layout.sheet, f"{columns.dot}{header_row}", DOT_HEADER, style=HEADER_STYLE)
         plan.changes.append(SetColumnWidth(layout.sheet, columns.dot, 14))
+    if columns.trend_added and columns.trend:
+        plan.set(layout.sheet, f"{columns.trend}{header_row}", TREND_HEADER, style=HEADER_STYLE)
+        plan.changes.append(SetColumnWidth(layout.sheet, columns.trend, 18))
+
+
+# --- trend sparklines --------------------------------------------------------------
+
+def trend_columns(layout: TableLayout) -> tuple[str, str] | None:
+    """First and last column of the latest run of adjacent period columns that
+    ascend in time (quarters of one kind), at most 8; None when shorter than 3.
+
+    A sparkline draws its cells left to right, so columns out of order (as in
+    Wokingham's workforce table) would draw a false line: no trend then."""
+    cols = sorted(((column_index_from_string(c), p) for c, p in layout.period_columns),
+                  key=lambda cp: cp[0])
+    best: list = []
+    run: list = []
+    for col, period in cols:
+        if run and (col != run[-1][0] + 1 or period.kind != run[-1][1].kind
+                    or period.sort_key <= run[-1][1].sort_key):
+            run = []
+        run.append((col, period))
+        if len(run) >= MIN_TREND:
+            best = list(run)
+    if len(best) < MIN_TREND:
+        return None
+    best = best[-MAX_TREND:]
+    return get_column_letter(best[0][0]), get_column_letter(best[-1][0])
+
+
+def _plan_sparklines(plan: Plan, layout: TableLayout, column: str, run: tuple[str, str],
+                     rows: pd.DataFrame) -> None:
+    first, last = int(rows["row"].min()), int(rows["row"].max())
+    data = f"{quote_sheet(layout.sheet)}!{run[0]}{first}:{run[1]}{last}"
+    plan.changes.append(SparklineGroup(layout.sheet, f"{column}{first}:{column}{last}", data))
 
 
 # --- RAG ------------------------------------------------------------------------

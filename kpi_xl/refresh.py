@@ -17,7 +17,9 @@ from .findings import Finding, Report
 from .plan import Plan
 from .planner import plan_comparators, plan_indicator_tables
 from .rules import apply_rules, normalise_rag, published_movement
-from .sheets.data_quality import ROLE as DQ_ROLE
+from .plan import RemoveSheet
+from .sheets.charts import ROLE as CHARTS_ROLE
+from .sheets.charts import build_charts_sheet
 from .sheets.data_quality import build_data_quality_sheet
 from .sheets.exceptions import ROLE as EXC_ROLE
 from .sheets.exceptions import build_exceptions_sheet, read_notes
@@ -113,6 +115,7 @@ def build_refresh(path: str | Path, config: Config, *, progress: Progress | None
     plan.sheets.append(build_data_quality_sheet(
         report, name=config.workbook.data_quality_sheet,
         title=f"Data quality findings: {path.name}"))
+    _plan_charts(plan, rated, config, owned)
     return RefreshResult(path, table, rated, report, plan, change_log(rated, config),
                          exceptions.categories)
 
@@ -130,6 +133,15 @@ def refresh(path: str | Path, config: Config, *, output: str | Path | None = Non
                               backup=backup or config.workbook.backup, dry_run=dry_run)
     result.dry_run = dry_run
     return result
+
+
+def _plan_charts(plan: Plan, rated: pd.DataFrame, config: Config, owned: dict[str, str]) -> None:
+    charts = (build_charts_sheet(rated, name=config.workbook.charts_sheet)
+              if config.workbook.charts_sheet else None)
+    if charts is not None:
+        plan.sheets.append(charts)
+    elif CHARTS_ROLE in owned:
+        plan.remove.append(RemoveSheet(CHARTS_ROLE))
 
 
 def change_log(rated: pd.DataFrame, config: Config) -> list[dict]:

@@ -1,0 +1,92 @@
+"""The charts sheet kpi-xl owns: a native line chart per indicator.
+
+Each chart sits beside a small block of the figures it draws (values by
+period, the target as a line, a comparator as a dashed line where known).
+The figures are copied as values: a suppressed "x" must be a gap in the
+line, and a reference to it would draw a zero.
+"""
+from __future__ import annotations
+
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+from ..errors import quote_sheet
+from ..plan import ChartSeries, LineChart, OwnedSheet, SetCell, Style
+
+ROLE = "charts"
+BLOCK_ROWS = 16  # rows each indicator's block and chart take
+MIN_POINTS = 3
+VALUE_COLOUR, TARGET_COLOUR, COMPARATOR_COLOUR = "1F4E78", "C00000", "7F7F7F"
+
+
+def build_charts_sheet(rated: pd.DataFrame, *, name: str, comparators: dict | None = None
+                       ) -> OwnedSheet | None:
+    """None when no indicator has enough figures to draw."""
+    sheet = OwnedSheet(role=ROLE, name=name, tab_color="376092")
+    sheet.cells.append(SetCell("", "A1", "Trends by indicator (figures copied at the last refresh)",
+                               style=Style(bold=True, font_size=14)))
+    sheet.column_widths["A"] = 12
+    top = 3
+    for record in rated.to_dict("records"):
+        points = _numeric_points(record)
+        if len(points) < MIN_POINTS:
+            continue
+        comparator = (comparators or {}).get(record["id"])
+        _block(sheet, top, record, points, comparator)
+        top += BLOCK_ROWS
+    return sheet if sheet.charts else None
+
+
+def _numeric_points(record: dict) -> list:
+    """The last eight periods of the latest period's kind, oldest first."""
+    series = sorted(record.get("series") or [], key=lambda p: p.period.sort_key)
+    if not series:
+        return []
+    kind = series[-1].period.kind
+    same = [p for p in series if p.period.kind == kind][-8:]
+    return same if sum(p.reading.is_number for p in same) >= MIN_POINTS else []
+
+
+def _block(sheet: OwnedSheet, top: int, record: dict, points: list, comparator) -> None:
+    percent = record.get("unit") == "percent"
+    fmt = Style(number_format="0.0%" if percent else "#,##0.##")
+    first_col, last_col = 2, 1 + len(points)
+    cols = [get_column_letter(c) for c in range(first_col, last_col + 1)]
+    cells = sheet.cells
+    cells.append(SetCell("", f"A{top}", f"{record['id']}: {record['name']}", style=Style(bold=True)))
+    rows = {"Period": top + 1, "Value": top + 2, "Target": top + 3, "Comparator": top + 4}
+    for label, row in rows.items():
+        if label == "Comparator" and comparator is None:
+            continue
+        cells.append(SetCell("", f"A{row}", label if label != "Comparator" else comparator[0],
+                             style=Style(italic=True)))
+    target = record.get("target")
+    for col, point in zip(cols, points):
+        cells.append(SetCell("", f"{col}{rows['Period']}", point.period.canonical(),
+                             style=Style(horizontal="center")))
+        value = point.reading.value if point.reading.is_number else None
+        cells.append(SetCell("", f"{col}{rows['Value']}", value, style=fmt))
+        if target is not None:
+            cells.append(SetCell("", f"{col}{rows['Target']}", target, style=fmt))
+        if comparator is not None:
+            cells.append(SetCell("", f"{col}{rows['Comparator']}", comparator[1], style=fmt))
+    sheet.charts.append(_chart(sheet.name, record, top, rows, cols, target is not None, comparator))
+
+
+def _chart(name: str, record: dict, top: int, rows: dict, cols: list[str], has_target: bool,
+           comparator) -> LineChart:
+    q = quote_sheet(name)
+
+    def ref(row: int) -> str:
+        return f"{q}!${cols[0]}${row}:${cols[-1]}${row}"
+
+    series = [ChartSeries(record["name"][:60], ref(rows["Value"]), VALUE_COLOUR)]
+    if has_target:
+        series.append(ChartSeries("Target", ref(rows["Target"]), TARGET_COLOUR))
+    if comparator is not None:
+        series.append(ChartSeries(comparator[0], ref(rows["Comparator"]), COMPARATOR_COLOUR,
+                                  dashed=True))
+    anchor_col = get_column_letter(max(len(cols) + 3, 11))
+    return LineChart(title=f"{record['id']}: {record['name']}"[:90], anchor=f"{anchor_col}{top}",
+                     categories=ref(rows["Period"]), series=tuple(series),
+                     width_cols=9, height_rows=BLOCK_ROWS - 1)
