@@ -88,7 +88,7 @@ def _register_commands() -> None:
     if getattr(app, "_kpi_registered", False):
         return
     app._kpi_registered = True  # type: ignore[attr-defined]
-    from . import commands  # noqa: F401  (refresh, new, demo, report register themselves)
+    from . import commands, report_commands  # noqa: F401  (they register themselves)
     _mount_optional("kpi_xl.comparators.cli", "comparators",
                     "Import and show published DfE comparator figures.")
     _mount_optional("kpi_xl.excel.cli", "addin", "Build and install the Excel add-in.")

@@ -1,0 +1,148 @@
+"""The committee pack model: built from a real refresh of the bundled example."""
+from __future__ import annotations
+
+import pytest
+
+from kpi_xl.comparators.fill import ComparatorFill
+from kpi_xl.config import load_config
+from kpi_xl.plan import Plan
+from kpi_xl.planner import plan_comparators
+from kpi_xl.refresh import build_refresh, refresh
+from kpi_xl.report.model import build_pack, format_value, owned_sheet_rows, workbook_notes
+from kpi_xl.sheets.exceptions import COL, HEADER_ROW, read_notes
+from kpi_xl.templates import example_workbook
+from kpi_xl.xlsx.writer import apply_plan
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config()
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory, config):
+    book = example_workbook(tmp_path_factory.mktemp("example"))
+    return build_refresh(book, config)
+
+
+def test_every_indicator_is_in_the_pack_once_under_its_area(example, config):
+    pack = build_pack(example, config)
+    ids = [i.id for i in pack.indicators]
+    assert sorted(ids) == sorted(example.rated["id"])
+    areas = list(dict.fromkeys(example.rated["area"]))
+    assert [a.name for a in pack.areas] == areas
+    for area in pack.areas:
+        assert all(i.area == area.name for i in area.indicators)
+
+
+def test_rated_indicators_sit_in_their_exception_category(example, config):
+    pack = build_pack(example, config)
+    names = [c.name for c in config.exceptions.categories]
+    for area in pack.areas:
+        assert [c.name for c in area.categories] == names  # every category, empty ones too
+        for cat in area.categories:
+            for ind in cat.indicators:
+                assert example.categories[ind.id] == cat.name
+                assert ind.rating in ("GREEN", "AMBER", "RED")
+        assert all(i.rating is None and i.category == config.exceptions.uncategorised
+                   for i in area.unrated)
+    counts = example.counts
+    assert (pack.counts["RED"], pack.counts["AMBER"], pack.counts["GREEN"]) == \
+        (counts["RED"], counts["AMBER"], counts["GREEN"])
+
+
+def test_header_names_council_service_and_period(example, config):
+    pack = build_pack(example, config)
+    assert pack.council == "Exampleshire"  # from the sheet title: no council configured
+    assert pack.period == "Q2 2025-26"
+    assert pack.header == "Exampleshire | Children's Services | Q2 2025-26"
+
+
+def test_figures_are_formatted_as_published(example, config):
+    pack = build_pack(example, config)
+    by_id = {i.id: i for i in pack.indicators}
+    re_referrals = by_id["CSC02"]
+    assert [f.text for f in re_referrals.figures] == ["22.8%", "21.4%", "20.5%", "20.7%"]
+    assert [f.period for f in re_referrals.figures] == \
+        ["Q3 2024-25", "Q4 2024-25", "Q1 2025-26", "Q2 2025-26"]
+    assert re_referrals.target_text == "20.0%"
+    assert re_referrals.direction_text.startswith(f"{re_referrals.arrow} {re_referrals.direction}")
+    assert "20.5%" in re_referrals.direction_text and "Q1 2025-26" in re_referrals.direction_text
+    exclusions = by_id["CSC15"]  # suppressed figures: printed as written, never zero
+    assert [f.text for f in exclusions.figures] == ["6", "x", "5", "x"]
+    assert [f.value for f in exclusions.figures] == [6, None, 5, None]
+    assert exclusions.direction_text == "No direction"
+
+
+def test_sheet_commentary_is_carried_into_the_pack(example, config):
+    pack = build_pack(example, config)
+    by_id = {i.id: i for i in pack.indicators}
+    assert by_id["CSC02"].commentary_lines == [
+        "Re-referrals audit under way; two families accounted for 9 re-referrals."]
+    assert by_id["CSC03"].commentary_lines == []
+
+
+def test_officers_notes_on_the_exception_sheet_reach_the_pack(tmp_path, config):
+    """An officer types commentary and an override on the exception sheet of a
+    refreshed workbook; the pack built at the next refresh shows both."""
+    book = example_workbook(tmp_path)
+    first = refresh(book, config, backup="none")
+    sheet = next(s for s in first.plan.sheets if s.role == "exceptions")
+    rows = owned_sheet_rows(sheet)
+    row_of = {r[2]: n for n, r in enumerate(rows, start=1)
+              if n > HEADER_ROW and len(r) > 2 and r[2]}
+    red = next(i for i, c in first.categories.items() if c == "Reds of concern")
+    typed = Plan()
+    typed.set(sheet.name, f"{COL['Commentary']}{row_of['CSC03']}", "Audit of late assessments "
+              "reported to the Improvement Board.")
+    typed.set(sheet.name, f"{COL['Override']}{row_of[red]}", "Reds on watching")
+    typed.set(sheet.name, f"{COL['Commentary']}{row_of[red]}", "Recovery plan agreed in July.")
+    apply_plan(book, typed, backup="none")
+    assert workbook_notes(book)[red].override == "Reds on watching"  # as the sheet holds them
+
+    pack = build_pack(build_refresh(book, config), config)
+    by_id = {i.id: i for i in pack.indicators}
+    assert by_id["CSC03"].commentary == ("Audit of late assessments reported to the "
+                                         "Improvement Board.")
+    moved = by_id[red]
+    assert moved.category == "Reds on watching" and moved.rule_category == "Reds of concern"
+    assert moved.overridden and moved.commentary == "Recovery plan agreed in July."
+    area = next(a for a in pack.areas if a.name == moved.area)
+    assert moved in next(c for c in area.categories if c.name == "Reds on watching").indicators
+
+
+def test_notes_read_from_the_plan_match_the_sheet_reader(example):
+    sheet = next(s for s in example.plan.sheets if s.role == "exceptions")
+    rows = owned_sheet_rows(sheet)
+    assert rows[HEADER_ROW - 1][:3] == ["Area", "Category", "ID"]
+    assert read_notes(rows) == {}  # a fresh example has no notes on its exception sheet
+
+
+def test_comparator_fills_of_the_refresh_become_comparators(tmp_path, config):
+    result = build_refresh(example_workbook(tmp_path), config)
+    record = result.rated.set_index("id").loc["CSC02"]
+    cells = record["cells"]
+    assert "comparator:england" in cells and "comparator:sn" in cells
+    fills = [ComparatorFill("CSC02", record["sheet"], cells["comparator:england"], "england",
+                            0.224, "2022-23", "re_referrals"),
+             ComparatorFill("CSC02", record["sheet"], cells["comparator:sn"], "sn", 0.215,
+                            "2022-23", "re_referrals")]
+    plan_comparators(result.plan, fills, {"CSC02": "percent"})
+    ind = next(i for i in build_pack(result, config).indicators if i.id == "CSC02")
+    assert [(c.kind, c.text, c.year, c.heading) for c in ind.comparators] == [
+        ("sn", "21.5%", "2022-23", "Statistical neighbours (2022-23)"),
+        ("england", "22.4%", "2022-23", "England (2022-23)")]
+
+
+@pytest.mark.parametrize("value, unit, decimals, text", [
+    (0.207, "percent", 1, "20.7%"),
+    (0.2, "percent", None, "20.0%"),
+    (0.13, "percent", 0, "13%"),
+    (1876, "number", 0, "1,876"),
+    (18.4, "number", None, "18.4"),
+    (702.0, "number", None, "702"),
+    (61.0, "number", 1, "61.0"),
+    (None, "number", None, ""),
+])
+def test_format_value(value, unit, decimals, text):
+    assert format_value(value, unit, decimals) == text
