@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
 from .cli import ConfigOption, JsonOption, app, emit_json, friendly
+from .errors import KpiError, Place
 
 
 @app.command()
 @friendly
 def refresh(
-    book: Path = typer.Argument(..., help="Returns workbook (.xlsx/.xlsm) to refresh in place."),
+    books: List[Path] = typer.Argument(..., help="Returns workbook(s) (.xlsx/.xlsm) or folders "
+                                       "to refresh in place; several run in parallel."),
     config: Optional[Path] = ConfigOption,
     output: Optional[Path] = typer.Option(None, "--output", "-o",
                                           help="Write here instead of in place."),
@@ -25,16 +27,28 @@ def refresh(
 
     Everything else in the workbook is copied byte for byte; the file is
     replaced atomically and a backup (BOOK.bak) is kept unless --no-backup.
+    Several workbooks, or a folder, are refreshed in parallel with a
+    progress bar and a summary table (exit code 1 when any failed).
 
     Examples:
 
         kpi-xl refresh returns.xlsx
 
         kpi-xl refresh returns.xlsx --config council.yaml --dry-run --json
+
+        kpi-xl refresh returns/2025-26/ --no-backup
     """
     from .config import load_config
     from .refresh import refresh as run_refresh
 
+    if len(books) != 1 or books[0].is_dir():
+        if output is not None:
+            raise KpiError("--output takes one workbook; drop it to refresh several in place",
+                           Place(key="--output"))
+        from .report_commands import run_batch_command
+        return run_batch_command(books, config, json_=json_, no_backup=no_backup,
+                                 dry_run=dry_run)
+    book = books[0]
     progress = None if json_ else (lambda msg: typer.echo(f"  {msg}...", err=True))
     result = run_refresh(book, load_config(config), output=output, dry_run=dry_run,
                          backup="none" if no_backup else None, progress=progress)

@@ -74,6 +74,14 @@ def batch(
 
         kpi-xl batch early-help.xlsx front-door.xlsx --json --no-backup
     """
+    run_batch_command(books, config, json_=json_, no_backup=no_backup, dry_run=dry_run,
+                      workers=workers)
+
+
+def run_batch_command(books: List[Path], config: Optional[Path], *, json_: bool, no_backup: bool,
+                      dry_run: bool, workers: Optional[int] = None) -> None:
+    """The batch behind `batch` and a many-workbook `refresh`: progress bar,
+    summary table, exit code 1 when any workbook failed."""
     from .batch import collect_workbooks, run_batch
     from .config import load_config
 

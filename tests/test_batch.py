@@ -147,3 +147,25 @@ def test_a_missing_file_is_reported_with_the_others(tmp_path, example, config):
     assert [o.ok for o in result.outcomes] == [True, False]
     assert "missing.xlsx" in result.outcomes[1].error
     assert isinstance(result, BatchResult) and "1 failed" in result.summary_line()
+
+
+def test_refresh_command_takes_a_folder_as_a_batch(tmp_path):
+    """`kpi-xl refresh FOLDER` runs the batch: one damaged file, exit code 1."""
+    import json as _json
+
+    from typer.testing import CliRunner
+
+    from kpi_xl.cli import _register_commands, app
+    from kpi_xl.templates import example_workbook
+
+    _register_commands()
+    folder = tmp_path / "books"
+    first = example_workbook(tmp_path / "src", force=True)
+    folder.mkdir()
+    for n in range(3):
+        (folder / f"book{n}.xlsx").write_bytes(first.read_bytes())
+    (folder / "damaged.xlsx").write_bytes(first.read_bytes()[:2000])
+    out = CliRunner().invoke(app, ["refresh", str(folder), "--json", "--no-backup"])
+    assert out.exit_code == 1, out.output
+    data = _json.loads(out.stdout)
+    assert (data["refreshed"], data["failed"]) == (3, 1)
