@@ -1,0 +1,196 @@
+"""``kpi-xl check``: find the indicator tables and report what is wrong with them.
+
+Findings and their severities:
+
+- errors (the report would be wrong): a period that appears twice in a
+  table (``period_duplicate``), a figure that cannot be read
+  (``unparseable_value``), a percentage over 100% (``percent_over_100``);
+- warnings: period columns out of date order (``period_out_of_order``), a
+  quarter missing between two others (``period_gap``), a direction of travel
+  given where the latest figure is missing or suppressed
+  (``dot_without_latest``), a RAG on an indicator with no target
+  (``rag_without_target``), a target with no polarity
+  (``target_without_polarity``), an indicator with no figures
+  (``no_figures``), and what the reader found (unmatched targets rows,
+  unreadable targets or polarities, rows with figures but no name);
+- info: suppressed figures (``suppressed_value``).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .config import Config, load_config
+from .errors import Place, quote_sheet
+from .findings import Finding, Report
+from .reader import read_workbook
+from .reader.build import split_sheet_ref
+from .table import IndicatorTable, Point, TableLayout
+
+PERCENT_SLACK = 1e-9  # 100.0% stored as 1.0000000000000002 is not over 100%
+_RAG_WORDS = {"GREEN", "G", "AMBER", "A", "RED", "R", "ON TARGET", "OFF TARGET", "YELLOW"}
+
+
+@dataclass
+class CheckResult:
+    path: Path
+    table: IndicatorTable
+    report: Report
+
+    @property
+    def has_errors(self) -> bool:
+        return self.report.has_errors
+
+    @property
+    def counts(self) -> dict:
+        frame = self.table.frame
+        by_sheet = Counter(frame["sheet"]) if len(frame) else Counter()
+        by_area = Counter(a if a else "(no area)" for a in frame["area"]) if len(frame) else Counter()
+        severities = Counter(f.severity for f in self.report)
+        return {
+            "indicators": len(frame), "tables": len(self.table.layouts),
+            "by_sheet": dict(by_sheet), "by_area": dict(by_area),
+            "errors": severities.get("error", 0), "warnings": severities.get("warning", 0),
+            "info": severities.get("info", 0),
+        }
+
+    def as_dict(self) -> dict:
+        return {
+            "workbook": str(self.path),
+            "sheets": list(self.table.sheet_names),
+            "counts": self.counts,
+            "tables": [_layout_dict(i, layout) for i, layout in enumerate(self.table.layouts)],
+            "indicators": [_indicator_dict(r) for r in self.table.frame.to_dict("records")],
+            "findings": self.report.as_dicts(),
+        }
+
+    def as_text(self) -> str:
+        c = self.counts
+        lines = [f"kpi-xl check: {self.path.name}",
+                 f"{c['indicators']} indicators in {c['tables']} tables"]
+        lines += [f"  sheet {quote_sheet(sheet)}: {n}" for sheet, n in c["by_sheet"].items()]
+        lines.append("By area:")
+        lines += [f"  {area}: {n}" for area, n in c["by_area"].items()]
+        lines.append(f"Findings: {c['errors']} errors, {c['warnings']} warnings, {c['info']} info")
+        order = {"error": 0, "warning": 1, "info": 2}
+        # The file is the same for every finding: name it once, above.
+        lines += [f"  {replace(f, place=replace(f.place, file=None)).as_text()}"
+                  for f in sorted(self.report, key=lambda f: order[f.severity])]
+        return "\n".join(lines)
+
+
+def check_workbook(path: str | Path, config: Config | None = None) -> CheckResult:
+    """Read the workbook's indicator tables and check them. Raises
+    WorkbookError/LayoutError (one line each) when it cannot be read."""
+    config = config if config is not None else load_config()
+    path = Path(path)
+    table = read_workbook(path, config)
+    report = Report(list(table.findings))
+    report.extend(check_table(table))
+    return CheckResult(path, table, report)
+
+
+def check_table(table: IndicatorTable) -> list[Finding]:
+    """Findings about each indicator's figures, target, polarity, RAG and DoT.
+    (Findings about the tables' period columns come with the table: see
+    :mod:`kpi_xl.reader.sequence`.)"""
+    findings: list[Finding] = []
+    for record in table.frame.to_dict("records"):
+        findings.extend(indicator_findings(record, table.path))
+    return findings
+
+
+# -------------------------------------------------------------- indicators
+
+def indicator_findings(record: dict, file: str) -> list[Finding]:
+    ident, sheet = record["id"], record["sheet"]
+    cells = record.get("cells") or {}
+    series: list[Point] = record.get("series") or []
+
+    def at(ref: str | None) -> Place:
+        on_sheet, cell = split_sheet_ref(ref or cells.get("name") or "", sheet)
+        return Place(file=file, sheet=on_sheet, cell=cell or None)
+
+    found: list[Finding] = []
+    for point in series:
+        reading = point.reading
+        label = point.period.canonical()
+        if reading.status == "text":
+            found.append(Finding("unparseable_value", f"{label}: {reading.raw!r} is not a figure, "
+                                 "a suppression (x, c) or a not-available marker", "error",
+                                 at(point.cell), ident))
+        elif reading.status == "suppressed":
+            found.append(Finding("suppressed_value", f"{label}: suppressed ({reading.symbol or reading.raw})",
+                                 "info", at(point.cell), ident))
+        elif reading.is_number and reading.unit == "percent" and reading.value > 1 + PERCENT_SLACK:
+            found.append(Finding("percent_over_100", f"{label}: {reading.value:.1%} is over 100%",
+                                 "error", at(point.cell), ident))
+    if series and not any(p.reading.is_number or p.reading.status == "suppressed" for p in series):
+        found.append(Finding("no_figures", "no period holds a figure", "warning",
+                             at(cells.get("name")), ident))
+    latest = max(series, key=lambda p: p.period.sort_key) if series else None
+    dot = record.get("published_dot")
+    if dot and latest is not None and not latest.reading.is_number:
+        shown = latest.reading.symbol or latest.reading.raw
+        why = {"suppressed": f"suppressed ({shown})", "empty": "empty",
+               "not_available": f"not available ({shown})"}.get(latest.reading.status, "not a figure")
+        found.append(Finding("dot_without_latest", f"a direction of travel ({dot}) is given but the "
+                             f"latest figure ({latest.period.canonical()}, {latest.cell}) is {why}",
+                             "warning", at(cells.get("dot")), ident))
+    has_target = record.get("target") is not None or bool(record.get("target_direction"))
+    rag = record.get("published_rag")
+    if rag and str(rag).strip().upper() in _RAG_WORDS and not has_target:
+        found.append(Finding("rag_without_target", f"a rating ({rag}) is given but the indicator "
+                             "has no target", "warning", at(cells.get("rag")), ident))
+    if has_target and record.get("polarity") is None and not record.get("target_direction"):
+        found.append(Finding("target_without_polarity", "a target is given but no polarity (higher "
+                             "or lower is better), so it cannot be rated; add a polarity column or "
+                             "set it in the config's indicators: section", "warning",
+                             at(cells.get("target")), ident))
+    return found
+
+
+# -------------------------------------------------------------- JSON
+
+def _reading_value(reading) -> object:
+    return reading.value if reading.is_number else None
+
+
+def _point_dict(point: Point) -> dict:
+    r = point.reading
+    return {"period": point.period.canonical(), "label": point.period.label, "cell": point.cell,
+            "value": _reading_value(r), "status": r.status, "unit": r.unit,
+            "raw": r.raw if not isinstance(r.raw, float) or r.raw == r.raw else None}
+
+
+def _indicator_dict(record: dict) -> dict:
+    series = record.get("series") or []
+    latest = max(series, key=lambda p: p.period.sort_key) if series else None
+    return {
+        "id": record["id"], "name": record["name"], "sheet": record["sheet"],
+        "row": int(record["row"]), "table": int(record["table"]), "area": record.get("area"),
+        "unit": record.get("unit"),
+        "periods": [_point_dict(p) for p in series],
+        "latest": _point_dict(latest) if latest else None,
+        "target": record.get("target"), "target_raw": record.get("target_raw"),
+        "target_direction": record.get("target_direction"), "amber": record.get("amber"),
+        "target_source": record.get("target_source"),
+        "polarity": record.get("polarity"), "polarity_raw": record.get("polarity_raw"),
+        "polarity_source": record.get("polarity_source"),
+        "library_id": record.get("library_id"),
+        "published_rag": record.get("published_rag"), "published_dot": record.get("published_dot"),
+        "commentary": record.get("commentary"),
+        "comparators": {k: {"value": _reading_value(v), "status": v.status}
+                        for k, v in (record.get("comparators") or {}).items()},
+        "cells": record.get("cells") or {},
+    }
+
+
+def _layout_dict(index: int, layout: TableLayout) -> dict:
+    return {"table": index, "sheet": layout.sheet, "title": layout.title,
+            "header_rows": list(layout.header_rows), "first_row": layout.first_row,
+            "last_row": layout.last_row, "name_column": layout.name_column,
+            "periods": [{"column": c, "period": p.canonical(), "label": p.label}
+                        for c, p in layout.period_columns],
+            "roles": dict(layout.roles), "last_column": layout.last_column}

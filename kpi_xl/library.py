@@ -1,0 +1,207 @@
+"""The standard children's services indicator library (config/indicator_library.yaml).
+
+It gives an indicator found in a council's workbook what the sheet does not
+say: its polarity, data type, measure kind and the DfE comparator measure.
+Matching a council's wording to an entry is conservative: an exact alias
+(case, spacing and punctuation ignored), or every word of one of the
+entry's keyword lists; when two entries match, none is used.
+
+``kpi-xl new`` builds a template workbook from :func:`load_library`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .errors import ConfigError, Place
+from .paths import CONFIG_DIR
+
+LIBRARY_FILE = CONFIG_DIR / "indicator_library.yaml"
+
+DATA_TYPES = ("Number", "Percentage", "Rate per 10,000 children", "Days", "Average", "Ratio")
+_DATA_TYPE_SPELLINGS = {t.lower(): t for t in DATA_TYPES} | {"rate per 10,000": "Rate per 10,000 children"}
+MEASURE_KINDS = ("in_quarter", "snapshot", "cumulative_ytd", "rolling_12m")
+POLARITIES = ("higher", "lower")
+UNITS = ("percent", "number", "rate", "days", "ratio")
+
+
+@dataclass(frozen=True)
+class LibraryEntry:
+    id: str
+    name: str
+    area: str
+    data_type: str
+    polarity: str | None  # "higher" | "lower" | None
+    measure_kind: str
+    unit: str | None = None
+    dfe_measure: str | None = None
+    aliases: tuple[str, ...] = ()
+    keywords: tuple[tuple[str, ...], ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+def load_library(path: str | Path | None = None) -> list[LibraryEntry]:
+    """Every entry of the library, in file order. Raises ConfigError naming
+    the entry and key when the file is wrong."""
+    return list(_load(str(path or LIBRARY_FILE)))
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> tuple[LibraryEntry, ...]:
+    source = Path(path)
+    try:
+        data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("indicator library not found", Place(file=path)) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML ({exc})", Place(file=path)) from None
+    items = (data or {}).get("indicators") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise ConfigError("expected a list under 'indicators'", Place(file=path, key="indicators"))
+    entries, seen = [], set()
+    for index, item in enumerate(items):
+        entry = _entry(item, path, index)
+        if entry.id in seen:
+            raise ConfigError("duplicate id", Place(file=path, key=f"indicators -> {index} -> id"))
+        seen.add(entry.id)
+        entries.append(entry)
+    return tuple(entries)
+
+
+def _entry(item: object, path: str, index: int) -> LibraryEntry:
+    def fail(key: str, message: str) -> ConfigError:
+        return ConfigError(message, Place(file=path, key=f"indicators -> {index} -> {key}"))
+
+    if not isinstance(item, dict):
+        raise ConfigError("expected a mapping", Place(file=path, key=f"indicators -> {index}"))
+    known = {"id", "name", "area", "data_type", "polarity", "measure_kind", "unit",
+             "dfe_measure", "aliases", "keywords", "exclude"}
+    for key in item:
+        if key not in known:
+            raise fail(str(key), "unknown key")
+    for key in ("id", "name", "area", "data_type", "measure_kind"):
+        if not isinstance(item.get(key), str) or not item[key].strip():
+            raise fail(key, "required text")
+    data_type = _DATA_TYPE_SPELLINGS.get(item["data_type"].lower())
+    if data_type is None:
+        raise fail("data_type", f"must be one of {', '.join(DATA_TYPES)}")
+    polarity = item.get("polarity")
+    polarity = None if polarity in (None, "none", "None") else polarity
+    if polarity is not None and polarity not in POLARITIES:
+        raise fail("polarity", "must be higher, lower or none")
+    if item["measure_kind"] not in MEASURE_KINDS:
+        raise fail("measure_kind", f"must be one of {', '.join(MEASURE_KINDS)}")
+    unit = item.get("unit")
+    if unit is not None and unit not in UNITS:
+        raise fail("unit", f"must be one of {', '.join(UNITS)}")
+    aliases = _texts(item.get("aliases") or [])
+    keywords = [_texts(k) if isinstance(k, list) else k for k in item.get("keywords") or []]
+    exclude = _texts(item.get("exclude") or [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise fail("aliases", "must be a list of names")
+    if not isinstance(keywords, list) or not all(
+            isinstance(k, list) and k and all(isinstance(w, str) for w in k) for k in keywords):
+        raise fail("keywords", "must be a list of word lists, e.g. [[re referral*, 12 month*]]")
+    if not isinstance(exclude, list) or not all(isinstance(w, str) for w in exclude):
+        raise fail("exclude", "must be a list of words")
+    return LibraryEntry(
+        id=item["id"].strip(), name=item["name"].strip(), area=item["area"].strip(),
+        data_type=data_type, polarity=polarity, measure_kind=item["measure_kind"], unit=unit,
+        dfe_measure=item.get("dfe_measure"),
+        aliases=tuple(aliases), keywords=tuple(tuple(k) for k in keywords), exclude=tuple(exclude))
+
+
+def _texts(items: object) -> object:
+    """A YAML list with bare numbers (45, 2.5) read as the words they are."""
+    if not isinstance(items, list):
+        return items
+    return [str(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else x for x in items]
+
+
+# -------------------------------------------------------------- matching
+
+_APOSTROPHES = re.compile(r"['’‘`]")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_SYNONYMS = {"percentage": "percent", "pct": "percent"}
+
+
+def normalise_name(text: object) -> str:
+    """Lower case words separated by single spaces: "% Of CP plans (2nd)" ->
+    "percent of cp plans 2nd". Apostrophes vanish (children's -> childrens)."""
+    s = str(text or "").lower().replace("&", " and ").replace("%", " percent ")
+    s = _NON_WORD.sub(" ", _APOSTROPHES.sub("", s))
+    return " ".join(_SYNONYMS.get(w, w) for w in s.split())
+
+
+@lru_cache(maxsize=4096)
+def _term_pattern(term: str) -> re.Pattern | None:
+    """A keyword phrase as a regex over a normalised name: whole words,
+    "referral*" a word prefix."""
+    words: list[str] = []
+    for token in term.split():
+        parts = [re.escape(w) for w in normalise_name(token.rstrip("*")).split()]
+        if parts and token.endswith("*"):
+            parts[-1] += "[a-z0-9]*"
+        words.extend(parts)
+    if not words:
+        return None
+    return re.compile(r"(?:^| )" + " ".join(words) + r"(?= |$)")
+
+
+def _term_matches(term: str, key: str) -> bool:
+    pattern = _term_pattern(term)
+    return bool(pattern and pattern.search(key))
+
+
+
+@dataclass(frozen=True)
+class _Index:
+    aliases: dict[str, tuple[LibraryEntry, ...]]
+    entries: tuple[LibraryEntry, ...]
+
+
+@lru_cache(maxsize=4)
+def _index(entries: tuple[LibraryEntry, ...]) -> _Index:
+    aliases: dict[str, list[LibraryEntry]] = {}
+    for entry in entries:
+        for text in (entry.name, *entry.aliases):
+            bucket = aliases.setdefault(normalise_name(text), [])
+            if entry not in bucket:
+                bucket.append(entry)
+    return _Index({k: tuple(v) for k, v in aliases.items()}, entries)
+
+
+def match_indicator(name: object, library: list[LibraryEntry] | None = None) -> LibraryEntry | None:
+    """The library entry a council's indicator name means, or None.
+
+    An exact alias wins; else the one entry one of whose keyword lists is
+    wholly in the name (and none of whose exclusions is). When keywords of
+    two entries match, the name could mean either: no match.
+    """
+    entries = tuple(library) if library is not None else _load(str(LIBRARY_FILE))
+    index = _index(entries)
+    key = normalise_name(name)
+    if not key:
+        return None
+    exact = index.aliases.get(key)
+    if exact:
+        return exact[0] if len(exact) == 1 else None
+    scored: list[LibraryEntry] = []
+    for entry in entries:
+        hit = any(all(_term_matches(term, key) for term in group) for group in entry.keywords)
+        if hit and not any(_term_matches(x, key) for x in entry.exclude):
+            scored.append(entry)
+    if len(scored) != 1:
+        return None  # nothing, or two entries could be meant: do not guess
+    return scored[0]
+
+
+def entry_by_id(ident: str, library: list[LibraryEntry] | None = None) -> LibraryEntry | None:
+    for entry in library if library is not None else _load(str(LIBRARY_FILE)):
+        if entry.id == ident:
+            return entry
+    return None

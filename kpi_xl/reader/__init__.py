@@ -1,0 +1,135 @@
+"""Read a council's returns workbook into the indicator table.
+
+    from kpi_xl.reader import read_workbook
+    table = read_workbook("returns.xlsx", load_config())
+
+Every sheet is looked at cheaply (its first rows only); a sheet is read in
+full only when an indicator or targets header is found there, so a raw
+extract of 100,000 rows beside the indicator sheet costs almost nothing.
+The council's ``layout:`` config overrides detection sheet by sheet.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import Config, SheetLayout, load_config
+from ..errors import LayoutError, Place
+from ..findings import Report
+from ..table import IndicatorTable
+from .build import (Context, Targets, apply_config, assign_ids, block_records, build_frame,
+                    table_layout, unknown_config_indicators, unused_target_findings)
+from .cells import Grid, Workbook
+from .detect import PEEK_ROWS, Block, View, detect_tables, has_table
+from .override import blocks_from_layout, layouts_by_sheet
+from .sequence import period_findings
+
+__all__ = ["read_workbook", "read_sheet_rows"]
+
+
+def read_workbook(path: str | Path, config: Config | None = None) -> IndicatorTable:
+    """Every indicator table in the workbook as one IndicatorTable.
+
+    Raises WorkbookError/RefusedFile when the file cannot be read and
+    LayoutError when no indicator table is found (or the layout config does
+    not fit the workbook).
+    """
+    config = config if config is not None else load_config()
+    path = Path(path)
+    with Workbook(path) as book:
+        layouts = layouts_by_sheet(config, book.sheet_names)
+        targets_sheets = {_sheet_name(book, layout.targets_sheet) for _i, layout in layouts.values()
+                          if layout.targets_sheet and not layout.skip}
+        tables: list[tuple[View, Block]] = []
+        targets = Targets()
+        for info in book.sheets:
+            if info.part is None:
+                continue
+            index, layout = layouts.get(info.name, (None, None))
+            if layout is not None and layout.skip:
+                continue
+            if layout is not None and _overrides_detection(layout):
+                view = View(book.read_sheet(info.name))
+                blocks = blocks_from_layout(view, layout, index, config)
+            else:
+                grid = _read_if_table(book, info.name, force=info.name in targets_sheets)
+                if grid is None:
+                    continue
+                view = View(grid)
+                blocks = detect_tables(view)
+            for block in blocks:
+                if block.header.kind == "targets":
+                    targets.add_block(view, block)
+                else:
+                    tables.append((view, block))
+        _check_targets_sheets(book, layouts, targets_sheets, targets, config)
+    if not tables:
+        raise LayoutError("no indicator table found: expected a header row with an indicator "
+                          "name column (Measure, Indicator, KPI) and at least two period columns "
+                          "(e.g. 'Q1 2023-24', '2022-23'); for other layouts add a 'layout:' "
+                          "section to your config", Place(file=str(path)))
+    ctx = Context(config=config, targets=targets, library=None, file=str(path))
+    records, layouts_out = [], []
+    for index, (view, block) in enumerate(tables):
+        layout = table_layout(block)
+        layouts_out.append(layout)
+        ctx.findings.extend(period_findings(layout, str(path)))
+        records.extend(block_records(view, block, index, ctx))
+    assign_ids(records)
+    ctx.flush()
+    apply_config(records, ctx)
+    unused_target_findings(targets, ctx)
+    unknown_config_indicators(records, ctx)
+    return IndicatorTable(path=str(path), frame=build_frame(records), layouts=layouts_out,
+                          findings=Report(list(ctx.findings)), sheet_names=book.sheet_names)
+
+
+def _sheet_name(book: Workbook, name: str) -> str:
+    """A sheet name as the workbook spells it (Excel ignores case)."""
+    try:
+        return book.sheet(name).name
+    except KeyError:
+        return name
+
+
+def _overrides_detection(layout: SheetLayout) -> bool:
+    """An entry that says where the table is (not only where its targets are)."""
+    return bool(layout.header_rows or layout.columns or layout.period_columns
+                or layout.first_row or layout.last_row)
+
+
+def _read_if_table(book: Workbook, sheet: str, force: bool = False) -> Grid | None:
+    """The sheet's cells when it holds a table; a first look reads only its
+    first rows, and a sheet without a header there is not read further."""
+    if force:
+        return book.read_sheet(sheet)
+    peek = book.read_sheet(sheet, max_row=PEEK_ROWS)
+    if peek.complete:
+        return peek if has_table(peek) else None
+    if not has_table(peek):
+        return None
+    return book.read_sheet(sheet)
+
+
+def _check_targets_sheets(book: Workbook, layouts, targets_sheets: set[str], targets: Targets,
+                          config: Config) -> None:
+    for index, layout in layouts.values():
+        name = layout.targets_sheet
+        if not name or layout.skip:
+            continue
+        try:
+            actual = book.sheet(name).name
+        except KeyError:
+            raise LayoutError(f"layout -> {index} -> targets_sheet: no sheet named {name!r} in the "
+                              "workbook", Place(file=config.source)) from None
+        if not any(row.sheet == actual for row in targets.rows):
+            raise LayoutError(f"layout -> {index} -> targets_sheet: sheet {actual!r} has no targets "
+                              "table (a header with an indicator name column and a Target or "
+                              "Polarity column)", Place(file=config.source))
+
+
+def read_sheet_rows(path: str | Path, sheet: str) -> list[list]:
+    """A sheet's values as row lists from column A (for sheets kpi-xl owns)."""
+    with Workbook(path) as book:
+        grid = book.read_sheet(sheet)
+    width = grid.max_col()
+    return [[grid.value(r, c) for c in range(1, width + 1)] for r in range(1, grid.last_row + 1)]

@@ -1,0 +1,398 @@
+"""Turn the tables found on the sheets into the indicator table (one row an indicator).
+
+Every field keeps the cell it came from (``cells``; a cell on another sheet
+is written ``Targets!B2``). Where a value comes from, in order:
+
+- polarity: the council's config (``indicators:``), the table's polarity
+  column, a targets table on another sheet, the indicator library;
+- target and amber: the config, the table's own column, a targets table.
+
+``polarity_source`` and ``target_source`` say which ("config", "sheet",
+"targets sheet", "library").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..config import Config
+from ..errors import Place, quote_sheet
+from ..findings import Finding
+from ..library import LibraryEntry, match_indicator
+from ..table import COLUMNS, Point, TableLayout
+from ..values import Reading, parse_value
+from .cells import Cell, column_letter
+from .detect import DASHES, Block, View, text_of
+
+# Added to table.COLUMNS by the reader (the schema allows additions).
+EXTRA_COLUMNS: dict[str, str] = {
+    "polarity_source": "'config' | 'sheet' | 'targets sheet' | 'library' | None",
+    "target_source": "'config' | 'sheet' | 'targets sheet' | None",
+    "library_id": "id of the matching indicator library entry, or None",
+    "data_type": "library data type (Number, Percentage, ...), or None",
+    "measure_kind": "library measure kind (in_quarter, snapshot, ...), or None",
+}
+FRAME_COLUMNS = list(COLUMNS) + list(EXTRA_COLUMNS)
+
+SLUG_LENGTH = 60
+
+_HIGHER = re.compile(r"\bhigh(er)?\b|\bbigger\b|\bmore\b|\bincreas|\bmaximi|\bup\b|↑|▲|⬆|\+")
+_LOWER = re.compile(r"\blow(er)?\b|\bsmaller\b|\bless\b|\bfewer\b|\bdecreas|\bminimi|\bdown\b|\breduc|↓|▼|⬇")
+_NO_POLARITY = {"", "-", "–", "—", "n/a", "na", "none", "neutral", "no polarity", "not applicable",
+                "neither", "n.a.", "context", "contextual", "tbc", "?"}
+_DECREASE = re.compile(r"^\s*(decreas\w*|reduc\w*|lower|down\w*|fewer|less|↓|▼|minimi\w*)(?![a-z])", re.I)
+_INCREASE = re.compile(r"^\s*(increas\w*|higher|up\w*|more|improv\w*|↑|▲|maximi\w*)(?![a-z])", re.I)
+
+
+def parse_polarity(raw: object) -> tuple[str | None, bool]:
+    """("higher" | "lower" | None, recognised). "Higher is better", "High",
+    "↑ good" -> higher; "N/A", "-" -> (None, True); "Banana" -> (None, False)."""
+    text = text_of(raw)
+    if text is None:
+        return None, True
+    key = text.lower().strip(" .")
+    if key in _NO_POLARITY:
+        return None, True
+    higher, lower = bool(_HIGHER.search(key)), bool(_LOWER.search(key))
+    if re.search(r"\bworse\b", key) and not re.search(r"\bbetter\b|\bgood\b", key):
+        higher, lower = lower, higher  # "Lower is worse"
+    if higher and not lower:
+        return "higher", True
+    if lower and not higher:
+        return "lower", True
+    return None, False
+
+
+def parse_target_direction(raw: object) -> str | None:
+    """'decrease' for "Decreasing", "Reduce", "↓"; 'increase' for "Increasing"..."""
+    text = text_of(raw)
+    if text is None:
+        return None
+    if _DECREASE.match(text):
+        return "decrease"
+    if _INCREASE.match(text):
+        return "increase"
+    return None
+
+
+def slug(name: str) -> str:
+    """"% Assessments completed within 45 working days" ->
+    "assessments-completed-within-45-working-days" (at most ~60 characters)."""
+    words = re.findall(r"[a-z0-9]+", re.sub(r"['’‘`]", "", name.lower()))
+    out = ""
+    for word in words:
+        candidate = f"{out}-{word}" if out else word
+        if len(candidate) > SLUG_LENGTH and out:
+            break
+        out = candidate[:SLUG_LENGTH] if not out else candidate
+    return out or "indicator"
+
+
+# -------------------------------------------------------------- targets tables
+
+@dataclass
+class TargetRow:
+    sheet: str
+    row: int
+    name: str | None
+    code: str | None
+    target: Cell | None
+    polarity: Cell | None
+    amber: Cell | None
+    name_ref: str = "A1"
+    used: bool = False
+
+    def ref(self, cell: Cell | None) -> str | None:
+        return f"{quote_sheet(self.sheet)}!{cell.ref}" if cell is not None else None
+
+
+@dataclass
+class Targets:
+    """Rows of targets tables, found by indicator id or normalised name."""
+
+    by_name: dict[str, TargetRow] = field(default_factory=dict)
+    by_code: dict[str, TargetRow] = field(default_factory=dict)
+    rows: list[TargetRow] = field(default_factory=list)
+
+    def add_block(self, view: View, block: Block) -> None:
+        header = block.header
+        cols = {role: header.role_col(role) for role in ("name", "id", "target", "polarity", "amber")}
+        for r in block.indicator_rows:
+            def cell(role: str) -> Cell | None:
+                col = cols[role]
+                return view.cell(r, col) if col is not None else None
+            name_cell, code_cell = cell("name"), cell("id")
+            row = TargetRow(view.sheet, r, text_of(name_cell.value) if name_cell else None,
+                            text_of(code_cell.value) if code_cell else None,
+                            cell("target"), cell("polarity"), cell("amber"),
+                            f"{column_letter(header.name_col)}{r}")
+            self.rows.append(row)
+            if row.name:
+                self.by_name.setdefault(normalise_key(row.name), row)
+            if row.code:
+                self.by_code.setdefault(row.code.lower(), row)
+
+    def find(self, name: str | None, code: str | None) -> TargetRow | None:
+        found = self.by_code.get(code.lower()) if code else None
+        if found is None and name:
+            found = self.by_name.get(normalise_key(name))
+        if found is not None:
+            found.used = True
+        return found
+
+
+def normalise_key(name: str) -> str:
+    """Join key for names: case, spacing, quotes and dashes ignored."""
+    s = name.lower().replace("’", "'").replace("‘", "'").replace("–", "-").replace("—", "-")
+    return " ".join(s.split()).strip(" .:")
+
+
+# -------------------------------------------------------------- indicators
+
+@dataclass
+class Context:
+    config: Config
+    targets: Targets
+    library: list[LibraryEntry] | None
+    file: str
+    findings: list[Finding] = field(default_factory=list)
+    # Findings about an indicator wait for its id (assigned once all are read).
+    pending: list[tuple[dict, str, str, str]] = field(default_factory=list)
+
+    def warn(self, type_: str, message: str, sheet: str, cell: str | None,
+             indicator: str | None = None, severity: str = "warning") -> None:
+        self.findings.append(Finding(type_, message, severity,  # type: ignore[arg-type]
+                                     Place(file=self.file, sheet=sheet, cell=cell), indicator))
+
+    def note(self, record: dict, type_: str, message: str, ref: str) -> None:
+        """A warning about one indicator; ``ref`` may name another sheet ("Targets!B2")."""
+        self.pending.append((record, type_, message, ref))
+
+    def flush(self) -> None:
+        for record, type_, message, ref in self.pending:
+            sheet, cell = split_sheet_ref(ref, record["sheet"])
+            self.warn(type_, message, sheet, cell, record["id"])
+        self.pending.clear()
+
+
+def split_sheet_ref(ref: str, own_sheet: str) -> tuple[str, str]:
+    """"'My sheet'!B2" -> ("My sheet", "B2"); a bare "B2" is on ``own_sheet``."""
+    sheet, bang, cell = ref.rpartition("!")
+    if not bang:
+        return own_sheet, ref
+    if sheet.startswith("'") and sheet.endswith("'"):
+        sheet = sheet[1:-1].replace("''", "'")
+    return sheet, cell
+
+
+def table_layout(block: Block) -> TableLayout:
+    header = block.header
+    lo, hi = header.span
+    roles = {c.role: c.letter for _, c in sorted(header.columns.items())
+             if c.role not in ("period", "unknown")}
+    return TableLayout(
+        sheet=header.sheet, title=header.title, header_rows=header.rows,
+        first_row=block.first_row, last_row=block.last_row,
+        name_column=column_letter(header.name_col),
+        period_columns=[(c.letter, c.period) for c in header.period_columns],
+        roles=roles, last_column=column_letter(hi))
+
+
+def block_records(view: View, block: Block, table_index: int, ctx: Context) -> list[dict]:
+    """One record per indicator row of a table, with the area of its section."""
+    header = block.header
+    area_col = header.role_col("area")
+    area = block.area
+    records = []
+    for body in block.rows:
+        if body.kind == "section":
+            area = body.text or area
+            continue
+        if area_col is not None and (value := text_of(view.raw(body.row, area_col))):
+            area = value
+        records.append(indicator_record(view, block, body.row, table_index, area, ctx))
+    for r in block.nameless:
+        ctx.warn("nameless_row", "row has figures but no indicator name; it is not read",
+                 view.sheet, f"{column_letter(header.name_col)}{r}")
+    return records
+
+
+def indicator_record(view: View, block: Block, row: int, table_index: int, area: str | None,
+                     ctx: Context) -> dict:
+    header = block.header
+    sheet = view.sheet
+
+    def cell_of(role: str) -> Cell | None:
+        col = header.role_col(role)
+        return view.cell(row, col) if col is not None else None
+
+    cells: dict[str, str] = {}
+    for col, column in header.columns.items():
+        if column.role in ("period", "unknown", "description", "unit"):
+            continue  # the cells of a period column are in the series
+        cells[column.role] = f"{column.letter}{row}"
+    name_cell = cell_of("name")
+    name = text_of(name_cell.value) if name_cell else ""
+    code_cell = cell_of("id")
+    code = text_of(code_cell.value) if code_cell else None
+
+    series = []
+    for column in header.period_columns:
+        cell = view.cell(row, column.col)
+        reading = parse_value(cell.value if cell else None, cell.number_format if cell else None)
+        series.append(Point(column.period, reading, f"{column.letter}{row}"))
+    series.sort(key=lambda p: p.period.sort_key)  # stable: repeated periods keep sheet order
+    unit = _unit_of(series)
+
+    comparators: dict[str, Reading] = {}
+    for column in header.columns.values():
+        if column.role.startswith("comparator:"):
+            cell = view.cell(row, column.col)
+            comparators[column.role.split(":", 1)[1]] = parse_value(
+                cell.value if cell else None, cell.number_format if cell else None)
+
+    record = {key: None for key in FRAME_COLUMNS}
+    record.update(
+        id=code, name=name, area=area, sheet=sheet, row=row, table=table_index, unit=unit,
+        series=series, cells=cells, comparators=comparators,
+        published_rag=_rag_text(cell_of("rag")), published_dot=_text(cell_of("dot")),
+        commentary=_text(cell_of("commentary")))
+    target_row = ctx.targets.find(name, code)
+    _resolve_target(record, cell_of("target"), cell_of("amber"), target_row, ctx)
+    _resolve_polarity(record, cell_of("polarity"), target_row, ctx)
+    return record
+
+
+def _text(cell: Cell | None) -> str | None:
+    return text_of(cell.value) if cell is not None else None
+
+
+def _rag_text(cell: Cell | None) -> str | None:
+    text = _text(cell)
+    if text is None or text.lower() in DASHES:
+        return None
+    return text
+
+
+def _unit_of(series: list[Point]) -> str | None:
+    units = {p.reading.unit for p in series if p.reading.is_number}
+    if "percent" in units:
+        return "percent"
+    return "number" if units else None
+
+
+def _resolve_target(record: dict, own: Cell | None, own_amber: Cell | None,
+                    target_row: TargetRow | None, ctx: Context) -> None:
+    cell, ref, source = own, record["cells"].get("target"), "sheet"
+    if (cell is None or cell.value is None) and target_row and target_row.target is not None:
+        cell, ref, source = target_row.target, target_row.ref(target_row.target), "targets sheet"
+        record["cells"]["target"] = ref
+    amber_cell = own_amber
+    if (amber_cell is None or amber_cell.value is None) and target_row and target_row.amber is not None:
+        amber_cell = target_row.amber
+        record["cells"]["amber"] = target_row.ref(target_row.amber)
+    if cell is not None and cell.value is not None:
+        record["target_raw"] = cell.value
+        reading = parse_value(cell.value, cell.number_format)
+        if reading.is_number:
+            record["target"] = _scaled(reading, record["unit"])
+            record["target_source"] = source
+        elif (direction := parse_target_direction(cell.value)) is not None:
+            record["target_direction"] = direction
+            record["target_source"] = source
+        elif reading.status == "text" and not _not_targeted(cell.value, ctx.config):
+            ctx.note(record, "target_unreadable", f"target {text_of(cell.value)!r} is not a number, "
+                     "a direction (Increasing/Decreasing) or a no-target word", ref or cell.ref)
+    if amber_cell is not None and amber_cell.value is not None:
+        reading = parse_value(amber_cell.value, amber_cell.number_format)
+        if reading.is_number:
+            record["amber"] = _scaled(reading, record["unit"])
+
+
+def _scaled(reading: Reading, unit: str | None) -> float:
+    """A target of 80 beside percentages shown as 0.8 means 80%."""
+    value = float(reading.value)  # type: ignore[arg-type]
+    if unit == "percent" and reading.unit == "number" and 1 < value <= 100:
+        return value / 100
+    return value
+
+
+def _not_targeted(value: object, config: Config) -> bool:
+    text = (text_of(value) or "").lower()
+    return text in {w.lower() for w in config.rag.not_targeted_words} or text in DASHES
+
+
+def _resolve_polarity(record: dict, own: Cell | None, target_row: TargetRow | None,
+                      ctx: Context) -> None:
+    candidates = []
+    if own is not None and own.value is not None:
+        candidates.append((own, "sheet", record["cells"].get("polarity")))
+    if target_row is not None and target_row.polarity is not None and target_row.polarity.value is not None:
+        candidates.append((target_row.polarity, "targets sheet", target_row.ref(target_row.polarity)))
+    for cell, source, ref in candidates:
+        polarity, recognised = parse_polarity(cell.value)
+        record["polarity_raw"] = cell.value
+        if source == "targets sheet":
+            record["cells"]["polarity"] = ref
+        if not recognised:
+            ctx.note(record, "polarity_unreadable", f"polarity {text_of(cell.value)!r} says neither "
+                     "higher nor lower is better", ref or cell.ref)
+        if polarity is not None:
+            record["polarity"], record["polarity_source"] = polarity, source
+        break  # the first stated polarity is the council's word, even "N/A"
+    entry = match_indicator(record["name"], ctx.library)
+    if entry is not None:
+        record["library_id"] = entry.id
+        record["data_type"] = entry.data_type
+        record["measure_kind"] = entry.measure_kind
+        if record["polarity"] is None and record["polarity_raw"] is None and entry.polarity:
+            record["polarity"], record["polarity_source"] = entry.polarity, "library"
+
+
+def apply_config(records: list[dict], ctx: Context) -> None:
+    """Per-indicator settings (by id, then exact name) win over the workbook."""
+    for record in records:
+        settings = ctx.config.for_indicator(record["id"] or "", record["name"])
+        if settings.polarity is not None:
+            record["polarity"], record["polarity_source"] = settings.polarity, "config"
+        if settings.target is not None:
+            record["target"], record["target_source"] = settings.target, "config"
+            record["target_direction"] = None
+        if settings.amber is not None:
+            record["amber"] = settings.amber
+
+
+def assign_ids(records: list[dict]) -> None:
+    """The council's code where it has one, else a slug of the name;
+    "-2", "-3" for repeats, in sheet order."""
+    seen: dict[str, int] = {}
+    for record in records:
+        base = record["id"] or slug(record["name"] or "")
+        count = seen.get(base, 0) + 1
+        seen[base] = count
+        record["id"] = base if count == 1 else f"{base}-{count}"
+
+
+def build_frame(records: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(records, columns=FRAME_COLUMNS)
+    return frame.astype(object).where(frame.notna(), None) if len(frame) else \
+        pd.DataFrame({c: pd.Series(dtype=object) for c in FRAME_COLUMNS})
+
+
+def unused_target_findings(targets: Targets, ctx: Context) -> None:
+    for row in targets.rows:
+        if not row.used:
+            label = row.name or row.code or f"row {row.row}"
+            ctx.warn("target_unmatched", f"targets row {label!r} matches no indicator by name or id",
+                     row.sheet, row.name_ref)
+
+
+def unknown_config_indicators(records: list[dict], ctx: Context) -> None:
+    known = {r["id"] for r in records} | {r["name"] for r in records}
+    for key in ctx.config.indicators:
+        if key not in known:
+            ctx.findings.append(Finding(
+                "config_indicator_unknown", f"indicators -> {key}: no indicator has this id or name",
+                "warning", Place(file=ctx.config.source, key=f"indicators -> {key}")))

@@ -1,0 +1,594 @@
+"""A fast, read-only cell reader over the workbook package.
+
+Reads only what the indicator reader needs: sheet names and states, number
+formats, shared strings and the rows of the sheets it asks for. Sheets are
+parsed as a stream and the parse stops as soon as the caller has the rows it
+wants, so a 100k-row extract sheet costs a few kilobytes of parsing when only
+its first rows are looked at. Shared strings are resolved lazily and the
+string table is parsed only as far as the highest index asked for.
+
+Values are what Excel shows: the cached result of a formula, numbers as int
+or float, dates (by number format) as datetime, booleans, error codes as
+text ("#N/A") and strings. The file is checked by
+:func:`kpi_xl.xlsx.safety.assert_readable` before anything is parsed, and
+every XML part is parsed without DTDs, entities or network access.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import posixpath
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+from lxml import etree
+
+from ..errors import Place, RefusedFile, WorkbookError
+from ..xlsx import safety
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_M = "{%s}" % MAIN_NS
+ROW, CELL, VALUE, FORMULA, INLINE = _M + "row", _M + "c", _M + "v", _M + "f", _M + "is"
+TEXT, RUN, PHONETIC, SI, MERGE = _M + "t", _M + "r", _M + "rPh", _M + "si", _M + "mergeCell"
+
+ACCEPTED_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
+CHUNK = 16 << 10  # bytes fed to the streaming parser at a time (a peek parses one or two)
+
+# Excel's built-in number formats (ECMA-376 18.8.30), the ones a cell can
+# refer to by id without the workbook spelling them out.
+BUILTIN_FORMATS: dict[int, str] = {
+    0: "General", 1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00",
+    5: '"£"#,##0_);("£"#,##0)', 6: '"£"#,##0_);[Red]("£"#,##0)',
+    7: '"£"#,##0.00_);("£"#,##0.00)', 8: '"£"#,##0.00_);[Red]("£"#,##0.00)',
+    9: "0%", 10: "0.00%", 11: "0.00E+00", 12: "# ?/?", 13: "# ??/??",
+    14: "mm-dd-yy", 15: "d-mmm-yy", 16: "d-mmm", 17: "mmm-yy", 18: "h:mm AM/PM",
+    19: "h:mm:ss AM/PM", 20: "h:mm", 21: "h:mm:ss", 22: "m/d/yy h:mm",
+    37: "#,##0_);(#,##0)", 38: "#,##0_);[Red](#,##0)", 39: "#,##0.00_);(#,##0.00)",
+    40: "#,##0.00_);[Red](#,##0.00)", 44: '_("£"* #,##0.00_)', 45: "mm:ss",
+    46: "[h]:mm:ss", 47: "mmss.0", 48: "##0.0E+0", 49: "@",
+}
+# Locale-dependent date ids Excel writes without a format code.
+BUILTIN_DATE_IDS = set(range(14, 23)) | set(range(27, 37)) | set(range(45, 48)) | set(range(50, 59))
+
+_FORMAT_NOISE = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.')
+
+
+def is_date_format(code: str | None) -> bool:
+    """True when a number format shows a date or time (d, m, y, h, s outside quotes)."""
+    if not code or code.lower() == "general":
+        return False
+    section = _FORMAT_NOISE.sub("", code.split(";")[0])
+    return bool(re.search(r"[dmyhs]", section, re.I))
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One non-empty cell as Excel shows it."""
+
+    ref: str  # "G5"
+    row: int  # 1-based
+    col: int  # 1-based
+    value: object  # int | float | str | bool | datetime
+    number_format: str = "General"
+    formula: bool = False
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    name: str
+    state: str  # "visible" | "hidden" | "veryHidden"
+    part: str | None  # zip member of a worksheet; None for chart and dialog sheets
+    kind: str  # "worksheet" | "chartsheet" | "dialogsheet" | "macrosheet" | "other"
+
+
+@dataclass(frozen=True)
+class Merge:
+    min_row: int
+    min_col: int
+    max_row: int
+    max_col: int
+
+    def __contains__(self, rc: tuple[int, int]) -> bool:
+        row, col = rc
+        return self.min_row <= row <= self.max_row and self.min_col <= col <= self.max_col
+
+
+@dataclass
+class Grid:
+    """The cells read from one sheet: rows -> columns -> Cell."""
+
+    sheet: str
+    rows: dict[int, dict[int, Cell]] = field(default_factory=dict)
+    merges: list[Merge] = field(default_factory=list)
+    complete: bool = False  # True when the whole sheet was read (merges known)
+    last_row: int = 0  # highest row number read
+
+    def cell(self, row: int, col: int) -> Cell | None:
+        return self.rows.get(row, {}).get(col)
+
+    def value(self, row: int, col: int) -> object:
+        found = self.cell(row, col)
+        return None if found is None else found.value
+
+    def row_numbers(self) -> list[int]:
+        return sorted(self.rows)
+
+    def max_col(self) -> int:
+        return max((max(cols) for cols in self.rows.values() if cols), default=0)
+
+
+# ------------------------------------------------------------------ addresses
+
+@lru_cache(maxsize=None)
+def column_letter(col: int) -> str:
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@lru_cache(maxsize=None)
+def column_index(letters: str) -> int:
+    index = 0
+    for ch in letters.upper():
+        if not "A" <= ch <= "Z":
+            raise ValueError(f"not a column letter: {letters!r}")
+        index = index * 26 + ord(ch) - 64
+    return index
+
+
+_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)")
+_REF_LETTERS = re.compile(r"([A-Za-z]{1,3})[0-9]")
+
+
+def split_ref(ref: str) -> tuple[int, int]:
+    """"G5" -> (row 5, col 7)."""
+    match = _REF.fullmatch(ref.strip())
+    if not match:
+        raise ValueError(f"not a cell reference: {ref!r}")
+    return int(match.group(2)), column_index(match.group(1))
+
+
+def cell_ref(row: int, col: int) -> str:
+    return f"{column_letter(col)}{row}"
+
+
+# ------------------------------------------------------------------ workbook
+
+class Workbook:
+    """An open workbook package. Use as a context manager."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        _check_suffix(self.path)
+        safety.assert_readable(self.path)
+        try:
+            self._zip = zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:  # checked above; a race at most
+            raise self._damaged(f"cannot be opened ({exc})") from None
+        try:
+            self._names = {name.lower(): name for name in self._zip.namelist()}
+            self._workbook_part = safety.main_part_name(self._zip, self.path)
+            self.date1904 = False
+            self.sheets: list[SheetInfo] = self._read_sheet_list()
+            self._formats: list[str] = self._read_number_formats()
+            self._date_styles = [is_date_format(code) for code in self._formats]
+            self._strings = SharedStrings(self, self._shared_strings_part())
+        except BaseException:
+            self._zip.close()
+            raise
+
+    # -- context manager
+    def __enter__(self) -> "Workbook":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._strings.close()
+        self._zip.close()
+
+    # -- public
+    @property
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.sheets]
+
+    def sheet(self, name: str) -> SheetInfo:
+        for info in self.sheets:
+            if info.name == name:
+                return info
+        for info in self.sheets:  # Excel treats sheet names case-insensitively
+            if info.name.lower() == name.lower():
+                return info
+        raise KeyError(name)
+
+    def read_sheet(self, name: str, max_row: int | None = None, merges: bool = True) -> Grid:
+        """Cells of a sheet, up to ``max_row`` when given (parsing stops there).
+
+        Merged ranges come after the cells in the file, so they are known
+        only when the whole sheet is read; with ``max_row`` the parse stops
+        early and ``Grid.complete`` is False.
+        """
+        info = self.sheet(name)
+        grid = Grid(sheet=info.name)
+        if info.part is None:
+            grid.complete = True
+            return grid
+        try:
+            self._fill_grid(info.part, grid, max_row, merges)
+        except etree.XMLSyntaxError as exc:
+            raise self._damaged(f"sheet {info.name!r} ({info.part}) is not well-formed XML ({exc}); "
+                                "open and repair it in Excel, then save it again") from None
+        return grid
+
+    # -- parts
+    def _member(self, part: str) -> str | None:
+        return self._names.get(part.lstrip("/").lower())
+
+    def _read(self, part: str) -> bytes:
+        member = self._member(part)
+        if member is None:
+            raise self._damaged(f"has no part {part}; open and repair it in Excel, then save it again")
+        return safety.read_part(self._zip, member, self.path)
+
+    def _parse(self, part: str) -> etree._Element:
+        return safety.parse_xml(self._read(part), part, self.path)
+
+    def _stream(self, part: str) -> Iterator[bytes]:
+        """The bytes of a part in chunks, zip damage as WorkbookError."""
+        member = self._member(part)
+        if member is None:
+            raise self._damaged(f"has no part {part}; open and repair it in Excel, then save it again")
+        try:
+            with self._zip.open(member) as fh:
+                while chunk := fh.read(CHUNK):
+                    yield chunk
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+            raise self._damaged(f"is damaged: part {part} cannot be read ({exc}); "
+                                "open and repair it in Excel, then save it again") from None
+
+    def _rels(self, part: str) -> dict[str, tuple[str, str]]:
+        """Relationship id -> (type, target part) for a part."""
+        folder, base = posixpath.split(part)
+        rels_part = posixpath.join(folder, "_rels", base + ".rels")
+        if self._member(rels_part) is None:
+            return {}
+        found = {}
+        for rel in self._parse(rels_part):
+            if rel.get("TargetMode") == "External":
+                continue
+            target = rel.get("Target", "")
+            resolved = target.lstrip("/") if target.startswith("/") else \
+                posixpath.normpath(posixpath.join(folder, target))
+            found[rel.get("Id")] = (rel.get("Type", ""), resolved)
+        return found
+
+    def _read_sheet_list(self) -> list[SheetInfo]:
+        root = self._parse(self._workbook_part)
+        pr = root.find(_M + "workbookPr")
+        self.date1904 = pr is not None and pr.get("date1904", "").lower() in ("1", "true")
+        rels = self._rels(self._workbook_part)
+        sheets = []
+        for el in root.iterfind(f"{_M}sheets/{_M}sheet"):
+            rel_type, target = rels.get(el.get(f"{{{REL_NS}}}id"), ("", None))
+            kind = rel_type.rsplit("/", 1)[-1] if rel_type else "other"
+            part = target if kind == "worksheet" and target and self._member(target) else None
+            if kind == "worksheet" and part is None:
+                raise self._damaged(f"sheet {el.get('name')!r} has no worksheet part; "
+                                    "open and repair it in Excel, then save it again")
+            sheets.append(SheetInfo(name=el.get("name", ""), state=el.get("state", "visible"),
+                                    part=part, kind=kind))
+        if not sheets:
+            raise self._damaged("has no sheets; check the file or save it from Excel as .xlsx")
+        return sheets
+
+    def _related_part(self, suffix: str) -> str | None:
+        for rel_type, target in self._rels(self._workbook_part).values():
+            if rel_type.endswith("/" + suffix) and self._member(target):
+                return target
+        return None
+
+    def _read_number_formats(self) -> list[str]:
+        """Number format code of each cell style (cellXfs index)."""
+        part = self._related_part("styles")
+        if part is None:
+            return ["General"]
+        root = self._parse(part)
+        custom = {}
+        for fmt in root.iterfind(f"{_M}numFmts/{_M}numFmt"):
+            try:
+                custom[int(fmt.get("numFmtId", "-1"))] = fmt.get("formatCode", "General")
+            except ValueError:
+                continue
+        formats = []
+        for xf in root.iterfind(f"{_M}cellXfs/{_M}xf"):
+            try:
+                fid = int(xf.get("numFmtId", "0"))
+            except ValueError:
+                fid = 0
+            code = custom.get(fid) or BUILTIN_FORMATS.get(fid)
+            if code is None:
+                code = "mm-dd-yy" if fid in BUILTIN_DATE_IDS else "General"
+            formats.append(code)
+        return formats or ["General"]
+
+    def _shared_strings_part(self) -> str | None:
+        return self._related_part("sharedStrings")
+
+    def _damaged(self, message: str) -> WorkbookError:
+        return WorkbookError(message, Place(file=str(self.path)))
+
+    # -- sheet parsing
+    def _fill_grid(self, part: str, grid: Grid, max_row: int | None, want_merges: bool) -> None:
+        tags = (ROW, MERGE) if want_merges else (ROW,)
+        parser = etree.XMLPullParser(events=("end",), tag=tags, resolve_entities=False,
+                                     no_network=True, load_dtd=False, huge_tree=False)
+        next_row = 1
+        chunks = self._stream(part)
+        try:
+            for chunk in chunks:
+                parser.feed(chunk)
+                for _event, el in parser.read_events():
+                    if el.tag == MERGE:
+                        merge = _parse_merge(el.get("ref", ""))
+                        if merge:
+                            grid.merges.append(merge)
+                        continue
+                    row_number = _int(el.get("r")) or next_row
+                    next_row = row_number + 1
+                    if max_row is not None and row_number > max_row:
+                        return  # stop early: the rest of the sheet is not needed
+                    cells = self._row_cells(el, row_number)
+                    if cells:
+                        grid.rows[row_number] = cells
+                    grid.last_row = row_number
+                    _forget(el)
+            parser.close()
+            grid.complete = True
+        finally:
+            chunks.close()
+
+    def _row_cells(self, row_el: etree._Element, row_number: int) -> dict[int, Cell]:
+        cells: dict[int, Cell] = {}
+        next_col = 1
+        for c in row_el.iterchildren(CELL):
+            ref = c.get("r")
+            col = next_col
+            if ref:
+                match = _REF_LETTERS.match(ref)
+                if match:
+                    col = column_index(match.group(1).upper())
+            next_col = col + 1
+            value, has_formula = self._cell_value(c)
+            if value is None or value == "":
+                continue
+            fmt, is_date = self._format(c.get("s"))
+            if is_date and isinstance(value, (int, float)) and not isinstance(value, bool):
+                value = _serial_to_datetime(value, self.date1904)
+            cells[col] = Cell(f"{column_letter(col)}{row_number}", row_number, col, value, fmt,
+                              has_formula)
+        return cells
+
+    def _format(self, style: str | None) -> tuple[str, bool]:
+        """A cell style's number format and whether it shows a date."""
+        index = _int(style) or 0
+        if not 0 <= index < len(self._formats):
+            return "General", False
+        return self._formats[index], self._date_styles[index]
+
+    def _cell_value(self, c: etree._Element) -> tuple[object, bool]:
+        kind = c.get("t", "n")
+        has_formula, text, inline = False, None, None
+        for child in c:
+            tag = child.tag
+            if tag == VALUE:
+                text = child.text
+            elif tag == FORMULA:
+                has_formula = True
+            elif tag == INLINE:
+                inline = child
+        if kind == "inlineStr":
+            return (_rich_text(inline) if inline is not None else None), has_formula
+        if text is None:
+            return None, has_formula
+        if kind == "s":
+            index = _int(text)
+            return (self._strings.get(index) if index is not None else None), has_formula
+        if kind in ("str", "e"):
+            return text, has_formula
+        if kind == "b":
+            return text.strip() in ("1", "true"), has_formula
+        if kind == "d":
+            try:
+                return _dt.datetime.fromisoformat(text.strip().rstrip("Z")), has_formula
+            except ValueError:
+                return text, has_formula
+        return _number(text), has_formula
+
+
+class SharedStrings:
+    """The shared string table, parsed on demand only as far as needed.
+
+    Strings near the start of the table (where the indicator sheet's usually
+    are) are streamed. Asked for one far ahead (the sheet's strings come
+    after an extract's 100,000), the part is split into its items at C speed
+    and only the items asked for are parsed.
+    """
+
+    JUMP = 2000  # items ahead of the stream that switch to splitting the part
+
+    def __init__(self, book: Workbook, part: str | None):
+        self._book = book
+        self._part = part
+        self._strings: list[str] = []
+        self._chunks: Iterator[bytes] | None = None
+        self._parser: etree.XMLPullParser | None = None
+        self._done = part is None
+        self._items: list[bytes] | None = None  # the split part, in bulk mode
+        self._parsed: dict[int, str] = {}
+
+    def get(self, index: int) -> str | None:
+        if index < 0:
+            return None
+        if self._items is None and not self._done and index - len(self._strings) > self.JUMP:
+            self._split()
+        if self._items is not None:
+            return self._item(index)
+        while index >= len(self._strings) and not self._done:
+            self._advance()
+        return self._strings[index] if index < len(self._strings) else None
+
+    def close(self) -> None:
+        if self._chunks is not None:
+            self._chunks.close()  # type: ignore[attr-defined]
+        self._done = True
+
+    def _advance(self) -> None:
+        if self._parser is None:
+            self._parser = etree.XMLPullParser(events=("end",), tag=SI, resolve_entities=False,
+                                               no_network=True, load_dtd=False, huge_tree=False)
+            self._chunks = self._book._stream(self._part)  # type: ignore[arg-type]
+        chunk = next(self._chunks, None)  # type: ignore[arg-type]
+        try:
+            if chunk is None:
+                self._parser.close()
+                self._done = True
+            else:
+                self._parser.feed(chunk)
+            for _event, si in self._parser.read_events():
+                self._strings.append(_rich_text(si))
+                _forget(si)
+        except etree.XMLSyntaxError as exc:
+            raise self._damaged(exc) from None
+
+    def _split(self) -> None:
+        """Bulk mode: the part split on "</si>" (text cannot hold "<", so the
+        tag is only ever a tag) unless the part is written in a way the split
+        would misread: then keep streaming."""
+        data = self._book._read(self._part)  # type: ignore[arg-type]
+        if (b"</si>" not in data or b"<si/>" in data or b"<![CDATA[" in data
+                or data[:2] in (b"\xff\xfe", b"\xfe\xff")):
+            self.JUMP = 1 << 62  # do not try again
+            return
+        self.close()
+        self._items = data.split(b"</si>")[:-1]
+
+    def _item(self, index: int) -> str | None:
+        items = self._items or []
+        if index >= len(items):
+            return None
+        if index not in self._parsed:
+            chunk = items[index]
+            start = chunk.rfind(b"<si")
+            if start < 0:
+                raise self._damaged("a string item has no <si> tag")
+            wrapped = b'<sst xmlns="' + MAIN_NS.encode() + b'">' + chunk[start:] + b"</si></sst>"
+            try:
+                root = etree.fromstring(wrapped, _ITEM_PARSER)
+            except etree.XMLSyntaxError as exc:
+                raise self._damaged(exc) from None
+            self._parsed[index] = _rich_text(root[0])
+        return self._parsed[index]
+
+    def _damaged(self, detail: object) -> WorkbookError:
+        return self._book._damaged(f"part {self._part} is not well-formed XML ({detail}); "
+                                   "open and repair it in Excel, then save it again")
+
+
+_ITEM_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                               huge_tree=False)
+
+
+# ------------------------------------------------------------------ helpers
+
+def _check_suffix(path: Path) -> None:
+    suffix = path.suffix.lower()
+    if suffix in ACCEPTED_SUFFIXES or suffix in (".xls", ".xlsb", ".ods"):
+        return  # the last three get their own refusal from safety
+    raise RefusedFile(f"is not an Excel workbook kpi-xl reads ({suffix or 'no extension'}); "
+                      "give an .xlsx, .xlsm, .xltx or .xltm file (save it from Excel as .xlsx)",
+                      Place(file=str(path)))
+
+
+def _rich_text(el: etree._Element) -> str:
+    """Text of a string item: a plain <t>, or the runs of rich text (phonetic runs left out)."""
+    parts = []
+    for child in el:
+        if child.tag == TEXT:
+            parts.append(child.text or "")
+        elif child.tag == RUN:
+            t = child.find(TEXT)
+            if t is not None:
+                parts.append(t.text or "")
+    return _unescape_x(("".join(parts)))
+
+
+_X_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape_x(text: str) -> str:
+    """Excel escapes control characters in strings as _xHHHH_."""
+    if "_x" not in text:
+        return text
+    return _X_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def _forget(el: etree._Element) -> None:
+    """Free a parsed element and the siblings before it (constant memory)."""
+    el.clear(keep_tail=True)
+    parent = el.getparent()
+    if parent is not None:
+        while el.getprevious() is not None:
+            del parent[0]
+
+
+def _int(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def _number(text: str) -> int | float | str:
+    text = text.strip()
+    try:
+        if re.fullmatch(r"[-+]?[0-9]+", text):
+            return int(text)
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _parse_merge(ref: str) -> Merge | None:
+    try:
+        first, _, last = ref.partition(":")
+        r1, c1 = split_ref(first)
+        r2, c2 = split_ref(last or first)
+    except ValueError:
+        return None
+    return Merge(min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
+
+
+_EPOCH_1900 = _dt.datetime(1899, 12, 30)
+_EPOCH_1904 = _dt.datetime(1904, 1, 1)
+
+
+def _serial_to_datetime(serial: float, date1904: bool) -> object:
+    """An Excel date serial as a datetime (the number itself when out of range)."""
+    try:
+        if not date1904 and serial < 60:
+            serial += 1  # Excel's phantom 29 Feb 1900
+        base = _EPOCH_1904 if date1904 else _EPOCH_1900
+        return base + _dt.timedelta(days=float(serial))
+    except (OverflowError, ValueError):
+        return serial

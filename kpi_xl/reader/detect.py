@@ -1,0 +1,658 @@
+"""Find indicator tables on a sheet without configuration.
+
+A table is a header (one row, or up to three band rows above it with
+merged cells) holding an indicator name column and period columns, then the
+rows below it down to the first blank pair of rows, prose or the next
+header. Around the name and period columns the header may name a target,
+polarity, RAG, direction of travel, comparators (statistical neighbours,
+region, England, Ofsted good), commentary, an area and an id column.
+
+The shapes this reads (each seen in councils' published returns):
+
+- one header row: ``Measure | 2022-23 | Q2 22-23 | ... | Direction of Travel``;
+- bands over the header: ``QUARTERS`` over ``22-23`` / ``2023-2024`` over
+  ``Q4 Q1 Q2 Q3``: a quarter takes its year from the band above it;
+- section rows naming an area between indicator rows, and an area column
+  filled only on the first row of its block;
+- several tables on one sheet, each with its own title row (``Dashboard
+  Item 3 – Children's Social Care Front Door``) and prose between them;
+- a separate table of ``Measure | Target | Polarity`` (a targets table),
+  which the reader joins to the indicators by name or id.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..periods import Period, parse_period, parse_year
+from ..values import parse_value
+from .cells import Cell, Grid, cell_ref, column_letter
+
+PEEK_ROWS = 60  # rows of every sheet looked at to decide whether it holds a table
+MAX_BANDS = 3  # band rows looked at above a header row
+MAX_BLANK_RUN = 2  # this many blank rows end a table
+
+COMPARATOR_KINDS = ("sn", "region", "england", "ofsted_good")
+ROLES = ("name", "id", "area", "target", "amber", "polarity", "rag", "dot", "trend", "commentary",
+         "unit", "description") + tuple(f"comparator:{k}" for k in COMPARATOR_KINDS)
+
+# -------------------------------------------------------------- header words
+
+_REGION_NAMES = (r"south[ -]east|south[ -]west|north[ -]east|north[ -]west|east midlands|"
+                 r"west midlands|yorkshire(?: and| &) the humber|yorkshire|inner london|"
+                 r"outer london|london|east of england|eastern")
+# Order matters: the first pattern that matches a label decides its role.
+_ROLE_PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("comparator:ofsted_good", re.compile(
+        r"\bofsted\b.*\b(good|outstanding)\b|\bgood\b.*\b(las?|authorities|councils|outstanding)\b")),
+    ("comparator:sn", re.compile(
+        r"\bstat(istical|\.)?\s*neighbou?r|\bsns?\b|\bsn\s*(av|avg|average|mean|median)\b|\bneighbou?rs\b")),
+    ("comparator:region", re.compile(rf"\bregion(al)?\b|^(?:{_REGION_NAMES})(\s+(av|avg|average))?\b")),
+    ("comparator:england", re.compile(r"\bengland\b|\bnational(ly)?\b|^eng\b|\bnat\.?\s*av")),
+    ("amber", re.compile(r"\bamber\b|\btolerance\b|\bthreshold\b")),
+    ("target", re.compile(r"\btargets?\b|\bgoal\b|\bambition\b")),
+    ("polarity", re.compile(
+        r"\bpolarity\b|\bgood is\b|\bbetter is\b|\bis (good|better)\b|\bdirection of improvement\b|"
+        r"\bdesired direction\b|\bhigh(er)?\s*(/|or)\s*low(er)?\b|\bgood performance\b")),
+    ("dot", re.compile(r"\bdirection of travel\b|\bd\.?o\.?t\.?\b|\bdirection\b|\btravel\b")),
+    # A "Trend" column holds a sparkline (Rutland's "Trend – last four
+    # quarters") or, when its cells hold arrows, the direction of travel:
+    # decided from its cells once the rows are known (_settle_trend).
+    ("trend", re.compile(r"\btrends?\b|\bsparklines?\b")),
+    ("rag", re.compile(r"\brag\b|\brating\b|\bstatus\b|\br\s*/\s*a\s*/\s*g\b")),
+    ("commentary", re.compile(
+        r"\bcomments?\b|\bcommentary\b|\bnarrative\b|\bnotes?\b|\banalysis\b|\bexplanation\b|"
+        r"\bwhat does this show\b|\bexception report\b")),
+    ("id", re.compile(
+        r"^(?:(?:kpi|pi|indicator|measure|ref)\s*)?(?:ref(?:erence)?|id|code|no\.?)\.?$|"
+        r"^(?:kpi|pi)\s*(?:ref|id|code|no)\.?$")),
+    ("unit", re.compile(r"^(?:unit|units|data type|type|format|measure type|unit of measure)$")),
+    ("area", re.compile(
+        r"^(?:service\s+)?(?:area|block|theme|section|category|domain|service|outcome|priority)"
+        r"(?:\s+area)?$")),
+    ("name", re.compile(
+        r"\b(?:measures?|indicators?|kpis?|pis?|metrics?|description|performance measures?)\b|"
+        r"^name$|\bkpi name\b|^title$")),
+]
+# Roles a band row above a column's own label may give it: a "Comparators
+# 2021-22" or "England" band over year columns, a "Target" band over years.
+_BAND_ROLES = {"target"} | {f"comparator:{k}" for k in COMPARATOR_KINDS}
+
+RAG_WORDS = {"red", "amber", "green", "r", "a", "g", "r/a", "a/g", "blue", "on target",
+             "off target", "not targeted", "grey", "gray", "b"}
+DASHES = {"-", "–", "—", "n/a", "na", ""}
+_TITLE_PREFIX = re.compile(
+    r"^\s*(?:dashboard\s+)?(?:item|table|section|part)\s*[0-9ivx]+(?:\s*\(?[a-z]\)?)?\s*[–—:\-.]\s*(?P<rest>.+)$",
+    re.I)
+_HAS_YEAR = re.compile(r"\b(19|20)\d{2}\b|\b\d{2}\s*[-/]\s*\d{2}\b|\bquarter\b|\bq[1-4]\b", re.I)
+_CODE = re.compile(r"^[A-Za-z]{1,6}[-_ .]?[0-9]{1,4}[A-Za-z]?$")
+
+
+def text_of(value: object) -> str | None:
+    """A cell's value as one line of text, None when empty."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = " ".join(str(value).split())
+    return text or None
+
+
+def role_of_label(label: str | None) -> str | None:
+    """The column role a header label names, or None (a period or unknown)."""
+    if not label:
+        return None
+    key = label.lower().replace("–", "-").replace("’", "'").strip(" :*")
+    for role, pattern in _ROLE_PATTERNS:
+        if pattern.search(key):
+            return role
+    return None
+
+
+# -------------------------------------------------------------- data model
+
+@dataclass
+class Column:
+    col: int
+    role: str  # one of ROLES, or "period"
+    label: str  # the header labels top to bottom, joined with " / "
+    ref: str  # the cell of the column's own label
+    period: Period | None = None
+    year: int | None = None  # a comparator's year when its header gives one
+
+    @property
+    def letter(self) -> str:
+        return column_letter(self.col)
+
+
+@dataclass
+class Header:
+    sheet: str
+    rows: tuple[int, ...]  # band rows then the bottom header row
+    columns: dict[int, Column]
+    title: str | None = None
+    title_row: int | None = None
+    kind: str = "indicators"  # "indicators" | "targets"
+
+    @property
+    def bottom(self) -> int:
+        return self.rows[-1] if self.rows else 0
+
+    @property
+    def top(self) -> int:
+        rows = self.rows + ((self.title_row,) if self.title_row else ())
+        return min(rows) if rows else 1
+
+    def role_col(self, role: str) -> int | None:
+        for col, column in self.columns.items():
+            if column.role == role:
+                return col
+        return None
+
+    @property
+    def name_col(self) -> int:
+        col = self.role_col("name")
+        return col if col is not None else (self.role_col("id") or min(self.columns))
+
+    @property
+    def period_columns(self) -> list[Column]:
+        return [c for _, c in sorted(self.columns.items()) if c.role == "period"]
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return min(self.columns), max(self.columns)
+
+
+@dataclass
+class BodyRow:
+    row: int
+    kind: str  # "indicator" | "section"
+    text: str | None = None  # the section's name
+
+
+@dataclass
+class Block:
+    """An indicator (or targets) table found on a sheet."""
+
+    header: Header
+    rows: list[BodyRow] = field(default_factory=list)
+    area: str | None = None  # from the title, for rows before any section
+    nameless: list[int] = field(default_factory=list)  # rows with figures but no name
+
+    @property
+    def indicator_rows(self) -> list[int]:
+        return [r.row for r in self.rows if r.kind == "indicator"]
+
+    @property
+    def first_row(self) -> int:
+        rows = self.indicator_rows
+        return rows[0] if rows else self.header.bottom + 1
+
+    @property
+    def last_row(self) -> int:
+        rows = self.indicator_rows
+        return rows[-1] if rows else self.header.bottom
+
+
+# -------------------------------------------------------------- the sheet view
+
+class View:
+    """A grid with its merged ranges: a merged cell's value fills its range."""
+
+    def __init__(self, grid: Grid):
+        self.grid = grid
+        self._merged: dict[tuple[int, int], tuple[int, int]] = {}
+        self._merged_cols: dict[int, set[int]] = {}  # row -> columns a merged value covers
+        for m in grid.merges:
+            if (m.max_row - m.min_row + 1) * (m.max_col - m.min_col + 1) > 2000:
+                continue  # a whole-row merge carries no header information worth the memory
+            has_value = grid.value(m.min_row, m.min_col) is not None
+            for r in range(m.min_row, m.max_row + 1):
+                for c in range(m.min_col, m.max_col + 1):
+                    self._merged[(r, c)] = (m.min_row, m.min_col)
+                    if has_value:
+                        self._merged_cols.setdefault(r, set()).add(c)
+
+    @property
+    def sheet(self) -> str:
+        return self.grid.sheet
+
+    def raw(self, row: int, col: int) -> object:
+        return self.grid.value(row, col)
+
+    def cell(self, row: int, col: int) -> Cell | None:
+        return self.grid.cell(row, col)
+
+    def filled(self, row: int, col: int) -> object:
+        value = self.grid.value(row, col)
+        if value is None and (row, col) in self._merged:
+            r0, c0 = self._merged[(row, col)]
+            value = self.grid.value(r0, c0)
+        return value
+
+    def merge_origin(self, row: int, col: int) -> tuple[int, int] | None:
+        return self._merged.get((row, col))
+
+    def row_cols(self, row: int) -> list[int]:
+        """Columns with a value in a row, merged ranges included."""
+        return sorted(set(self.grid.rows.get(row, {})) | self._merged_cols.get(row, set()))
+
+    def merged_rows(self) -> set[int]:
+        return set(self._merged_cols)
+
+    def is_blank(self, row: int) -> bool:
+        return not self.row_cols(row)
+
+
+# -------------------------------------------------------------- headers
+
+def find_headers(view: View, *, last_row: int | None = None) -> list[Header]:
+    """Every indicator header and targets header on the sheet, top to bottom."""
+    rows = {r for r in view.grid.row_numbers() if last_row is None or r <= last_row}
+    rows |= {r for r in view.merged_rows() if last_row is None or r <= last_row}
+    found: list[Header] = []
+    for row in sorted(rows):
+        if found and row <= found[-1].bottom:
+            continue
+        header = header_at(view, row)
+        if header is None or (found and header.rows[0] <= found[-1].bottom):
+            continue
+        # A band row can pass for a header on its own ("22-23 | 2023-2024"
+        # are periods); the row below it, whose bands include it, is the header.
+        while (lower := header_at(view, header.bottom + 1)) is not None \
+                and header.bottom in lower.rows and lower.kind in (header.kind, "indicators"):
+            header = lower
+        found.append(header)
+    return found
+
+
+MAX_LABEL = 80  # longer text is a name or prose, not a column header
+
+
+def _could_be_header(view: View, row: int) -> bool:
+    """Header rows hold short labels: no figures (a year such as 2023 aside)."""
+    for cell in view.grid.rows.get(row, {}).values():
+        value = cell.value
+        if isinstance(value, bool):
+            return False
+        if isinstance(value, (int, float)) and not (isinstance(value, int) and 1990 <= value <= 2100):
+            return False
+        if isinstance(value, str) and len(" ".join(value.split())) > MAX_LABEL:
+            return False
+    return True
+
+
+def header_at(view: View, row: int) -> Header | None:
+    """The header whose bottom row is ``row``, or None."""
+    cols = view.row_cols(row)
+    if len(cols) < 2 or not _could_be_header(view, row):
+        return None
+    bands, title_row = _bands_above(view, row, cols[0])
+    header = _header_from(view, row, bands, title_row)
+    if header is None and bands:
+        # A targets table is one header row: never read with bands (which
+        # could be the rows of a table above it).
+        header = _header_from(view, row, [], None)
+        if header is not None and header.kind != "targets":
+            header = None
+    return header
+
+
+def _header_from(view: View, row: int, bands: list[int], title_row: int | None) -> Header | None:
+    stack_rows = bands + [row]
+    columns: dict[int, Column] = {}
+    all_cols = sorted({c for r in stack_rows for c in view.row_cols(r)})
+    band_fill = {r: _fill_right(view, r, row, all_cols) for r in bands}
+    for col in all_cols:
+        labels = [(r, band_fill[r].get(col) if r in band_fill else text_of(view.filled(r, col)))
+                  for r in stack_rows]
+        column = classify_column(view, col, [(r, t) for r, t in labels if t])
+        if column is not None:
+            columns[col] = column
+    if not columns:
+        return None
+    one_column_per_role(columns)
+    roles = [c.role for c in columns.values()]
+    periods = roles.count("period")
+    has_name = "name" in roles
+    if has_name and (periods >= 2 or (periods == 1 and {"target", "rag", "dot", "trend"} & set(roles))):
+        kind = "indicators"
+    elif (has_name or "id" in roles) and periods == 0 and {"target", "polarity"} & set(roles) \
+            and not bands:
+        kind = "targets"
+    else:
+        return None
+    title = text_of(view.raw(title_row, view.row_cols(title_row)[0])) if title_row else None
+    return Header(view.sheet, tuple(bands + [row]), columns, title, title_row, kind)
+
+
+def _bands_above(view: View, row: int, leftmost: int) -> tuple[list[int], int | None]:
+    """Band rows directly above a header row, and the title row above them.
+
+    A row above is a title (and the search stops) when it holds one cell at
+    or left of the header's first column that is not merged down into the
+    header and is not itself a header word; any other non-blank row is a band.
+    """
+    bands: list[int] = []
+    r = row - 1
+    while r >= 1 and len(bands) < MAX_BANDS:
+        raw_cols = sorted(view.grid.rows.get(r, {}))
+        if view.is_blank(r):
+            break
+        if _is_title_row(view, r, row, leftmost, raw_cols):
+            return bands[::-1], r
+        if not _could_be_header(view, r):
+            break  # figures or prose: the row above is data (another table), not a band
+        bands.append(r)
+        r -= 1
+    top = bands[-1] if bands else row
+    return bands[::-1], _title_near(view, top - 1)
+
+
+def _is_title_row(view: View, r: int, header_row: int, leftmost: int, raw_cols: list[int]) -> bool:
+    if len(raw_cols) != 1:
+        return False
+    col = raw_cols[0]
+    if col > leftmost:
+        return False
+    merged = view.grid.merges
+    for m in merged:
+        if m.min_row == r and m.min_col == col and m.max_row >= header_row:
+            return False  # a header label merged down through the bands
+    label = text_of(view.raw(r, col))
+    if not label or parse_year(label) is not None:
+        return False
+    # A short header word ("Indicator") over the name column is a band; a
+    # longer line ("Performance against targets") is a title even so.
+    return role_of_label(label) is None or len(label) > 30
+
+
+def _title_near(view: View, start: int) -> int | None:
+    """The nearest title row at or above ``start``: one text cell, not prose.
+
+    Blank rows and a line of instructions ("Type each quarter's figure ...")
+    between a banner and its table are passed over.
+    """
+    for r in range(start, max(start - 3, 0), -1):
+        cols = sorted(view.grid.rows.get(r, {}))
+        if not cols:
+            continue
+        if len(cols) != 1 or not isinstance(view.raw(r, cols[0]), str):
+            return None
+        if not _is_prose(view.raw(r, cols[0])):
+            return r
+    return None
+
+
+def _is_prose(text: str) -> bool:
+    """A sentence or paragraph rather than a title."""
+    text = " ".join(text.split())
+    return len(text) > 100 or (text.endswith(".") and " " in text and len(text) > 40)
+
+
+def _fill_right(view: View, band: int, header_row: int, cols: list[int]) -> dict[int, str]:
+    """A band row's labels per column: merged ranges filled, and an unmerged
+    label carried right over the columns below it until the next label
+    ("2023-24" written once over Q1, Q2, Q3)."""
+    out: dict[int, str] = {}
+    carry: str | None = None
+    for col in cols:
+        own = text_of(view.filled(band, col))
+        if own:
+            carry = own
+            out[col] = own
+        elif carry and view.filled(header_row, col) is not None and view.merge_origin(band, col) is None:
+            out[col] = carry
+        else:
+            carry = None
+    return out
+
+
+def classify_column(view: View, col: int, labels: list[tuple[int, str]]) -> Column | None:
+    if not labels:
+        return None
+    deduped: list[tuple[int, str]] = []
+    for r, t in labels:
+        if not deduped or deduped[-1][1] != t:
+            deduped.append((r, t))
+    own_row, own = deduped[-1]
+    bands = [t for _, t in deduped[:-1]]
+    label = " / ".join(t for _, t in deduped)
+    ref = cell_ref(own_row, col)
+    if (origin := view.merge_origin(own_row, col)) is not None:
+        ref = cell_ref(*origin)
+    year = _year_in([own] + bands[::-1])
+    role = role_of_label(own)
+    if role is None:
+        for band in reversed(bands):
+            band_role = role_of_label(band)
+            if band_role in _BAND_ROLES:
+                role = band_role
+                break
+    if role is not None:
+        return Column(col, role, label, ref, year=year if role.startswith("comparator") else None)
+    context = _year_in(bands[::-1])
+    period = parse_period(own, context)
+    raw = view.filled(own_row, col)
+    if period is None and raw is not None and not isinstance(raw, str):
+        period = parse_period(raw, context)  # a date written as the column header
+    if period is None:
+        return Column(col, "unknown", label, ref)
+    return Column(col, "period", label, ref, period=period)
+
+
+_YEAR_PAIR = re.compile(r"(?<![0-9])(?:\d{4}|\d{2})\s*[-/–]\s*(?:\d{4}|\d{2})(?![0-9])")
+
+
+def _year_in(labels: list[str]) -> int | None:
+    """The first financial year named by one of the labels (nearest first):
+    a band ("2023-2024"), an outturn ("2022-23 outturn"), or a year within a
+    label ("England 2021-22")."""
+    for text in labels:
+        year = parse_year(text)
+        if year is None:
+            period = parse_period(text)
+            if period is not None and period.kind in ("year", "academic_year"):
+                year = period.fy
+        if year is None:
+            for pair in _YEAR_PAIR.findall(text):
+                if (year := parse_year(pair.replace("–", "-"))) is not None:
+                    break
+        if year is not None:
+            return year
+    return None
+
+
+def one_column_per_role(columns: dict[int, Column]) -> None:
+    """One column per role: the first name column is the name (later ones
+    are descriptions); of several comparator columns of one kind the one
+    for the latest year (else the first); of any other role the first."""
+    by_role: dict[str, list[Column]] = {}
+    for col in sorted(columns):
+        column = columns[col]
+        if column.role not in ("period", "unknown", "description"):
+            by_role.setdefault(column.role, []).append(column)
+    for role, found in by_role.items():
+        if len(found) < 2:
+            continue
+        keep = found[0]
+        if role.startswith("comparator:"):
+            keep = max(found, key=lambda c: (c.year or 0, -c.col))
+        for column in found:
+            if column is not keep:
+                column.role = "description" if role == "name" else "unknown"
+
+
+# -------------------------------------------------------------- body
+
+@dataclass
+class _RowFacts:
+    kind: str  # "blank" | "strong" | "weak" | "single" | "nameless"
+    name: str | None = None
+    area: str | None = None
+
+
+def read_body(view: View, header: Header, stop: int | None = None, *,
+              first: int | None = None, last: int | None = None) -> Block:
+    """The rows of a table below its header.
+
+    Without bounds, the table runs until two blank rows, the next header
+    (``stop``) or prose: single-cell rows after the last indicator row. A
+    single-cell row between indicator rows names an area (a section row).
+    With ``first``/``last`` (from configuration) every named row between
+    them is read.
+    """
+    block = Block(header)
+    lo, hi = header.span
+    start = first if first is not None else header.bottom + 1
+    end = last if last is not None else (stop - 1 if stop else view.grid.last_row)
+    pending: list[tuple[int, _RowFacts]] = []
+    blank_run = 0
+    for r in range(start, end + 1):
+        facts = _row_facts(view, header, r, lo, hi)
+        if facts.kind == "blank":
+            blank_run += 1
+            if blank_run >= MAX_BLANK_RUN and last is None and (block.rows or r > start + 2):
+                break
+            continue
+        blank_run = 0
+        if facts.kind == "strong" or (last is not None and facts.kind == "weak"):
+            for pr, pf in pending:
+                _add_pending(block, pr, pf)
+            pending = []
+            block.rows.append(BodyRow(r, "indicator"))
+        else:
+            pending.append((r, facts))
+    if last is not None:  # configured bounds: section rows at the end are still sections
+        for pr, pf in pending:
+            if pf.kind == "nameless":
+                block.nameless.append(pr)
+    _detect_unheaded_columns(view, block)
+    _settle_trend(view, block)
+    return block
+
+
+def _settle_trend(view: View, block: Block) -> None:
+    """A "Trend" column whose cells hold arrows or words is the direction of
+    travel when the table has no other; an empty one is a sparkline column."""
+    header = block.header
+    col = header.role_col("trend")
+    if col is None or header.role_col("dot") is not None:
+        return
+    if any(isinstance(view.raw(r, col), str) and view.raw(r, col).strip() for r in block.indicator_rows):
+        header.columns[col].role = "dot"
+
+
+def _add_pending(block: Block, row: int, facts: _RowFacts) -> None:
+    if facts.kind == "weak":
+        block.rows.append(BodyRow(row, "indicator"))
+    elif facts.kind == "single":
+        block.rows.append(BodyRow(row, "section", facts.name or facts.area))
+    elif facts.kind == "nameless":
+        block.nameless.append(row)
+
+
+_STRONG_STATUSES = {"number", "suppressed", "not_available"}
+_STRONG_ROLES = {"target", "polarity", "amber", "id"}
+
+
+def _row_facts(view: View, header: Header, r: int, lo: int, hi: int) -> _RowFacts:
+    cells = {c: cell for c, cell in view.grid.rows.get(r, {}).items() if lo <= c <= hi}
+    if not cells:
+        return _RowFacts("blank")
+    name_col = header.role_col("name")
+    area_col = header.role_col("area")
+    name = text_of(cells[name_col].value) if name_col in cells else None
+    area = text_of(cells[area_col].value) if area_col in cells else None
+    others = {c: cell for c, cell in cells.items() if c not in (name_col, area_col)}
+    strong = False
+    for c, cell in others.items():
+        column = header.columns.get(c)
+        if column is None:
+            continue
+        if column.role == "period":
+            if parse_value(cell.value, cell.number_format).status in _STRONG_STATUSES:
+                strong = True
+        elif column.role in _STRONG_ROLES:
+            strong = True
+    if name is None:
+        if not others:
+            return _RowFacts("single", area=area) if area else _RowFacts("blank")
+        return _RowFacts("nameless" if strong else "other")
+    if strong:
+        return _RowFacts("strong", name, area)
+    if others:
+        return _RowFacts("weak", name, area)
+    return _RowFacts("single", name, area)
+
+
+def _detect_unheaded_columns(view: View, block: Block) -> None:
+    """Give a role to columns with no header from what their cells hold.
+
+    An unheaded column of RAG words (or only dashes directly after the
+    target column, as Rutland's) is the RAG column; an unheaded column of
+    codes ("CSC07") left of the name column is the id column.
+    """
+    header = block.header
+    lo, hi = header.span
+    rows = block.indicator_rows
+    if not rows:
+        return
+    target_col = header.role_col("target")
+    for col in range(max(lo - 1, 1), hi + 2):  # one column either side may be unheaded too
+        if col in header.columns:
+            continue  # headed (a labelled column we do not know is left alone)
+        texts = [text_of(view.raw(r, col)) for r in rows]
+        filled = [t for t in texts if t]
+        if not filled:
+            continue
+        lowered = [t.lower() for t in filled]
+        ref = cell_ref(header.bottom, col)
+        if all(t in RAG_WORDS or t in DASHES for t in lowered):
+            has_rag = any(t in RAG_WORDS for t in lowered)
+            if (has_rag or col == (target_col or -2) + 1) and header.role_col("rag") is None:
+                header.columns[col] = Column(col, "rag", "", ref)
+        elif col < header.name_col and header.role_col("id") is None \
+                and all(_CODE.match(t) for t in filled):
+            header.columns[col] = Column(col, "id", "", ref)
+
+
+# -------------------------------------------------------------- the sheet
+
+def detect_tables(sheet: Grid | View) -> list[Block]:
+    """Every indicator and targets table on a sheet, top to bottom."""
+    view = sheet if isinstance(sheet, View) else View(sheet)
+    headers = find_headers(view)
+    blocks = []
+    for i, header in enumerate(headers):
+        stop = headers[i + 1].top if i + 1 < len(headers) else None
+        block = read_body(view, header, stop)
+        if header.kind == "indicators" and not block.indicator_rows:
+            continue
+        blocks.append(block)
+    indicator_blocks = [b for b in blocks if b.header.kind == "indicators"]
+    for block in indicator_blocks:
+        block.area = area_from_title(block.header.title, several=len(indicator_blocks) > 1)
+    return blocks
+
+
+def has_table(grid: Grid) -> bool:
+    """Whether the rows read hold an indicator or targets header (cheap)."""
+    return bool(find_headers(View(grid)))
+
+
+def area_from_title(title: str | None, several: bool) -> str | None:
+    """The service area a table title names.
+
+    "Dashboard Item 3 – Children's Social Care Front Door" -> "Children's
+    Social Care Front Door". A plain title names an area only when the sheet
+    holds several tables and the title is not a sheet banner (no period).
+    """
+    if not title:
+        return None
+    match = _TITLE_PREFIX.match(title)
+    if match:
+        return match.group("rest").strip() or None
+    if several and len(title) <= 80 and not _HAS_YEAR.search(title):
+        return title.strip()
+    return None

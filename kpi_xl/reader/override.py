@@ -1,0 +1,129 @@
+"""The ``layout:`` section of a council's config: tables detection cannot read.
+
+Each entry names a sheet and may give its header rows, first and last
+indicator rows, column roles (``{name: B, target: F, rag: H, sn: K}``),
+period columns (``{G: "Q1 2023-24"}``), the sheet where targets and
+polarity live, or ``skip: true``. What an entry gives wins over detection;
+what it leaves out is still detected.
+"""
+from __future__ import annotations
+
+from ..config import Config, SheetLayout
+from ..errors import ConfigError, LayoutError, Place
+from ..periods import parse_period
+from .cells import cell_ref, column_index
+from .detect import (COMPARATOR_KINDS, ROLES, Block, Column, Header, View, classify_column,
+                     one_column_per_role, find_headers, read_body, text_of)
+
+# Short spellings a council may write in config for the comparator roles.
+ROLE_SPELLINGS = {
+    **{role: role for role in ROLES},
+    **{kind: f"comparator:{kind}" for kind in COMPARATOR_KINDS},
+    "statistical_neighbours": "comparator:sn", "national": "comparator:england",
+    "direction": "dot", "sparkline": "trend", "comment": "commentary", "code": "id",
+}
+
+
+def layouts_by_sheet(config: Config, sheet_names: list[str]) -> dict[str, tuple[int, SheetLayout]]:
+    """Config layout entries by the sheet they name (as the workbook spells it).
+
+    An entry for a sheet the workbook lacks is an error, unless it only
+    says ``skip``.
+    """
+    found: dict[str, tuple[int, SheetLayout]] = {}
+    lower = {name.lower(): name for name in sheet_names}
+    for index, layout in enumerate(config.layout):
+        name = layout.sheet if layout.sheet in sheet_names else lower.get(layout.sheet.lower())
+        if name is None:
+            if layout.skip:
+                continue
+            raise LayoutError(f"layout -> {index} -> sheet: no sheet named {layout.sheet!r} in the "
+                              f"workbook (sheets: {', '.join(sheet_names)})",
+                              Place(file=config.source))
+        if name in found and found[name][1].skip and not layout.skip:
+            continue
+        found[name] = (index, layout)
+    return found
+
+
+def blocks_from_layout(view: View, layout: SheetLayout, index: int, config: Config) -> list[Block]:
+    """The tables of a sheet read with its layout entry applied."""
+    where = f"layout -> {index}"
+    if layout.header_rows:
+        headers = [header_from_rows(view, sorted(layout.header_rows))]
+    else:
+        limit = layout.first_row - 1 if layout.first_row else None
+        headers = [h for h in find_headers(view, last_row=limit) if h.kind == "indicators"]
+        if layout.first_row and headers:
+            headers = headers[-1:]  # the header just above the configured first row
+        if not headers:
+            bottom = (layout.first_row - 1) if layout.first_row else 0
+            headers = [Header(view.sheet, (bottom,) if bottom else (), {})]
+    blocks = []
+    for i, header in enumerate(headers):
+        _apply_columns(header, layout, where, config)
+        _require(header, layout, where, config)
+        stop = headers[i + 1].top if i + 1 < len(headers) else None
+        first = layout.first_row
+        if first is None and not header.rows:
+            first = 1
+        blocks.append(read_body(view, header, stop, first=first, last=layout.last_row))
+    return blocks
+
+
+def header_from_rows(view: View, rows: list[int]) -> Header:
+    """A header made of exactly the configured rows (bands first)."""
+    columns: dict[int, Column] = {}
+    all_cols = sorted({c for r in rows for c in view.row_cols(r)})
+    for col in all_cols:
+        labels = [(r, text_of(view.filled(r, col))) for r in rows]
+        column = classify_column(view, col, [(r, t) for r, t in labels if t])
+        if column is not None:
+            columns[col] = column
+    one_column_per_role(columns)
+    return Header(view.sheet, tuple(rows), columns)
+
+
+def _apply_columns(header: Header, layout: SheetLayout, where: str, config: Config) -> None:
+    bottom = header.rows[-1] if header.rows else 1
+    for role_written, letter in layout.columns.items():
+        key = f"{where} -> columns -> {role_written}"
+        role = ROLE_SPELLINGS.get(str(role_written).strip().lower())
+        if role is None:
+            raise ConfigError(f"unknown column role (known: {', '.join(sorted(ROLE_SPELLINGS))})",
+                              Place(file=config.source, key=key))
+        col = _column(letter, key, config)
+        for column in header.columns.values():
+            if column.role == role:
+                column.role = "unknown"  # the configured column takes the role
+        label = header.columns[col].label if col in header.columns else ""
+        header.columns[col] = Column(col, role, label, cell_ref(bottom, col))
+    for letter, label in layout.period_columns.items():
+        key = f"{where} -> period_columns -> {letter}"
+        col = _column(letter, key, config)
+        period = parse_period(label)
+        if period is None:
+            raise ConfigError(f"{label!r} is not a period label (write e.g. 'Q2 2023-24' or '2022-23')",
+                              Place(file=config.source, key=key))
+        header.columns[col] = Column(col, "period", str(label), cell_ref(bottom, col), period=period)
+
+
+def _require(header: Header, layout: SheetLayout, where: str, config: Config) -> None:
+    if header.role_col("name") is None:
+        raise LayoutError(f"{where}: no indicator name column found on sheet {layout.sheet!r}; "
+                          "add columns: {name: <letter>} to the layout entry",
+                          Place(file=config.source))
+    if not header.period_columns:
+        raise LayoutError(f"{where}: no period columns found on sheet {layout.sheet!r}; "
+                          "add period_columns: {<letter>: 'Q1 2023-24', ...} or header_rows",
+                          Place(file=config.source))
+
+
+def _column(letter: object, key: str, config: Config) -> int:
+    try:
+        col = column_index(str(letter).strip())
+    except ValueError:
+        col = 0
+    if not 1 <= col <= 16384:
+        raise ConfigError(f"{letter!r} is not a column letter (A to XFD)", Place(file=config.source, key=key))
+    return col

@@ -1,0 +1,70 @@
+"""Period columns a table cannot be right with: repeated, out of date order, a gap.
+
+Found while reading (they are about the layout, not one indicator), so both
+``kpi-xl check`` and the refresh report them.
+"""
+from __future__ import annotations
+
+from ..errors import Place
+from ..findings import Finding
+from ..periods import Period, check_sequence
+from ..table import TableLayout
+
+
+def period_findings(layout: TableLayout, file: str) -> list[Finding]:
+    """Repeated periods (error), periods out of date order and quarters
+    missing between others (warnings), one finding each per table."""
+    header_row = layout.header_rows[-1] if layout.header_rows else layout.first_row - 1
+    where = f" in table {layout.title!r}" if layout.title else ""
+
+    def place(letter: str) -> Place:
+        return Place(file=file, sheet=layout.sheet, cell=f"{letter}{header_row}")
+
+    columns = layout.period_columns
+    found: list[Finding] = []
+    seen: dict[Period, str] = {}
+    for letter, period in columns:
+        if period in seen:
+            found.append(Finding("period_duplicate", f"{period.canonical()} appears twice{where} "
+                                 f"(columns {seen[period]} and {letter}); one label is wrong",
+                                 "error", place(letter)))
+        else:
+            seen[period] = letter
+    unique = list(seen.items())
+    messages = check_sequence([p for p, _ in unique])
+    if messages:
+        first_bad = _first_backwards(unique)
+        found.append(Finding("period_out_of_order", f"period columns are not in date order{where}: "
+                             + "; ".join(messages), "warning", place(first_bad or columns[0][0])))
+    for missing, before, after in _gaps([p for p, _ in unique]):
+        found.append(Finding("period_gap", f"no column for {missing.canonical()} between "
+                             f"{before.canonical()} and {after.canonical()}{where}; "
+                             "is a period label wrong?", "warning", place(seen[after])))
+    return found
+
+
+def _first_backwards(columns: list[tuple[Period, str]]) -> str | None:
+    """The column of the first period earlier than one of the same kind before it."""
+    latest: dict[str, tuple] = {}
+    for period, letter in columns:
+        if period.kind in latest and period.sort_key < latest[period.kind]:
+            return letter
+        latest[period.kind] = max(latest.get(period.kind, period.sort_key), period.sort_key)
+    return None
+
+
+def _gaps(periods: list[Period]) -> list[tuple[Period, Period, Period]]:
+    """Quarters missing inside the run of a table's quarters."""
+    quarters = sorted({p for p in periods if p.kind == "quarter" and p.number},
+                      key=lambda p: p.sort_key)
+    gaps = []
+    for before, after in zip(quarters, quarters[1:]):
+        expected = _next_quarter(before)
+        if expected != after and expected.sort_key < after.sort_key and _next_quarter(expected) == after:
+            gaps.append((expected, before, after))  # exactly one quarter missing: likely a wrong label
+    return gaps
+
+
+def _next_quarter(p: Period) -> Period:
+    number = p.number or 4
+    return Period("quarter", p.fy + (number == 4), 1 if number == 4 else number + 1)
