@@ -1,8 +1,22 @@
 """Read and patch Excel packages (.xlsx/.xlsm) without losing what kpi-xl does not own.
 
-One module per concern: ``safety`` (refusals, safe XML parsing), ``package``
-(the zip, content types, relationships), ``styles``, ``shared_strings``,
-``sheet`` (patching a worksheet), ``workbook_part`` (workbook.xml, defined
-names, app.xml), ``owned_sheet`` (generating a sheet kpi-xl owns),
-``integrity`` (checks after writing) and ``writer`` (:func:`apply_plan`).
+An existing workbook is never loaded and re-saved by a library: parts the
+plan does not concern are copied as their raw compressed bytes, and the
+parts it does concern are edited element by element with lxml.
+
+Modules, one per concern:
+- ``safety``: refusals (lock file, encryption, .xls/.xlsb, Strict OOXML, zip
+  bombs, DTDs) and :func:`~kpi_xl.xlsx.safety.parse_xml`, the only XML parser
+  used on workbook parts;
+- ``package``: the zip (raw-copying writer), content types, relationships;
+  :func:`~kpi_xl.xlsx.package.sheet_part_names`,
+  :func:`~kpi_xl.xlsx.package.owned_sheets`;
+- ``workbook_part``: workbook.xml, sheet entries, defined names and
+  kpi-xl's markers, docProps/app.xml titles;
+- ``styles``, ``shared_strings``, ``calc_chain``: the workbook-wide parts;
+- ``sheet``: patching a worksheet (cells, column widths);
+  ``conditional``: conditional formats; ``sparklines``: x14 sparklines;
+- ``owned_sheet`` and ``charts``: generating the sheets kpi-xl owns;
+- ``integrity``: :func:`~kpi_xl.xlsx.integrity.check_package`;
+- ``writer``: :func:`~kpi_xl.xlsx.writer.apply_plan`.
 """

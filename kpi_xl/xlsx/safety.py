@@ -35,7 +35,6 @@ OFFICE_DOCUMENT_TYPES = {
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument",
     "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument",
 }
-PKG_RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 _PARSER = etree.XMLParser(
     resolve_entities=False,
@@ -243,21 +242,44 @@ def assert_readable(path: str | os.PathLike) -> None:
                                  "save it from Excel as .xlsx")
 
 
+def verify_parts(path: str | os.PathLike) -> None:
+    """Read every part through once so a damaged one (bad CRC, truncated
+    data) is refused before anything is written. Parts the writer copies
+    are never decompressed otherwise."""
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                with zf.open(info) as fh:
+                    while fh.read(1 << 20):
+                        pass
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+        raise _damaged(path, f"is damaged ({exc}); open and repair it in Excel, then save it again") from None
+
+
 def lock_file(path: str | os.PathLike) -> Path:
     """Excel's owner file beside a workbook open in Excel: ``~$book.xlsx``."""
     path = Path(path)
     return path.with_name("~$" + path.name)
 
 
-def assert_writable(path: str | os.PathLike) -> None:
-    """Everything :func:`assert_readable` checks, plus: not open in Excel
-    (no ``~$`` lock file beside it) and its folder is writable."""
+def assert_not_open_in_excel(path: str | os.PathLike) -> None:
+    """Refuse while Excel's lock file (``~$book.xlsx``) is beside ``path``."""
     path = Path(path)
-    assert_readable(path)
     lock = lock_file(path)
     if lock.exists():
         raise _refuse(path, f"is open in Excel (lock file {lock.name} beside it); "
                             "close it in Excel and try again")
+
+
+def assert_writable(path: str | os.PathLike) -> None:
+    """Everything :func:`assert_readable` checks, plus: not open in Excel
+    (no ``~$`` lock file beside it), every part readable (CRC checked) and
+    its folder writable."""
+    path = Path(path)
+    assert_readable(path)
+    assert_not_open_in_excel(path)
     if not os.access(path.parent, os.W_OK):
         raise _refuse(path, f"cannot be written: folder {path.parent} is read-only; "
                             "copy the workbook somewhere writable")
+    verify_parts(path)

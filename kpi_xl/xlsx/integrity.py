@@ -1,0 +1,291 @@
+"""Check a workbook package after writing it (and in tests).
+
+:func:`check_package` lists problems; an empty list means the package is
+sound. With ``before`` (the original file) it reports only what the write
+made worse: real workbooks come with small faults of their own (a dangling
+relationship, a part without a content type) that kpi-xl must not refuse
+to write past, but must not add to.
+"""
+from __future__ import annotations
+
+import os
+import zipfile
+from collections import Counter
+from pathlib import Path
+from typing import Iterable
+from urllib.parse import unquote
+
+from lxml import etree
+
+from kpi_xl.errors import KpiError
+from kpi_xl.xlsx import safety
+from kpi_xl.xlsx.package import CT_NS, Package, part_extension, resolve_target, source_of_rels
+from kpi_xl.xlsx.refs import normalise_sqref
+from kpi_xl.xlsx.workbook_part import WorkbookPart, sheet_name_problem
+from kpi_xl.xlsx.xmlutil import local
+
+XML_SUFFIXES = (".xml", ".rels", ".vml")
+
+
+def _is_xml(name: str) -> bool:
+    return name.lower().endswith(XML_SUFFIXES)
+
+
+class _Snapshot:
+    """What we know of one package for the checks."""
+
+    def __init__(self, path: Path, deep: set[str] | None):
+        self.path = path
+        self.pkg = Package(path)
+        self.names = [n for n in self.pkg.infos]
+        self.lower = {n.lower(): n for n in self.names}
+        self.deep = deep  # parts to parse fully (None: all)
+
+    def close(self) -> None:
+        self.pkg.close()
+
+    def is_deep(self, name: str) -> bool:
+        return self.deep is None or name in self.deep
+
+    def exists(self, name: str) -> bool:
+        return name.lower() in self.lower
+
+
+def _content_type_problems(snap: _Snapshot) -> list[str]:
+    root = snap.pkg.xml("[Content_Types].xml")
+    overrides = {el.get("PartName", "").lower() for el in root.iter(f"{{{CT_NS}}}Override")}
+    defaults = {el.get("Extension", "").lower() for el in root.iter(f"{{{CT_NS}}}Default")}
+    out = []
+    for name in snap.names:
+        if name == "[Content_Types].xml" or name.endswith("/"):
+            continue
+        ext = part_extension(name)
+        if "/" + name.lower() not in overrides and ext not in defaults:
+            out.append(f"part {name} has no content type")
+    for part in sorted(overrides):
+        if not snap.exists(part.lstrip("/")):
+            out.append(f"content type given for missing part {part}")
+    return out
+
+
+def _relationship_problems(snap: _Snapshot) -> list[str]:
+    out = []
+    for name in snap.names:
+        if not name.endswith(".rels"):
+            continue
+        source = source_of_rels(name)
+        if source and not snap.exists(source):
+            out.append(f"relationships part {name} belongs to missing part {source}")
+        rels = snap.pkg.xml(name)
+        for rel in rels:
+            if not isinstance(rel.tag, str) or rel.get("TargetMode") == "External":
+                continue
+            raw = (rel.get("Target") or "").split("#")[0]
+            if not raw:
+                continue
+            target = resolve_target(source, raw)
+            if not (snap.exists(target) or snap.exists(unquote(target))):
+                out.append(f"{name}: relationship {rel.get('Id')} points to missing part {target}")
+    return out
+
+
+def _xml_problems(snap: _Snapshot) -> list[str]:
+    out = []
+    for name in snap.names:
+        if _is_xml(name) and snap.is_deep(name):
+            try:
+                snap.pkg.xml(name)
+            except KpiError as exc:
+                out.append(exc.message)
+    return out
+
+
+def _sheet_name_problems(wb: WorkbookPart) -> list[str]:
+    out, seen = [], {}
+    for entry in wb.sheets():
+        problem = sheet_name_problem(entry.name)
+        if problem:
+            out.append(problem)
+        key = entry.name.casefold()
+        if key in seen:
+            out.append(f"sheet names {seen[key]!r} and {entry.name!r} are the same ignoring case")
+        seen[key] = entry.name
+    return out
+
+
+def _style_counts(snap: _Snapshot, wb: WorkbookPart) -> tuple[int, int, str | None]:
+    from kpi_xl.xlsx.package import REL_STYLES
+
+    found = wb.rels.by_type(REL_STYLES)
+    part = wb.rels.target_part(found[0]) if found else None
+    if not part or not snap.exists(part):
+        return 1, 0, None
+    root = snap.pkg.xml(part)
+    ns = etree.QName(root).namespace
+
+    def count(section: str, tag: str) -> int:
+        el = root.find(f"{{{ns}}}{section}")
+        return 0 if el is None else len(el.findall(f"{{{ns}}}{tag}"))
+
+    return count("cellXfs", "xf"), count("dxfs", "dxf"), part
+
+
+def _style_index_problems(snap: _Snapshot, wb: WorkbookPart) -> list[str]:
+    xfs, dxfs, _ = _style_counts(snap, wb)
+    out = []
+    for entry in wb.sheets():
+        if entry.kind != "worksheet" or not entry.part or not snap.exists(entry.part):
+            continue
+        if not snap.is_deep(entry.part):
+            continue
+        try:
+            root = snap.pkg.xml(entry.part)
+        except KpiError:
+            continue  # reported as XML problem
+        ns = etree.QName(root).namespace
+        bad = []
+        for el in root.iter(f"{{{ns}}}c", f"{{{ns}}}row"):
+            s = el.get("s")
+            if s is not None and (not s.isdigit() or int(s) >= xfs):
+                bad.append(f"{local(el)} {el.get('r', '?')} s={s}")
+        for el in root.iter(f"{{{ns}}}col"):
+            s = el.get("style")
+            if s is not None and (not s.isdigit() or int(s) >= xfs):
+                bad.append(f"col {el.get('min')}:{el.get('max')} style={s}")
+        for el in root.iter(f"{{{ns}}}cfRule"):
+            d = el.get("dxfId")
+            if d is not None and (not d.isdigit() or int(d) >= dxfs):
+                bad.append(f"conditional format dxfId={d}")
+        for item in bad[:3]:
+            out.append(f"sheet {entry.name!r}: {item} is out of range (cellXfs {xfs}, dxfs {dxfs})")
+    return out
+
+
+def problems_of(snap: _Snapshot) -> list[str]:
+    out = _content_type_problems(snap) + _relationship_problems(snap) + _xml_problems(snap)
+    try:
+        wb = WorkbookPart(snap.pkg)
+    except KpiError as exc:
+        return out + [exc.message]
+    out += _sheet_name_problems(wb)
+    out += _style_index_problems(snap, wb)
+    return out
+
+
+# ------------------------------------------------------------ before/after
+
+def element_counts(root: etree._Element, managed_sqrefs: Iterable[str] = ()) -> Counter:
+    """Count the elements of a sheet by kind, leaving out what cells hold
+    (writing a cell means changing it) and the conditional formats on the
+    ranges kpi-xl manages (replacing its own rules is allowed)."""
+    managed = set(managed_sqrefs)
+    ns = etree.QName(root).namespace
+    counts: Counter = Counter([root.tag])
+    for child in root:
+        if not isinstance(child.tag, str):
+            continue
+        if child.tag == f"{{{ns}}}sheetData":
+            counts[child.tag] += 1
+            for row in child:
+                if isinstance(row.tag, str):
+                    counts[row.tag] += 1
+                    counts.update(c.tag for c in row if isinstance(c.tag, str))
+            continue
+        if managed and child.tag == f"{{{ns}}}conditionalFormatting" and _managed(child, managed):
+            continue
+        counts.update(el.tag for el in child.iter() if isinstance(el.tag, str))
+    return counts
+
+
+def _managed(cf: etree._Element, managed: set[str]) -> bool:
+    try:
+        return normalise_sqref(cf.get("sqref", "")) in managed
+    except KpiError:
+        return False
+
+
+def _owned_parts(pkg: Package, wb: WorkbookPart) -> set[str]:
+    """Parts of the sheets kpi-xl owns, and everything hanging off them."""
+    names = set(wb.owned_roles().values())
+    out: set[str] = set()
+    stack = [e.part for e in wb.sheets() if e.name in names and e.part]
+    while stack:
+        part = stack.pop()
+        if part in out or not pkg.exists(part):
+            continue
+        out.add(part)
+        rels = pkg.rels(part)
+        for rel in rels:
+            target = rels.target_part(rel)
+            if target:
+                stack.append(target)
+    return out
+
+
+def _compare(before: _Snapshot, after: _Snapshot) -> list[str]:
+    out = []
+    wb_before = WorkbookPart(before.pkg)
+    owned = _owned_parts(before.pkg, wb_before)
+    calc = {n for n in before.names if n.lower().endswith("calcchain.xml")}
+    for name in before.names:
+        if not after.exists(name) and name not in owned and name not in calc \
+                and source_of_rels(name) not in owned:
+            out.append(f"part {name} was lost")
+    for entry in wb_before.sheets():
+        if entry.kind != "worksheet" or not entry.part or entry.part in owned:
+            continue
+        if not after.exists(entry.part) or not after.is_deep(entry.part):
+            continue
+        managed = wb_before.cf_marker(entry.index).keys()
+        lost = _lost(before.pkg.xml(entry.part), after.pkg.xml(after.lower[entry.part.lower()]), managed)
+        if lost:
+            out.append(f"sheet {entry.name!r} lost {lost}")
+    _, _, styles = _style_counts(before, wb_before)
+    if styles and after.exists(styles) and after.is_deep(styles):
+        lost = _lost(before.pkg.xml(styles), after.pkg.xml(styles), ())
+        if lost:
+            out.append(f"styles lost {lost}")
+    return out
+
+
+def _lost(before_root, after_root, managed) -> str:
+    b = element_counts(before_root, managed)
+    a = element_counts(after_root, managed)
+    missing = [(tag, n - a.get(tag, 0)) for tag, n in b.items() if a.get(tag, 0) < n]
+    return ", ".join(f"{n} <{etree.QName(tag).localname}>" for tag, n in missing[:5])
+
+
+def check_package(path: str | os.PathLike, before: str | os.PathLike | None = None, *,
+                  parts: Iterable[str] | None = None) -> list[str]:
+    """Problems of the package at ``path`` (empty: sound).
+
+    Relationship targets exist, every part has a content type, XML parts are
+    well formed, style and dxf indices are in range, sheet names are valid
+    and unique. With ``before`` (the original): only problems the original
+    did not have, plus every sheet keeping each kind of element it had
+    (except what cells hold and kpi-xl's own conditional formats) and no
+    part lost except kpi-xl's own sheets and calcChain. ``parts`` limits the
+    parsing checks to the parts that were rewritten (the others are
+    byte-for-byte copies of ``before``).
+    """
+    path = Path(path)
+    try:
+        safety.assert_readable(path)
+    except KpiError as exc:
+        return [str(exc)]
+    deep = set(parts) if parts is not None else None
+    after = _Snapshot(path, deep)
+    try:
+        found = problems_of(after)
+        if before is None:
+            return found
+        prior = _Snapshot(Path(before), deep)
+        try:
+            known = set(problems_of(prior))
+            return [p for p in found if p not in known] + _compare(prior, after)
+        finally:
+            prior.close()
+    except (KpiError, zipfile.BadZipFile, etree.XMLSyntaxError, ValueError) as exc:
+        return [f"cannot check the package: {exc}"]
+    finally:
+        after.close()

@@ -1,0 +1,159 @@
+"""Generate a whole worksheet that kpi-xl owns.
+
+The sheet is written fresh each time from its :class:`~kpi_xl.plan.OwnedSheet`
+description. Generation is deterministic, so an unchanged description gives
+byte-identical XML and the refresh leaves the part alone.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from kpi_xl.errors import WriteError
+from kpi_xl.plan import DataValidationList, Hyperlink, OwnedSheet, SetColumnWidth
+from kpi_xl.xlsx.conditional import ConditionalFormats
+from kpi_xl.xlsx.package import MAIN_NS, R_NS
+from kpi_xl.xlsx.refs import cell_ref, normalise_sqref, parse_cell, range_ref
+from kpi_xl.xlsx.sheet import WORKSHEET_ORDER, SheetPatcher
+from kpi_xl.xlsx.styles import argb
+from kpi_xl.xlsx.xmlutil import insert_in_order
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kpi_xl.xlsx.writer import WriteContext
+
+MAX_LIST_FORMULA = 255
+
+
+def _q(name: str) -> str:
+    return f"{{{MAIN_NS}}}{name}"
+
+
+def skeleton(owned: OwnedSheet) -> etree._Element:
+    """An empty worksheet with the sheet-level settings of ``owned``."""
+    root = etree.Element(_q("worksheet"), nsmap={None: MAIN_NS, "r": R_NS})
+    if owned.tab_color:
+        pr = etree.SubElement(root, _q("sheetPr"))
+        etree.SubElement(pr, _q("tabColor")).set("rgb", argb(owned.tab_color))
+    etree.SubElement(root, _q("dimension")).set("ref", "A1")
+    views = etree.SubElement(root, _q("sheetViews"))
+    view = etree.SubElement(views, _q("sheetView"))
+    view.set("workbookViewId", "0")
+    if owned.freeze:
+        _freeze(view, owned.freeze)
+    etree.SubElement(root, _q("sheetFormatPr")).set("defaultRowHeight", "15")
+    etree.SubElement(root, _q("sheetData"))
+    margins = etree.SubElement(root, _q("pageMargins"))
+    for key, value in (("left", "0.7"), ("right", "0.7"), ("top", "0.75"), ("bottom", "0.75"),
+                       ("header", "0.3"), ("footer", "0.3")):
+        margins.set(key, value)
+    return root
+
+
+def _freeze(view: etree._Element, top_left: str) -> None:
+    """Freeze the rows above and the columns left of ``top_left``."""
+    row, col = parse_cell(top_left)
+    ref = cell_ref(row, col)
+    x_split, y_split = col - 1, row - 1
+    if not x_split and not y_split:
+        return
+    pane = etree.SubElement(view, _q("pane"))
+    if x_split:
+        pane.set("xSplit", str(x_split))
+    if y_split:
+        pane.set("ySplit", str(y_split))
+    pane.set("topLeftCell", ref)
+    if x_split and y_split:
+        active, panes = "bottomRight", ("topRight", "bottomLeft", "bottomRight")
+    elif y_split:
+        active, panes = "bottomLeft", ("bottomLeft",)
+    else:
+        active, panes = "topRight", ("topRight",)
+    pane.set("activePane", active)
+    pane.set("state", "frozen")
+    for name in panes:
+        sel = etree.SubElement(view, _q("selection"))
+        sel.set("pane", name)
+        if name == active:
+            sel.set("activeCell", ref)
+            sel.set("sqref", ref)
+
+
+def _hyperlinks(patcher: SheetPatcher, links: list[Hyperlink]) -> None:
+    if not links:
+        return
+    container = insert_in_order(patcher.root, etree.Element(_q("hyperlinks")), WORKSHEET_ORDER)
+    for link in links:
+        row, col = parse_cell(link.cell)
+        el = etree.SubElement(container, _q("hyperlink"))
+        el.set("ref", cell_ref(row, col))
+        location = link.target.strip().lstrip("#")
+        if not location:
+            raise patcher.error("a hyperlink needs a target like 'Dashboard'!G5", link.cell)
+        el.set("location", location)
+        if link.tooltip:
+            el.set("tooltip", link.tooltip)
+        content = patcher.content(patcher.find_cell(row, col)[1])
+        if content.kind == "text" and content.value:
+            el.set("display", content.value)
+
+
+def _validations(patcher: SheetPatcher, items: list[DataValidationList]) -> None:
+    if not items:
+        return
+    container = insert_in_order(patcher.root, etree.Element(_q("dataValidations")), WORKSHEET_ORDER)
+    container.set("count", str(len(items)))
+    for item in items:
+        for choice in item.choices:
+            if "," in choice or '"' in choice:
+                raise patcher.error(f"drop-down choice {choice!r} contains a comma or a quote, "
+                                    "which an Excel list cannot hold", item.range)
+        formula = '"' + ",".join(item.choices) + '"'
+        if len(formula) > MAX_LIST_FORMULA or not item.choices:
+            raise patcher.error("drop-down choices must be 1 to 253 characters in all (Excel's limit)",
+                                item.range)
+        el = etree.SubElement(container, _q("dataValidation"))
+        el.set("type", "list")
+        el.set("allowBlank", "1")
+        el.set("showInputMessage", "1")
+        el.set("showErrorMessage", "1")
+        if item.prompt:
+            el.set("prompt", item.prompt[:255])
+        el.set("sqref", normalise_sqref(item.range))
+        etree.SubElement(el, _q("formula1")).text = formula
+
+
+def build(ctx: "WriteContext", owned: OwnedSheet, name: str, part: str, sheet_id: int) -> SheetPatcher:
+    """Generate the sheet into ``part`` and return its patcher (for later
+    changes in the same plan)."""
+    root = skeleton(owned)
+    ctx.pkg.put_xml(part, root)
+    patcher = SheetPatcher(ctx, name, part, sheet_id, root)
+    for cell in owned.cells:
+        patcher.set_cell(replace(cell, sheet=name))
+    for column, width in sorted(owned.column_widths.items(), key=lambda kv: _col_key(kv[0])):
+        patcher.set_column_width(SetColumnWidth(name, column, width))
+    formats = ConditionalFormats(patcher)
+    for change in owned.conditional_formats:
+        formats.apply(replace(change, sheet=name), None)
+    _hyperlinks(patcher, owned.hyperlinks)
+    _validations(patcher, owned.validations)
+    if owned.charts:
+        from kpi_xl.xlsx.charts import add_charts
+
+        add_charts(ctx, patcher, owned.charts)
+    extent = patcher._extent
+    root.find(_q("dimension")).set("ref", range_ref(*extent) if extent else "A1")
+    patcher._extent = None
+    ctx.pkg.put_xml(part, root)
+    return patcher
+
+
+def _col_key(column: str) -> tuple[int, str]:
+    return (len(column.strip()), column.strip().upper())
+
+
+def check_owned(owned: OwnedSheet) -> None:
+    if not owned.role or not owned.role.strip():
+        raise WriteError(f"owned sheet {owned.name!r} needs a role")

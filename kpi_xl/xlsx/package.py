@@ -1,0 +1,550 @@
+"""The zip package: reading parts, content types, relationships, and writing
+a new package in which every part we did not change is copied as its raw
+compressed bytes.
+
+Why our own zip writer: ``zipfile`` can only write a member by compressing
+it again, which is slow for a 100k-row extract sheet and is not a byte copy.
+Writing local headers, the central directory and its end record ourselves
+is small and lets unchanged parts go through untouched (same compressed
+bytes, same CRC, same sizes).
+"""
+from __future__ import annotations
+
+import os
+import posixpath
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterable
+
+from lxml import etree
+
+from kpi_xl.errors import Place, WorkbookError, WriteError
+from kpi_xl.xlsx import safety
+
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+MAIN_NS = safety.MAIN_NS
+
+REL_WORKSHEET = R_NS + "/worksheet"
+REL_CHARTSHEET = R_NS + "/chartsheet"
+REL_STYLES = R_NS + "/styles"
+REL_SHARED_STRINGS = R_NS + "/sharedStrings"
+REL_CALC_CHAIN = R_NS + "/calcChain"
+REL_DRAWING = R_NS + "/drawing"
+REL_CHART = R_NS + "/chart"
+REL_EXTENDED_PROPERTIES = R_NS + "/extended-properties"
+
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CT_SHARED_STRINGS = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
+CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
+CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
+
+# Excel writes every member with this timestamp; so do we for parts we write,
+# which keeps our output deterministic.
+EXCEL_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")
+_CENTRAL_HEADER = struct.Struct("<4s6H3L5H2L")
+_END_RECORD = struct.Struct("<4s4H2LH")
+_LOCAL_SIG = b"PK\x03\x04"
+_CENTRAL_SIG = b"PK\x01\x02"
+_END_SIG = b"PK\x05\x06"
+_FLAG_UTF8 = 0x800
+_FLAG_DATA_DESCRIPTOR = 0x08
+_KEEP_FLAGS = 0x06  # deflate option bits; everything else is recomputed
+_ZIP32_LIMIT = 0xFFFFFFFF
+
+
+# ------------------------------------------------------------------ names
+
+def part_extension(name: str) -> str:
+    """What [Content_Types].xml Default elements match: the text after the
+    last dot of the file name ('rels' for '_rels/.rels')."""
+    base = posixpath.basename(name)
+    return base.rsplit(".", 1)[1].lower() if "." in base else ""
+
+
+def rels_part_for(part: str) -> str:
+    """The relationships part of ``part``: xl/workbook.xml -> xl/_rels/workbook.xml.rels."""
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def source_of_rels(rels_part: str) -> str:
+    """Inverse of :func:`rels_part_for` ('' for the package relationships)."""
+    folder, name = posixpath.split(rels_part)
+    parent = posixpath.dirname(folder)
+    return posixpath.join(parent, name[: -len(".rels")]) if name != ".rels" else ""
+
+
+def resolve_target(source_part: str, target: str) -> str:
+    """A relationship target made absolute within the package (no leading '/')."""
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    base = posixpath.dirname(source_part)
+    return posixpath.normpath(posixpath.join(base, target))
+
+
+def relative_target(source_part: str, part: str) -> str:
+    """The relative path Excel writes in a relationship from ``source_part``."""
+    return posixpath.relpath(part, posixpath.dirname(source_part) or ".")
+
+
+# ------------------------------------------------------------- serialising
+
+def serialize(root: etree._Element, standalone: bool | None = True) -> bytes:
+    """An XML part as Excel writes it: a double-quoted UTF-8 declaration
+    (standalone="yes" unless the original part had none), then the tree."""
+    decl = '<?xml version="1.0" encoding="UTF-8"'
+    if standalone is not None:
+        decl += ' standalone="yes"' if standalone else ' standalone="no"'
+    decl += "?>\r\n"
+    return decl.encode("ascii") + etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+
+
+# -------------------------------------------------------------- relationships
+
+@dataclass
+class Relationship:
+    rid: str
+    type: str
+    target: str  # as written
+    external: bool
+    element: etree._Element
+
+
+class Relationships:
+    """The relationships of one source part, parsed from its .rels part."""
+
+    def __init__(self, package: "Package", source: str):
+        self.package = package
+        self.source = source
+        self.part = rels_part_for(source) if source else "_rels/.rels"
+        if package.exists(self.part):
+            self.root = package.xml(self.part)
+        else:
+            self.root = etree.Element(f"{{{PKG_REL_NS}}}Relationships", nsmap={None: PKG_REL_NS})
+
+    def __iter__(self):
+        for el in self.root:
+            if not isinstance(el.tag, str):
+                continue
+            yield Relationship(el.get("Id", ""), el.get("Type", ""), el.get("Target", ""),
+                               el.get("TargetMode") == "External", el)
+
+    def by_id(self, rid: str) -> Relationship | None:
+        return next((r for r in self if r.rid == rid), None)
+
+    def by_type(self, rel_type: str) -> list[Relationship]:
+        return [r for r in self if r.type == rel_type]
+
+    def target_part(self, rel: Relationship) -> str | None:
+        return None if rel.external else resolve_target(self.source, rel.target)
+
+    def new_id(self) -> str:
+        used = {r.rid for r in self}
+        n = len(used) + 1
+        for r in used:
+            if r.startswith("rId") and r[3:].isdigit():
+                n = max(n, int(r[3:]) + 1)
+        while f"rId{n}" in used:
+            n += 1
+        return f"rId{n}"
+
+    def add(self, rel_type: str, part: str) -> str:
+        rid = self.new_id()
+        el = etree.SubElement(self.root, f"{{{PKG_REL_NS}}}Relationship")
+        el.set("Id", rid)
+        el.set("Type", rel_type)
+        el.set("Target", relative_target(self.source, part))
+        self.save()
+        return rid
+
+    def remove(self, rid: str) -> None:
+        rel = self.by_id(rid)
+        if rel is not None:
+            self.root.remove(rel.element)
+            self.save()
+
+    def save(self) -> None:
+        if self.package.exists(self.part) or len(self.root):
+            self.package.put_xml(self.part, self.root, CT_RELS)
+
+
+# ---------------------------------------------------------------- the package
+
+class Package:
+    """A workbook package opened for reading and patching.
+
+    Parts are read on demand; XML parts are parsed once and cached. Changes
+    are recorded (``put_*``, ``remove``) and written by :meth:`save`; nothing
+    touches the source file.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        try:
+            self.zip = zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise WorkbookError(f"is a damaged zip package ({exc})", Place(file=str(self.path))) from None
+        self.infos: dict[str, zipfile.ZipInfo] = {i.filename: i for i in self.zip.infolist()
+                                                 if not i.filename.endswith("/")}
+        self._lower = {n.lower(): n for n in self.infos}
+        self._bytes: dict[str, bytes] = {}
+        self._xml: dict[str, etree._Element] = {}
+        self._standalone: dict[str, bool | None] = {}
+        self.new: dict[str, bytes | etree._Element] = {}  # changed or added parts
+        self.removed: set[str] = set()
+        self._content_types: etree._Element | None = None
+        self._gone: set[str] = set()
+        self._rels: dict[str, Relationships] = {}
+
+    def close(self) -> None:
+        self.zip.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- reading
+    def canonical(self, name: str) -> str | None:
+        """The stored spelling of a part name (part names are case-insensitive)."""
+        if name in self.new:
+            return name
+        stored = self._lower.get(name.lower())
+        if stored is not None and stored not in self.removed:
+            return stored
+        for added in self.new:
+            if added.lower() == name.lower():
+                return added
+        return None
+
+    def exists(self, name: str) -> bool:
+        return self.canonical(name) is not None
+
+    def names(self) -> list[str]:
+        """Part names after the recorded changes, in output order."""
+        out = [n for n in self.infos if n not in self.removed]
+        out += [n for n in self.new if n not in self.infos]
+        return out
+
+    def original_bytes(self, name: str) -> bytes:
+        name = self._lower.get(name.lower(), name)
+        if name not in self._bytes:
+            self._bytes[name] = safety.read_part(self.zip, name, self.path)
+        return self._bytes[name]
+
+    def read(self, name: str) -> bytes:
+        stored = self.canonical(name)
+        if stored is None:
+            raise WorkbookError(f"has no part {name}", Place(file=str(self.path)))
+        if stored in self.new:
+            value = self.new[stored]
+            return value if isinstance(value, bytes) else serialize(value, self._standalone.get(stored, True))
+        return self.original_bytes(stored)
+
+    def xml(self, name: str) -> etree._Element:
+        """The parsed part (cached: edits to the tree are seen by later calls)."""
+        stored = self.canonical(name)
+        if stored is None:
+            raise WorkbookError(f"has no part {name}", Place(file=str(self.path)))
+        if stored not in self._xml:
+            value = self.new.get(stored)
+            if isinstance(value, etree._Element):
+                return value
+            root = safety.parse_xml(self.read(stored), stored, self.path)
+            self._xml[stored] = root
+            self._standalone[stored] = root.getroottree().docinfo.standalone
+        return self._xml[stored]
+
+    # -- changing
+    def put_xml(self, name: str, root: etree._Element, content_type: str | None = None) -> None:
+        """Record ``root`` as the new content of ``name`` (serialised at save)."""
+        stored = self.canonical(name) or name
+        self.new[stored] = root
+        self._xml[stored] = root
+        self._standalone.setdefault(stored, True)
+        self.removed.discard(stored)
+        if content_type and stored not in self.infos:
+            self.content_types_set_override(stored, content_type)
+
+    def put_bytes(self, name: str, data: bytes, content_type: str | None = None) -> None:
+        stored = self.canonical(name) or name
+        self.new[stored] = data
+        self._xml.pop(stored, None)
+        self.removed.discard(stored)
+        if content_type and stored not in self.infos:
+            self.content_types_set_override(stored, content_type)
+
+    def remove(self, name: str) -> None:
+        stored = self.canonical(name)
+        if stored is None:
+            return
+        self.new.pop(stored, None)
+        self._xml.pop(stored, None)
+        if stored in self.infos:
+            self.removed.add(stored)
+        # The content type goes at the end, unless the part comes back (a
+        # regenerated owned sheet's chart): then it keeps its place.
+        self._gone.add(stored)
+        rels = rels_part_for(stored)
+        if self.exists(rels):
+            self.remove(rels)
+        self._rels.pop(stored, None)
+
+    def drop_rels(self, name: str) -> None:
+        """Forget ``name``'s relationships part (its targets are the caller's business)."""
+        rels = rels_part_for(name)
+        if self.exists(rels):
+            self.remove(rels)
+        self._rels.pop(name, None)
+
+    # -- content types
+    def content_types(self) -> etree._Element:
+        if self._content_types is None:
+            self._content_types = self.xml("[Content_Types].xml")
+        return self._content_types
+
+    def content_type(self, name: str) -> str | None:
+        root = self.content_types()
+        target = "/" + name.lower()
+        for el in root.iter(f"{{{CT_NS}}}Override"):
+            if el.get("PartName", "").lower() == target:
+                return el.get("ContentType")
+        ext = part_extension(name)
+        for el in root.iter(f"{{{CT_NS}}}Default"):
+            if el.get("Extension", "").lower() == ext:
+                return el.get("ContentType")
+        return None
+
+    def content_types_set_override(self, name: str, content_type: str) -> None:
+        if self.content_type(name) == content_type:
+            return
+        root = self.content_types()
+        target = "/" + name
+        for el in root.iter(f"{{{CT_NS}}}Override"):
+            if el.get("PartName", "").lower() == target.lower():
+                el.set("ContentType", content_type)
+                break
+        else:
+            el = etree.SubElement(root, f"{{{CT_NS}}}Override")
+            el.set("PartName", target)
+            el.set("ContentType", content_type)
+        self.put_xml("[Content_Types].xml", root)
+
+    def content_types_remove_override(self, name: str) -> None:
+        root = self.content_types()
+        target = "/" + name.lower()
+        for el in list(root.iter(f"{{{CT_NS}}}Override")):
+            if el.get("PartName", "").lower() == target:
+                root.remove(el)
+                self.put_xml("[Content_Types].xml", root)
+
+    # -- relationships
+    def rels(self, source: str) -> Relationships:
+        """Relationships from ``source`` ('' for the package itself)."""
+        if source not in self._rels:
+            self._rels[source] = Relationships(self, source)
+        return self._rels[source]
+
+    def unused_name(self, pattern: str) -> str:
+        """The first ``pattern % n`` (n = 1, 2, ...) that is not a part name."""
+        n = 1
+        while self.exists(pattern % n):
+            n += 1
+        return pattern % n
+
+    # -- what changed
+    def final_bytes(self, name: str) -> bytes:
+        value = self.new[name]
+        if isinstance(value, bytes):
+            return value
+        return serialize(value, self._standalone.get(name, True))
+
+    def changes(self) -> tuple[list[str], list[str], list[str], dict[str, bytes]]:
+        """(changed, added, removed, contents) with no-op rewrites dropped:
+        a part whose new bytes equal its original bytes is not changed."""
+        for name in sorted(self._gone):
+            if not self.exists(name):
+                self.content_types_remove_override(name)
+        self._gone.clear()
+        contents: dict[str, bytes] = {}
+        changed, added = [], []
+        for name in self.new:
+            data = self.final_bytes(name)
+            if name in self.infos:
+                if data != self.original_bytes(name):
+                    changed.append(name)
+                    contents[name] = data
+            else:
+                added.append(name)
+                contents[name] = data
+        removed = [n for n in self.infos if n in self.removed]
+        return changed, added, removed, contents
+
+    # -- writing
+    def save(self, out: str | os.PathLike, contents: dict[str, bytes], removed: Iterable[str] = ()) -> None:
+        """Write the package to ``out``: the original parts in their order
+        (raw copies unless in ``contents``), then the added parts."""
+        removed = set(removed)
+        with open(self.path, "rb") as src, open(out, "wb") as dst:
+            writer = _ZipWriter(dst)
+            for info in self.zip.infolist():
+                name = info.filename
+                if name in removed:
+                    continue
+                if name in contents:
+                    writer.add_bytes(name, contents[name], info.date_time)
+                elif name.endswith("/"):
+                    continue
+                else:
+                    writer.add_raw(info, src)
+            for name, data in contents.items():
+                if name not in self.infos:
+                    writer.add_bytes(name, data, EXCEL_ZIP_DATE)
+            writer.finish()
+
+
+# ----------------------------------------------------------------- zip writer
+
+def _dos_time(date_time) -> tuple[int, int]:
+    year, month, day, hour, minute, second = date_time
+    year = max(year, 1980)
+    return (hour << 11) | (minute << 5) | (second // 2), ((year - 1980) << 9) | (month << 5) | day
+
+
+@dataclass
+class _Entry:
+    name: bytes
+    flags: int
+    method: int
+    dostime: int
+    dosdate: int
+    crc: int
+    compress_size: int
+    file_size: int
+    offset: int
+    external_attr: int
+    version_needed: int
+
+
+class _ZipWriter:
+    """A minimal zip writer: stored or deflated members, no zip64 (the
+    safety ceilings keep packages far below 4 GiB)."""
+
+    def __init__(self, fh: BinaryIO):
+        self.fh = fh
+        self.entries: list[_Entry] = []
+
+    def _check(self, *sizes: int) -> None:
+        if any(s > _ZIP32_LIMIT for s in sizes) or len(self.entries) >= 0xFFFF:
+            raise WriteError("the package would need zip64, which kpi-xl does not write")
+
+    def _write_local(self, entry: _Entry) -> None:
+        self.fh.write(_LOCAL_HEADER.pack(
+            _LOCAL_SIG, entry.version_needed, entry.flags, entry.method, entry.dostime, entry.dosdate,
+            entry.crc, entry.compress_size, entry.file_size, len(entry.name), 0))
+        self.fh.write(entry.name)
+
+    @staticmethod
+    def _encode(name: str) -> tuple[bytes, int]:
+        try:
+            return name.encode("ascii"), 0
+        except UnicodeEncodeError:
+            return name.encode("utf-8"), _FLAG_UTF8
+
+    def add_bytes(self, name: str, data: bytes, date_time=EXCEL_ZIP_DATE) -> None:
+        compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+        packed = compressor.compress(data) + compressor.flush()
+        raw_name, flags = self._encode(name)
+        dostime, dosdate = _dos_time(date_time)
+        offset = self.fh.tell()
+        self._check(offset, len(data), len(packed))
+        entry = _Entry(raw_name, flags, zipfile.ZIP_DEFLATED, dostime, dosdate, zlib.crc32(data),
+                       len(packed), len(data), offset, 0, 20)
+        self._write_local(entry)
+        self.fh.write(packed)
+        self.entries.append(entry)
+
+    def add_raw(self, info: zipfile.ZipInfo, src: BinaryIO) -> None:
+        """Copy a member's compressed bytes as they are (no decompression)."""
+        src.seek(info.header_offset)
+        header = src.read(_LOCAL_HEADER.size)
+        if len(header) != _LOCAL_HEADER.size or header[:4] != _LOCAL_SIG:
+            raise WriteError(f"part {info.filename} has a damaged zip header")
+        fields = _LOCAL_HEADER.unpack(header)
+        name_len, extra_len = fields[9], fields[10]
+        src.seek(info.header_offset + _LOCAL_HEADER.size + name_len + extra_len)
+        raw_name, utf8 = self._encode(info.filename)
+        dostime, dosdate = _dos_time(info.date_time)
+        offset = self.fh.tell()
+        self._check(offset, info.file_size, info.compress_size)
+        entry = _Entry(raw_name, (info.flag_bits & _KEEP_FLAGS) | utf8, info.compress_type, dostime, dosdate,
+                       info.CRC, info.compress_size, info.file_size, offset, info.external_attr,
+                       max(20, min(info.extract_version, 45)))
+        self._write_local(entry)
+        remaining = info.compress_size
+        while remaining:
+            chunk = src.read(min(remaining, 1 << 20))
+            if not chunk:
+                raise WriteError(f"part {info.filename} is truncated in the zip")
+            self.fh.write(chunk)
+            remaining -= len(chunk)
+        self.entries.append(entry)
+
+    def finish(self) -> None:
+        start = self.fh.tell()
+        for e in self.entries:
+            self.fh.write(_CENTRAL_HEADER.pack(
+                _CENTRAL_SIG, 20, e.version_needed, e.flags, e.method, e.dostime, e.dosdate,
+                e.crc, e.compress_size, e.file_size, len(e.name), 0, 0, 0, 0, e.external_attr, e.offset))
+            self.fh.write(e.name)
+        size = self.fh.tell() - start
+        self._check(start, size)
+        self.fh.write(_END_RECORD.pack(_END_SIG, 0, 0, len(self.entries), len(self.entries), size, start, 0))
+
+
+# ------------------------------------------------------------ public helpers
+
+def workbook_part(pkg: Package) -> str:
+    return safety.main_part_name(pkg.zip, pkg.path)
+
+
+def sheet_entries(pkg: Package) -> list[tuple[str, str | None, etree._Element]]:
+    """(name, part or None, <sheet> element) in workbook order."""
+    wb = workbook_part(pkg)
+    root = pkg.xml(wb)
+    rels = pkg.rels(wb)
+    out = []
+    sheets = root.find(f"{{{MAIN_NS}}}sheets")
+    for el in (sheets if sheets is not None else []):
+        if not isinstance(el.tag, str):
+            continue
+        rel = rels.by_id(el.get(f"{{{R_NS}}}id", ""))
+        part = rels.target_part(rel) if rel is not None else None
+        out.append((el.get("name", ""), part, el))
+    return out
+
+
+def sheet_part_names(path: str | os.PathLike) -> dict[str, str]:
+    """Sheet name -> part path (e.g. 'xl/worksheets/sheet1.xml'), in workbook order."""
+    safety.assert_readable(path)
+    with Package(path) as pkg:
+        return {name: part for name, part, _ in sheet_entries(pkg) if part}
+
+
+def owned_sheets(path: str | os.PathLike) -> dict[str, str]:
+    """Role -> current sheet name of the sheets kpi-xl owns (marked by a hidden
+    sheet-scoped defined name ``_kpixl_owned`` holding the role)."""
+    from kpi_xl.xlsx.workbook_part import WorkbookPart
+
+    safety.assert_readable(path)
+    with Package(path) as pkg:
+        return WorkbookPart(pkg).owned_roles()

@@ -1,0 +1,81 @@
+"""A1 references: cells, ranges and sqref lists."""
+from __future__ import annotations
+
+import re
+
+from kpi_xl.errors import WriteError
+
+MAX_ROW = 1_048_576
+MAX_COL = 16_384
+
+_CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
+
+
+def col_index(letters: str) -> int:
+    """'A' -> 1, 'XFD' -> 16384."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def col_letters(index: int) -> str:
+    out = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def parse_cell(ref: str) -> tuple[int, int]:
+    """'G5' -> (row 5, column 7). Raises WriteError for anything else."""
+    match = _CELL.match(ref.strip()) if isinstance(ref, str) else None
+    if not match:
+        raise WriteError(f"{ref!r} is not a cell reference like G5")
+    col, row = col_index(match.group(1)), int(match.group(2))
+    if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
+        raise WriteError(f"cell {ref} is outside the sheet (A1:XFD1048576)")
+    return row, col
+
+
+def cell_ref(row: int, col: int) -> str:
+    return f"{col_letters(col)}{row}"
+
+
+def parse_range(text: str) -> tuple[int, int, int, int]:
+    """'G5:H40' (or 'G5') -> (row1, col1, row2, col2), normalised so 1 <= 2."""
+    parts = text.strip().split(":")
+    if len(parts) == 1:
+        r, c = parse_cell(parts[0])
+        return r, c, r, c
+    if len(parts) != 2:
+        raise WriteError(f"{text!r} is not a range like G5:G40")
+    r1, c1 = parse_cell(parts[0])
+    r2, c2 = parse_cell(parts[1])
+    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+
+
+def range_ref(r1: int, c1: int, r2: int, c2: int) -> str:
+    a, b = cell_ref(r1, c1), cell_ref(r2, c2)
+    return a if a == b else f"{a}:{b}"
+
+
+def normalise_sqref(sqref: str) -> str:
+    """Canonical form of a space-separated range list: no $, upper case,
+    single cells as 'A1'. Order is kept (Excel keeps it)."""
+    return " ".join(range_ref(*parse_range(part)) for part in sqref.split())
+
+
+def in_range(row: int, col: int, bounds: tuple[int, int, int, int]) -> bool:
+    r1, c1, r2, c2 = bounds
+    return r1 <= row <= r2 and c1 <= col <= c2
+
+
+def split_sheet_ref(ref: str) -> tuple[str | None, str]:
+    """"'My sheet'!B5:G10" -> ('My sheet', 'B5:G10'); 'B5' -> (None, 'B5')."""
+    if "!" not in ref:
+        return None, ref
+    sheet, _, cells = ref.rpartition("!")
+    if sheet.startswith("'") and sheet.endswith("'"):
+        sheet = sheet[1:-1].replace("''", "'")
+    return sheet, cells

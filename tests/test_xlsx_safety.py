@@ -1,0 +1,256 @@
+"""Refusals: each with its one-line message, and the original file unchanged
+(same bytes, same modification time)."""
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from kpi_xl.errors import RefusedFile, WorkbookError, WriteError
+from kpi_xl.plan import Plan
+from kpi_xl.xlsx import safety
+from kpi_xl.xlsx.writer import apply_plan
+from tests.test_xlsx_support import state
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def small_book(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    wb.active.title = "Data"
+    wb.active["A1"] = "Indicator"
+    wb.active["B1"] = 12
+    wb.save(path)
+    return path
+
+
+def a_plan() -> Plan:
+    plan = Plan()
+    plan.set("Data", "C1", "RED")
+    return plan
+
+
+def rewrite_zip(src: Path, dst: Path, replace: dict[str, bytes] | None = None,
+                add: dict[str, bytes] | None = None, drop: set[str] = frozenset()) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename in drop:
+                continue
+            data = (replace or {}).get(info.filename, zin.read(info.filename))
+            zout.writestr(info.filename, data)
+        for name, data in (add or {}).items():
+            zout.writestr(name, data)
+    return dst
+
+
+def assert_refused(path: Path, *words: str, error=WorkbookError) -> str:
+    """apply_plan refuses ``path`` with a one-line message naming the file
+    and containing ``words``; the file keeps its bytes and mtime."""
+    before = state(path)
+    os.utime(path, ns=(before[1] - 10_000_000_000, before[1] - 10_000_000_000))  # a distinct, older mtime
+    before = state(path)
+    with pytest.raises(error) as info:
+        apply_plan(path, a_plan())
+    message = str(info.value)
+    assert "\n" not in message
+    assert path.name in message
+    for word in words:
+        assert word.lower() in message.lower(), message
+    assert state(path) == before
+    assert not list(path.parent.glob("*.kpixl-tmp"))
+    assert not path.with_name(path.name + ".bak").exists()
+    return message
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(WorkbookError, match="not found"):
+        apply_plan(tmp_path / "nowhere.xlsx", a_plan())
+
+
+def test_lock_file_refused(tmp_path):
+    book = small_book(tmp_path / "book.xlsx")
+    (tmp_path / "~$book.xlsx").write_bytes(b"owner")
+    assert_refused(book, "open in Excel", "~$book.xlsx", "close it", error=RefusedFile)
+    safety.assert_readable(book)  # reading is still fine
+
+
+def test_encrypted_ole_refused(tmp_path):
+    book = tmp_path / "secret.xlsx"
+    book.write_bytes(OLE + b"\0" * 4096)
+    assert_refused(book, "encrypted", "password", error=RefusedFile)
+
+
+def test_xls_refused(tmp_path):
+    book = tmp_path / "old.xls"
+    book.write_bytes(OLE + b"\0" * 4096)
+    assert_refused(book, ".xls", "save it as", ".xlsx", error=RefusedFile)
+
+
+def test_xlsb_refused_by_extension(tmp_path):
+    book = tmp_path / "binary.xlsb"
+    small_book(tmp_path / "x.xlsx").rename(book)
+    assert_refused(book, ".xlsb", "save it as", error=RefusedFile)
+
+
+def test_xlsb_content_refused(tmp_path):
+    src = small_book(tmp_path / "src.xlsx")
+    rels = (b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            b'officeDocument" Target="xl/workbook.bin"/></Relationships>')
+    book = rewrite_zip(src, tmp_path / "renamed.xlsx", replace={"_rels/.rels": rels},
+                       add={"xl/workbook.bin": b"\x83\x01\x00"}, drop={"xl/workbook.xml"})
+    assert_refused(book, "binary", error=RefusedFile)
+
+
+def test_strict_ooxml_refused(tmp_path):
+    src = small_book(tmp_path / "src.xlsx")
+    with zipfile.ZipFile(src) as z:
+        wb = z.read("xl/workbook.xml")
+    strict = wb.replace(b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                        b"http://purl.oclc.org/ooxml/spreadsheetml/main")
+    book = rewrite_zip(src, tmp_path / "strict.xlsx", replace={"xl/workbook.xml": strict})
+    assert_refused(book, "Strict", "save it", error=RefusedFile)
+
+
+def test_zip_bomb_ratio_refused(tmp_path):
+    src = small_book(tmp_path / "src.xlsx")
+    book = rewrite_zip(src, tmp_path / "bomb.xlsx", add={"xl/media/padding.bin": b"\0" * (8 << 20)})
+    assert_refused(book, "zip bomb", "expands", error=RefusedFile)
+
+
+def test_zip_bomb_total_size_refused(tmp_path, monkeypatch):
+    book = small_book(tmp_path / "big.xlsx")
+    monkeypatch.setattr(safety, "MAX_TOTAL_UNCOMPRESSED", 10_000)
+    assert_refused(book, "zip bomb", "would expand", error=RefusedFile)
+
+
+def test_declared_size_lie_refused(tmp_path):
+    """A zip directory claiming a part expands to 3 GiB is refused from the
+    directory alone, before anything is decompressed."""
+    src = small_book(tmp_path / "src.xlsx")
+    data = bytearray(src.read_bytes())
+    name = b"xl/styles.xml"
+    pos = data.find(b"PK\x01\x02")
+    while bytes(data[pos + 46:pos + 46 + int.from_bytes(data[pos + 28:pos + 30], "little")]) != name:
+        pos = data.find(b"PK\x01\x02", pos + 4)
+        assert pos != -1
+    data[pos + 24:pos + 28] = (3 << 30).to_bytes(4, "little")  # uncompressed size
+    book = tmp_path / "liar.xlsx"
+    book.write_bytes(bytes(data))
+    assert_refused(book, "zip bomb", error=RefusedFile)
+
+
+@pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/worksheets/sheet1.xml", "xl/styles.xml"])
+def test_dtd_and_entities_refused(tmp_path, part):
+    src = small_book(tmp_path / "src.xlsx")
+    with zipfile.ZipFile(src) as z:
+        body = z.read(part)
+    body = body.split(b"?>", 1)[1] if body.startswith(b"<?xml") else body
+    hostile = (b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE x [<!ENTITY lol "lol">'
+               b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>\n' + body)
+    book = rewrite_zip(src, tmp_path / "dtd.xlsx", replace={part: hostile})
+    assert_refused(book, "DTD", part, error=RefusedFile)
+
+
+def test_damaged_zip_refused(tmp_path):
+    src = small_book(tmp_path / "src.xlsx")
+    book = tmp_path / "cut.xlsx"
+    book.write_bytes(src.read_bytes()[:-200])
+    assert_refused(book, "damaged", "repair")
+
+
+def test_damaged_part_refused(tmp_path):
+    """A part whose compressed bytes are corrupt (bad CRC) is found before
+    writing, even though the writer would only copy it."""
+    src = small_book(tmp_path / "src.xlsx")
+    data = bytearray(src.read_bytes())
+    with zipfile.ZipFile(src) as z:
+        info = z.getinfo("xl/theme/theme1.xml")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    for i in range(start + 100, start + 140):
+        data[i] ^= 0x55
+    book = tmp_path / "corrupt.xlsx"
+    book.write_bytes(bytes(data))
+    assert_refused(book, "damaged")
+
+
+def test_not_a_zip_refused(tmp_path):
+    book = tmp_path / "notes.xlsx"
+    book.write_text("just some text")
+    assert_refused(book, "not an Excel", ".xlsx")
+
+
+def test_parse_xml_refuses_dtd_and_allows_plain():
+    root = safety.parse_xml(b'<?xml version="1.0"?><a xmlns="urn:x"><b/></a>', "x.xml", "book.xlsx")
+    assert root.tag == "{urn:x}a"
+    with pytest.raises(RefusedFile, match="DTD"):
+        safety.parse_xml(b'<!DOCTYPE a SYSTEM "http://example.com/a.dtd"><a/>', "x.xml", "book.xlsx")
+    with pytest.raises(RefusedFile, match="DTD"):
+        safety.parse_xml('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>'
+                         .encode("utf-16"), "x.xml", "book.xlsx")
+    with pytest.raises(WorkbookError, match="not well-formed"):
+        safety.parse_xml(b"<a><b></a>", "xl/x.xml", "book.xlsx")
+
+
+def test_read_only_folder_refused(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root can write into read-only folders")
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    book = small_book(folder / "book.xlsx")
+    folder.chmod(0o555)
+    try:
+        assert_refused(book, "read-only", error=RefusedFile)
+    finally:
+        folder.chmod(0o755)
+
+
+def test_failed_write_leaves_original(tmp_path):
+    """A plan that fails half-way (unknown sheet) leaves the file as it was."""
+    book = small_book(tmp_path / "book.xlsx")
+    before = state(book)
+    plan = a_plan()
+    plan.set("No such sheet", "A1", 1)
+    with pytest.raises(WriteError, match="No such sheet"):
+        apply_plan(book, plan)
+    assert state(book) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]
+
+
+def test_integrity_failure_leaves_original(tmp_path, monkeypatch):
+    """When the re-opened package fails the integrity check nothing is replaced."""
+    book = small_book(tmp_path / "book.xlsx")
+    before = state(book)
+    import kpi_xl.xlsx.integrity as integrity
+
+    monkeypatch.setattr(integrity, "check_package", lambda *a, **k: ["forced problem for the test"])
+    with pytest.raises(WriteError, match="integrity check: forced problem"):
+        apply_plan(book, a_plan())
+    assert state(book) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]
+
+
+def test_assert_readable_accepts_real_workbooks(shared_workbooks, corpus_dir):
+    for path in list(shared_workbooks.glob("*.xlsx")) + list(corpus_dir.glob("*.xls[xm]")):
+        safety.assert_readable(path)
+        safety.verify_parts(path)
+
+
+def test_dry_run_allowed_while_open_in_excel(tmp_path):
+    book = small_book(tmp_path / "book.xlsx")
+    (tmp_path / "~$book.xlsx").write_bytes(b"owner")
+    before = state(book)
+    result = apply_plan(book, a_plan(), dry_run=True)
+    assert result.changed and result.dry_run and "xl/worksheets/sheet1.xml" in result.changed_parts
+    assert state(book) == before
+
+
+def test_output_open_in_excel_refused(tmp_path):
+    book = small_book(tmp_path / "book.xlsx")
+    (tmp_path / "~$out.xlsx").write_bytes(b"owner")
+    (tmp_path / "out.xlsx").write_bytes(book.read_bytes())
+    with pytest.raises(RefusedFile, match="out.xlsx.*open in Excel"):
+        apply_plan(book, a_plan(), output=tmp_path / "out.xlsx")
