@@ -26,6 +26,7 @@ from .errors import Place, quote_sheet
 from .findings import Finding, Report
 from .reader import read_workbook
 from .reader.build import split_sheet_ref
+from .rules import apply_rules
 from .table import IndicatorTable, Point, TableLayout
 
 PERCENT_SLACK = 1e-9  # 100.0% stored as 1.0000000000000002 is not over 100%
@@ -86,9 +87,20 @@ def check_workbook(path: str | Path, config: Config | None = None) -> CheckResul
     config = config if config is not None else load_config()
     path = Path(path)
     table = read_workbook(path, config)
+    _rated, report = rate_and_check(table, config)
+    return CheckResult(path, table, report)
+
+
+def rate_and_check(table: IndicatorTable, config: Config):
+    """The rated table and every finding about it: the tables' periods (from
+    the reader), each indicator's figures (``check_table``) and what the rules
+    find inconsistent (published ratings and directions that disagree).
+    ``check`` and ``refresh`` both report exactly these."""
+    rated, rule_findings = apply_rules(table.frame, config, file=table.path)
     report = Report(list(table.findings))
     report.extend(check_table(table))
-    return CheckResult(path, table, report)
+    report.extend(rule_findings)
+    return rated, report
 
 
 def check_table(table: IndicatorTable) -> list[Finding]:

@@ -16,7 +16,8 @@ from .config import Config, SheetLayout
 from .findings import Finding, Report
 from .plan import Plan
 from .planner import plan_comparators, plan_indicator_tables
-from .rules import apply_rules, normalise_rag, published_movement
+from .check import rate_and_check
+from .rules import normalise_rag, published_movement
 from .plan import RemoveSheet
 from .sheets.charts import ROLE as CHARTS_ROLE
 from .sheets.charts import build_charts_sheet
@@ -101,8 +102,7 @@ def build_refresh(path: str | Path, config: Config, *, progress: Progress | None
     say("reading indicator sheets")
     table = read_workbook(path, _skip_owned(config, owned))
     say(f"rating {len(table)} indicators")
-    rated, rule_findings = apply_rules(table.frame, config, file=str(path))
-    report = Report(list(table.findings) + rule_findings)
+    rated, report = rate_and_check(table, config)
     plan = plan_indicator_tables(table, rated, config)
     _plan_comparator_cells(plan, table, rated, config, report)
     notes = read_notes(_sheet_rows(path, owned.get(EXC_ROLE)))

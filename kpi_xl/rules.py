@@ -301,21 +301,17 @@ def _shared_decimals(latest, previous) -> int | None:
 
 def consistency_findings(record: dict, result: dict, polarity, target, config: Config, *,
                          file: str | None = None) -> Iterable[Finding]:
-    """Findings for inputs that contradict each other or the rule."""
+    """Findings where what the sheet shows contradicts the rule.
+
+    (Inputs that are wrong on their own: a rating with no target, a target
+    with no polarity, a direction with no latest figure, are reported by
+    ``kpi_xl.check.check_table`` from the same table.)"""
     ind, cells, sheet = record.get("id"), record.get("cells") or {}, record.get("sheet")
 
     def at(role: str) -> Place:
         return Place(file=file, sheet=sheet, cell=cells.get(role) or cells.get("name"))
 
     published = normalise_rag(record.get("published_rag"), config)
-    has_target = _is_number(target) or bool(record.get("target_direction"))
-    if published and not has_target:
-        yield Finding("rag_without_target", f"a rating ({record.get('published_rag')}) is given "
-                      "but the indicator has no target", "warning", at("rag"), ind)
-    if has_target and polarity not in ("higher", "lower") and not record.get("target_direction"):
-        yield Finding("target_without_polarity", "a target is given but no polarity "
-                      "(higher or lower is better), so it cannot be rated", "warning",
-                      at("target"), ind)
     if published and result["rag"] and published != result["rag"]:
         yield Finding("rag_disagrees", f"published rating {published} disagrees with the rule "
                       f"({result['rag']}: {_fmt(result['latest_value'])} against target "
@@ -330,9 +326,11 @@ def _dot_findings(record, result, config: Config, place: Place, ind) -> Iterable
         return
     said = published_movement(published, config.direction)
     if result["movement"] is None:
-        yield Finding("dot_without_figures", f"a direction of travel ({published.strip()}) is "
-                      "given but the latest or previous figure is missing or suppressed",
-                      "warning", place, ind)
+        if result["latest_value"] is not None:  # no latest figure: check_table says so
+            against = (f"the {result['previous_period']} figure is missing or suppressed"
+                       if result["previous_period"] else "there is no earlier period of the same kind")
+            yield Finding("dot_without_previous", f"a direction of travel ({published.strip()}) "
+                          f"is given but {against}", "warning", place, ind)
         return
     if said in ("up", "down", "same") and said != result["movement"]:
         yield Finding("dot_disagrees", f"published direction {published.strip()} disagrees with "

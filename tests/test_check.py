@@ -69,7 +69,9 @@ def test_no_other_findings_on_the_clean_rows(issues):
     flagged = {f.indicator for f in issues.report}
     assert flagged == {"share-over-a-hundred", "text-in-a-figure", "arrow-with-no-latest",
                        "rated-but-untargeted", "target-but-no-polarity", "nothing-yet", None}
-    assert len(issues.report) == 8
+    # the rules add one: "↑" where 120% fell to 90%
+    assert _where(issues, "dot_disagrees") == [("warning", "Issues", "H2", "share-over-a-hundred")]
+    assert len(issues.report) == 9
 
 
 def test_cli_exit_1_on_errors_and_json(tmp_path):
@@ -115,7 +117,8 @@ def test_dashboard_findings(tmp_path):
 
 def test_multirow_workbook_is_clean_but_for_suppression(tmp_path):
     result = check_workbook(multirow_workbook(tmp_path / "m.xlsx"), load_config())
-    assert {f.type for f in result.report} == {"suppressed_value"}
+    # the direction "↔" is given although the figure it compares with is suppressed
+    assert {f.type for f in result.report} == {"suppressed_value", "dot_without_previous"}
     assert result.counts["by_area"] == {"Front Door": 2, "Child Protection": 2, "Children in Care": 1}
 
 

@@ -83,9 +83,9 @@ def test_wokingham_findings_where_the_report_is_inconsistent(wokingham):
     # the report shows ↑ for 20.0% -> 18.2%
     assert ("dot_disagrees", rereferral["id"]) in types
     [turnover] = by_name(result, "12 months rolling turnover of permanent qualified social workers")
-    assert ("dot_without_figures", turnover["id"]) in types
+    assert ("dot_without_latest", turnover["id"]) in types
     [exclusions] = by_name(result, "No. of permanent exclusions")
-    assert ("dot_without_figures", exclusions["id"]) in types
+    assert ("dot_without_latest", exclusions["id"]) in types
     assert any(f["type"].startswith("period") and f["sheet"] == "Dashboard"
                for f in result.as_dict()["findings"])
 
