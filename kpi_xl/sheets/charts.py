@@ -53,7 +53,7 @@ def _block(sheet: OwnedSheet, top: int, record: dict, points: list, comparator) 
     first_col, last_col = 2, 1 + len(points)
     cols = [get_column_letter(c) for c in range(first_col, last_col + 1)]
     cells = sheet.cells
-    cells.append(SetCell("", f"A{top}", f"{record['id']}: {record['name']}", style=Style(bold=True)))
+    cells.append(SetCell("", f"A{top}", _label(record), style=Style(bold=True)))
     rows = {"Period": top + 1, "Value": top + 2, "Target": top + 3, "Comparator": top + 4}
     for label, row in rows.items():
         if label == "Comparator" and comparator is None:
@@ -87,6 +87,12 @@ def _chart(name: str, record: dict, top: int, rows: dict, cols: list[str], has_t
         series.append(ChartSeries(comparator[0], ref(rows["Comparator"]), COMPARATOR_COLOUR,
                                   dashed=True))
     anchor_col = get_column_letter(max(len(cols) + 3, 11))
-    return LineChart(title=f"{record['id']}: {record['name']}"[:90], anchor=f"{anchor_col}{top}",
+    return LineChart(title=_label(record)[:90], anchor=f"{anchor_col}{top}",
                      categories=ref(rows["Period"]), series=tuple(series),
                      width_cols=9, height_rows=BLOCK_ROWS - 1)
+
+
+def _label(record: dict) -> str:
+    """"CSC07: name" for a council's code; the name alone for an id kpi-xl made from it."""
+    ident, name = str(record["id"]), str(record["name"])
+    return f"{ident}: {name}" if record.get("cells", {}).get("id") else name

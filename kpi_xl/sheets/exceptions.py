@@ -24,7 +24,7 @@ HEADERS = ["Area", "Category", "ID", "Indicator", "Period", "Latest", "Target", 
            "Direction", "Rule category", "Override", "Commentary"]
 COL = {name: get_column_letter(i + 1) for i, name in enumerate(HEADERS)}
 HEADER_ROW = 4
-WIDTHS = {"Area": 22, "Category": 20, "ID": 16, "Indicator": 52, "Period": 12, "Latest": 10,
+WIDTHS = {"Area": 22, "Category": 20, "ID": 24, "Indicator": 70, "Period": 12, "Latest": 10,
           "Target": 10, "RAG": 10, "Direction": 11, "Rule category": 18, "Override": 18,
           "Commentary": 60}
 TITLE_STYLE = Style(bold=True, font_size=14)
@@ -32,7 +32,7 @@ HEAD_STYLE = Style(bold=True, fill="1F4E78", font_color="FFFFFF", wrap=True, ver
                    border="thin")
 AREA_STYLE = Style(bold=True, fill="DDEBF7", font_size=12)
 CATEGORY_STYLE = Style(bold=True, italic=True)
-BODY_STYLE = Style(wrap=True, vertical="top", border="thin")
+BODY_STYLE = Style(vertical="top", border="thin")
 NOTE_STYLE = Style(wrap=True, vertical="top", border="thin", fill="FFF2CC")
 
 
