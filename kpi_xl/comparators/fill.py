@@ -69,7 +69,7 @@ def comparators_for_table(table: IndicatorTable, config: Config,
                     # The council has not imported that file: nothing to fill.
                     answers[measure] = None
             answer = answers[measure]
-            if answer is None:
+            if answer is None or not _comparable(answer.unit, kind):
                 continue
             figure = answer.figure(kind)
             value = sheet_value(figure, answer.unit, _indicator_unit(row))
@@ -79,6 +79,13 @@ def comparators_for_table(table: IndicatorTable, config: Config,
                                         cell=cell, kind=kind, value=value,
                                         year_label=figure.year_label, measure=answer.measure))
     return fills
+
+
+def _comparable(measure_unit: str, kind: str) -> bool:
+    """A region's or England's total count says nothing beside one council's
+    count; only statistically similar councils' counts do. Rates and
+    percentages compare at every level."""
+    return measure_unit != "number" or kind == "sn"
 
 
 def _wanted_cells(frame: pd.DataFrame, config: Config, settings: ComparatorSettings):
