@@ -312,10 +312,11 @@ def consistency_findings(record: dict, result: dict, polarity, target, config: C
         return Place(file=file, sheet=sheet, cell=cells.get(role) or cells.get("name"))
 
     published = normalise_rag(record.get("published_rag"), config)
+    unit = record.get("unit")
     if published and result["rag"] and published != result["rag"]:
         yield Finding("rag_disagrees", f"published rating {published} disagrees with the rule "
-                      f"({result['rag']}: {_fmt(result['latest_value'])} against target "
-                      f"{_fmt(target)}, {polarity or 'no polarity'} is better)", "warning",
+                      f"({result['rag']}: {_fmt(result['latest_value'], unit)} against target "
+                      f"{_fmt(target, unit)}, {polarity or 'no polarity'} is better)", "warning",
                       at("rag"), ind)
     yield from _dot_findings(record, result, config, at("dot"), ind)
 
@@ -333,9 +334,11 @@ def _dot_findings(record, result, config: Config, place: Place, ind) -> Iterable
                           f"is given but {against}", "warning", place, ind)
         return
     if said in ("up", "down", "same") and said != result["movement"]:
+        unit = record.get("unit")
         yield Finding("dot_disagrees", f"published direction {published.strip()} disagrees with "
-                      f"the figures ({_fmt(result['previous_value'])} to "
-                      f"{_fmt(result['latest_value'])}: {result['arrow']})", "warning", place, ind)
+                      f"the figures ({_fmt(result['previous_value'], unit)} to "
+                      f"{_fmt(result['latest_value'], unit)}: {result['arrow']})", "warning",
+                      place, ind)
     elif said in ("better", "worse"):
         rule_says = {config.direction.words.better: "better",
                      config.direction.words.worse: "worse"}.get(result["direction"])
@@ -344,10 +347,11 @@ def _dot_findings(record, result, config: Config, place: Place, ind) -> Iterable
                           f"with the rule ({result['direction']})", "warning", place, ind)
 
 
-def _fmt(x) -> str:
+def _fmt(x, unit: str | None = None) -> str:
+    """A figure as people read it in a message: 18.2% for a percentage."""
     if not _is_number(x):
         return "none"
-    return f"{x:g}"
+    return f"{x * 100:.4g}%" if unit == "percent" else f"{x:g}"
 
 
 def _is_number(x) -> bool:
