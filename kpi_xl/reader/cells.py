@@ -29,6 +29,7 @@ from lxml import etree
 
 from ..errors import Place, RefusedFile, WorkbookError
 from ..xlsx import safety
+from ..xlsx.refs import col_letters
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -125,13 +126,8 @@ class Grid:
 
 # ------------------------------------------------------------------ addresses
 
-@lru_cache(maxsize=None)
-def column_letter(col: int) -> str:
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+# The writer's helper, cached: the reader names every cell it keeps.
+column_letter = lru_cache(maxsize=None)(col_letters)
 
 
 @lru_cache(maxsize=None)
