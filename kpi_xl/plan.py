@@ -165,6 +165,8 @@ class OwnedSheet:
     freeze: str | None = None  # top-left cell of the scrolling pane, e.g. "A3"
     tab_color: str | None = None
     after: str | None = None  # place after this sheet when adding (default: last)
+    # Printed as committee papers are: A4 landscape, fitted to one page wide.
+    landscape: bool = True
 
 
 @dataclass(frozen=True)

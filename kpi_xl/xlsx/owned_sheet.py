@@ -33,9 +33,12 @@ def _q(name: str) -> str:
 def skeleton(owned: OwnedSheet) -> etree._Element:
     """An empty worksheet with the sheet-level settings of ``owned``."""
     root = etree.Element(_q("worksheet"), nsmap={None: MAIN_NS, "r": R_NS})
-    if owned.tab_color:
+    if owned.tab_color or owned.landscape:
         pr = etree.SubElement(root, _q("sheetPr"))
-        etree.SubElement(pr, _q("tabColor")).set("rgb", argb(owned.tab_color))
+        if owned.tab_color:
+            etree.SubElement(pr, _q("tabColor")).set("rgb", argb(owned.tab_color))
+        if owned.landscape:
+            etree.SubElement(pr, _q("pageSetUpPr")).set("fitToPage", "1")
     etree.SubElement(root, _q("dimension")).set("ref", "A1")
     views = etree.SubElement(root, _q("sheetViews"))
     view = etree.SubElement(views, _q("sheetView"))
@@ -48,6 +51,10 @@ def skeleton(owned: OwnedSheet) -> etree._Element:
     for key, value in (("left", "0.7"), ("right", "0.7"), ("top", "0.75"), ("bottom", "0.75"),
                        ("header", "0.3"), ("footer", "0.3")):
         margins.set(key, value)
+    if owned.landscape:
+        setup = etree.SubElement(root, _q("pageSetup"))
+        for key, value in (("paperSize", "9"), ("fitToHeight", "0"), ("orientation", "landscape")):
+            setup.set(key, value)  # A4; fitToWidth defaults to 1
     return root
 
 
