@@ -20,6 +20,12 @@ app = typer.Typer(
          "inside the council's own returns workbook.",
     no_args_is_help=True,
     add_completion=False,
+    epilog="\b\nExamples:\n"
+           "  kpi-xl demo                                  refresh the bundled example\n"
+           "  kpi-xl check returns.xlsx                    what was found, and findings\n"
+           "  kpi-xl refresh returns.xlsx --dry-run --json what a refresh would change\n"
+           "  kpi-xl refresh returns.xlsx -c council.yaml  rate and write in place (+ .bak)\n"
+           "  kpi-xl report returns.xlsx --pdf pack.pdf    the committee pack",
     rich_markup_mode=None,
 )
 

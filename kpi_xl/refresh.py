@@ -124,8 +124,11 @@ def refresh(path: str | Path, config: Config, *, output: str | Path | None = Non
             dry_run: bool = False, backup: str | None = None,
             progress: Progress | None = None) -> RefreshResult:
     """Refresh a workbook in place (or into ``output``), atomically, with a backup."""
+    from .xlsx.safety import assert_not_open_in_excel
     from .xlsx.writer import apply_plan
 
+    if not dry_run:  # refuse a workbook open in Excel before doing the work
+        assert_not_open_in_excel(Path(output) if output else Path(path))
     result = build_refresh(path, config, progress=progress)
     if progress:
         progress("writing" if not dry_run else "checking what would change")
