@@ -279,3 +279,14 @@ def test_demo_runs(tmp_path):
     assert out.exit_code == 0, out.output
     assert (tmp_path / "demo" / "example_returns.xlsx").exists()
     assert "example_returns.xlsx" in out.stdout
+
+
+def test_refresh_refuses_a_workbook_open_in_excel(tmp_path):
+    book = layout_workbook(tmp_path / "layout.xlsx")
+    (tmp_path / "~$layout.xlsx").write_bytes(b"")
+    before, mtime = book.read_bytes(), book.stat().st_mtime_ns
+    out = runner.invoke(app, ["refresh", str(book)])
+    assert out.exit_code == 2
+    assert "open in Excel" in out.stderr
+    assert book.read_bytes() == before and book.stat().st_mtime_ns == mtime
+    assert not Path(str(book) + ".bak").exists()
