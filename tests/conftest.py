@@ -17,28 +17,26 @@ def shared_dir() -> Path:
     return SHARED
 
 
+def _shared_part(shared: Path, *parts: str) -> Path:
+    path = shared.joinpath(*parts)
+    if not path.is_dir():
+        pytest.skip(f"../shared/{'/'.join(parts)} is absent")
+    return path
+
+
 @pytest.fixture(scope="session")
 def shared_workbooks(shared_dir) -> Path:
-    path = shared_dir / "workbooks"
-    if not path.is_dir():
-        pytest.skip("../shared/workbooks is absent")
-    return path
+    return _shared_part(shared_dir, "workbooks")
 
 
 @pytest.fixture(scope="session")
 def corpus_dir(shared_dir) -> Path:
-    path = shared_dir / "corpus"
-    if not path.is_dir():
-        pytest.skip("../shared/corpus is absent")
-    return path
+    return _shared_part(shared_dir, "corpus")
 
 
 @pytest.fixture(scope="session")
 def dfe_dir(shared_dir) -> Path:
-    path = shared_dir / "data" / "dfe"
-    if not path.is_dir():
-        pytest.skip("../shared/data/dfe is absent")
-    return path
+    return _shared_part(shared_dir, "data", "dfe")
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from kpi_xl.errors import Place, WriteError
 from kpi_xl.plan import SetCell, SetColumnWidth, Style
 from kpi_xl.xlsx.refs import MAX_COL, cell_ref, col_index, in_range, parse_cell, parse_range, range_ref
 from kpi_xl.xlsx.shared_strings import decode_text, make_t, string_item_text
-from kpi_xl.xlsx.xmlutil import insert_in_order, local
+from kpi_xl.xlsx.xmlutil import insert_in_order, local, place_after
 
 if TYPE_CHECKING:  # pragma: no cover
     from kpi_xl.xlsx.writer import WriteContext
@@ -188,14 +188,7 @@ class SheetPatcher:
             cells[later[0]].addprevious(c)
         else:
             after = [k for k in cells if k < col]
-            if after:
-                cells[max(after)].addnext(c)
-            else:
-                ext = row_el.find(self.q("extLst"))
-                if ext is not None:
-                    ext.addprevious(c)
-                else:
-                    row_el.append(c)
+            place_after(row_el, cells[max(after)] if after else None, c)
         cells[col] = c
         self._widen_spans(row_el, col)
         self._grow_extent(row, col)

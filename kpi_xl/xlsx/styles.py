@@ -13,7 +13,7 @@ from lxml import etree
 from kpi_xl.errors import WriteError
 from kpi_xl.plan import Style
 from kpi_xl.xlsx.package import MAIN_NS, Package, REL_STYLES
-from kpi_xl.xlsx.xmlutil import canon, insert_in_order, local
+from kpi_xl.xlsx.xmlutil import canon, insert_in_order, local, place_after
 
 STYLESHEET_ORDER = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles",
                     "dxfs", "tableStyles", "colors", "extLst")
@@ -127,15 +127,7 @@ class Styles:
             return first[key]
         existing, keys = list(existing), list(keys)
         parent = self.section(section)
-        last = existing[-1] if existing else None
-        if last is not None:
-            last.addnext(item)
-        else:
-            ext = parent.find(self._q("extLst"))
-            if ext is not None:
-                ext.addprevious(item)
-            else:
-                parent.append(item)
+        place_after(parent, existing[-1] if existing else None, item)
         parent.set("count", str(len(existing) + 1))
         existing.append(item)
         keys.append(key)

@@ -65,3 +65,17 @@ def find_child(parent: etree._Element, name: str) -> etree._Element | None:
     """First child with local name ``name`` (in parent's namespace)."""
     ns = etree.QName(parent).namespace
     return parent.find(f"{{{ns}}}{name}" if ns else name)
+
+
+def place_after(parent: etree._Element, anchor: etree._Element | None,
+                new: etree._Element) -> None:
+    """Put ``new`` right after ``anchor``; without one, last but before any
+    extLst (which the schema keeps at the end)."""
+    if anchor is not None:
+        anchor.addnext(new)
+        return
+    ext = next((c for c in parent if isinstance(c.tag, str) and local(c) == "extLst"), None)
+    if ext is not None:
+        ext.addprevious(new)
+    else:
+        parent.append(new)
