@@ -17,6 +17,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from .config import Config
 from .formulas import Operand, arrow_formula, rag_formula
 from .errors import quote_sheet
+from .rules import normalise_rag
 from .plan import AddConditionalFormat, CFRule, Plan, SetColumnWidth, SparklineGroup, Style
 from .table import IndicatorTable, TableLayout
 
@@ -53,7 +54,8 @@ def plan_indicator_tables(table: IndicatorTable, rated: pd.DataFrame, config: Co
                                  wants_trend=bool(trend_run))
         _plan_headers(plan, layout, columns)
         for record in rows.to_dict("records"):
-            _plan_rag_cell(plan, record, columns.rag, config)
+            if not _keeps_own_no_rating(record, columns, config):
+                _plan_rag_cell(plan, record, columns.rag, config)
             if columns.dot:
                 _plan_dot_cell(plan, record, columns.dot, config)
         _plan_colours(plan, layout, columns, rows, config)
@@ -135,6 +137,14 @@ def _plan_rag_cell(plan: Plan, record: dict, column: str, config: Config) -> Non
     label = rag_label(record.get("rag"), record.get("targeted"), config)
     formula = rag_cell_formula(record, config)
     plan.set(record["sheet"], cell, label, formula=formula, style=RAG_STYLE)
+
+
+def _keeps_own_no_rating(record: dict, columns: TableColumns, config: Config) -> bool:
+    """An untargeted indicator in the council's own RAG column keeps what the
+    council shows for "no rating" ("-", blank); only a stale rating there is
+    replaced."""
+    return (not record.get("targeted") and record.get("rag") is None and not columns.rag_added
+            and normalise_rag(record.get("published_rag"), config) is None)
 
 
 def rag_label(rag: str | None, targeted: bool | None, config: Config) -> str | None:
