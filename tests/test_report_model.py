@@ -146,3 +146,16 @@ def test_comparator_fills_of_the_refresh_become_comparators(tmp_path, config):
 ])
 def test_format_value(value, unit, decimals, text):
     assert format_value(value, unit, decimals) == text
+
+
+def test_council_is_taken_from_the_sheet_title_not_a_table_title(shared_workbooks, tmp_path):
+    """Wokingham's table titles ("Dashboard Item 8 – Children's Services
+    Workforce") also have words before the service name."""
+    import shutil
+
+    from kpi_xl.report.model import infer_council
+
+    book = tmp_path / "wokingham.xlsx"
+    shutil.copyfile(shared_workbooks / "wokingham_dashboard_q2_2023_24.xlsx", book)
+    config = load_config()
+    assert infer_council(build_refresh(book, config), config) == "WOKINGHAM BOROUGH COUNCIL"

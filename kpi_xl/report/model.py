@@ -354,17 +354,22 @@ def reporting_period(records: list[dict]) -> str:
     return max(counts, key=lambda p: (counts[p], periods.index(p) * -1))
 
 
+COUNCIL_WORDS = re.compile(r"\b(council|borough|county|city|shire|district|metropolitan)\b|shire\b",
+                           re.I)
+
+
 def infer_council(result, config: Config) -> str | None:
     """The council from a sheet title such as "Exampleshire Children's Services
     performance, Q2 2025-26": the words before the service name, in the table
     title or the rows above an indicator table."""
     layouts = getattr(result.table, "layouts", []) or []
     titles = [getattr(layout, "title", None) for layout in layouts]
-    for text in titles + list(_title_rows(result.workbook, layouts)):
-        council = _council_in(text, config.workbook.service)
-        if council:
-            return council
-    return None
+    found = [c for c in (_council_in(text, config.workbook.service)
+                         for text in list(_title_rows(result.workbook, layouts)) + titles) if c]
+    # A table title ("Dashboard Item 8 – Children's Services Workforce") also
+    # has words before the service name: prefer what names a council.
+    named = [c for c in found if COUNCIL_WORDS.search(c)]
+    return (named or found or [None])[0]
 
 
 def _council_in(text: object, service: str) -> str | None:
