@@ -159,3 +159,18 @@ def test_council_is_taken_from_the_sheet_title_not_a_table_title(shared_workbook
     shutil.copyfile(shared_workbooks / "wokingham_dashboard_q2_2023_24.xlsx", book)
     config = load_config()
     assert infer_council(build_refresh(book, config), config) == "WOKINGHAM BOROUGH COUNCIL"
+
+
+def test_chart_trend_joins_one_kind_of_period(shared_workbooks, tmp_path):
+    """Wokingham shows the 2022-23 outturn beside its quarters: the table keeps
+    it, the trend line does not."""
+    import shutil
+
+    book = tmp_path / "wokingham.xlsx"
+    shutil.copyfile(shared_workbooks / "wokingham_dashboard_q2_2023_24.xlsx", book)
+    config = load_config()
+    pack = build_pack(build_refresh(book, config), config)
+    ind = next(i for a in pack.areas for i in a.indicators if i.name.startswith("No. Children in Care"))
+    assert "2022-23" in [f.period for f in ind.figures]
+    assert [f.period for f in ind.trend] == ["Q2 2022-23", "Q3 2022-23", "Q4 2022-23",
+                                             "Q1 2023-24", "Q2 2023-24"]

@@ -43,8 +43,8 @@ def indicator_chart(ind: PackIndicator, out: str | Path) -> Path:
     out = Path(out)
     fig = Figure(figsize=SIZE_INCHES, dpi=DPI)
     ax = fig.add_subplot(1, 1, 1)
-    xs = list(range(len(ind.figures)))
-    ys = [f.value if f.value is not None else float("nan") for f in ind.figures]
+    xs = list(range(len(ind.trend)))
+    ys = [f.value if f.value is not None else float("nan") for f in ind.trend]
     ax.plot(xs, ys, color=LINE, linewidth=2, marker="o", markersize=5, label="Reported figure",
             zorder=3)
     _mark_latest(ax, ind, xs, ys)
@@ -57,15 +57,15 @@ def indicator_chart(ind: PackIndicator, out: str | Path) -> Path:
             ax.axhline(comp.value, color=COMPARATOR_COLOURS.get(comp.kind, "#595959"),
                        linewidth=1.3, linestyle=(0, (5, 3)),
                        label=f"{comp.label} {comp.display}", zorder=1)
-    for i, f in enumerate(ind.figures):
+    for i, f in enumerate(ind.trend):
         if f.value is None and f.text:  # a suppressed figure: say so where the point would be
             ax.annotate(f.text, (i, 0), xycoords=("data", "axes fraction"), xytext=(0, 4),
                         textcoords="offset points", ha="center", fontsize=8, color="#595959")
     ax.set_xticks(xs)
-    ax.set_xticklabels([f.period.replace(" ", "\n", 1) for f in ind.figures], fontsize=8)
+    ax.set_xticklabels([f.period.replace(" ", "\n", 1) for f in ind.trend], fontsize=8)
     ax.set_xlim(-0.5, len(xs) - 0.5)
     if ind.unit != "percent":
-        whole = all(f.value is None or float(f.value).is_integer() for f in ind.figures)
+        whole = all(f.value is None or float(f.value).is_integer() for f in ind.trend)
         ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=whole))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.10g}"))
     ax.tick_params(axis="y", labelsize=8)
@@ -84,10 +84,10 @@ def indicator_chart(ind: PackIndicator, out: str | Path) -> Path:
 
 def alt_text(ind: PackIndicator) -> str:
     """The chart in words: what is plotted, every figure, the target and comparators."""
-    if not ind.figures:
+    if not ind.trend:
         return f"No figures for {ind.name}."
-    first, last = ind.figures[0].period, ind.figures[-1].period
-    values = "; ".join(f"{f.period} {f.text or 'no figure'}" for f in ind.figures)
+    first, last = ind.trend[0].period, ind.trend[-1].period
+    values = "; ".join(f"{f.period} {f.text or 'no figure'}" for f in ind.trend)
     parts = [f"Line chart of {ind.name} ({ind.id}) from {first} to {last}: {values}."]
     if ind.target is not None:
         parts.append(f"Target {ind.target_text} ({ind.polarity_text.lower()}).")
@@ -100,14 +100,14 @@ def alt_text(ind: PackIndicator) -> str:
 
 def _mark_latest(ax, ind: PackIndicator, xs: list[int], ys: list[float]) -> None:
     """The latest figure in its rating's colour: the point the committee asks about."""
-    if not xs or ind.figures[-1].value is None:
+    if not xs or ind.trend[-1].value is None:
         return
     colour = RATING_COLOURS.get(ind.rating or "", LINE)
     ax.plot([xs[-1]], [ys[-1]], marker="o", markersize=9, color=colour, zorder=4)
 
 
 def _label_points(ax, ind: PackIndicator, xs: list[int], ys: list[float]) -> None:
-    for x, y, f in zip(xs, ys, ind.figures):
+    for x, y, f in zip(xs, ys, ind.trend):
         if f.value is not None:
             ax.annotate(f.text, (x, y), xytext=(0, 7), textcoords="offset points",
                         ha="center", fontsize=7.5, color="#262626")

@@ -173,10 +173,17 @@ def _area_summary(doc, pack: Pack, area: PackArea, fills: dict) -> None:
     for ind in area.unrated:
         rows.append(_summary_row(pack.unrated_name, ind))
         ratings.append(None)
-    table = _table(doc, heads, rows, SUMMARY_WIDTHS,
+    widths = list(SUMMARY_WIDTHS)
+    if not any(ind.code for ind in area.indicators):
+        # ids kpi-xl made from the names only repeat the name, badly wrapped
+        widths[2] += widths[1]
+        del heads[1], widths[1]
+        rows = [row[:1] + row[2:] for row in rows]
+    table = _table(doc, heads, rows, widths,
                    caption=f"{area.name}: indicators by exception category")
+    rating_at = heads.index("Rating")
     for body_row, rating in zip(table.rows[1:], ratings):
-        _shade(body_row.cells[5], fills.get(rating, RAG_FILLS[None]))
+        _shade(body_row.cells[rating_at], fills.get(rating, RAG_FILLS[None]))
     empty = [c.name for c in area.categories if not c.indicators]
     if empty:
         p = doc.add_paragraph(f"None this period: {', '.join(empty)}.")
@@ -206,7 +213,7 @@ def _indicator_detail(doc, pack: Pack, charts: dict[str, Path], fills: dict) -> 
 def _indicator_block(doc, ind: PackIndicator, chart: Path | None, fills: dict) -> None:
     from docx.shared import Cm, Pt
 
-    heading = doc.add_heading(f"{ind.id}  {ind.name}", level=3)
+    heading = doc.add_heading(ind.label, level=3)
     heading.paragraph_format.keep_with_next = True
     meta = [ind.area, ind.category, ind.polarity_text, f"Target {ind.target_text}"]
     if ind.overridden:
@@ -216,7 +223,8 @@ def _indicator_block(doc, ind: PackIndicator, chart: Path | None, fills: dict) -
     n_periods = len(ind.figures)
     width = min(FIGURE_COL_CM, USABLE_CM / len(heads))
     table = _table(doc, heads, [values], [width] * len(heads),
-                   caption=f"{ind.id}: figures by period, target, rating, direction and comparators")
+                   caption=f"{ind.code or ind.name}: figures by period, target, rating, direction "
+                           "and comparators")
     _shade(table.rows[1].cells[n_periods + 1], fills.get(ind.rating, RAG_FILLS[None]))
     for cell in table.rows[1].cells:
         for p in cell.paragraphs:
@@ -227,7 +235,7 @@ def _indicator_block(doc, ind: PackIndicator, chart: Path | None, fills: dict) -
         p = doc.add_paragraph()
         p.paragraph_format.space_before = Pt(6)
         shape = p.add_run().add_picture(str(chart), width=Cm(CHART_CM))
-        _alt_text(shape, alt_text(ind), f"Chart: {ind.id} {ind.name}")
+        _alt_text(shape, alt_text(ind), f"Chart: {ind.label}")
         p.paragraph_format.keep_with_next = True
     else:
         _keep(_note(doc, "No chart: no figures to plot."))

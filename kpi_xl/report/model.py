@@ -51,6 +51,7 @@ class Figure:
     text: str  # "20.7%", "x" (suppressed), "" (empty)
     status: str = "number"  # Reading.status
     provisional: bool = False
+    kind: str = "quarter"  # Period.kind: a trend line joins figures of one kind
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,21 @@ class PackIndicator:
     notes: list[str] = field(default_factory=list)  # data-quality findings, one line each
     sheet: str = ""
     row: int = 0
+    code: str | None = None  # the council's own code; None when kpi-xl made the id
+
+    @property
+    def trend(self) -> list[Figure]:
+        """The figures a chart joins: those of the latest figure's kind (an
+        outturn between quarters would make a false spike or dip)."""
+        if not self.figures:
+            return []
+        kind = self.figures[-1].kind
+        return [f for f in self.figures if f.kind == kind]
+
+    @property
+    def label(self) -> str:
+        """How people name it: "CSC07 Re-referrals", or just the name."""
+        return f"{self.code}  {self.name}" if self.code else self.name
 
     @property
     def latest(self) -> Figure | None:
@@ -224,6 +240,7 @@ def pack_indicator(record: dict, config: Config, categories: dict[str, str],
     note = notes.get(record["id"])
     return PackIndicator(
         id=str(record["id"]), name=str(record.get("name") or record["id"]),
+        code=str(record["id"]) if (record.get("cells") or {}).get("id") else None,
         area=str(record.get("area") or "(no area)"), unit=unit, figures=figures,
         target=target,
         target_text=format_value(target, unit) if target is not None
@@ -250,8 +267,9 @@ def figure(point, unit: str | None) -> Figure:
     if reading.is_number:
         return Figure(label, float(reading.value),
                       format_value(reading.value, reading.unit or unit, reading.decimals),
-                      provisional=bool(reading.provisional))
-    return Figure(label, None, reading_text(reading), status=reading.status)
+                      provisional=bool(reading.provisional), kind=point.period.kind)
+    return Figure(label, None, reading_text(reading), status=reading.status,
+                  kind=point.period.kind)
 
 
 def reading_text(reading) -> str:
