@@ -135,6 +135,7 @@ class LineChart:
     series: tuple["ChartSeries", ...]
     width_cols: int = 8
     height_rows: int = 15
+    number_format: str | None = None  # value axis, e.g. "0%"; None: as the cells
 
 
 @dataclass(frozen=True)

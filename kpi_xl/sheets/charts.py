@@ -26,6 +26,8 @@ def build_charts_sheet(rated: pd.DataFrame, *, name: str, comparators: dict | No
     sheet.cells.append(SetCell("", "A1", "Trends by indicator (figures copied at the last refresh)",
                                style=Style(bold=True, font_size=14)))
     sheet.column_widths["A"] = 12
+    for col in range(2, 10):  # up to eight periods, labelled "Q3 2024-25"
+        sheet.column_widths[get_column_letter(col)] = 11
     top = 3
     for record in rated.to_dict("records"):
         points = _numeric_points(record)
@@ -89,7 +91,8 @@ def _chart(name: str, record: dict, top: int, rows: dict, cols: list[str], has_t
     anchor_col = get_column_letter(max(len(cols) + 3, 11))
     return LineChart(title=_label(record)[:90], anchor=f"{anchor_col}{top}",
                      categories=ref(rows["Period"]), series=tuple(series),
-                     width_cols=9, height_rows=BLOCK_ROWS - 1)
+                     width_cols=9, height_rows=BLOCK_ROWS - 1,
+                     number_format="0%" if record.get("unit") == "percent" else None)
 
 
 def _label(record: dict) -> str:

@@ -115,7 +115,10 @@ def chart_xml(chart: LineChart, number: int) -> etree._Element:
     _c(val, "delete", "0")
     _c(val, "axPos", "l")
     _c(val, "majorGridlines")
-    _c(val, "numFmt", formatCode="General", sourceLinked="1")
+    if chart.number_format:
+        _c(val, "numFmt", formatCode=chart.number_format, sourceLinked="0")
+    else:
+        _c(val, "numFmt", formatCode="General", sourceLinked="1")
     _c(val, "tickLblPos", "nextTo")
     _c(val, "crossAx", cat_id)
     _c(val, "crosses", "autoZero")
