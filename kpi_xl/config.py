@@ -53,6 +53,9 @@ class RagConfig(Strict):
     # the comparison period: moved the asked way GREEN, no change AMBER,
     # the other way RED.
     directional_targets: Literal["movement", "none"] = "movement"
+    # Havering's rule: an off-target figure that improved on this comparison
+    # is AMBER, not RED. None (the default) rates by the target alone.
+    amber_if_improved_on: Literal["previous_period", "same_period_last_year"] | None = None
     labels: RagLabels = RagLabels()
     colours: RagColours = RagColours()
     not_targeted_words: list[str] = ["N/A", "NA", "n/a", "-", "–", "None", "No target",

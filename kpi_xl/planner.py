@@ -163,6 +163,8 @@ def rag_cell_formula(record: dict, config: Config) -> str | None:
     target = settings.target if settings.target is not None else record.get("target")
     if latest is None or not _is_number(target) or not _plain_number_or_empty(latest):
         return None
+    if config.rag.amber_if_improved_on:
+        return None  # a rating by movement too: only the refresh can say it
     polarity = settings.polarity or record.get("polarity")
     if polarity not in ("higher", "lower"):
         return None

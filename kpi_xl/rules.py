@@ -238,6 +238,9 @@ def rate_indicator(record: dict, config: Config, *, file: str | None = None
         rag = rate_directional(cur, prev, wanted)
     else:
         rag = None
+    if rag == "RED" and config.rag.amber_if_improved_on:
+        rag = _amber_if_improved(record.get("series") or [], polarity,
+                                 config.rag.amber_if_improved_on)
     targeted = bool(_is_number(target) or wanted) and polarity in ("higher", "lower")
     decimals = _shared_decimals(latest, previous)
     dot = direction(cur, prev, polarity, targeted=targeted,
@@ -262,6 +265,17 @@ def rate_indicator(record: dict, config: Config, *, file: str | None = None
     }
     findings = list(consistency_findings(record, result, polarity, target, config, file=file))
     return result, findings
+
+
+def _amber_if_improved(series: list, polarity, compare_with: str) -> Rag:
+    """RED, or AMBER when the latest figure is better than the comparison one."""
+    latest, earlier = select_points(series, compare_with)
+    if latest is None or earlier is None or not (latest.reading.is_number
+                                                 and earlier.reading.is_number):
+        return "RED"
+    change = latest.reading.value - earlier.reading.value
+    improved = change > EPSILON if polarity == "higher" else change < -EPSILON
+    return "AMBER" if improved else "RED"
 
 
 def select_points(series: list, compare_with: str = "previous_period"):

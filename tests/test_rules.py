@@ -153,3 +153,34 @@ def test_direction_flips_with_polarity_and_sign(current, previous, polarity):
     other = "lower" if polarity == "higher" else "higher"
     b = direction(-current, -previous, other)
     assert a.word == b.word
+
+
+# --- over a table: Havering's rule ------------------------------------------------
+
+def _record(values, polarity="higher", target=0.8):
+    """One indicator with quarters Q1 2023-24 .. in order, as the reader gives it."""
+    from kpi_xl.periods import Period
+    from kpi_xl.table import Point
+    from kpi_xl.values import parse_value
+
+    quarters = [Period("quarter", 2023 + (i // 4), i % 4 + 1) for i in range(len(values))]
+    series = [Point(p, parse_value(v, "0%"), f"{chr(66 + i)}5") for i, (p, v) in
+              enumerate(zip(quarters, values))]
+    return {"id": "X", "name": "X", "sheet": "S", "row": 5, "series": series,
+            "polarity": polarity, "target": target, "cells": {}}
+
+
+def test_amber_if_improved_on_same_period_last_year():
+    from kpi_xl.rules import rate_indicator
+
+    havering = config_from_dict({"rag": {"amber_if_improved_on": "same_period_last_year"}})
+    # Q1 2023-24 .. Q1 2024-25: 60% a year ago, 70% now; target 80%, so RED by target
+    improved = _record([0.6, 0.9, 0.9, 0.9, 0.7])
+    assert rate_indicator(improved, config_from_dict({}))[0]["rag"] == "RED"
+    assert rate_indicator(improved, havering)[0]["rag"] == "AMBER"
+    worse = _record([0.75, 0.6, 0.6, 0.6, 0.7])
+    assert rate_indicator(worse, havering)[0]["rag"] == "RED"
+    lower = _record([0.3, 0.1, 0.1, 0.1, 0.25], polarity="lower", target=0.2)
+    assert rate_indicator(lower, havering)[0]["rag"] == "AMBER"
+    green = _record([0.9, 0.9, 0.9, 0.9, 0.85])
+    assert rate_indicator(green, havering)[0]["rag"] == "GREEN"
