@@ -56,10 +56,29 @@ def refresh(
         emit_json(result.as_dict())
     else:
         typer.echo(result.summary_line())
-        for line in result.report.as_text().splitlines()[:40]:
-            typer.echo(f"  {line}")
-        if len(result.report) > 40:
-            typer.echo(f"  ... {len(result.report) - 40} more on the data quality sheet")
+        _echo_some("Changed since the sheet was last rated:",
+                   [_change_text(c) for c in result.change_log], "in --json")
+        _echo_some("Findings:", result.report.as_text().splitlines(), "on the data quality sheet")
+
+
+def _change_text(change: dict) -> str:
+    def shown(rag, arrow):
+        return f"{rag or 'no rating'} {arrow or ''}".strip()
+
+    name = change["name"] if len(change["name"]) <= 60 else change["name"][:59] + "…"
+    return (f"{change['sheet']} row {change['row']}, {name}: "
+            f"{shown(change['previous_rag'], change['previous_direction'])} -> "
+            f"{shown(change['rag'], change['direction'])}")
+
+
+def _echo_some(title: str, lines: list[str], rest_where: str, most: int = 30) -> None:
+    if not lines:
+        return
+    typer.echo(title)
+    for line in lines[:most]:
+        typer.echo(f"  {line}")
+    if len(lines) > most:
+        typer.echo(f"  ... {len(lines) - most} more {rest_where}")
 
 
 @app.command()
