@@ -26,11 +26,10 @@ from .errors import Place, quote_sheet
 from .findings import Finding, Report
 from .reader import read_workbook
 from .reader.build import split_sheet_ref
-from .rules import apply_rules
+from .rules import apply_rules, normalise_rag
 from .table import IndicatorTable, Point, TableLayout
 
 PERCENT_SLACK = 1e-9  # 100.0% stored as 1.0000000000000002 is not over 100%
-_RAG_WORDS = {"GREEN", "G", "AMBER", "A", "RED", "R", "ON TARGET", "OFF TARGET", "YELLOW"}
 
 
 @dataclass
@@ -152,7 +151,7 @@ def indicator_findings(record: dict, file: str) -> list[Finding]:
                              "warning", at(cells.get("dot")), ident))
     has_target = record.get("target") is not None or bool(record.get("target_direction"))
     rag = record.get("published_rag")
-    if rag and str(rag).strip().upper() in _RAG_WORDS and not has_target:
+    if normalise_rag(rag) and not has_target:
         found.append(Finding("rag_without_target", f"a rating ({rag}) is given but the indicator "
                              "has no target", "warning", at(cells.get("rag")), ident))
     if has_target and record.get("polarity") is None and not record.get("target_direction"):

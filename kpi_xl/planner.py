@@ -7,7 +7,6 @@ formatting, and fill comparator cells. Nothing here knows a file format.
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
@@ -17,7 +16,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from .config import Config
 from .formulas import Operand, arrow_formula, rag_formula
 from .errors import quote_sheet
-from .rules import normalise_rag
+from .rules import is_number, normalise_rag, shared_decimals
 from .plan import AddConditionalFormat, CFRule, Plan, SetColumnWidth, SparklineGroup, Style
 from .table import IndicatorTable, TableLayout
 
@@ -161,7 +160,7 @@ def rag_cell_formula(record: dict, config: Config) -> str | None:
     settings = config.for_indicator(record.get("id") or "", record.get("name"))
     latest_cell, latest = record.get("latest_cell"), record.get("latest_reading")
     target = settings.target if settings.target is not None else record.get("target")
-    if latest is None or not _is_number(target) or not _plain_number_or_empty(latest):
+    if latest is None or not is_number(target) or not _plain_number_or_empty(latest):
         return None
     if config.rag.amber_if_improved_on:
         return None  # a rating by movement too: only the refresh can say it
@@ -171,7 +170,7 @@ def rag_cell_formula(record: dict, config: Config) -> str | None:
     cells = record.get("cells") or {}
     target_op = (Operand(ref=_absolute(cells["target"], record["sheet"]))
                  if settings.target is None and cells.get("target")
-                 and _is_number(record.get("target_raw")) else Operand(literal=target))
+                 and is_number(record.get("target_raw")) else Operand(literal=target))
     polarity_op = (Operand(ref=_absolute(cells["polarity"], record["sheet"]))
                    if settings.polarity is None and cells.get("polarity")
                    and _says_high_or_low(record.get("polarity_raw")) else Operand(literal=polarity))
@@ -181,7 +180,7 @@ def rag_cell_formula(record: dict, config: Config) -> str | None:
         tolerance=settings.tolerance if settings.tolerance is not None else config.rag.tolerance,
         mode=settings.tolerance_mode or config.rag.tolerance_mode,
         zero_target=config.rag.zero_target,
-        amber=amber if _is_number(amber) else None, labels=config.rag.labels)
+        amber=amber if is_number(amber) else None, labels=config.rag.labels)
 
 
 # --- Direction of travel ----------------------------------------------------------
@@ -208,7 +207,7 @@ def dot_cell_formula(record: dict, config: Config) -> str | None:
     band = settings.stable_band if settings.stable_band is not None else config.direction.stable_band
     arrows = config.direction.arrows
     return arrow_formula(record["latest_cell"], record["previous_cell"],
-                         decimals=_decimals(latest, previous),
+                         decimals=shared_decimals(latest, previous),
                          up=arrows.up, down=arrows.down, same=arrows.same, stable_band=band)
 
 
@@ -259,15 +258,6 @@ def plan_comparators(plan: Plan, fills: list, units: dict[str, str | None]) -> N
 
 # --- small helpers ------------------------------------------------------------------
 
-def _decimals(latest, previous) -> int | None:
-    decs = []
-    for reading in (latest, previous):
-        if reading.decimals is None:
-            return None
-        decs.append(reading.decimals + 2 if reading.unit == "percent" else reading.decimals)
-    return min(decs)
-
-
 def _plain_number(reading) -> bool:
     return (reading.status == "number" and isinstance(reading.raw, (int, float))
             and not isinstance(reading.raw, bool))
@@ -289,7 +279,3 @@ def _absolute(ref: str, own_sheet: str) -> str:
         return ref
     absolute = f"${m.group(1)}${m.group(2)}"
     return f"{sheet}!{absolute}" if sheet else absolute
-
-
-def _is_number(x) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)

@@ -53,12 +53,12 @@ def rate(value: float | None, target: float | None, polarity: Polarity | None, *
          zero_target: str = "strict") -> Rag | None:
     """RAG of ``value`` against ``target``; None when either is missing or
     there is no polarity."""
-    if not _is_number(value) or not _is_number(target) or polarity not in ("higher", "lower"):
+    if not is_number(value) or not is_number(target) or polarity not in ("higher", "lower"):
         return None
     shortfall = _shortfall(value, target, polarity)
     if shortfall <= EPSILON:
         return "GREEN"
-    if _is_number(amber):
+    if is_number(amber):
         gap = _shortfall(amber, target, polarity)
         return "AMBER" if shortfall <= max(gap, 0.0) + EPSILON else "RED"
     return "AMBER" if shortfall <= _band(target, tolerance, mode, zero_target) + EPSILON else "RED"
@@ -80,7 +80,7 @@ def _band(target: float, tolerance: float, mode: str, zero_target: str) -> float
 def rate_directional(current: float | None, previous: float | None,
                      wanted: Literal["increase", "decrease"] | None) -> Rag | None:
     """RAG for a directional target: by the movement since the comparison period."""
-    if wanted not in ("increase", "decrease") or not _is_number(current) or not _is_number(previous):
+    if wanted not in ("increase", "decrease") or not is_number(current) or not is_number(previous):
         return None
     if current == previous:
         return "AMBER"
@@ -122,7 +122,7 @@ def direction(current: float | None, previous: float | None, polarity: Polarity 
     Targeted indicators with a polarity get better/same/worse words; the rest
     increase/same/decrease. The arrow always shows the raw movement.
     """
-    if not _is_number(current) or not _is_number(previous):
+    if not is_number(current) or not is_number(previous):
         return None
     cfg = config or _DEFAULT_DIRECTION
     move = movement(current, previous, stable_band=stable_band, decimals=decimals)
@@ -229,7 +229,7 @@ def rate_indicator(record: dict, config: Config, *, file: str | None = None
     cur = latest.reading.value if latest and latest.reading.is_number else None
     prev = previous.reading.value if previous and previous.reading.is_number else None
 
-    if _is_number(target):
+    if is_number(target):
         rag = rate(cur, target, polarity,
                    tolerance=settings.tolerance if settings.tolerance is not None else config.rag.tolerance,
                    mode=settings.tolerance_mode or config.rag.tolerance_mode,
@@ -241,8 +241,8 @@ def rate_indicator(record: dict, config: Config, *, file: str | None = None
     if rag == "RED" and config.rag.amber_if_improved_on:
         rag = _amber_if_improved(record.get("series") or [], polarity,
                                  config.rag.amber_if_improved_on)
-    targeted = bool(_is_number(target) or wanted) and polarity in ("higher", "lower")
-    decimals = _shared_decimals(latest, previous)
+    targeted = bool(is_number(target) or wanted) and polarity in ("higher", "lower")
+    decimals = shared_decimals(latest and latest.reading, previous and previous.reading)
     dot = direction(cur, prev, polarity, targeted=targeted,
                     stable_band=settings.stable_band if settings.stable_band is not None
                     else config.direction.stable_band,
@@ -302,14 +302,15 @@ def select_points(series: list, compare_with: str = "previous_period"):
     return latest, (same_kind[-1] if same_kind else None)
 
 
-def _shared_decimals(latest, previous) -> int | None:
-    """The coarser published precision of the two figures, in stored units."""
+def shared_decimals(*readings) -> int | None:
+    """The coarser published precision of the readings, in stored units
+    (a percentage shown with 1 decimal is a fraction with 3); None when any
+    is missing or its precision unknown."""
     decs = []
-    for point in (latest, previous):
-        if point is None or point.reading.decimals is None:
+    for reading in readings:
+        if reading is None or reading.decimals is None:
             return None
-        d = point.reading.decimals
-        decs.append(d + 2 if point.reading.unit == "percent" else d)
+        decs.append(reading.decimals + 2 if reading.unit == "percent" else reading.decimals)
     return min(decs)
 
 
@@ -363,10 +364,11 @@ def _dot_findings(record, result, config: Config, place: Place, ind) -> Iterable
 
 def _fmt(x, unit: str | None = None) -> str:
     """A figure as people read it in a message: 18.2% for a percentage."""
-    if not _is_number(x):
+    if not is_number(x):
         return "none"
     return f"{x * 100:.4g}%" if unit == "percent" else f"{x:g}"
 
 
-def _is_number(x) -> bool:
+def is_number(x) -> bool:
+    """A finite int or float (not a bool, not NaN)."""
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)

@@ -49,9 +49,8 @@ def new_workbook(out: str | Path, config: Config, *, force: bool = False,
     """A blank returns workbook listing the standard indicator library."""
     from .library import load_library
 
-    indicators = [TemplateIndicator(id=e.id, area=e.area or "", name=e.name,
-                                    type=getattr(e, "data_type", None) or "Number",
-                                    polarity=_polarity(getattr(e, "polarity", None)))
+    indicators = [TemplateIndicator(id=e.id, area=e.area, name=e.name, type=e.data_type,
+                                    polarity=e.polarity)
                   for e in load_library()]
     title = f"{config.workbook.service} performance returns"
     return build_returns_workbook(out, title, indicators, years or {2025: [1, 2, 3, 4]},
@@ -180,8 +179,3 @@ def _extract_sheet(wb: Workbook, indicators: list[TemplateIndicator], quarters: 
     chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=len(quarters) + 1), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(quarters) + 1))
     ws.add_chart(chart, "F2")
-
-
-def _polarity(value) -> str | None:
-    text = str(value or "").lower()
-    return "higher" if text.startswith("high") else "lower" if text.startswith("low") else None

@@ -163,7 +163,7 @@ def _indicator_row(cells: list, row: int, area: str, cat: str, record: dict, not
         "Target": record.get("target") if record.get("target") is not None
         else record.get("target_raw"),
         "RAG": getattr(config.rag.labels, record["rag"]) if record.get("rag") else None,
-        "Direction": _direction_text(record, config), "Rule category": record.get("category"),
+        "Direction": _direction_text(record), "Rule category": record.get("category"),
         "Override": note.override if note else None,
         "Commentary": note.commentary if note else None,
     }
@@ -173,7 +173,7 @@ def _indicator_row(cells: list, row: int, area: str, cat: str, record: dict, not
         cells.append(SetCell("", f"{COL[name]}{row}", _plain(value), style=style))
 
 
-def _direction_text(record: dict, config: Config) -> str | None:
+def _direction_text(record: dict) -> str | None:
     if not record.get("arrow"):
         return None
     return f"{record['arrow']} {record['direction']}"
