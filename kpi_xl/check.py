@@ -26,6 +26,7 @@ from .errors import Place, quote_sheet
 from .findings import Finding, Report
 from .reader import read_workbook
 from .reader.build import split_sheet_ref
+from .resolve import suspect_tables
 from .rules import apply_rules, normalise_rag
 from .table import IndicatorTable, Point, TableLayout
 
@@ -95,7 +96,8 @@ def rate_and_check(table: IndicatorTable, config: Config):
     the reader), each indicator's figures (``check_table``) and what the rules
     find inconsistent (published ratings and directions that disagree).
     ``check`` and ``refresh`` both report exactly these."""
-    rated, rule_findings = apply_rules(table.frame, config, file=table.path)
+    rated, rule_findings = apply_rules(table.frame, config, file=table.path,
+                                       suspect_tables=suspect_tables(table.layouts, table.path))
     report = Report(list(table.findings))
     report.extend(check_table(table))
     report.extend(rule_findings)

@@ -1,8 +1,13 @@
 """Excel formulas that restate the rules, so a figure typed later rates live.
 
 Each builder returns formula text without the leading '='. They mirror
-``kpi_xl.rules.rate`` and ``kpi_xl.rules.movement`` term by term; the tests
-recalculate them in LibreOffice and compare with the Python rules.
+``kpi_xl.rules.rate_input`` and ``kpi_xl.rules.movement`` term by term, from
+the same :class:`kpi_xl.resolve.RatingInput`: a linked polarity cell is read
+by the wordings kpi-xl's own parser maps (never by a substring, so "Lower is
+worse" is higher-is-better here too), ``amber_if_improved_on``, directional
+targets and the stable band are in the formula, and where a formula could
+disagree (a text figure, a rescaled target) :func:`rating_formula` gives
+none. The tests recalculate them in LibreOffice and compare with the rules.
 """
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from dataclasses import dataclass
 from numpy import format_float_positional
 
 from .config import RagLabels
+from .resolve import RatingInput, polarity_wordings
 from .rules import EPSILON
 
 
@@ -34,33 +40,108 @@ def _num(x) -> str:
     return format_float_positional(float(x or 0), trim="-")
 
 
-def polarity_sign(polarity: Operand) -> str:
+def polarity_sign(polarity: Operand, wordings: dict[str, list[str]] | None = None) -> str:
     """+1 for higher is better, -1 for lower, 0 (no rating) otherwise.
 
-    A polarity cell is read by its words ("Higher is better", "Low"), as
-    officers write it."""
+    A polarity cell is compared whole (case aside, spaces trimmed) with the
+    wordings kpi-xl's parser reads as higher or lower (``wordings``; by
+    default :data:`kpi_xl.resolve.POLARITY_WORDINGS`), so the formula and the
+    refresh read it alike; a wording it does not know is no rating."""
     if polarity.ref is None:
         return {"higher": "1", "lower": "-1"}.get(str(polarity.literal), "0")
+    words = wordings or polarity_wordings()
     p = polarity.ref
-    return f'IF(ISNUMBER(SEARCH("low",{p})),-1,IF(ISNUMBER(SEARCH("high",{p})),1,0))'
+    return (f"IF(OR(TRIM({p})={_array(words['higher'])}),1,"
+            f"IF(OR(TRIM({p})={_array(words['lower'])}),-1,0))")
+
+
+def _array(texts: list[str]) -> str:
+    return "{" + ",".join(Operand(literal=t).text() for t in texts) + "}"
 
 
 def rag_formula(value: str, target: Operand, polarity: Operand, *, tolerance: float,
                 mode: str = "relative", zero_target: str = "strict",
-                amber: float | None = None, labels: RagLabels | None = None) -> str:
+                amber: float | None = None, labels: RagLabels | None = None,
+                improved_on: str | None = None,
+                wordings: dict[str, list[str]] | None = None) -> str:
     """RAG of the figure in ``value`` (a cell ref) against the target.
 
-    Blank when the figure or target is not a number or there is no polarity.
+    "Not targeted" (the label) when the target is not a number or there is no
+    polarity, as the refresh writes; blank when the figure is not a number.
+    ``improved_on``: the cell ``rag.amber_if_improved_on`` compares with (a
+    RED that improved on it is AMBER).
     """
     lab = labels or RagLabels()
     t = target.text()
-    s = polarity_sign(polarity)
+    s = polarity_sign(polarity, wordings)
     shortfall = f"({s})*({t}-{value})"
     band = _band_formula(t, s, tolerance, mode, zero_target, amber)
     eps = _num(EPSILON)
-    return (f'IF(OR(NOT(ISNUMBER({value})),NOT(ISNUMBER({t})),({s})=0),"",'
-            f'IF({shortfall}<={eps},"{lab.GREEN}",'
-            f'IF({shortfall}<={band}+{eps},"{lab.AMBER}","{lab.RED}")))')
+    red = _text(lab.RED)
+    if improved_on:
+        red = (f"IF(ISNUMBER({improved_on}),IF(({s})*({value}-{improved_on})>{eps},"
+               f"{_text(lab.AMBER)},{_text(lab.RED)}),{_text(lab.RED)})")
+    return (f'IF(OR(NOT(ISNUMBER({t})),({s})=0),{_text(lab.none)},'
+            f'IF(NOT(ISNUMBER({value})),"",'
+            f'IF({shortfall}<={eps},{_text(lab.GREEN)},'
+            f'IF({shortfall}<={band}+{eps},{_text(lab.AMBER)},{red}))))')
+
+
+def directional_formula(value: str, previous: str, wanted: str, *, decimals: int | None,
+                        stable_band: float = 0.0, labels: RagLabels | None = None) -> str:
+    """RAG of a directional target ("Decreasing"): the movement since
+    ``previous`` at the published precision; STABLE is AMBER."""
+    lab = labels or RagLabels()
+    c, p = _rounded(value, decimals), _rounded(previous, decimals)
+    change = f"({c}-{p})"
+    up, down = (lab.GREEN, lab.RED) if wanted == "increase" else (lab.RED, lab.GREEN)
+    return (f'IF(OR(NOT(ISNUMBER({value})),NOT(ISNUMBER({previous}))),"",'
+            f'IF(ABS({change})<={_num(stable_band + EPSILON)},{_text(lab.AMBER)},'
+            f'IF({change}>0,{_text(up)},{_text(down)})))')
+
+
+def rating_formula(inp: RatingInput, own_sheet: str, labels: RagLabels | None = None
+                   ) -> str | None:
+    """The live RAG formula for a resolved indicator, or None where only the
+    constant is honest: a text figure ("24*"), a comparison cell that holds
+    text, nothing to rate against, a unit mismatch."""
+    if not inp.value_cell or not inp.value_plain or not inp.ratable:
+        return None
+    if inp.directional:
+        if not inp.previous_cell or not inp.previous_plain:
+            return None
+        return directional_formula(inp.value_cell, inp.previous_cell, str(inp.target_direction),
+                                   decimals=inp.decimals, stable_band=inp.stable_band,
+                                   labels=labels)
+    improved_on = None
+    if inp.amber_if_improved_on and inp.improved_cell:
+        if not inp.improved_plain:
+            return None
+        improved_on = inp.improved_cell
+    target = (Operand(ref=absolute_ref(inp.target_cell, own_sheet)) if inp.target_live
+              and inp.target_cell else Operand(literal=inp.target))
+    polarity = (Operand(ref=absolute_ref(inp.polarity_cell, own_sheet)) if inp.polarity_live
+                and inp.polarity_cell else Operand(literal=inp.polarity))
+    return rag_formula(inp.value_cell, target, polarity, tolerance=inp.tolerance,
+                       mode=inp.tolerance_mode, zero_target=inp.zero_target, amber=inp.amber,
+                       labels=labels, improved_on=improved_on,
+                       wordings=polarity_wordings(inp.polarity_text))
+
+
+def absolute_ref(ref: str, own_sheet: str) -> str:
+    """'Targets!B2' -> 'Targets!$B$2'; a bare 'B2' stays on the own sheet."""
+    import re
+
+    sheet, _, cell = ref.rpartition("!")
+    m = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d+)", cell)
+    if not m:
+        return ref
+    absolute = f"${m.group(1)}${m.group(2)}"
+    return f"{sheet}!{absolute}" if sheet else absolute
+
+
+def _text(label: str) -> str:
+    return Operand(literal=label).text()
 
 
 def _band_formula(t: str, s: str, tolerance: float, mode: str, zero_target: str,

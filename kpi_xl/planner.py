@@ -7,16 +7,15 @@ formatting, and fill comparator cells. Nothing here knows a file format.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pandas as pd
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from .config import Config
-from .formulas import Operand, arrow_formula, rag_formula
+from .formulas import arrow_formula, rating_formula
 from .errors import quote_sheet
-from .rules import is_number, normalise_rag, shared_decimals
+from .rules import normalise_rag
 from .plan import AddConditionalFormat, CFRule, Plan, SetColumnWidth, SparklineGroup, Style
 from .table import IndicatorTable, TableLayout
 
@@ -48,7 +47,11 @@ def plan_indicator_tables(table: IndicatorTable, rated: pd.DataFrame, config: Co
         rows = rated[rated["table"] == index]
         if rows.empty:
             continue
-        trend_run = trend_columns(layout) if config.workbook.sparklines else None
+        # A table whose periods repeat, run out of order or miss one draws
+        # no sparkline: its line would join the wrong quarters.
+        suspect = bool(rows["suspect_periods"].fillna(False).any()) \
+            if "suspect_periods" in rows else False
+        trend_run = trend_columns(layout) if config.workbook.sparklines and not suspect else None
         columns = choose_columns(layout, wants_dot=rows["movement"].notna().any(),
                                  wants_trend=bool(trend_run))
         _plan_headers(plan, layout, columns)
@@ -154,33 +157,12 @@ def rag_label(rag: str | None, targeted: bool | None, config: Config) -> str | N
 
 
 def rag_cell_formula(record: dict, config: Config) -> str | None:
-    """A live formula when the latest cell holds a plain number (or nothing
-    yet) and the target is a number; None when only a constant is honest
-    (text figures such as "24*", directional targets)."""
-    settings = config.for_indicator(record.get("id") or "", record.get("name"))
-    latest_cell, latest = record.get("latest_cell"), record.get("latest_reading")
-    target = settings.target if settings.target is not None else record.get("target")
-    if latest is None or not is_number(target) or not _plain_number_or_empty(latest):
+    """A live formula restating the resolved rule (``formulas.rating_formula``),
+    or None when only the constant is honest."""
+    inp = record.get("rating_input")
+    if inp is None:
         return None
-    if config.rag.amber_if_improved_on:
-        return None  # a rating by movement too: only the refresh can say it
-    polarity = settings.polarity or record.get("polarity")
-    if polarity not in ("higher", "lower"):
-        return None
-    cells = record.get("cells") or {}
-    target_op = (Operand(ref=_absolute(cells["target"], record["sheet"]))
-                 if settings.target is None and cells.get("target")
-                 and is_number(record.get("target_raw")) else Operand(literal=target))
-    polarity_op = (Operand(ref=_absolute(cells["polarity"], record["sheet"]))
-                   if settings.polarity is None and cells.get("polarity")
-                   and _says_high_or_low(record.get("polarity_raw")) else Operand(literal=polarity))
-    amber = settings.amber if settings.amber is not None else record.get("amber")
-    return rag_formula(
-        latest_cell, target_op, polarity_op,
-        tolerance=settings.tolerance if settings.tolerance is not None else config.rag.tolerance,
-        mode=settings.tolerance_mode or config.rag.tolerance_mode,
-        zero_target=config.rag.zero_target,
-        amber=amber if is_number(amber) else None, labels=config.rag.labels)
+    return rating_formula(inp, record["sheet"], config.rag.labels)
 
 
 # --- Direction of travel ----------------------------------------------------------
@@ -198,17 +180,16 @@ def _plan_dot_cell(plan: Plan, record: dict, column: str, config: Config) -> Non
 
 def dot_cell_formula(record: dict, config: Config) -> str | None:
     """A live arrow when both figures are plain numbers and arrows are shown."""
-    latest, previous = record.get("latest_reading"), record.get("previous_reading")
-    if config.direction.show != "arrow" or latest is None or previous is None:
+    inp = record.get("rating_input")
+    if config.direction.show != "arrow" or inp is None:
         return None
-    if not (_plain_number(latest) and _plain_number(previous)):
+    if not (inp.value_cell and inp.previous_cell and inp.value is not None
+            and inp.previous is not None and inp.value_plain and inp.previous_plain):
         return None
-    settings = config.for_indicator(record.get("id") or "", record.get("name"))
-    band = settings.stable_band if settings.stable_band is not None else config.direction.stable_band
     arrows = config.direction.arrows
-    return arrow_formula(record["latest_cell"], record["previous_cell"],
-                         decimals=shared_decimals(latest, previous),
-                         up=arrows.up, down=arrows.down, same=arrows.same, stable_band=band)
+    return arrow_formula(inp.value_cell, inp.previous_cell, decimals=inp.decimals,
+                         up=arrows.up, down=arrows.down, same=arrows.same,
+                         stable_band=inp.stable_band)
 
 
 def dot_colour(word: str | None, config: Config) -> str:
@@ -254,28 +235,3 @@ def plan_comparators(plan: Plan, fills: list, units: dict[str, str | None]) -> N
             plan.set(fill.sheet, fill.cell, value, style=Style(number_format=fmt))
         else:
             plan.set(fill.sheet, fill.cell, str(value))
-
-
-# --- small helpers ------------------------------------------------------------------
-
-def _plain_number(reading) -> bool:
-    return (reading.status == "number" and isinstance(reading.raw, (int, float))
-            and not isinstance(reading.raw, bool))
-
-
-def _plain_number_or_empty(reading) -> bool:
-    return _plain_number(reading) or reading.status == "empty"
-
-
-def _says_high_or_low(raw) -> bool:
-    return isinstance(raw, str) and bool(re.search("high|low", raw, re.I))
-
-
-def _absolute(ref: str, own_sheet: str) -> str:
-    """'Targets!B2' -> 'Targets!$B$2'; a bare 'B2' stays on the own sheet."""
-    sheet, _, cell = ref.rpartition("!")
-    m = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d+)", cell)
-    if not m:
-        return ref
-    absolute = f"${m.group(1)}${m.group(2)}"
-    return f"{sheet}!{absolute}" if sheet else absolute

@@ -32,6 +32,8 @@ import pandas as pd
 from .config import Config, DirectionConfig, ExceptionsConfig
 from .errors import Place
 from .findings import Finding
+from .resolve import (RatingInput, published, resolve_record, select_points,  # noqa: F401
+                      shared_decimals)
 
 Rag = Literal["GREEN", "AMBER", "RED"]
 Polarity = Literal["higher", "lower"]
@@ -78,14 +80,18 @@ def _band(target: float, tolerance: float, mode: str, zero_target: str) -> float
 
 
 def rate_directional(current: float | None, previous: float | None,
-                     wanted: Literal["increase", "decrease"] | None) -> Rag | None:
-    """RAG for a directional target: by the movement since the comparison period."""
+                     wanted: Literal["increase", "decrease"] | None, *,
+                     stable_band: float = 0.0, decimals: int | None = None) -> Rag | None:
+    """RAG for a directional target: by the movement since the comparison
+    period, judged as the direction of travel is (at the published precision,
+    within the stable band): moved the asked way GREEN, STABLE AMBER, the other
+    way RED."""
     if wanted not in ("increase", "decrease") or not is_number(current) or not is_number(previous):
         return None
-    if current == previous:
+    move = movement(current, previous, stable_band=stable_band, decimals=decimals)
+    if move == "same":
         return "AMBER"
-    went_up = current > previous
-    return "GREEN" if went_up == (wanted == "increase") else "RED"
+    return "GREEN" if (move == "up") == (wanted == "increase") else "RED"
 
 
 # --- Direction of travel ------------------------------------------------------
@@ -110,8 +116,7 @@ def movement(current: float, previous: float, *, stable_band: float = 0.0,
     return "up" if change > 0 else "down"
 
 
-def _published(x: float, decimals: int | None) -> float:
-    return x if decimals is None else round(x, decimals)
+_published = published  # half away from zero, as Excel rounds
 
 
 def direction(current: float | None, previous: float | None, polarity: Polarity | None, *,
@@ -199,15 +204,20 @@ def published_movement(text: object, config: DirectionConfig | None = None) -> s
 
 RULE_COLUMNS = ["latest_period", "latest_value", "latest_reading", "latest_cell",
                 "previous_period", "previous_value", "previous_reading", "previous_cell", "rag", "direction", "arrow",
-                "movement", "category", "targeted"]
+                "movement", "category", "targeted", "rating_input", "suspect_periods"]
 
 
-def apply_rules(frame: pd.DataFrame, config: Config, *, file: str | None = None
+def apply_rules(frame: pd.DataFrame, config: Config, *, file: str | None = None,
+                suspect_tables: set[int] | frozenset[int] = frozenset()
                 ) -> tuple[pd.DataFrame, list[Finding]]:
     """Rate every indicator. Returns a copy of ``frame`` with :data:`RULE_COLUMNS`
-    added, and the findings the rules raise about inconsistent inputs."""
+    added, and the findings the rules raise about inconsistent inputs.
+    ``suspect_tables``: indexes of tables whose periods repeat, run out of
+    order or miss one (see ``resolve.suspect_tables``)."""
     rows, findings = [], []
     for record in frame.to_dict("records"):
+        if record.get("table") in suspect_tables:
+            record = {**record, "suspect_periods": True}
         result, found = rate_indicator(record, config, file=file)
         rows.append(result)
         findings.extend(found)
@@ -216,44 +226,52 @@ def apply_rules(frame: pd.DataFrame, config: Config, *, file: str | None = None
     return pd.concat([frame, added], axis=1), findings
 
 
+def rate_input(inp: RatingInput) -> Rag | None:
+    """The RAG of one resolved indicator: against its number target (with
+    ``amber_if_improved_on`` turning an improved RED into AMBER), or by
+    movement for a directional target; None when there is nothing to rate."""
+    if not inp.ratable:
+        return None
+    if inp.directional:
+        return rate_directional(inp.value, inp.previous, inp.target_direction,
+                                stable_band=inp.stable_band, decimals=inp.decimals)
+    rag = rate(inp.value, inp.target, inp.polarity, tolerance=inp.tolerance,
+               mode=inp.tolerance_mode, amber=inp.amber, zero_target=inp.zero_target)
+    if rag == "RED" and inp.amber_if_improved_on and improved(inp.value, inp.improved_on,
+                                                                inp.polarity):
+        return "AMBER"
+    return rag
+
+
+def improved(current: float | None, earlier: float | None, polarity: Polarity | None) -> bool:
+    """Better than the comparison figure, as stored (Havering's rule)."""
+    if not is_number(current) or not is_number(earlier) or polarity not in ("higher", "lower"):
+        return False
+    change = current - earlier
+    return change > EPSILON if polarity == "higher" else change < -EPSILON
+
+
+def direction_of(inp: RatingInput, config: DirectionConfig | None = None) -> Direction | None:
+    """The direction of travel of one resolved indicator."""
+    return direction(inp.value, inp.previous, inp.polarity, targeted=inp.targeted,
+                     stable_band=inp.stable_band, decimals=inp.decimals, config=config)
+
+
 def rate_indicator(record: dict, config: Config, *, file: str | None = None
                    ) -> tuple[dict, list[Finding]]:
     """Rate one indicator (a row of the table as a dict)."""
-    settings = config.for_indicator(record.get("id") or "", record.get("name"))
-    polarity = settings.polarity or record.get("polarity")
-    target = settings.target if settings.target is not None else record.get("target")
-    amber = settings.amber if settings.amber is not None else record.get("amber")
-    wanted = record.get("target_direction")
-    compare_with = settings.compare_with or config.direction.compare_with
-    latest, previous = select_points(record.get("series") or [], compare_with)
-    cur = latest.reading.value if latest and latest.reading.is_number else None
-    prev = previous.reading.value if previous and previous.reading.is_number else None
-
-    if is_number(target):
-        rag = rate(cur, target, polarity,
-                   tolerance=settings.tolerance if settings.tolerance is not None else config.rag.tolerance,
-                   mode=settings.tolerance_mode or config.rag.tolerance_mode,
-                   amber=amber, zero_target=config.rag.zero_target)
-    elif wanted and config.rag.directional_targets == "movement":
-        rag = rate_directional(cur, prev, wanted)
-    else:
-        rag = None
-    if rag == "RED" and config.rag.amber_if_improved_on:
-        rag = _amber_if_improved(record.get("series") or [], polarity,
-                                 config.rag.amber_if_improved_on)
-    targeted = bool(is_number(target) or wanted) and polarity in ("higher", "lower")
-    decimals = shared_decimals(latest and latest.reading, previous and previous.reading)
-    dot = direction(cur, prev, polarity, targeted=targeted,
-                    stable_band=settings.stable_band if settings.stable_band is not None
-                    else config.direction.stable_band,
-                    decimals=decimals, config=config.direction)
+    inp = resolve_record(record, config)
+    series = record.get("series") or []
+    latest, previous = select_points(series, inp.compare_with, suspect=inp.suspect_periods)
+    rag = rate_input(inp)
+    dot = direction_of(inp, config.direction)
     result = {
         "latest_period": latest.period.canonical() if latest else None,
-        "latest_value": cur,
+        "latest_value": inp.value,
         "latest_reading": latest.reading if latest else None,
         "latest_cell": latest.cell if latest else None,
         "previous_period": previous.period.canonical() if previous else None,
-        "previous_value": prev,
+        "previous_value": inp.previous,
         "previous_reading": previous.reading if previous else None,
         "previous_cell": previous.cell if previous else None,
         "rag": rag,
@@ -261,57 +279,45 @@ def rate_indicator(record: dict, config: Config, *, file: str | None = None
         "arrow": dot.arrow if dot else None,
         "movement": dot.movement if dot else None,
         "category": category(rag, dot.word if dot else None, config.exceptions) if rag else None,
-        "targeted": targeted,
+        "targeted": inp.ratable,
+        "rating_input": inp,
+        "suspect_periods": inp.suspect_periods,
     }
-    findings = list(consistency_findings(record, result, polarity, target, config, file=file))
+    findings = list(consistency_findings(record, result, inp.polarity, inp.target, config,
+                                         file=file))
+    findings.extend(input_findings(record, inp, file=file))
     return result, findings
 
 
-def _amber_if_improved(series: list, polarity, compare_with: str) -> Rag:
-    """RED, or AMBER when the latest figure is better than the comparison one."""
-    latest, earlier = select_points(series, compare_with)
-    if latest is None or earlier is None or not (latest.reading.is_number
-                                                 and earlier.reading.is_number):
-        return "RED"
-    change = latest.reading.value - earlier.reading.value
-    improved = change > EPSILON if polarity == "higher" else change < -EPSILON
-    return "AMBER" if improved else "RED"
+def input_findings(record: dict, inp: RatingInput, *, file: str | None = None
+                   ) -> Iterable[Finding]:
+    """A unit mismatch (no rating), and sheet cells a formula cannot read live."""
+    ind, cells, sheet = record.get("id"), record.get("cells") or {}, record.get("sheet")
+
+    def at(role: str) -> Place:
+        ref = cells.get(role) or cells.get("name") or ""
+        on_sheet, bang, cell = ref.rpartition("!")
+        if not bang:
+            return Place(file=file, sheet=sheet, cell=ref or None)
+        return Place(file=file, sheet=on_sheet.strip("'").replace("''", "'"), cell=cell)
+
+    if inp.unit_error:
+        yield Finding("unit_mismatch", f"{inp.unit_error}; not rated", "warning", at("target"),
+                      ind)
+    if inp.ratable and not inp.directional and inp.value_plain:
+        why = {"target": (inp.target_cell, inp.target_live), "polarity": (inp.polarity_cell,
+                                                                          inp.polarity_live)}
+        for role, (cell, live) in why.items():
+            if cell and not live:
+                yield Finding("formula_cell_not_live", f"the RAG formula uses the {role} kpi-xl "
+                              f"resolved ({_resolved_text(inp, role)}), not the {role} cell: "
+                              "a change there shows at the next refresh", "info", at(role), ind)
 
 
-def select_points(series: list, compare_with: str = "previous_period"):
-    """The latest point with a figure-bearing period, and the one to compare with.
-
-    "Latest" is the chronologically latest period column (not the right-most),
-    even if its cell is empty: a missing latest figure means no rating, not a
-    rating of an older quarter. The comparison point is the previous period of
-    the same kind (previous quarter; previous year for an outturn);
-    or the same period last year. Periods of another kind are never compared:
-    a quarter's count set against last year's outturn would mislead.
-    """
-    if not series:
-        return None, None
-    ordered = sorted(series, key=lambda p: p.period.sort_key)
-    latest = ordered[-1]
-    if compare_with == "same_period_last_year":
-        wanted = latest.period.same_period_last_year()
-        match = [p for p in ordered if p.period == wanted or
-                 (p.period.kind == wanted.kind and p.period.fy == wanted.fy
-                  and p.period.number == wanted.number)]
-        return latest, (match[-1] if match else None)
-    same_kind = [p for p in ordered[:-1] if p.period.kind == latest.period.kind]
-    return latest, (same_kind[-1] if same_kind else None)
-
-
-def shared_decimals(*readings) -> int | None:
-    """The coarser published precision of the readings, in stored units
-    (a percentage shown with 1 decimal is a fraction with 3); None when any
-    is missing or its precision unknown."""
-    decs = []
-    for reading in readings:
-        if reading is None or reading.decimals is None:
-            return None
-        decs.append(reading.decimals + 2 if reading.unit == "percent" else reading.decimals)
-    return min(decs)
+def _resolved_text(inp: RatingInput, role: str) -> str:
+    if role == "target":
+        return _fmt(inp.target, inp.unit)
+    return f"{inp.polarity} is better"
 
 
 def consistency_findings(record: dict, result: dict, polarity, target, config: Config, *,

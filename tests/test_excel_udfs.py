@@ -47,12 +47,22 @@ def default_config(monkeypatch):
     monkeypatch.delenv(udfs.CONFIG_ENV, raising=False)
 
 
+PERCENT_TEXT = {"51%", "55 %"}
+
+
 def expected_rag(value, target, polarity, tolerance=None, mode=None):
     tol = CONFIG.rag.tolerance if tolerance is None else tolerance
     how = mode or CONFIG.rag.tolerance_mode
-    rag = rate(FIGURES[value], TARGETS[target], POLARITY[polarity], tolerance=tol, mode=how,
+    goal = TARGETS[target]
+    if isinstance(target, str) and target.endswith("%") and isinstance(value, (int, float)) \
+            and abs(value) > 1:  # 99.5 against "55%": one is a percentage, one is not
+        return (f"#KPI! unit mismatch: {value:g} against a target of {target}; give both as "
+                f'percentages ({value / 100:g} or "{value:g}%")')
+    if value in PERCENT_TEXT and isinstance(goal, (int, float)) and 1 < goal <= 100:
+        goal = goal / 100  # a target of 100 beside "51%" means 100%
+    rag = rate(FIGURES[value], goal, POLARITY[polarity], tolerance=tol, mode=how,
                zero_target=CONFIG.rag.zero_target)
-    targeted = TARGETS[target] is not None and POLARITY[polarity] is not None
+    targeted = goal is not None and POLARITY[polarity] is not None
     return rag_label(rag, targeted, CONFIG) or ""
 
 
@@ -94,11 +104,12 @@ def test_ranges_of_different_sizes_are_one_error():
 
 
 @pytest.mark.parametrize("args, message", [
-    ((0.5, "soon", "High"), "#KPI! target is not a number"),
+    ((0.5, "soon", "High"), "#KPI! target is not a number, a direction (Increasing/Decreasing) "
+                            "or N/A"),
     (("lots", 0.5, "High"), "#KPI! value is not a number"),
     ((True, 0.5, "High"), "#KPI! value is not a number"),
-    ((0.5, 0.5, "Sideways"), '#KPI! polarity must be "Higher is better" or "Lower is better"'),
-    ((0.5, 0.5, 1), '#KPI! polarity must be "Higher is better" or "Lower is better"'),
+    ((57.1, "60%", "High"), '#KPI! unit mismatch: 57.1 against a target of 60%; give both as '
+                            'percentages (0.571 or "57.1%")'),
     ((0.5, 0.5, "High", -0.1), "#KPI! tolerance must not be negative"),
     ((0.5, 0.5, "High", 2), "#KPI! tolerance must be between 0 and 1 when mode is relative"),
     ((0.5, 0.5, "High", 0.1, "percent"), '#KPI! mode must be "relative" or "points"'),
@@ -325,10 +336,78 @@ def test_xlwings_registers_every_function_with_help_and_category():
         for arg in info["args"]:
             assert not arg["doc"].startswith("Positional argument"), (name, arg["name"])
             assert len(arg["doc"]) <= 255
-            assert arg["options"] == {"ndim": 2}, (name, arg)
+            # error values arrive as "#N/A" text (err_to_str), so that they propagate
+            assert arg["options"]["ndim"] == 2, (name, arg)
+            if name in ("KPI_RAG", "KPI_DOT", "KPI_ARROW", "KPI_CATEGORY"):
+                assert arg["options"].get("err_to_str") is True, (name, arg)
     optional = {name: [a["name"] for a in info["args"] if "optional" in a]
                 for name, info in registered.items()}
-    assert optional["KPI_RAG"] == ["tolerance", "mode"]
-    assert optional["KPI_DOT"] == ["polarity", "targeted"]
+    assert optional["KPI_RAG"] == ["tolerance", "mode", "previous", "indicator", "config",
+                                   "decimals"]
+    assert optional["KPI_DOT"] == ["polarity", "targeted", "decimals", "indicator", "config"]
+    assert optional["KPI_ARROW"] == ["decimals", "indicator", "config"]
     assert optional["KPI_COMPARATOR"] == ["year", "la"]
     assert optional["KPI_RATE"] == ["per"]
+
+
+# --- one reading with the refresh (issue 12) ----------------------------------------------
+
+@pytest.mark.parametrize("wording", ["Sideways", "Follow national trend", 1])
+def test_a_wording_kpi_xl_does_not_read_is_not_targeted_as_in_a_refresh(wording):
+    assert KPI_RAG(0.5, 0.6, wording) == "Not targeted"
+
+
+@pytest.mark.parametrize("wording, want", [("Lower is worse", "RED"), ("Higher is worse", "GREEN"),
+                                           ("Good is Low", "GREEN"), ("Low is bad", "RED")])
+def test_polarity_wordings_read_as_the_reader_reads_them(wording, want):
+    # 0.6 against a target of 0.7
+    assert KPI_RAG(0.6, 0.7, wording) == want
+
+
+@pytest.mark.parametrize("fn, args", [
+    (KPI_RAG, ("#N/A", 0.5, "High")), (KPI_RAG, (0.5, "#N/A", "High")),
+    (KPI_RAG, (0.5, 0.5, "#N/A")), (KPI_DOT, ("#N/A", 0.5, "High")),
+    (KPI_DOT, (0.5, "#DIV/0!", "High")), (KPI_ARROW, ("#N/A", 0.5)),
+    (KPI_CATEGORY, ("#N/A", "POSITIVE")),
+])
+def test_an_excel_error_in_gives_that_error_out(fn, args):
+    errors = [a for a in args if isinstance(a, str) and a.startswith("#")]
+    assert fn(*args) == errors[0]
+    assert fn([args[0], 0.5], *args[1:])[0] == errors[0] or args[0] != errors[0]
+
+
+def test_directional_target_is_rated_by_movement_with_the_comparison_figure():
+    assert KPI_RAG(10, "Decreasing", "Lower is better", previous=12) == "GREEN"
+    assert KPI_RAG(14, "Decreasing", "Lower is better", previous=12) == "RED"
+    assert KPI_RAG(12, "Decreasing", "Lower is better", previous=12) == "AMBER"
+    assert KPI_RAG(0.1301, "Increasing", "High", previous=0.13, decimals="0%") == "AMBER"
+    assert KPI_RAG(10, "Decreasing", "Lower is better") == ""  # no comparison figure yet
+
+
+def test_dot_compares_at_the_precision_shown():
+    # 0.1798 and 0.1801 both show as 18.0%: STABLE, as the refresh says
+    assert KPI_DOT(0.1798, 0.1801, "High", decimals="0.0%") == "STABLE"
+    assert KPI_DOT(0.1798, 0.1801, "High", decimals=3) == "STABLE"
+    assert KPI_DOT(0.1301, 0.13, "High", decimals="0%") == "STABLE"
+    assert KPI_DOT(0.1798, 0.1801, "High") == "NEGATIVE"  # as stored
+    assert KPI_ARROW(0.1798, 0.1801, "0.0%") == "↔"
+    assert KPI_DOT(0.5, 0.4, "High", decimals="lots").startswith("#KPI! decimals")
+
+
+def test_indicator_config_reaches_the_udf(tmp_path):
+    council = tmp_path / "council.yaml"
+    council.write_text("rag: {amber_if_improved_on: previous_period}\n"
+                       "indicators:\n  CSC07: {tolerance: 0.2}\n  CSC09: {polarity: lower}\n"
+                       "  CSC11: {stable_band: 0.05}\n", encoding="utf-8")
+    path = str(council)
+    # 0.6 against 0.7: 14% short; RED at 5%, AMBER within CSC07's 20%
+    assert KPI_RAG(0.6, 0.7, "High") == "RED"
+    assert KPI_RAG(0.6, 0.7, "High", indicator="CSC07", config=path) == "AMBER"
+    # CSC09's config says lower is better, whatever the cell says
+    assert KPI_RAG(0.6, 0.7, "High", indicator="CSC09", config=path) == "GREEN"
+    # amber_if_improved_on: RED but better than the comparison figure
+    assert KPI_RAG(0.5, 0.7, "High", previous=0.4, config=path) == "AMBER"
+    assert KPI_RAG(0.5, 0.7, "High", previous=0.6, config=path) == "RED"
+    assert KPI_DOT(0.53, 0.5, "High", indicator="CSC11", config=path) == "STABLE"
+    assert KPI_DOT(0.53, 0.5, "High", config=path) == "POSITIVE"
+    assert KPI_RAG(0.6, 0.7, "High", config=str(tmp_path / "none.yaml")).startswith("#KPI! ")

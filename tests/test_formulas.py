@@ -59,7 +59,8 @@ def test_rag_formula_matches_rule_in_libreoffice(tmp_path, soffice):
     assert not mismatches, mismatches[:10]
 
 
-def test_rag_formula_blank_without_figure_or_polarity(tmp_path, soffice):
+def test_rag_formula_blank_without_figure_not_targeted_without_target_or_polarity(
+        tmp_path, soffice):
     wb = Workbook()
     ws = wb.active
     ws["A1"], ws["B1"], ws["C1"] = "x", 0.5, "Higher is better"
@@ -69,7 +70,8 @@ def test_rag_formula_blank_without_figure_or_polarity(tmp_path, soffice):
         ws.cell(r, 4, "=" + rag_formula(f"A{r}", Operand(ref=f"B{r}"), Operand(ref=f"C{r}"),
                                         tolerance=0.05))
     rows = _recalculate(tmp_path, soffice, wb)
-    assert [r[3] for r in rows] == ["", "", ""]
+    # as the refresh writes them: no figure yet is blank, nothing to rate is the label
+    assert [r[3] for r in rows] == ["", "Not targeted", "Not targeted"]
 
 
 def test_explicit_amber_formula(tmp_path, soffice):
@@ -104,3 +106,66 @@ def test_arrow_formula_matches_movement(tmp_path, soffice):
                                           ('say "hi"', '"say ""hi"""')])
 def test_operand_literals(literal, text):
     assert Operand(literal=literal).text() == text
+
+
+# --- polarity wordings: refresh, written formula and UDF read them alike ------------------
+# Truth typed by hand: 5% relative tolerance, target 70%.
+#   "Lower is worse"  = higher is better: 60% is 10 points under 70% -> RED
+#   "Higher is worse" = lower is better:  60% is under 70%           -> GREEN
+#   "Good is Low"     = lower is better:  80% is over 70% by > 3.5   -> RED
+#   "Follow national trend" says no polarity                          -> Not targeted
+WORDINGS = [("Lower is worse", 0.6, "RED"), ("Higher is worse", 0.6, "GREEN"),
+            ("Good is Low", 0.8, "RED"), ("Follow national trend", 0.6, "Not targeted"),
+            ("Lower is worse", 0.69, "AMBER"), ("Higher is worse", 0.72, "AMBER")]
+
+
+def _polarity_workbook(path):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "KPIs"
+    # no RAG column: kpi-xl adds one (F) and writes every rating, "Not targeted" too
+    ws.append(["Indicator", "Polarity", "Target", "Q1 2023-24", "Q2 2023-24"])
+    for i, (wording, value, _want) in enumerate(WORDINGS, start=1):
+        ws.append([f"Indicator number {i}", wording, 0.7, 0.65, value])
+        for col in "CDE":
+            ws[f"{col}{i + 1}"].number_format = "0%"
+    wb.save(path)
+
+
+@pytest.fixture(scope="module")
+def polarity_results(tmp_path_factory, soffice):
+    """(refresh's cached RAG, LibreOffice's recalculated RAG, the UDF's answer) per row."""
+    from openpyxl import load_workbook
+
+    from kpi_xl.config import load_config
+    from kpi_xl.excel.udfs import KPI_RAG
+    from kpi_xl.refresh import refresh
+
+    tmp = tmp_path_factory.mktemp("polarity")
+    path = tmp / "polarity.xlsx"
+    _polarity_workbook(path)
+    refresh(path, load_config())
+    cached = [c.value or "" for c in load_workbook(path, data_only=True)["KPIs"]["F"][1:]]
+    formulas = [c.value for c in load_workbook(path)["KPIs"]["F"][1:]]
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/lo", "--headless",
+                    "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir",
+                    str(tmp), str(path)], check=True, capture_output=True, timeout=180)
+    with open(tmp / "polarity.csv", encoding="utf-8") as fh:
+        recalculated = [row[5] for row in list(csv.reader(fh))[1:]]
+    udf = [KPI_RAG(value, 0.7, wording) for wording, value, _ in WORDINGS]
+    return cached, recalculated, udf, formulas
+
+
+@pytest.mark.parametrize("index", range(len(WORDINGS)),
+                         ids=[f"{w}-{v}" for w, v, _ in WORDINGS])
+def test_polarity_wording_read_alike_by_refresh_formula_and_udf(polarity_results, index):
+    cached, recalculated, udf, _ = polarity_results
+    want = WORDINGS[index][2]
+    assert (cached[index], recalculated[index], udf[index]) == (want, want, want)
+
+
+def test_lower_is_worse_formula_reads_the_polarity_cell(polarity_results):
+    formulas = polarity_results[3]
+    assert "$B$2" in formulas[0]  # linked: retyping the cell recolours live
+    assert 'SEARCH("low"' not in formulas[0]
+    assert formulas[3] is None or not str(formulas[3]).startswith("=")  # no polarity: a constant

@@ -1,9 +1,26 @@
 """Excel worksheet functions: =KPI_RAG(G5, H5, I5) and friends.
 
-Each function is a thin wrapper over the rule function ``refresh`` uses
-(:mod:`kpi_xl.rules`, :func:`kpi_xl.values.parse_value`,
-:func:`kpi_xl.periods.parse_period`), so a formula in a cell and a refresh
-can never disagree.
+Each rating function builds the same :class:`kpi_xl.resolve.RatingInput` the
+refresh builds (``resolve.resolve_figures``: polarity wordings, directional
+targets, units, the indicator's own config) and rates it with the refresh's
+rule functions (``rules.rate_input``, ``rules.direction``), so a cell and a
+refresh never disagree: figures typed the same, with the same ``indicator``
+and ``config``, get the same answer. Compare at the precision the cells show
+with ``decimals`` (1, or the cells' format "0.0%"); without it a figure is
+compared as "General" shows it, as the refresh does for a General cell.
+
+Signatures (optional arguments in brackets; see macros/README.md):
+
+- KPI_RAG(value, target, polarity, [tolerance], [mode], [previous],
+  [indicator], [config], [decimals])  e.g. =KPI_RAG(G5,H5,I5,,,F5,"CSC07")
+- KPI_DOT(current, previous, [polarity], [targeted], [decimals], [indicator],
+  [config])  e.g. =KPI_DOT(G5,F5,"Higher is better",,"0.0%")
+- KPI_ARROW(current, previous, [decimals], [indicator], [config])
+- KPI_CATEGORY(rag, dot, [config])
+
+Excel errors: an error value in an argument is the answer (#N/A stays #N/A).
+A figure that cannot be set against its target (57.1 against "60%") is
+"#KPI! unit mismatch: ...", never GREEN.
 
 Shapes: every argument may be one cell or a range. Through xlwings (``ndim=2``)
 a range arrives as a list of rows; the result has the same shape and spills
@@ -33,7 +50,8 @@ from ..config import Config, load_config
 from ..errors import KpiError
 from ..periods import parse_period
 from ..planner import rag_label
-from ..rules import category, direction, normalise_rag, published_movement, rate
+from ..resolve import decimals_of_format, indicator_settings, resolve_figures
+from ..rules import category, direction, direction_of, normalise_rag, published_movement, rate_input
 from ..values import Reading, parse_value
 
 CATEGORY = "kpi-xl"
@@ -55,9 +73,34 @@ def _load(path: str | None) -> Config:
     return load_config(path)
 
 
-def udf_config() -> Config:
-    """The defaults, merged with the YAML named by KPI_XL_CONFIG when set."""
-    return _load(os.environ.get(CONFIG_ENV) or None)
+def udf_config(path: Any = None) -> Config:
+    """The defaults merged with the council YAML ``path`` (a UDF's ``config``
+    argument), else the one named by KPI_XL_CONFIG when set."""
+    if _blank(path):
+        return _load(os.environ.get(CONFIG_ENV) or None)
+    if not isinstance(path, str):
+        raise UdfArgError("config must be the path of a council YAML file")
+    return _load(path.strip())
+
+
+# Excel's error values. One in an argument is the answer ("#N/A" stays "#N/A"),
+# as Excel's own functions do; xlwings passes them as this text (err_to_str).
+EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+                "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!")
+
+
+class ExcelErrorValue(Exception):
+    """An Excel error value in an argument: the cell's answer is that error."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def _excel_error_in(*raws: Any) -> None:
+    for raw in raws:
+        if isinstance(raw, str) and raw.strip().upper() in EXCEL_ERRORS:
+            raise ExcelErrorValue(raw.strip().upper())
 
 
 # --- shapes: one cell, a column, a block ----------------------------------------------
@@ -120,6 +163,8 @@ def _one(function: Callable[..., Any], cells: list[Any]) -> Any:
     """One cell's result; any failure becomes a one-line #KPI! text."""
     try:
         result = function(*cells)
+    except ExcelErrorValue as exc:
+        return exc.code
     except UdfArgError as exc:
         return excel_error(str(exc))
     except KpiError as exc:
@@ -161,24 +206,6 @@ def _number(raw: Any, what: str) -> float | None:
     return reading.value if reading else None
 
 
-def _polarity(raw: Any, config: Config) -> str | None:
-    """Higher/lower is better as officers write it ("High", "Lower is better");
-    None for no polarity ("N/A", "-", blank)."""
-    if _blank(raw):
-        return None
-    if not isinstance(raw, str):
-        raise UdfArgError('polarity must be "Higher is better" or "Lower is better"')
-    text = raw.strip().lower()
-    if text in {w.lower() for w in config.rag.not_targeted_words} or text == "none":
-        return None
-    # The same reading as the cell formulas refresh writes: SEARCH("low"), then "high".
-    if "low" in text:
-        return "lower"
-    if "high" in text:
-        return "higher"
-    raise UdfArgError('polarity must be "Higher is better" or "Lower is better"')
-
-
 def _tolerance(raw: Any, config: Config) -> float:
     value = _number(raw, "tolerance")
     if value is None:
@@ -212,24 +239,85 @@ def _flag(raw: Any, what: str, default: bool) -> bool:
     raise UdfArgError(f"{what} must be TRUE or FALSE")
 
 
-def _published_decimals(*readings: Reading | None) -> int | None:
-    """Compare at the published precision only when every figure was given as
-    text ("13%"): Excel passes numbers as stored, not as shown, and a stored
-    0.1301 shown as 13% is not known to be 13% here."""
-    decs = []
-    for reading in readings:
-        if reading is None or not isinstance(reading.raw, str) or reading.decimals is None:
-            return None
-        decs.append(reading.decimals + 2 if reading.unit == "percent" else reading.decimals)
-    return min(decs)
+def _decimals(raw: Any) -> int | None:
+    """Places the figures are shown with, in stored units: a whole number
+    (0.1798 with 3 is 0.180), or a number format ("0.0%": 18.0%, so 3)."""
+    if _blank(raw):
+        return None
+    if isinstance(raw, str) and not _is_plain_number_text(raw):
+        places = decimals_of_format(raw.strip())
+        if places is None:
+            raise UdfArgError('decimals must be a whole number or a number format such as "0.0%"')
+        return places
+    number = _number(raw, "decimals")
+    if number is None or number < 0 or number != int(number) or number > 15:
+        raise UdfArgError("decimals must be a whole number from 0 to 15")
+    return int(number)
 
 
-def _direction_of(current: Any, previous: Any, polarity: str | None, targeted: bool,
-                  config: Config):
-    cur, prev = _reading(current, "current"), _reading(previous, "previous")
-    return direction(cur.value if cur else None, prev.value if prev else None, polarity,
-                     targeted=targeted, stable_band=config.direction.stable_band,
-                     decimals=_published_decimals(cur, prev), config=config.direction)
+def _is_plain_number_text(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _settings(config: Config, indicator: Any, tolerance: Any = None, mode: Any = None):
+    """The indicator's config (by id or name), with tolerance/mode arguments over it."""
+    if not _blank(indicator) and not isinstance(indicator, (str, int, float)):
+        raise UdfArgError("indicator must be an indicator id or name")
+    name = None if _blank(indicator) else _year_text(indicator)
+    settings = indicator_settings(config, name, name)
+    update = {}
+    if not _blank(tolerance):
+        update["tolerance"] = _tolerance(tolerance, config)
+    if not _blank(mode):
+        update["tolerance_mode"] = _mode(mode, config)
+    if update:
+        settings = settings.model_copy(update=update)
+    how = settings.tolerance_mode or config.rag.tolerance_mode
+    tol = settings.tolerance if settings.tolerance is not None else config.rag.tolerance
+    if how == "relative" and tol > 1:
+        raise UdfArgError("tolerance must be between 0 and 1 when mode is relative")
+    return settings
+
+
+def _target(raw: Any) -> Any:
+    """The target as typed: a number, a percentage, a direction ("Decreasing"),
+    or a no-target word ("N/A", blank)."""
+    if _blank(raw):
+        return None
+    if isinstance(raw, bool) or isinstance(raw, (dt.date, dt.time)) or \
+            (isinstance(raw, float) and not math.isfinite(raw)):
+        raise UdfArgError("target is not a number")
+    reading = parse_value(raw)
+    if reading.is_number or reading.status in ("suppressed", "not_available", "empty"):
+        return raw if reading.is_number else None
+    from ..resolve import parse_target_direction
+
+    if parse_target_direction(raw) is not None:
+        return raw
+    if isinstance(raw, str) and raw.strip().lower() in {
+            w.lower() for w in udf_config().rag.not_targeted_words}:
+        return None
+    raise UdfArgError("target is not a number, a direction (Increasing/Decreasing) or N/A")
+
+
+def _polarity_text(raw: Any) -> Any:
+    """Polarity as written; any wording kpi-xl does not read is no polarity,
+    as in a refresh (which says so in its findings)."""
+    if _blank(raw):
+        return None
+    return raw if isinstance(raw, str) else str(raw)
+
+
+def _udf_input(config: Config, settings, value: Any, previous: Any, target: Any = None,
+               polarity: Any = None, decimals: Any = None, names: tuple = ("value", "previous")):
+    _excel_error_in(value, previous, target, polarity, decimals)
+    return resolve_figures(config, settings, value=_reading(value, names[0]),
+                           previous=_reading(previous, "previous"), target_raw=_target(target),
+                           polarity_raw=_polarity_text(polarity), decimals=_decimals(decimals))
 
 
 def _rag_name(raw: Any, config: Config) -> str | None:
@@ -269,31 +357,44 @@ def _direction_word(raw: Any, config: Config) -> str | None:
 
 # --- one cell each ----------------------------------------------------------------------
 
-def rag_of(value: Any, target: Any, polarity: Any, tolerance: Any = None, mode: Any = None) -> Any:
-    config = udf_config()
-    figure, goal = _number(value, "value"), _number(target, "target")
-    pol, tol, how = _polarity(polarity, config), _tolerance(tolerance, config), _mode(mode, config)
-    if how == "relative" and tol > 1:
-        raise UdfArgError("tolerance must be between 0 and 1 when mode is relative")
-    rag = rate(figure, goal, pol, tolerance=tol, mode=how, zero_target=config.rag.zero_target)
-    return rag_label(rag, goal is not None and pol is not None, config)
+def rag_of(value: Any, target: Any, polarity: Any, tolerance: Any = None, mode: Any = None,
+           previous: Any = None, indicator: Any = None, config_path: Any = None,
+           decimals: Any = None) -> Any:
+    _excel_error_in(value, target, polarity, tolerance, mode, previous, indicator, config_path)
+    config = udf_config(config_path)
+    settings = _settings(config, indicator, tolerance, mode)
+    inp = _udf_input(config, settings, value, previous, target, polarity, decimals)
+    if inp.unit_error:
+        raise UdfArgError(inp.unit_error)
+    return rag_label(rate_input(inp), inp.ratable, config)
 
 
-def dot_of(current: Any, previous: Any, polarity: Any = None, targeted: Any = None) -> Any:
-    config = udf_config()
-    pol = _polarity(polarity, config)
-    found = _direction_of(current, previous, pol, _flag(targeted, "targeted", pol is not None),
-                          config)
+def dot_of(current: Any, previous: Any, polarity: Any = None, targeted: Any = None,
+           decimals: Any = None, indicator: Any = None, config_path: Any = None) -> Any:
+    _excel_error_in(current, previous, polarity, targeted, decimals, indicator, config_path)
+    config = udf_config(config_path)
+    settings = _settings(config, indicator)
+    inp = _udf_input(config, settings, current, previous, None, polarity, decimals,
+                     names=("current", "previous"))
+    found = direction(inp.value, inp.previous, inp.polarity,
+                      targeted=_flag(targeted, "targeted", inp.has_polarity),
+                      stable_band=inp.stable_band, decimals=inp.decimals, config=config.direction)
     return found.word if found else None
 
 
-def arrow_of(current: Any, previous: Any) -> Any:
-    found = _direction_of(current, previous, None, False, udf_config())
+def arrow_of(current: Any, previous: Any, decimals: Any = None, indicator: Any = None,
+             config_path: Any = None) -> Any:
+    _excel_error_in(current, previous, decimals, indicator, config_path)
+    config = udf_config(config_path)
+    inp = _udf_input(config, _settings(config, indicator), current, previous, decimals=decimals,
+                     names=("current", "previous"))
+    found = direction_of(inp, config.direction)
     return found.arrow if found else None
 
 
-def category_of(rag: Any, dot: Any) -> Any:
-    config = udf_config()
+def category_of(rag: Any, dot: Any, config_path: Any = None) -> Any:
+    _excel_error_in(rag, dot, config_path)
+    config = udf_config(config_path)
     return category(_rag_name(rag, config), _direction_word(dot, config), config.exceptions)
 
 
@@ -421,41 +522,81 @@ def _answer(store, council: str, measure: str, year: str | None, settings: Any):
 # --- the Excel functions -------------------------------------------------------------------
 # Docstrings and doc= texts are what Excel's function wizard shows.
 
-@xw.func(category=CATEGORY)
-@xw.arg("value", ndim=2, doc="The figure: a cell or a column. 51% may be 0.51 or the text \"51%\".")
-@xw.arg("target", ndim=2, doc="The target, same units as the value. \"N/A\" or blank: not targeted.")
-@xw.arg("polarity", ndim=2, doc="\"Higher is better\" or \"Lower is better\" (High/Low also work).")
-@xw.arg("tolerance", ndim=2, doc="Optional. AMBER band: 0.05 = within 5% of target (default from config).")
-@xw.arg("mode", ndim=2, doc="Optional. \"relative\" (fraction of target) or \"points\" (units of the figure).")
-def KPI_RAG(value, target, polarity, tolerance=None, mode=None):
-    """RAG rating of a figure against its target: GREEN on target or better, AMBER within tolerance, RED outside; "Not targeted" without target or polarity. Same rule as kpi-xl refresh."""
-    return elementwise(rag_of, value, target, polarity, tolerance, mode)
+_OPT_CONFIG = "Optional. Path of a council YAML (default: KPI_XL_CONFIG, else kpi-xl's defaults)."
+_OPT_INDICATOR = "Optional. Indicator id or name: its settings in the config (tolerance, polarity...) apply."
+_OPT_DECIMALS = "Optional. Places shown, e.g. 1, or the cells' number format, e.g. \"0.0%\"."
+
+
+def excel_value(result: Any) -> Any:
+    """A result as Excel shows it: "#N/A" text becomes the error value #N/A
+    when running inside Excel on Windows (through pywin32); elsewhere, and in
+    Python, the text itself."""
+    if isinstance(result, list):
+        return [excel_value(r) for r in result]
+    if isinstance(result, str) and result in _ERROR_CODES:
+        try:
+            import pythoncom
+            from win32com.client import VARIANT
+        except ImportError:
+            return result
+        return VARIANT(pythoncom.VT_ERROR, _ERROR_CODES[result])
+    return result
+
+
+_ERROR_CODES = {"#NULL!": 2000, "#DIV/0!": 2007, "#VALUE!": 2015, "#REF!": 2023,
+                "#NAME?": 2029, "#NUM!": 2036, "#N/A": 2042}
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("current", ndim=2, doc="The latest figure: a cell or a column.")
-@xw.arg("previous", ndim=2, doc="The figure to compare with (previous period).")
-@xw.arg("polarity", ndim=2, doc="Optional. \"Higher is better\" or \"Lower is better\"; blank for INCREASE/DECREASE.")
-@xw.arg("targeted", ndim=2, doc="Optional. FALSE to show INCREASE/DECREASE even with a polarity.")
-def KPI_DOT(current, previous, polarity=None, targeted=None):
-    """Direction of travel: POSITIVE/STABLE/NEGATIVE with a polarity, else INCREASE/STABLE/DECREASE; blank when a figure is missing or suppressed. Same rule as kpi-xl refresh."""
-    return elementwise(dot_of, current, previous, polarity, targeted)
+@xw.arg("value", ndim=2, err_to_str=True, doc="The figure: a cell or a column. 51% may be 0.51 or the text \"51%\".")
+@xw.arg("target", ndim=2, err_to_str=True, doc="The target (same units), a direction (\"Decreasing\") or \"N/A\"/blank.")
+@xw.arg("polarity", ndim=2, err_to_str=True, doc="\"Higher is better\", \"Lower is worse\", \"Good is low\"...; other words: not targeted.")
+@xw.arg("tolerance", ndim=2, err_to_str=True, doc="Optional. AMBER band: 0.05 = within 5% of target (default from config).")
+@xw.arg("mode", ndim=2, err_to_str=True, doc="Optional. \"relative\" (fraction of target) or \"points\" (units of the figure).")
+@xw.arg("previous", ndim=2, err_to_str=True, doc="Optional. The comparison figure: for a directional target and amber_if_improved_on.")
+@xw.arg("indicator", ndim=2, err_to_str=True, doc=_OPT_INDICATOR)
+@xw.arg("config", ndim=2, err_to_str=True, doc=_OPT_CONFIG)
+@xw.arg("decimals", ndim=2, err_to_str=True, doc=_OPT_DECIMALS)
+def KPI_RAG(value, target, polarity, tolerance=None, mode=None, previous=None, indicator=None,
+            config=None, decimals=None):
+    """KPI_RAG(value, target, polarity, [tolerance], [mode], [previous], [indicator], [config], [decimals]): GREEN/AMBER/RED as kpi-xl refresh rates it. =KPI_RAG(G5,H5,I5,,,F5,"CSC07")"""
+    return excel_value(elementwise(rag_of, value, target, polarity, tolerance, mode, previous,
+                                   indicator, config, decimals))
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("current", ndim=2, doc="The latest figure: a cell or a column.")
-@xw.arg("previous", ndim=2, doc="The figure to compare with (previous period).")
-def KPI_ARROW(current, previous):
-    """Arrow for the raw movement from previous to current: up, down or same; blank when a figure is missing or suppressed."""
-    return elementwise(arrow_of, current, previous)
+@xw.arg("current", ndim=2, err_to_str=True, doc="The latest figure: a cell or a column.")
+@xw.arg("previous", ndim=2, err_to_str=True, doc="The figure to compare with (previous period).")
+@xw.arg("polarity", ndim=2, err_to_str=True, doc="Optional. \"Higher is better\" or \"Lower is better\"; blank for INCREASE/DECREASE.")
+@xw.arg("targeted", ndim=2, err_to_str=True, doc="Optional. FALSE to show INCREASE/DECREASE even with a polarity.")
+@xw.arg("decimals", ndim=2, err_to_str=True, doc=_OPT_DECIMALS)
+@xw.arg("indicator", ndim=2, err_to_str=True, doc=_OPT_INDICATOR)
+@xw.arg("config", ndim=2, err_to_str=True, doc=_OPT_CONFIG)
+def KPI_DOT(current, previous, polarity=None, targeted=None, decimals=None, indicator=None,
+            config=None):
+    """KPI_DOT(current, previous, [polarity], [targeted], [decimals], [indicator], [config]): POSITIVE/STABLE/NEGATIVE at the precision shown, as refresh. =KPI_DOT(G5,F5,"Higher is better",,"0.0%")"""
+    return excel_value(elementwise(dot_of, current, previous, polarity, targeted, decimals,
+                                   indicator, config))
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("rag", ndim=2, doc="The RAG rating: GREEN, AMBER or RED (or as KPI_RAG shows it).")
-@xw.arg("dot", ndim=2, doc="The direction of travel word: POSITIVE, STABLE or NEGATIVE (as KPI_DOT shows it).")
-def KPI_CATEGORY(rag, dot):
-    """Exception summary category from RAG and direction, e.g. "Reds of concern" (red and getting worse). Same categories as kpi-xl refresh."""
-    return elementwise(category_of, rag, dot)
+@xw.arg("current", ndim=2, err_to_str=True, doc="The latest figure: a cell or a column.")
+@xw.arg("previous", ndim=2, err_to_str=True, doc="The figure to compare with (previous period).")
+@xw.arg("decimals", ndim=2, err_to_str=True, doc=_OPT_DECIMALS)
+@xw.arg("indicator", ndim=2, err_to_str=True, doc=_OPT_INDICATOR)
+@xw.arg("config", ndim=2, err_to_str=True, doc=_OPT_CONFIG)
+def KPI_ARROW(current, previous, decimals=None, indicator=None, config=None):
+    """KPI_ARROW(current, previous, [decimals], [indicator], [config]): the raw movement arrow at the precision shown; blank when a figure is missing. =KPI_ARROW(G5,F5,0)"""
+    return excel_value(elementwise(arrow_of, current, previous, decimals, indicator, config))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("rag", ndim=2, err_to_str=True, doc="The RAG rating: GREEN, AMBER or RED (or as KPI_RAG shows it).")
+@xw.arg("dot", ndim=2, err_to_str=True, doc="The direction of travel word: POSITIVE, STABLE or NEGATIVE (as KPI_DOT shows it).")
+@xw.arg("config", ndim=2, err_to_str=True, doc=_OPT_CONFIG)
+def KPI_CATEGORY(rag, dot, config=None):
+    """KPI_CATEGORY(rag, dot, [config]): the exception summary category, e.g. "Reds of concern" (red and getting worse), as refresh. =KPI_CATEGORY(J5,K5)"""
+    return excel_value(elementwise(category_of, rag, dot, config))
 
 
 @xw.func(category=CATEGORY)

@@ -22,6 +22,8 @@ from ..errors import Place, quote_sheet
 from ..findings import Finding
 from ..library import LibraryEntry, match_indicator
 from ..table import COLUMNS, Point, TableLayout
+from ..resolve import apply_settings, parse_polarity, parse_target_direction  # noqa: F401
+from ..resolve import scaled_target as _scaled
 from ..values import Reading, parse_value
 from .cells import Cell, column_letter
 from .detect import DASHES, Block, View, text_of
@@ -37,45 +39,6 @@ EXTRA_COLUMNS: dict[str, str] = {
 FRAME_COLUMNS = list(COLUMNS) + list(EXTRA_COLUMNS)
 
 SLUG_LENGTH = 60
-
-_HIGHER = re.compile(r"\bhigh(er)?\b|\bbigger\b|\bmore\b|\bincreas|\bmaximi|\bup\b|↑|▲|⬆|\+")
-_LOWER = re.compile(r"\blow(er)?\b|\bsmaller\b|\bless\b|\bfewer\b|\bdecreas|\bminimi|\bdown\b|\breduc|↓|▼|⬇")
-_NO_POLARITY = {"", "-", "–", "—", "n/a", "na", "none", "neutral", "no polarity", "not applicable",
-                "neither", "n.a.", "context", "contextual", "tbc", "?"}
-_DECREASE = re.compile(r"^\s*(decreas\w*|reduc\w*|lower|down\w*|fewer|less|↓|▼|minimi\w*)(?![a-z])", re.I)
-_INCREASE = re.compile(r"^\s*(increas\w*|higher|up\w*|more|improv\w*|↑|▲|maximi\w*)(?![a-z])", re.I)
-
-
-def parse_polarity(raw: object) -> tuple[str | None, bool]:
-    """("higher" | "lower" | None, recognised). "Higher is better", "High",
-    "↑ good" -> higher; "N/A", "-" -> (None, True); "Banana" -> (None, False)."""
-    text = text_of(raw)
-    if text is None:
-        return None, True
-    key = text.lower().strip(" .")
-    if key in _NO_POLARITY:
-        return None, True
-    higher, lower = bool(_HIGHER.search(key)), bool(_LOWER.search(key))
-    if re.search(r"\bworse\b", key) and not re.search(r"\bbetter\b|\bgood\b", key):
-        higher, lower = lower, higher  # "Lower is worse"
-    if higher and not lower:
-        return "higher", True
-    if lower and not higher:
-        return "lower", True
-    return None, False
-
-
-def parse_target_direction(raw: object) -> str | None:
-    """'decrease' for "Decreasing", "Reduce", "↓"; 'increase' for "Increasing"..."""
-    text = text_of(raw)
-    if text is None:
-        return None
-    if _DECREASE.match(text):
-        return "decrease"
-    if _INCREASE.match(text):
-        return "increase"
-    return None
-
 
 def slug(name: str) -> str:
     """"% Assessments completed within 45 working days" ->
@@ -311,14 +274,6 @@ def _resolve_target(record: dict, own: Cell | None, own_amber: Cell | None,
             record["amber"] = _scaled(reading, record["unit"])
 
 
-def _scaled(reading: Reading, unit: str | None) -> float:
-    """A target of 80 beside percentages shown as 0.8 means 80%."""
-    value = float(reading.value)  # type: ignore[arg-type]
-    if unit == "percent" and reading.unit == "number" and 1 < value <= 100:
-        return value / 100
-    return value
-
-
 def _not_targeted(value: object, config: Config) -> bool:
     text = (text_of(value) or "").lower()
     return text in {w.lower() for w in config.rag.not_targeted_words} or text in DASHES
@@ -354,14 +309,7 @@ def _resolve_polarity(record: dict, own: Cell | None, target_row: TargetRow | No
 def apply_config(records: list[dict], ctx: Context) -> None:
     """Per-indicator settings (by id, then exact name) win over the workbook."""
     for record in records:
-        settings = ctx.config.for_indicator(record["id"] or "", record["name"])
-        if settings.polarity is not None:
-            record["polarity"], record["polarity_source"] = settings.polarity, "config"
-        if settings.target is not None:
-            record["target"], record["target_source"] = settings.target, "config"
-            record["target_direction"] = None
-        if settings.amber is not None:
-            record["amber"] = settings.amber
+        apply_settings(record, ctx.config)
 
 
 def assign_ids(records: list[dict]) -> None:

@@ -1,5 +1,9 @@
 """The charts sheet kpi-xl owns: a native line chart per indicator.
 
+An indicator whose table's periods repeat, run out of order or miss a
+quarter (``suspect_periods``, the same rows that get no sparkline) is not
+drawn: its labels cannot be trusted to put the points in order.
+
 Each chart sits beside a small block of the figures it draws (values by
 period, the target as a line, a comparator as a dashed line where known).
 The figures are copied as values: a suppressed "x" must be a gap in the
@@ -30,6 +34,8 @@ def build_charts_sheet(rated: pd.DataFrame, *, name: str, comparators: dict | No
         sheet.column_widths[get_column_letter(col)] = 11
     top = 3
     for record in rated.to_dict("records"):
+        if record.get("suspect_periods"):
+            continue  # periods repeated, out of order or missing: a line would mislead
         points = _numeric_points(record)
         if len(points) < MIN_POINTS:
             continue

@@ -1,0 +1,431 @@
+"""One reading of each indicator: the frozen input every rating decision takes.
+
+The refresh (``rules.rate_indicator``), the formula writer (``planner``) and
+the worksheet functions (``excel.udfs``) all rate from a :class:`RatingInput`
+built here, so none of them reads polarity text or applies a council's
+per-indicator config on its own. This module is the only place that does:
+
+- polarity text ("Lower is worse", "Good is Low", "↑ good") -> higher/lower
+  (:func:`parse_polarity`), and directional targets ("Decreasing");
+- per-indicator config (``indicators:`` by id, then exact name) over what the
+  sheet says: polarity, target, amber, tolerance and its mode, comparison
+  period, stable band; then the council-wide ``rag:``/``direction:`` keys;
+- units: a target of 80 beside percentages means 80%; a figure of 57.1
+  against a target written "60%" is a unit mismatch, not GREEN;
+- the points compared: the latest period, the one the direction compares
+  with and the one ``rag.amber_if_improved_on`` compares with, at the
+  precision both are published; none when the table's periods are suspect
+  (repeated, out of order, a quarter missing) and the right one is not there.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
+
+from .config import Config, IndicatorSettings
+from .values import Reading, parse_value
+
+Polarity = Literal["higher", "lower"]
+Wanted = Literal["increase", "decrease"]
+
+# --- polarity text ------------------------------------------------------------------
+
+_HIGHER = re.compile(r"\bhigh(er)?\b|\bbigger\b|\bmore\b|\bincreas|\bmaximi|\bup\b|↑|▲|⬆|\+")
+_LOWER = re.compile(r"\blow(er)?\b|\bsmaller\b|\bless\b|\bfewer\b|\bdecreas|\bminimi|\bdown\b|\breduc|↓|▼|⬇")
+NO_POLARITY = {"", "-", "–", "—", "n/a", "na", "none", "neutral", "no polarity", "not applicable",
+               "neither", "n.a.", "context", "contextual", "tbc", "?"}
+_DECREASE = re.compile(r"^\s*(decreas\w*|reduc\w*|lower|down\w*|fewer|less|↓|▼|minimi\w*)(?![a-z])", re.I)
+_INCREASE = re.compile(r"^\s*(increas\w*|higher|up\w*|more|improv\w*|↑|▲|maximi\w*)(?![a-z])", re.I)
+
+# Wordings councils and the indicator library use. The cell formulas read a
+# polarity cell by matching these (and the cell's own wording), each mapped by
+# parse_polarity itself, so a formula reads the cell exactly as kpi-xl does.
+POLARITY_WORDINGS = (
+    "Higher is better", "Lower is better", "Higher", "Lower", "High", "Low", "H", "L",
+    "Higher is good", "Lower is good", "High is good", "Low is good", "Good is high",
+    "Good is low", "Good is higher", "Good is lower", "Bigger is better", "Smaller is better",
+    "More is better", "Less is better", "Fewer is better", "Lower is worse", "Higher is worse",
+    "Low is bad", "High is bad", "Increase", "Decrease", "Increase is good", "Decrease is good",
+    "Maximise", "Minimise", "Maximize", "Minimize", "Up", "Down", "↑", "↓", "↑ good", "↓ good",
+    "Higher = better", "Lower = better", "Aim high", "Aim low", "Aim higher", "Aim lower",
+)
+
+
+def _text(raw: object) -> str | None:
+    if raw is None:
+        return None
+    text = " ".join(str(raw).replace("\u00a0", " ").split())
+    return text or None
+
+
+def parse_polarity(raw: object) -> tuple[str | None, bool]:
+    """("higher" | "lower" | None, recognised). "Higher is better", "High",
+    "↑ good" -> higher; "Lower is worse" -> higher; "Good is Low" -> lower;
+    "N/A", "-" -> (None, True); "Banana", "Follow national trend" -> (None, False)."""
+    text = _text(raw)
+    if text is None:
+        return None, True
+    key = text.lower().strip(" .")
+    if key in NO_POLARITY:
+        return None, True
+    if key in ("h", "l"):
+        return ("higher" if key == "h" else "lower"), True
+    higher, lower = bool(_HIGHER.search(key)), bool(_LOWER.search(key))
+    if re.search(r"\b(worse|bad)\b", key) and not re.search(r"\bbetter\b|\bgood\b", key):
+        higher, lower = lower, higher  # "Lower is worse", "High is bad"
+    if higher and not lower:
+        return "higher", True
+    if lower and not higher:
+        return "lower", True
+    return None, False
+
+
+def parse_target_direction(raw: object) -> str | None:
+    """'decrease' for "Decreasing", "Reduce", "↓"; 'increase' for "Increasing"..."""
+    text = _text(raw)
+    if text is None:
+        return None
+    if _DECREASE.match(text):
+        return "decrease"
+    if _INCREASE.match(text):
+        return "increase"
+    return None
+
+
+def polarity_wordings(extra: object = None) -> dict[str, list[str]]:
+    """The wordings a formula recognises, by the polarity kpi-xl reads them as
+    (``extra``, the cell's own wording, included)."""
+    found: dict[str, list[str]] = {"higher": [], "lower": []}
+    for wording in (*POLARITY_WORDINGS, *((_text(extra),) if _text(extra) else ())):
+        polarity, _ = parse_polarity(wording)
+        if polarity and wording.lower() not in {w.lower() for w in found[polarity]}:
+            found[polarity].append(wording)
+    return found
+
+
+# --- per-indicator config ---------------------------------------------------------------
+
+def indicator_settings(config: Config, ident: str | None, name: str | None = None
+                       ) -> IndicatorSettings:
+    """The ``indicators:`` entry for an indicator, by id then exact name."""
+    return config.for_indicator(str(ident or ""), name)
+
+
+def apply_settings(record: dict, config: Config) -> None:
+    """The table's own fields with per-indicator config over the sheet
+    (polarity, target, amber), so the table shows what is rated."""
+    settings = indicator_settings(config, record.get("id"), record.get("name"))
+    if settings.polarity is not None:
+        record["polarity"], record["polarity_source"] = settings.polarity, "config"
+    if settings.target is not None:
+        record["target"], record["target_source"] = settings.target, "config"
+        record["target_direction"] = None
+    if settings.amber is not None:
+        record["amber"] = settings.amber
+
+
+# --- units -------------------------------------------------------------------------------
+
+def scaled_target(reading: Reading, unit: str | None) -> float:
+    """A target of 80 beside percentages shown as 0.8 means 80%."""
+    value = float(reading.value)  # type: ignore[arg-type]
+    if unit == "percent" and reading.unit == "number" and 1 < value <= 100:
+        return value / 100
+    return value
+
+
+def unit_mismatch(figure: Reading | None, target_raw: object) -> str | None:
+    """Why a figure cannot be set against a target written as a percentage:
+    57.1 against "60%" (one is a percentage, the other is not)."""
+    if figure is None or not figure.is_number or not isinstance(target_raw, str):
+        return None
+    target = parse_value(target_raw)
+    if target.is_number and target.unit == "percent" and figure.unit == "number" \
+            and abs(figure.value) > 1:
+        return (f"unit mismatch: {figure.value:g} against a target of {target_raw.strip()}; "
+                f"give both as percentages ({figure.value / 100:g} or \"{figure.value:g}%\")")
+    return None
+
+
+# --- published precision --------------------------------------------------------------------
+
+def shared_decimals(*readings: Reading | None) -> int | None:
+    """The coarser published precision of the readings, in stored units
+    (a percentage shown with 1 decimal is a fraction with 3); None when any
+    is missing, or when every figure is shown whole (a "General" cell shows
+    0.51 as 0.51: it is compared as stored, so 0.5 to 0.51 is a movement)."""
+    decs = []
+    for reading in readings:
+        if reading is None or reading.decimals is None:
+            return None
+        if _shown_whole(reading):
+            continue
+        decs.append(reading.decimals + 2 if reading.unit == "percent" else reading.decimals)
+    return min(decs) if decs else None
+
+
+def _shown_whole(reading: Reading) -> bool:
+    """A stored number whose format shows every digit General would."""
+    if isinstance(reading.raw, str) or reading.unit == "percent":
+        return False
+    return parse_value(reading.raw).decimals == reading.decimals
+
+
+def published(x: float, decimals: int | None) -> float:
+    """``x`` as shown with ``decimals`` places, rounded half away from zero
+    as Excel's ROUND and number formats do (Python's round would make
+    0.125 to 2 places 0.12 where Excel shows 0.13)."""
+    if decimals is None:
+        return x
+    quantum = Decimal(1).scaleb(-decimals)
+    return float(Decimal(repr(float(x))).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def decimals_of_format(number_format: object) -> int | None:
+    """Places a number format shows, in stored units ("0.0%" -> 3, "0" -> 0)."""
+    reading = parse_value(0.5, str(number_format))
+    if not isinstance(number_format, str) or reading.decimals is None \
+            or number_format.strip().lower() == "general":
+        return None
+    return shared_decimals(reading)
+
+
+# --- the points compared -------------------------------------------------------------------
+
+SUSPECT_PERIODS = ("period_duplicate", "period_out_of_order", "period_gap")
+
+
+def select_points(series: list, compare_with: str = "previous_period", *,
+                  suspect: bool = False):
+    """The latest point with a figure-bearing period, and the one to compare with.
+
+    "Latest" is the chronologically latest period column (not the right-most),
+    even if its cell is empty: a missing latest figure means no rating, not a
+    rating of an older quarter. The comparison point is the previous period of
+    the same kind (previous quarter; previous year for an outturn);
+    or the same period last year. Periods of another kind are never compared:
+    a quarter's count set against last year's outturn would mislead.
+
+    ``suspect``: the table's periods repeat, run out of order or miss one.
+    Then only the exact period wanted is compared with, and a period that
+    appears twice is compared with nothing.
+    """
+    if not series:
+        return None, None
+    ordered = sorted(series, key=lambda p: p.period.sort_key)
+    latest = ordered[-1]
+    if suspect and sum(p.period == latest.period for p in ordered) > 1:
+        return latest, None
+    if compare_with == "same_period_last_year":
+        wanted = latest.period.same_period_last_year()
+        match = [p for p in ordered if p.period == wanted or
+                 (p.period.kind == wanted.kind and p.period.fy == wanted.fy
+                  and p.period.number == wanted.number)]
+    elif suspect:
+        wanted = latest.period.previous()
+        match = [p for p in ordered[:-1] if p.period == wanted]
+    else:
+        match = [p for p in ordered[:-1] if p.period.kind == latest.period.kind]
+    if suspect and len(match) > 1:
+        return latest, None
+    return latest, (match[-1] if match else None)
+
+
+# --- the input -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RatingInput:
+    """Everything one indicator's rating and direction are decided from.
+
+    Figures are as stored (percentages as fractions). ``*_cell`` fields are
+    the cells they came from, or None (config, a UDF argument, a text figure);
+    ``target_live``/``polarity_live`` say whether a formula may read the
+    target/polarity cell itself (it is a plain number / a wording kpi-xl
+    reads; not overridden by config; not rescaled).
+    """
+
+    value: float | None = None
+    previous: float | None = None  # the direction's comparison figure
+    improved_on: float | None = None  # rag.amber_if_improved_on's comparison figure
+    target: float | None = None
+    target_direction: Wanted | None = None
+    amber: float | None = None
+    polarity: Polarity | None = None
+    polarity_text: str | None = None  # the wording the sheet uses, when it has one
+    tolerance: float = 0.05
+    tolerance_mode: str = "relative"
+    zero_target: str = "strict"
+    directional_targets: str = "movement"
+    amber_if_improved_on: str | None = None
+    compare_with: str = "previous_period"
+    stable_band: float = 0.0
+    decimals: int | None = None  # published precision of value and previous, stored units
+    unit: str | None = None
+    unit_error: str | None = None
+    # where the figures sit, for formulas and findings
+    value_cell: str | None = None
+    value_plain: bool = False  # the value cell holds a plain number or nothing
+    previous_cell: str | None = None
+    previous_plain: bool = False
+    improved_cell: str | None = None
+    improved_plain: bool = False
+    target_cell: str | None = None
+    target_live: bool = False
+    polarity_cell: str | None = None
+    polarity_live: bool = False
+    amber_cell: str | None = None
+    suspect_periods: bool = False
+
+    @property
+    def has_polarity(self) -> bool:
+        return self.polarity in ("higher", "lower")
+
+    @property
+    def directional(self) -> bool:
+        """Rated by movement: a directional target (and no number target)."""
+        return (self.target is None and self.target_direction is not None
+                and self.directional_targets == "movement")
+
+    @property
+    def ratable(self) -> bool:
+        """There is something to rate against: a number target with a
+        polarity, or a directional target rated by movement."""
+        if self.unit_error:
+            return False
+        return (self.target is not None and self.has_polarity) or self.directional
+
+    @property
+    def targeted(self) -> bool:
+        """Direction words say better/worse (POSITIVE/NEGATIVE)."""
+        return self.has_polarity and (self.target is not None or self.target_direction is not None)
+
+
+def settled(config: Config, settings: IndicatorSettings, **given) -> RatingInput:
+    """A RatingInput from what the sheet (or a UDF's arguments) gives, with the
+    indicator's config over it and the council-wide config for the rest."""
+    target = settings.target if settings.target is not None else given.pop("target", None)
+    given.pop("target", None)
+    direction = None if settings.target is not None else given.pop("target_direction", None)
+    given.pop("target_direction", None)
+    polarity = settings.polarity or given.pop("polarity", None)
+    given.pop("polarity", None)
+    amber = settings.amber if settings.amber is not None else given.pop("amber", None)
+    given.pop("amber", None)
+    return RatingInput(
+        target=target, target_direction=direction, polarity=polarity, amber=amber,
+        tolerance=settings.tolerance if settings.tolerance is not None else config.rag.tolerance,
+        tolerance_mode=settings.tolerance_mode or config.rag.tolerance_mode,
+        zero_target=config.rag.zero_target,
+        directional_targets=config.rag.directional_targets,
+        amber_if_improved_on=config.rag.amber_if_improved_on,
+        compare_with=settings.compare_with or config.direction.compare_with,
+        stable_band=(settings.stable_band if settings.stable_band is not None
+                     else config.direction.stable_band),
+        **given)
+
+
+def resolve_record(record: dict, config: Config) -> RatingInput:
+    """The rating input of one indicator of the table (a row as a dict)."""
+    settings = indicator_settings(config, record.get("id"), record.get("name"))
+    series = record.get("series") or []
+    suspect = bool(record.get("suspect_periods"))
+    compare_with = settings.compare_with or config.direction.compare_with
+    latest, previous = select_points(series, compare_with, suspect=suspect)
+    improved = None
+    if config.rag.amber_if_improved_on:
+        _, improved = select_points(series, config.rag.amber_if_improved_on, suspect=suspect)
+    cells = record.get("cells") or {}
+    target = _number_or_none(record.get("target"))
+    figure = latest.reading if latest else None
+    return settled(
+        config, settings,
+        value=_figure(latest), previous=_figure(previous), improved_on=_figure(improved),
+        target=target, target_direction=record.get("target_direction"),
+        amber=_number_or_none(record.get("amber")),
+        polarity=record.get("polarity") if record.get("polarity") in ("higher", "lower") else None,
+        polarity_text=_text(record.get("polarity_raw")),
+        decimals=shared_decimals(figure, previous.reading if previous else None),
+        unit=record.get("unit"), unit_error=unit_mismatch(figure, record.get("target_raw")),
+        value_cell=latest.cell if latest else None, value_plain=_plain_or_empty(figure),
+        previous_cell=previous.cell if previous else None,
+        previous_plain=_plain_or_empty(previous.reading if previous else None),
+        improved_cell=improved.cell if improved else None,
+        improved_plain=_plain_or_empty(improved.reading if improved else None),
+        target_cell=cells.get("target"),
+        target_live=(settings.target is None and bool(cells.get("target")) and target is not None
+                     and _plain(record.get("target_raw")) and record.get("target_raw") == target),
+        polarity_cell=cells.get("polarity"),
+        polarity_live=(settings.polarity is None and bool(cells.get("polarity"))
+                       and record.get("polarity_source") in ("sheet", "targets sheet")
+                       and parse_polarity(record.get("polarity_raw"))[0] is not None),
+        amber_cell=cells.get("amber"),
+        suspect_periods=suspect)
+
+
+def _figure(point) -> float | None:
+    return point.reading.value if point is not None and point.reading.is_number else None
+
+
+def _number_or_none(x) -> float | None:
+    return float(x) if _plain(x) else None
+
+
+def _plain(x) -> bool:
+    import math
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _plain_or_empty(reading: Reading | None) -> bool:
+    """A cell a formula can read as kpi-xl does: a plain number, or empty."""
+    if reading is None:
+        return False
+    return reading.status == "empty" or (reading.status == "number" and _plain(reading.raw))
+
+
+def suspect_tables(layouts: list, file: str = "") -> set[int]:
+    """Indexes of the tables whose period columns repeat a period, miss a
+    quarter, or run out of date order (columns that run consistently from
+    latest to earliest are a layout, not a mistake)."""
+    from .reader.sequence import period_findings
+
+    suspect = set()
+    for index, layout in enumerate(layouts):
+        kinds = {f.type for f in period_findings(layout, file)} & set(SUSPECT_PERIODS)
+        if kinds == {"period_out_of_order"} and _runs_backwards(layout.period_columns):
+            continue
+        if kinds:
+            suspect.add(index)
+    return suspect
+
+
+def _runs_backwards(columns: list) -> bool:
+    by_kind: dict[str, list] = {}
+    for _letter, period in columns:
+        by_kind.setdefault(period.kind, []).append(period.sort_key)
+    return all(all(a > b for a, b in zip(keys, keys[1:])) for keys in by_kind.values())
+
+
+def resolve_figures(config: Config, settings: IndicatorSettings, *, value: Reading | None,
+                    previous: Reading | None = None, target_raw: object = None,
+                    polarity_raw: object = None, decimals: int | None = None) -> RatingInput:
+    """The rating input from figures and words as typed in cells (what the
+    worksheet functions are given), read as the reader reads a sheet."""
+    target, wanted = None, None
+    if target_raw is not None:
+        reading = parse_value(target_raw)
+        if reading.is_number:
+            target = scaled_target(reading, value.unit if value is not None else None)
+        else:
+            wanted = parse_target_direction(target_raw)
+    polarity, _known = parse_polarity(polarity_raw)
+    figure = value.value if value is not None and value.is_number else None
+    earlier = previous.value if previous is not None and previous.is_number else None
+    return settled(
+        config, settings, value=figure, previous=earlier, improved_on=earlier,
+        target=target, target_direction=wanted, polarity=polarity,
+        polarity_text=_text(polarity_raw),
+        decimals=decimals if decimals is not None else shared_decimals(value, previous),
+        unit=value.unit if value is not None else None,
+        unit_error=unit_mismatch(value, target_raw))
