@@ -13,6 +13,7 @@ import pandas as pd
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from .config import Config
+from .contrast import legible
 from .formulas import arrow_formula, rating_formula
 from .errors import quote_sheet
 from .rules import normalise_rag
@@ -210,14 +211,18 @@ def _plan_colours(plan: Plan, layout: TableLayout, columns: TableColumns, rows: 
     colours, labels = config.rag.colours, config.rag.labels
     rag_rules = tuple(
         CFRule("cellIs", f'"{getattr(labels, name)}"', operator="equal",
-               style=Style(fill=getattr(colours, name), font_color=getattr(colours, f"{name}_font")))
+               style=Style(fill=getattr(colours, name),
+                           font_color=legible(getattr(colours, name),
+                                              getattr(colours, f"{name}_font"))))
         for name in ("GREEN", "AMBER", "RED"))
     plan.changes.append(AddConditionalFormat(sheet, f"{columns.rag}{first}:{columns.rag}{last}",
                                              rag_rules))
     latest = layout.latest_period_column
     value_rules = tuple(
         CFRule("expression", f'${columns.rag}{first}="{getattr(labels, name)}"',
-               style=Style(fill=getattr(colours, name), font_color=getattr(colours, f"{name}_font")))
+               style=Style(fill=getattr(colours, name),
+                           font_color=legible(getattr(colours, name),
+                                              getattr(colours, f"{name}_font"))))
         for name in ("GREEN", "AMBER", "RED"))
     plan.changes.append(AddConditionalFormat(sheet, f"{latest}{first}:{latest}{last}", value_rules))
 

@@ -18,6 +18,27 @@ from .model import Pack, build_pack
 
 Progress = Callable[[str], None]
 
+# What the pack imports (module -> the pip package that provides it). They
+# are in the default install; this guards an install that lost one.
+REPORT_LIBRARIES = {"docx": "python-docx", "matplotlib": "matplotlib"}
+
+
+def require_report_libraries(out: str | Path | None = None) -> None:
+    """Raise one KpiError naming what to install when a pack library is missing."""
+    import importlib
+
+    missing = []
+    for module, package in REPORT_LIBRARIES.items():
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(package)
+    if missing:
+        verb = "is" if len(missing) == 1 else "are"
+        raise KpiError(f"the committee pack needs {' and '.join(missing)}, which {verb} not "
+                       f"installed; install with: pip install {' '.join(missing)}",
+                       Place(file=str(out)) if out else Place())
+
 
 @dataclass
 class ReportResult:
@@ -46,6 +67,7 @@ def make_report(book: str | Path, config: Config, *, pdf: str | Path | None = No
     if pdf is None and docx is None:
         raise KpiError("say where to write the pack: a PDF, a DOCX or both",
                        Place(file=str(book)))
+    require_report_libraries(docx or pdf)
     if pdf is not None:
         from .pdf import require_soffice
 
@@ -61,6 +83,7 @@ def write_pack(pack: Pack, config: Config, *, pdf: str | Path | None = None,
                docx: str | Path | None = None, progress: Progress | None = None
                ) -> ReportResult:
     """Write an already built pack (the DOCX, then the PDF from it)."""
+    require_report_libraries(docx or pdf)
     from .docx import write_docx
     from .pdf import docx_to_pdf
 
@@ -76,4 +99,4 @@ def write_pack(pack: Pack, config: Config, *, pdf: str | Path | None = None,
     return ReportResult(pack, Path(docx) if docx else None, made_pdf)
 
 
-__all__ = ["ReportResult", "make_report", "write_pack", "build_pack", "Pack"]
+__all__ = ["ReportResult", "make_report", "require_report_libraries", "write_pack", "build_pack", "Pack"]

@@ -85,10 +85,11 @@ def indicator_chart(ind: PackIndicator, out: str | Path) -> Path:
 def alt_text(ind: PackIndicator) -> str:
     """The chart in words: what is plotted, every figure, the target and comparators."""
     if not ind.trend:
-        return f"No figures for {ind.name}."
+        return f"No figures for {ind.display_name}."
     first, last = ind.trend[0].period, ind.trend[-1].period
     values = "; ".join(f"{f.period} {f.text or 'no figure'}" for f in ind.trend)
-    parts = [f"Line chart of {ind.name} ({ind.id}) from {first} to {last}: {values}."]
+    parts = [f"Line chart of {ind.display_name} ({ind.ref or ind.id}) from {first} to {last}: "
+             f"{values}."]
     if ind.target is not None:
         parts.append(f"Target {ind.target_text} ({ind.polarity_text.lower()}).")
     for comp in ind.comparators:

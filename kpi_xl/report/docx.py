@@ -33,7 +33,8 @@ CHART_CM = 15.0
 FIGURE_COL_CM = 2.5  # each column of an indicator's figures table
 HEAD_FILL = "DDEBF7"
 RAG_FILLS = {"GREEN": "C6EFCE", "AMBER": "FFEB9C", "RED": "FFC7CE", None: "EDEDED"}
-SUMMARY_WIDTHS = [3.4, 1.7, 6.6, 2.1, 1.8, 2.0, 2.4, 6.1]
+SUMMARY_WIDTHS = [3.4, 1.6, 6.7, 2.1, 1.8, 2.0, 2.8, 5.7]
+LANGUAGE = "en-GB"  # the document language screen readers pronounce it in
 
 
 def write_docx(pack: Pack, out: str | Path, *, config: Config | None = None,
@@ -65,10 +66,12 @@ def build_document(pack: Pack, charts: dict[str, Path], fills: dict | None = Non
     _front(doc, pack, fills)
     _exception_summary(doc, pack, fills)
     _indicator_detail(doc, pack, charts, fills)
+    _language(doc, LANGUAGE)
     props = doc.core_properties
-    props.title = f"{pack.header}: {pack.title}"
+    props.title = pack.title
     props.subject = "Performance report for the scrutiny committee"
     props.author = "kpi-xl"
+    props.language = LANGUAGE
     return doc
 
 
@@ -124,14 +127,14 @@ def _front(doc, pack: Pack, fills: dict) -> None:
         f"{c['AMBER']} {pack.rag_labels['AMBER']} and {c['RED']} {pack.rag_labels['RED']}; "
         f"{c['not_rated']} have no target. Made by kpi-xl from {pack.workbook} on "
         f"{pack.made:%d %B %Y}.")
-    doc.add_heading("How to read this report", level=2)
+    doc.add_heading("How to read this report", level=1)
     doc.add_paragraph(pack.rating_rule)
     doc.add_paragraph(pack.direction_rule)
     doc.add_paragraph(
         "Each indicator is placed in one exception category by its rating and direction: "
         + "; ".join(pack.category_names) + ". Officers may move an indicator by judgement; "
         "the report then says so.")
-    doc.add_heading("Summary by area", level=2)
+    doc.add_heading("Summary by area", level=1)
     _overview_table(doc, pack)
 
 
@@ -174,11 +177,6 @@ def _area_summary(doc, pack: Pack, area: PackArea, fills: dict) -> None:
         rows.append(_summary_row(pack.unrated_name, ind))
         ratings.append(None)
     widths = list(SUMMARY_WIDTHS)
-    if not any(ind.code for ind in area.indicators):
-        # ids kpi-xl made from the names only repeat the name, badly wrapped
-        widths[2] += widths[1]
-        del heads[1], widths[1]
-        rows = [row[:1] + row[2:] for row in rows]
     table = _table(doc, heads, rows, widths,
                    caption=f"{area.name}: indicators by exception category")
     rating_at = heads.index("Rating")
@@ -188,12 +186,25 @@ def _area_summary(doc, pack: Pack, area: PackArea, fills: dict) -> None:
     if empty:
         p = doc.add_paragraph(f"None this period: {', '.join(empty)}.")
         p.runs[0].italic = True
+    _area_commentary(doc, area)
+
+
+def _area_commentary(doc, area: PackArea, *, keep: bool = False) -> None:
+    """The notes the council wrote under the area's tables, in its own words."""
+    for text in area.commentary:
+        p = doc.add_paragraph()
+        p.paragraph_format.keep_with_next = keep or None
+        p.add_run("Commentary (from the workbook): ").bold = True
+        for i, line in enumerate(text.split("\n")):
+            if i:
+                p.add_run().add_break()
+            p.add_run(line)
 
 
 def _summary_row(category: str, ind: PackIndicator) -> list[str]:
     latest = ind.latest
     cat = category + (f" (moved by officers; rule: {ind.rule_category})" if ind.overridden else "")
-    return [cat, ind.id, ind.name, latest.text if latest else "", ind.target_text,
+    return [cat, ind.ref, ind.display_name, latest.text if latest else "", ind.target_text,
             ind.rating_text, _short_direction(ind), "\n".join(ind.commentary_lines)]
 
 
@@ -206,6 +217,7 @@ def _indicator_detail(doc, pack: Pack, charts: dict[str, Path], fills: dict) -> 
     doc.add_heading("Indicators", level=1)
     for area in pack.areas:
         doc.add_heading(area.name, level=2).paragraph_format.keep_with_next = True
+        _area_commentary(doc, area, keep=True)
         for ind in sorted(area.indicators, key=lambda i: (i.sheet, i.row)):
             _indicator_block(doc, ind, charts.get(ind.id), fills)
 
@@ -223,7 +235,7 @@ def _indicator_block(doc, ind: PackIndicator, chart: Path | None, fills: dict) -
     n_periods = len(ind.figures)
     width = min(FIGURE_COL_CM, USABLE_CM / len(heads))
     table = _table(doc, heads, [values], [width] * len(heads),
-                   caption=f"{ind.code or ind.name}: figures by period, target, rating, direction "
+                   caption=f"{ind.ref}: figures by period, target, rating, direction "
                            "and comparators")
     _shade(table.rows[1].cells[n_periods + 1], fills.get(ind.rating, RAG_FILLS[None]))
     for cell in table.rows[1].cells:
@@ -241,7 +253,7 @@ def _indicator_block(doc, ind: PackIndicator, chart: Path | None, fills: dict) -
         _keep(_note(doc, "No chart: no figures to plot."))
     comment = doc.add_paragraph()
     comment.add_run("Commentary: ").bold = True
-    comment.add_run(" ".join(ind.commentary_lines) or "none given.")
+    comment.add_run(" ".join(ind.commentary_lines) or "none given for this indicator.")
     for line in ind.notes:
         _note(doc, f"Data quality: {line}")
 
@@ -361,6 +373,31 @@ def _field(paragraph, instruction: str) -> None:
     run.append(text)
     field.append(run)
     paragraph._p.append(field)
+
+
+def _language(doc, tag: str) -> None:
+    """The document's language, on the default run properties (w:lang)."""
+    from docx.oxml.ns import qn
+
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    if defaults is None:
+        defaults = _el("w:docDefaults")
+        styles.insert(0, defaults)
+    rpr_default = defaults.find(qn("w:rPrDefault"))
+    if rpr_default is None:
+        rpr_default = _el("w:rPrDefault")
+        defaults.insert(0, rpr_default)
+    rpr = rpr_default.find(qn("w:rPr"))
+    if rpr is None:
+        rpr = _el("w:rPr")
+        rpr_default.append(rpr)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:  # lang is late in rPr's schema order: after what the template has
+        lang = _el("w:lang")
+        rpr.append(lang)
+    for attr in ("val", "eastAsia", "bidi"):
+        lang.set(qn(f"w:{attr}"), tag)
 
 
 def _set_font(style_el, name: str) -> None:

@@ -8,11 +8,14 @@ period, target, rating, direction of travel, comparators and commentary.
 Every figure is already formatted as the committee should read it, so the
 writers never decide how a number looks.
 
-Commentary comes from two places: what officers typed in the exception
-summary sheet (read back with :func:`kpi_xl.sheets.exceptions.read_notes`,
-the same notes the refresh keeps), and the commentary column of the
-indicator sheet. The exception sheet's note wins; the sheet's own is kept
-beside it when it says something else.
+Commentary is the council's own words, from three places: what officers
+typed in the exception summary sheet (read back with
+:func:`kpi_xl.sheets.exceptions.read_notes`, the same notes the refresh
+keeps), the commentary column of the indicator table, and the notes under
+a table ("What does this show us?", "Analysis": see
+:mod:`kpi_xl.report.sheet_notes`), which belong to the table's one
+indicator or else to its area. The exception sheet's note wins over the
+indicator sheet's own words.
 """
 from __future__ import annotations
 
@@ -37,6 +40,7 @@ COMPARATOR_LABELS = {
     "england": "England",
     "ofsted_good": "Ofsted good",
 }
+NO_TARGET = "–"  # printed where an indicator has no target (never Python's None)
 POLARITY_TEXT = {"higher": "Higher is better", "lower": "Lower is better"}
 # A year label in a comparator's number format: 0.0%" (2022-23)"
 FORMAT_YEAR = re.compile(r'"\s*\(([^")]+)\)\s*"')
@@ -92,11 +96,13 @@ class PackIndicator:
     rule_category: str | None  # what the rule gave
     comparators: list[Comparator] = field(default_factory=list)
     commentary: str | None = None  # officers' note on the exception summary sheet
-    sheet_commentary: str | None = None  # the indicator sheet's commentary column
+    sheet_commentary: str | None = None  # the indicator table's commentary column or note
     notes: list[str] = field(default_factory=list)  # data-quality findings, one line each
     sheet: str = ""
     row: int = 0
     code: str | None = None  # the council's own code; None when kpi-xl made the id
+    ref: str = ""  # short readable id: the council's code, else a code per area ("CP2")
+    qualifier: str | None = None  # block or sheet, when another indicator has the same name
 
     @property
     def trend(self) -> list[Figure]:
@@ -108,9 +114,14 @@ class PackIndicator:
         return [f for f in self.figures if f.kind == kind]
 
     @property
+    def display_name(self) -> str:
+        """The name, told apart from a namesake: "Missing episodes (Children in Care)"."""
+        return f"{self.name} ({self.qualifier})" if self.qualifier else self.name
+
+    @property
     def label(self) -> str:
-        """How people name it: "CSC07 Re-referrals", or just the name."""
-        return f"{self.code}  {self.name}" if self.code else self.name
+        """How people name it: "CSC07  Re-referrals", "CP2  Re-registrations"."""
+        return f"{self.ref}  {self.display_name}" if self.ref else self.display_name
 
     @property
     def latest(self) -> Figure | None:
@@ -122,10 +133,10 @@ class PackIndicator:
 
     @property
     def commentary_lines(self) -> list[str]:
-        """What to print as commentary: the officers' note, and the sheet's
-        own when it adds something."""
-        lines = [c for c in (self.commentary, self.sheet_commentary) if c]
-        return list(dict.fromkeys(lines))
+        """What to print as commentary: the officers' note on the exception
+        sheet when there is one (it wins), else the indicator sheet's own words."""
+        chosen = self.commentary or self.sheet_commentary
+        return [line for line in (chosen or "").split("\n") if line.strip()]
 
     @property
     def plottable(self) -> bool:
@@ -143,6 +154,7 @@ class PackArea:
     name: str
     categories: list[PackCategory]  # every configured category, empty ones too
     unrated: list[PackIndicator] = field(default_factory=list)
+    commentary: list[str] = field(default_factory=list)  # notes under the area's tables
 
     @property
     def indicators(self) -> list[PackIndicator]:
@@ -212,13 +224,17 @@ def build_pack(result, config: Config, *, notes: dict[str, Note] | None = None,
     indicators = [pack_indicator(r, config, result.categories, notes, fills,
                                  [f.message for f in result.report.for_indicator(r["id"])])
                   for r in records]
+    tell_apart(indicators)
+    assign_refs(indicators)
+    areas = group_by_area(indicators, names)
+    attach_table_notes(result, records, indicators, areas)
     return Pack(
         council=council or config.workbook.council or infer_council(result, config),
         service=config.workbook.service,
         period=reporting_period(records),
         workbook=Path(result.workbook).name,
         made=today or _dt.date.today(),
-        areas=group_by_area(indicators, names),
+        areas=areas,
         category_names=names,
         unrated_name=config.exceptions.uncategorised,
         rag_labels={k: getattr(config.rag.labels, k) for k in ("GREEN", "AMBER", "RED", "none")},
@@ -244,7 +260,7 @@ def pack_indicator(record: dict, config: Config, categories: dict[str, str],
         area=str(record.get("area") or "(no area)"), unit=unit, figures=figures,
         target=target,
         target_text=format_value(target, unit) if target is not None
-        else _text(record.get("target_raw")) or "None",
+        else _text(record.get("target_raw")) or NO_TARGET,
         polarity=record.get("polarity"),
         polarity_text=POLARITY_TEXT.get(record.get("polarity"), "No polarity"),
         rating=rating,
@@ -346,6 +362,77 @@ def comparator_label(kind: str) -> str:
     return COMPARATOR_LABELS.get(kind, kind.replace("_", " ").title())
 
 
+def tell_apart(indicators: list[PackIndicator]) -> None:
+    """Indicators that share a name get what tells them apart: their block
+    (area), else their sheet, else the indicator they sit under (Wokingham's
+    "Children missing from home" and "... from care" each lead the same
+    three measures), else their row."""
+    def key(ind: PackIndicator) -> str:
+        return " ".join(ind.name.split()).casefold()
+
+    by_name: dict[str, list[PackIndicator]] = {}
+    for ind in indicators:
+        by_name.setdefault(key(ind), []).append(ind)
+    shared = {k for k, same in by_name.items() if len(same) > 1}
+    for name in shared:
+        same = by_name[name]
+        leads = [_lead(ind, indicators, shared, key) for ind in same]
+        for values in ([i.area for i in same], [f"sheet {i.sheet}" for i in same], leads,
+                       [f"{i.sheet} row {i.row}" for i in same]):
+            if all(values) and len(set(values)) == len(values):
+                for ind, value in zip(same, values):
+                    ind.qualifier = value
+                break
+
+
+def _lead(ind: PackIndicator, indicators: list[PackIndicator], shared: set[str],
+          key) -> str | None:
+    """The nearest indicator above ``ind`` on its sheet whose name is its own."""
+    above = [i for i in indicators if i.sheet == ind.sheet and i.area == ind.area
+             and i.row < ind.row and key(i) not in shared]
+    return max(above, key=lambda i: i.row).name if above else None
+
+
+AREA_STOP_WORDS = {"and", "of", "the", "for", "in", "from", "to", "with", "on", "at", "a", "an",
+                   "item", "dashboard", "no", "area"}
+
+
+def area_prefix(area: str) -> str:
+    """Initials of an area's words: "Child Protection" -> "CP", "Early Help" -> "EH"."""
+    words = [w for w in re.findall(r"[A-Za-z]+", area.replace("'s", ""))
+             if w.lower() not in AREA_STOP_WORDS]
+    if not words:
+        return "IND"
+    if len(words) == 1:
+        return words[0][:3].upper()
+    return "".join(w[0] for w in words)[:3].upper()
+
+
+def assign_refs(indicators: list[PackIndicator]) -> None:
+    """A short readable id for each indicator: the council's own code when it
+    has one, else its area's initials and its place in the area ("CP2"). Two
+    areas with the same initials are told apart by a letter ("CC", "CCB")."""
+    prefixes: dict[str, str] = {}
+    taken: set[str] = set()
+    codes = {ind.code for ind in indicators if ind.code}
+    counts: Counter = Counter()
+    for ind in indicators:
+        if ind.area not in prefixes:
+            base = area_prefix(ind.area)
+            prefix, letter = base, ord("B")
+            while prefix in taken:
+                prefix, letter = f"{base}{chr(letter)}", letter + 1
+            taken.add(prefix)
+            prefixes[ind.area] = prefix
+        if ind.code:
+            ind.ref = ind.code
+            continue
+        counts[ind.area] += 1
+        while f"{prefixes[ind.area]}{counts[ind.area]}" in codes:
+            counts[ind.area] += 1
+        ind.ref = f"{prefixes[ind.area]}{counts[ind.area]}"
+
+
 def group_by_area(indicators: list[PackIndicator], names: list[str]) -> list[PackArea]:
     """Areas in workbook order; in each, every configured category in order."""
     areas: dict[str, PackArea] = {}
@@ -361,6 +448,32 @@ def group_by_area(indicators: list[PackIndicator], names: list[str]) -> list[Pac
         else:  # a category the config no longer lists: keep it visible, never drop it
             area.categories.append(PackCategory(ind.category, [ind]))
     return list(areas.values())
+
+
+def attach_table_notes(result, records: list[dict], indicators: list[PackIndicator],
+                       areas: list[PackArea]) -> None:
+    """Notes under a table go to its one indicator (when it has no commentary
+    of its own in the table), else to the area(s) of its indicators."""
+    from .sheet_notes import table_notes
+
+    layouts = getattr(result.table, "layouts", []) or []
+    if not layouts:
+        return
+    by_table: dict[int, list[PackIndicator]] = {}
+    for record, ind in zip(records, indicators):
+        if record.get("table") is not None:
+            by_table.setdefault(int(record["table"]), []).append(ind)
+    by_name = {a.name: a for a in areas}
+    for note in table_notes(result.workbook, layouts):
+        members = by_table.get(note.table, [])
+        if len(members) == 1:
+            ind = members[0]
+            ind.sheet_commentary = ind.sheet_commentary or note.text
+            continue
+        for name in dict.fromkeys(i.area for i in members):
+            area = by_name.get(name)
+            if area is not None and note.text not in area.commentary:
+                area.commentary.append(note.text)
 
 
 def reporting_period(records: list[dict]) -> str:
@@ -437,7 +550,8 @@ def direction_rule(config: Config) -> str:
     return (f"Direction of travel compares the latest figure with {against}. "
             f"Arrows show the movement ({a.up} up, {a.down} down, {a.same} no change); "
             f"{w.better}, {w.same} and {w.worse} say whether it is better, the same or worse "
-            f"for indicators with a polarity, {w.up} and {w.down} for the others.")
+            f"for indicators with both a target and a polarity; {w.up}, {w.same} and {w.down} "
+            f"say only which way it moved for the others (no target or no polarity).")
 
 
 # ------------------------------------------------------------------ notes

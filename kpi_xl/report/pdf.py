@@ -19,6 +19,9 @@ from pathlib import Path
 from ..errors import KpiError, Place, WriteError
 
 TIMEOUT_SECONDS = 180
+# Tagged PDF (structure tags for screen readers, as the accessibility
+# regulations expect); LibreOffice 7.4+ takes export options as JSON.
+PDF_FILTER = 'pdf:writer_pdf_Export:{"UseTaggedPDF":{"type":"boolean","value":"true"}}'
 # Where installers put soffice when it is not on PATH.
 KNOWN_PLACES = [
     r"C:\Program Files\LibreOffice\program\soffice.exe",
@@ -63,7 +66,7 @@ def docx_to_pdf(docx: str | Path, out: str | Path, *, timeout: float = TIMEOUT_S
         tmp = Path(tmp)
         profile = tmp / "profile"
         command = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless",
-                   "--norestore", "--nologo", "--convert-to", "pdf", "--outdir", str(tmp),
+                   "--norestore", "--nologo", "--convert-to", PDF_FILTER, "--outdir", str(tmp),
                    str(docx.resolve())]
         code, output = _run(command, timeout, out)
         made = tmp / f"{docx.stem}.pdf"

@@ -16,6 +16,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from ..config import Config
+from ..contrast import legible
 from ..plan import (AddConditionalFormat, CFRule, DataValidationList, OwnedSheet, SetCell,
                     Style)
 
@@ -199,7 +200,9 @@ def _rag_colours(config: Config, last: int) -> AddConditionalFormat:
     colours, labels = config.rag.colours, config.rag.labels
     rules = tuple(
         CFRule("cellIs", f'"{getattr(labels, name)}"', operator="equal",
-               style=Style(fill=getattr(colours, name), font_color=getattr(colours, f"{name}_font")))
+               style=Style(fill=getattr(colours, name),
+                           font_color=legible(getattr(colours, name),
+                                              getattr(colours, f"{name}_font"))))
         for name in ("GREEN", "AMBER", "RED"))
     rag = COL["RAG"]
     return AddConditionalFormat("", f"{rag}{HEADER_ROW + 1}:{rag}{last}", rules)
