@@ -2,16 +2,22 @@
 
 The build patches the ribbon add-in template shipped inside the installed
 xlwings: the package must pass the writer's integrity check, hold our
-customUI and keep the xlwings VBA project (and every other part) byte for
-byte. Install needs Excel, so here only its refusal and its pure helpers run.
+customUI and keep the xlwings VBA modules (and every other part) byte for
+byte, and its VBA project gains our module (read back with oletools and
+olefile, which share no code with the writer). Install needs Excel, so here
+only its refusal and its pure helpers run.
 """
 from __future__ import annotations
 
+import re
+import sys
 import zipfile
 from pathlib import Path
 
+import olefile
 import pytest
 from lxml import etree
+from oletools.olevba import VBA_Parser
 from typer.testing import CliRunner
 
 from kpi_xl.cli import _register_commands, app
@@ -66,10 +72,9 @@ def test_the_addin_holds_our_ribbon(built):
     assert all(r.get("Target").lstrip("/") in got for r in rels)
 
 
-def test_the_xlwings_vba_and_every_other_part_are_unchanged(built):
+def test_every_other_part_is_unchanged(built):
     template, got = parts(addin.template_path()), parts(built)
-    assert got[addin.VBA_PART] == template[addin.VBA_PART]
-    replaced = {"_rels/.rels", "customUI/customUI.xml"}
+    replaced = {"_rels/.rels", "customUI/customUI.xml", addin.VBA_PART}
     assert set(got) == (set(template) - {"customUI/customUI.xml"}) | {addin.CUSTOM_UI_PART}
     for name in set(template) - replaced:
         assert got[name] == template[name], name
@@ -79,6 +84,55 @@ def test_the_xlwings_vba_and_every_other_part_are_unchanged(built):
     keep = lambda root: sorted((r.get("Id"), r.get("Type"), r.get("Target")) for r in root
                                if r.get("Type") not in addin.UI_REL_TYPES)
     assert keep(after) == keep(before)
+
+
+def streams(vba_project: bytes) -> dict[str, bytes]:
+    ole = olefile.OleFileIO(vba_project, raise_defects=olefile.DEFECT_INCORRECT)
+    try:
+        return {"/".join(p): ole.openstream(p).read() for p in ole.listdir()}
+    finally:
+        ole.close()
+
+
+def test_the_xlwings_vba_is_kept_and_our_module_added(built):
+    """Every stream of the template's VBA project is kept byte for byte, except
+    the four that list modules or hold the compiled-cache header."""
+    before = streams(parts(addin.template_path())[addin.VBA_PART])
+    after = streams(parts(built)[addin.VBA_PART])
+    changed = {"PROJECT", "PROJECTwm", "VBA/dir", "VBA/_VBA_PROJECT"}
+    assert set(after) == set(before) | {"VBA/kpi_xl"}
+    for name in set(before) - changed:
+        assert after[name] == before[name], name
+    assert after["VBA/_VBA_PROJECT"] == bytes.fromhex("cc61ffff000100")  # recompile from source
+    assert b"\r\nModule=kpi_xl\r\n" in after["PROJECT"]
+
+
+def on_actions(built: Path) -> list[str]:
+    ui = etree.fromstring(parts(built)[addin.CUSTOM_UI_PART])
+    return [e.get("onAction") for e in ui.iter() if e.get("onAction")]
+
+
+def test_olevba_finds_a_sub_for_every_on_action_each_calling_python(built):
+    """oletools reads the add-in on its own (its own OLE and MS-OVBA code)."""
+    parser = VBA_Parser(str(built))
+    try:
+        modules = {name: code for _, _, name, code in parser.extract_macros()}
+    finally:
+        parser.close()
+    assert {"ThisWorkbook.cls", "xlwings.bas", "kpi_xl.bas"} <= set(modules)
+    ours = modules["kpi_xl.bas"].replace("\r\n", "\n")
+    assert ours == (MACROS_DIR / "kpi_xl.bas").read_bytes().decode("ascii").replace("\r\n", "\n")
+    actions = on_actions(built)
+    assert len(actions) == 7
+    for action in actions:
+        sub = re.search(rf"^Sub {action}\(control As IRibbonControl\)\n(.*?)^End Sub$", ours,
+                        re.M | re.S)
+        assert sub, f"no Sub {action} in the add-in's VBA"
+        assert re.search(r'^\s*RunPython "import kpi_xl\.excel\.ribbon as r; r\.\w+\(',
+                         sub.group(1), re.M), action
+    # RunPython and XLWINGS_VERSION, which our module calls, are in the add-in's xlwings module
+    assert "Public Function RunPython(" in modules["xlwings.bas"]
+    assert re.search(r'Public Const XLWINGS_VERSION As String = "[\d.]+"', modules["xlwings.bas"])
 
 
 def test_the_build_is_reproducible(built, tmp_path):
@@ -120,8 +174,45 @@ def test_the_addins_xlwings_settings_file(tmp_path):
 def test_install_adds_our_settings_and_keeps_the_councils(tmp_path):
     conf = tmp_path / ".myaddin" / "myaddin.conf"
     added = addin.write_xlwings_config(conf, "win", r"C:\Python311\pythonw.exe")
-    assert added == {"INTERPRETER_WIN": r"C:\Python311\pythonw.exe", "UDF MODULES": "kpi_xl.udfs"}
-    conf.write_text('"INTERPRETER_WIN","D:\\council\\python.exe"\n', encoding="utf-8")
+    assert added == {"INTERPRETER_WIN": r"C:\Python311\pythonw.exe", "UDF MODULES": "kpi_xl.udfs",
+                     "USE UDF SERVER": "True", "ADD_WORKBOOK_TO_PYTHONPATH": "False"}
+    conf.write_text('"ONEDRIVE_COMMERCIAL_WIN","D:\\OneDrive - Council"\n'
+                    '"ADD_WORKBOOK_TO_PYTHONPATH","True"\n', encoding="utf-8")
     addin.write_xlwings_config(conf, "win", r"C:\Python311\pythonw.exe")
     assert conf.read_text(encoding="utf-8").splitlines() == [
-        '"INTERPRETER_WIN","D:\\council\\python.exe"', '"UDF MODULES","kpi_xl.udfs"']
+        '"ONEDRIVE_COMMERCIAL_WIN","D:\\OneDrive - Council"', '"ADD_WORKBOOK_TO_PYTHONPATH","True"',
+        '"INTERPRETER_WIN","C:\\Python311\\pythonw.exe"', '"UDF MODULES","kpi_xl.udfs"',
+        '"USE UDF SERVER","True"']
+
+
+def test_a_reinstall_moves_the_addin_to_this_python(tmp_path):
+    conf = tmp_path / ".myaddin" / "myaddin.conf"
+    addin.write_xlwings_config(conf, "win", r"C:\old\venv\Scripts\pythonw.exe")
+    changed = addin.write_xlwings_config(conf, "win", r"C:\new\venv\Scripts\pythonw.exe")
+    assert changed == {"INTERPRETER_WIN": r"C:\new\venv\Scripts\pythonw.exe"}
+    text = conf.read_text(encoding="utf-8")
+    assert "old" not in text and text.count("INTERPRETER_WIN") == 1
+    assert addin.write_xlwings_config(conf, "win", r"C:\new\venv\Scripts\pythonw.exe") == {}
+
+
+def test_the_mac_settings_do_not_turn_on_the_udf_server(tmp_path):
+    conf = tmp_path / "myaddin.conf"
+    assert set(addin.write_xlwings_config(conf, "mac", "/usr/bin/python3")) == {
+        "INTERPRETER_MAC", "UDF MODULES", "ADD_WORKBOOK_TO_PYTHONPATH"}
+
+
+def test_a_udf_module_python_cannot_import_is_reported_with_what_to_do(tmp_path):
+    assert addin.udf_import_problem(sys.executable) is None
+    broken = tmp_path / "python"
+    broken.write_text("#!/bin/sh\necho \"ModuleNotFoundError: No module named 'kpi_xl'\" >&2\n"
+                      "exit 1\n", encoding="utf-8")
+    broken.chmod(0o755)
+    problem = addin.udf_import_problem(str(broken))
+    assert "No module named 'kpi_xl'" in problem and "kpi-xl addin install" in problem
+
+
+def test_an_install_without_worksheet_functions_is_a_failure():
+    failed = addin.InstallResult(Path("kpi_xl.xlam"), udfs_imported=False, notes=["why"])
+    assert not failed.ok and "FAILED" in failed.as_text() and "why" in failed.as_text()
+    assert addin.InstallResult(Path("kpi_xl.xlam"), udfs_imported=True).ok
+    assert addin.InstallResult(Path("kpi_xl.xlam"), udfs_expected=False).ok

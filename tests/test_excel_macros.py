@@ -23,7 +23,16 @@ BUTTONS = ["Refresh all", "RAG", "Direction of travel", "Comparators", "Exceptio
            "Check data", "Settings"]
 
 SUB = re.compile(r"^Sub (\w+)\((.*?)\)\r?$(.*?)^End Sub\r?$", re.M | re.S)
-RUN_PYTHON = re.compile(r'^\s*RunPython "((?:[^"]|"")*)"\s*$', re.M)
+# RunPython "python" or RunPython "python('" & XLWINGS_VERSION & "')": the add-in's xlwings
+# version (a constant of its xlwings module) joined into the Python command.
+RUN_PYTHON = re.compile(r'^\s*RunPython ("(?:[^"]|"")*"(?: & XLWINGS_VERSION & "(?:[^"]|"")*")*)\s*$',
+                        re.M)
+
+
+def python_command(vba_expression: str, version: str = "0.37.8") -> str:
+    """The Python text a RunPython argument gives when XLWINGS_VERSION is ``version``."""
+    pieces = re.findall(r'"((?:[^"]|"")*)"', vba_expression)
+    return version.join(piece.replace('""', '"') for piece in pieces)
 
 
 def buttons() -> list[etree._Element]:
@@ -77,7 +86,7 @@ def python_calls(command: str) -> list[tuple[str, str, int]]:
 def test_every_run_python_calls_a_kpi_xl_function_that_exists():
     seen = set()
     for name, (_, body) in vba_subs().items():
-        commands = [c.replace('""', '"') for c in RUN_PYTHON.findall(body)]
+        commands = [python_command(c) for c in RUN_PYTHON.findall(body)]
         assert len(commands) == 1, f"{name}: expected one RunPython call"
         [(module_name, function_name, n_args)] = python_calls(commands[0])
         assert module_name.startswith("kpi_xl.")
@@ -94,7 +103,7 @@ def test_every_button_reaches_its_own_ribbon_function():
     for button in buttons():
         _, body = subs[button.get("onAction")]
         [command] = RUN_PYTHON.findall(body)
-        targets[button.get("label")] = python_calls(command)[0][1]
+        targets[button.get("label")] = python_calls(python_command(command))[0][1]
     assert targets == {"Refresh all": "refresh_all", "RAG": "rag", "Direction of travel": "direction",
                        "Comparators": "comparators", "Exceptions": "exceptions",
                        "Check data": "check_data", "Settings": "settings"}
@@ -111,7 +120,15 @@ def test_the_vba_module_imports_cleanly_into_excel():
 
 @pytest.mark.parametrize("function", ["refresh_all", "rag", "direction", "comparators",
                                       "exceptions", "check_data", "settings"])
-def test_ribbon_functions_take_no_arguments(function):
+def test_ribbon_functions_take_only_the_addins_xlwings_version(function):
     from kpi_xl.excel import ribbon
 
-    assert not inspect.signature(getattr(ribbon, function)).parameters
+    [(name, parameter)] = list(inspect.signature(getattr(ribbon, function)).parameters.items())[:1]
+    assert name == "vba_xlwings" and parameter.default is None
+
+
+def test_every_callback_passes_the_addins_xlwings_version():
+    for name, (_, body) in vba_subs().items():
+        [command] = RUN_PYTHON.findall(body)
+        assert "XLWINGS_VERSION" in command, name
+        assert "('9.9.9')" in python_command(command, "9.9.9"), name

@@ -148,3 +148,106 @@ def test_settings_are_found_beside_the_workbook_then_from_the_environment(tmp_pa
 def test_a_new_settings_file_is_the_defaults(tmp_path):
     made = ribbon.create_config(tmp_path / "kpi-xl.yaml")
     assert load_config(made).model_dump() == load_config().model_dump()
+
+
+# --- no traceback reaches an officer ---------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def log(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "logs" / "kpi-xl.log"
+    monkeypatch.setenv(ribbon.LOG_ENV, str(path))
+    return path
+
+
+class UnmappedOneDriveBook(FakeBook):
+    """xlwings raises when it cannot map a OneDrive URL to a local path."""
+
+    @property
+    def fullname(self):
+        import xlwings
+
+        raise xlwings.XlwingsError("Couldn't find your local OneDrive file, see: "
+                                   "https://docs.xlwings.org/en/latest/onedrive_sharepoint.html")
+
+    @fullname.setter
+    def fullname(self, value):
+        pass
+
+
+def only_alert(book: FakeBook) -> str:
+    [(title, message)] = book.app.alerts
+    assert title == "kpi-xl" and "\n" not in message
+    return message
+
+
+def test_any_exception_is_one_line_naming_the_log(workbook, log, monkeypatch):
+    def broken(*_a, **_k):
+        raise ZeroDivisionError("float division by zero")
+
+    monkeypatch.setattr("kpi_xl.refresh.build_refresh", broken)
+    book = open_book(workbook)
+    assert ribbon.run_part("rag", book, platform="win") is None
+    message = only_alert(book)
+    assert message.startswith("kpi-xl stopped: ZeroDivisionError: float division by zero")
+    assert str(log) in message and "Traceback" not in message
+    assert "Traceback (most recent call last)" in log.read_text(encoding="utf-8")
+    assert book.entries("value") == []
+
+
+def test_a_kpi_error_names_the_log_too(workbook, log):
+    book = open_book(workbook, saved=False)
+    ribbon.run_part("all", book, platform="win")
+    message = only_alert(book)
+    assert "save the workbook first" in message and f"(log: {log})" in message
+    assert "save the workbook first" in log.read_text(encoding="utf-8")
+
+
+def test_a_onedrive_path_xlwings_cannot_map_is_a_message(log):
+    book = UnmappedOneDriveBook([SHEET])
+    ribbon.run_part("all", book, platform="win")
+    message = only_alert(book)
+    assert "OneDrive or SharePoint" in message and "synced folder" in message
+
+
+def test_a_mismatched_xlwings_is_one_message_saying_to_build_again(workbook, log):
+    import xlwings
+
+    book = open_book(workbook)
+    ribbon.run_part("rag", book, platform="win", vba_xlwings="0.0.1")
+    message = only_alert(book)
+    assert f"built with xlwings 0.0.1 but this Python has xlwings {xlwings.__version__}" in message
+    assert "kpi-xl addin build" in message and book.entries("value") == []
+    book = open_book(workbook)
+    ribbon.run_part("rag", book, platform="win", vba_xlwings=xlwings.__version__)
+    assert book.app.alerts == [] and book.entries("value")
+
+
+def test_no_calling_workbook_is_logged_not_raised(log):
+    assert ribbon.guarded(lambda book: 1 / 0) is None  # xw.Book.caller() fails outside Excel
+    assert "could not find the workbook" in log.read_text(encoding="utf-8")
+
+
+def test_settings_without_a_yaml_program_fall_back_to_notepad(workbook, log, monkeypatch):
+    opened = []
+
+    def no_association(path):
+        raise OSError(1155, "No application is associated with the specified file")
+
+    monkeypatch.setattr(ribbon.os, "startfile", no_association, raising=False)
+    monkeypatch.setattr(ribbon.subprocess, "Popen", lambda args: opened.append(args))
+    book = open_book(workbook)
+    path = ribbon.settings(book=book, platform="win")
+    assert path == workbook.parent / "kpi-xl.yaml" and path.is_file()
+    assert opened == [["notepad.exe", str(path)]] and book.app.alerts == []
+
+
+def test_settings_that_nothing_can_open_say_where_the_file_is(workbook, log, monkeypatch):
+    def fails(*_a, **_k):
+        raise OSError(2, "not found")
+
+    monkeypatch.setattr(ribbon.os, "startfile", fails, raising=False)
+    monkeypatch.setattr(ribbon.subprocess, "Popen", fails)
+    book = open_book(workbook)
+    assert ribbon.settings(book=book, platform="win") is None
+    message = only_alert(book)
+    assert "open this file in Notepad" in message and str(workbook.parent / "kpi-xl.yaml") in message

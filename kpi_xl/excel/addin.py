@@ -3,17 +3,18 @@
 Build: the ribbon add-in template shipped inside the installed xlwings
 package (``quickstart_addin_ribbon.xlam``), so its VBA (RunPython and the
 xlwings runtime) matches the Python package's version, with our
-``customUI14.xml`` in place of the template's ribbon. The package is patched
-as a zip: the template's ribbon part is dropped, ours is added with its
-relationship in ``_rels/.rels``, every other part is copied byte for byte.
-No VBA binary is generated: ``xl/vbaProject.bin`` is the template's.
+``customUI14.xml`` in place of the template's ribbon and our ribbon
+callbacks (``macros/kpi_xl.bas``) written into its VBA project as the
+module ``kpi_xl`` (:mod:`kpi_xl.excel.ovba`). The package is patched as a
+zip: the template's ribbon part is dropped, ours is added with its
+relationship in ``_rels/.rels``, ``xl/vbaProject.bin`` gains our module and
+every other part is copied byte for byte. So the add-in works when it is
+simply opened: no VBA-editor import, no trust setting.
 
 Install: copy the add-in to the user's add-ins folder, point the add-in's
 xlwings configuration at this Python and at ``kpi_xl.udfs``, and import the
-ribbon callbacks (``macros/kpi_xl.bas``) into the add-in's VBA project
-through xlwings. Excel must allow that ("Trust access to the VBA project
-object model"); where it is locked down the import is done by hand
-(macros/README.md).
+worksheet functions through xlwings (that import needs "Trust access to the
+VBA project object model"; the ribbon does not).
 """
 from __future__ import annotations
 
@@ -73,8 +74,11 @@ def build_addin(output: str | Path | None = None, *, template: Path | None = Non
     custom_ui = Path(custom_ui) if custom_ui else MACROS_DIR / CUSTOM_UI_SOURCE
     output = Path(output) if output else Path.cwd() / ADDIN_NAME
     ui_bytes = read_custom_ui(custom_ui)
+    module = read_vba_module(MACROS_DIR / VBA_MODULE_SOURCE)
     with zipfile.ZipFile(template) as source:
         parts = patched_parts(source, ui_bytes, str(template))
+        parts = [(info, with_module(data, module, str(template)) if info.filename == VBA_PART
+                  else data) for info, data in parts]
     write_zip_atomically(output, parts)
     return output
 
@@ -89,6 +93,29 @@ def read_custom_ui(path: Path) -> bytes:
         raise KpiError(f"expected a <customUI> in the namespace {CUSTOM_UI_NS}",
                        Place(file=str(path)))
     return data
+
+
+def read_vba_module(path: Path) -> str:
+    """The ribbon callbacks' source as the VBA editor would import it."""
+    if not path.is_file():
+        raise KpiError("VBA module not found", Place(file=str(path)))
+    text = path.read_bytes().decode("cp1252")
+    first = text.splitlines()[0] if text else ""
+    if first.strip() != f'Attribute VB_Name = "{VBA_MODULE_NAME}"':
+        raise KpiError(f'expected the first line Attribute VB_Name = "{VBA_MODULE_NAME}"',
+                       Place(file=str(path)))
+    return text
+
+
+def with_module(vba_project: bytes, source: str, where: str) -> bytes:
+    """The template's vbaProject.bin with our module written into it."""
+    from .ovba import add_module
+
+    try:
+        return add_module(vba_project, VBA_MODULE_NAME, source)
+    except (ValueError, OSError) as exc:
+        raise KpiError(f"cannot add the ribbon callbacks to the template's VBA project: {exc}",
+                       Place(file=f"{where}!{VBA_PART}")) from None
 
 
 def patched_parts(source: zipfile.ZipFile, ui_bytes: bytes, where: str
@@ -164,16 +191,22 @@ def write_zip_atomically(output: Path, parts: list[tuple[zipfile.ZipInfo, bytes]
 class InstallResult:
     addin: Path
     xlwings_config: Path | None = None
-    vba_imported: bool = False
     udfs_imported: bool = False
+    udfs_expected: bool = True  # Excel for Windows only
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def ok(self) -> bool:
+        """False when part of the install failed (the CLI then exits 1)."""
+        return self.udfs_imported or not self.udfs_expected
+
     def as_text(self) -> str:
-        lines = [f"installed {self.addin}"]
+        lines = [f"installed {self.addin} (ribbon callbacks inside)"]
         if self.xlwings_config:
             lines.append(f"xlwings settings for the add-in: {self.xlwings_config}")
-        lines.append("ribbon callbacks imported" if self.vba_imported
-                     else "ribbon callbacks NOT imported: see macros/README.md")
+        if self.udfs_expected:
+            lines.append("worksheet functions imported" if self.udfs_imported
+                         else "FAILED: worksheet functions NOT imported (see below)")
         lines.extend(self.notes)
         return "\n".join(lines)
 
@@ -210,18 +243,48 @@ def xlwings_config_file(platform: str, home: Path | None = None) -> Path:
     return home / f".{XLWINGS_PROJECT_NAME}" / f"{XLWINGS_PROJECT_NAME}.conf"
 
 
-def write_xlwings_config(path: Path, platform: str, interpreter: str) -> dict[str, str]:
-    """Add this Python and the UDF module to the add-in's xlwings settings,
-    keeping any setting already there (a council may point elsewhere)."""
-    wanted = {f"INTERPRETER_{'MAC' if platform == 'mac' else 'WIN'}": interpreter,
+def wanted_settings(platform: str, interpreter: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(settings every install writes, settings written only when absent).
+
+    Always: this Python (a reinstall from another Python or venv must move the
+    add-in to it), the UDF module and, on Windows, xlwings' UDF server for
+    RunPython too, so clicks after the first reuse one Python process.
+    When absent: do not put the workbook's folder on sys.path; kpi_xl is
+    installed, and xlwings would first try to map a OneDrive or SharePoint
+    URL, failing with a traceback before kpi-xl can say anything.
+    """
+    always = {f"INTERPRETER_{'MAC' if platform == 'mac' else 'WIN'}": interpreter,
               "UDF MODULES": UDF_MODULE}
+    if platform == "win":
+        always["USE UDF SERVER"] = "True"
+    return always, {"ADD_WORKBOOK_TO_PYTHONPATH": "False"}
+
+
+def write_xlwings_config(path: Path, platform: str, interpreter: str) -> dict[str, str]:
+    """Write our settings into the add-in's xlwings settings file, keeping the
+    council's other settings; returns what changed (key -> new value)."""
+    always, defaults = wanted_settings(platform, interpreter)
     lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
-    present = {line.split(",", 1)[0].strip().strip('"').upper() for line in lines if "," in line}
-    added = {key: value for key, value in wanted.items() if key.upper() not in present}
-    lines += [f'"{key}","{value}"' for key, value in added.items()]
+    present, kept = {}, []
+    for line in lines:
+        key, value = _setting(line)
+        if key:
+            present[key] = value
+        if key not in always:
+            kept.append(line)
+    ours = {**always, **{k: v for k, v in defaults.items() if k not in present}}
+    kept += [f'"{key}","{value}"' for key, value in ours.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return added
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return {key: value for key, value in ours.items() if present.get(key) != value}
+
+
+def _setting(line: str) -> tuple[str, str]:
+    """("KEY", "value") of a line "KEY","value" of an xlwings .conf file; ("", "") else."""
+    if "," not in line:
+        return "", ""
+    key, value = line.split(",", 1)
+    return key.strip().strip('"').upper(), value.strip().strip('"')
 
 
 def windowed_interpreter() -> str:
@@ -233,7 +296,7 @@ def windowed_interpreter() -> str:
 
 def install_addin(source: str | Path | None = None, *, platform: str | None = None
                   ) -> InstallResult:
-    """Copy the add-in into place, configure it, import the ribbon callbacks."""
+    """Copy the add-in into place, configure it, import the worksheet functions."""
     platform = require_excel_host(platform)
     with tempfile.TemporaryDirectory() as tmp:
         built = Path(source) if source else build_addin(Path(tmp) / ADDIN_NAME)
@@ -246,14 +309,16 @@ def install_addin(source: str | Path | None = None, *, platform: str | None = No
             raise WriteError(f"cannot copy the add-in ({exc.strerror or exc}); if Excel has "
                              "it open, quit Excel and try again", Place(file=str(target))) from None
     config = xlwings_config_file(platform)
-    write_xlwings_config(config, platform,
-                         windowed_interpreter() if platform == "win" else sys.executable)
-    result = InstallResult(target, config)
+    interpreter = windowed_interpreter() if platform == "win" else sys.executable
+    changed = write_xlwings_config(config, platform, interpreter)
+    result = InstallResult(target, config, udfs_expected=platform == "win")
+    for key, value in changed.items():
+        result.notes.append(f"set {key} = {value}")
     if platform == "win":
-        import_vba_windows(target, result)
+        register_windows(target, result)
     else:
-        result.notes.append("macOS: Excel cannot import VBA from a script here; import "
-                            "macros/kpi_xl.bas by hand (macros/README.md)")
+        result.notes.append("macOS: worksheet functions are an xlwings feature of Windows only; "
+                            "the ribbon works")
         _install_runpython_mac(result)
     return result
 
@@ -276,54 +341,76 @@ def _install_runpython_mac(result: InstallResult) -> None:
     result.notes.append("RunPython enabled for Excel (xlwings AppleScript installed)")
 
 
-def import_vba_windows(target: Path, result: InstallResult) -> None:
-    """Open the add-in in a hidden Excel, replace our VBA module, import the
-    worksheet functions, save, and register the add-in so it loads at start."""
+def register_windows(target: Path, result: InstallResult) -> None:
+    """Open the add-in in a hidden Excel, import the worksheet functions, save,
+    and register the add-in so it loads at start."""
     import xlwings as xw
 
-    bas = MACROS_DIR / VBA_MODULE_SOURCE
+    problem = udf_import_problem(sys.executable)
+    if problem:
+        result.notes.append(problem)
     with xw.App(visible=False, add_book=False) as app:
-        book = app.books.open(str(target))
-        try:
-            components = _vba_components(book)
-            _remove_component(components, VBA_MODULE_NAME)
-            components.Import(str(bas))
-            result.vba_imported = True
-            result.udfs_imported = _import_udfs(book, result)
-            book.save()
-        finally:
-            book.close()
+        if not problem:
+            book = app.books.open(str(target))
+            try:
+                result.udfs_imported = _import_udfs(book, result)
+                if result.udfs_imported:
+                    book.save()
+            finally:
+                book.close()
         addin = app.api.AddIns.Add(str(target))
         addin.Installed = True
+
+
+def udf_import_problem(python: str) -> str | None:
+    """Import the UDF module in a fresh Python first: if it fails there,
+    xlwings' import in the hidden Excel would show its error box, which nobody
+    sees, and report nothing to us."""
+    import subprocess
+
+    done = subprocess.run([python, "-c", f"import {UDF_MODULE}"], capture_output=True, text=True,
+                          timeout=300)
+    if done.returncode == 0:
+        return None
+    last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+    return (f"worksheet functions: Python cannot import {UDF_MODULE} ({last[:160]}); "
+            "reinstall kpi-xl in this Python (pip install --force-reinstall kpi-xl), then run "
+            "'kpi-xl addin install' again")
 
 
 def _vba_components(book):
     try:
         return book.api.VBProject.VBComponents
     except Exception as exc:  # noqa: BLE001 - pywintypes.com_error
-        raise KpiError("Excel refused access to the add-in's VBA project: turn on File > "
-                       "Options > Trust Center > Trust Center Settings > Macro Settings > "
-                       "'Trust access to the VBA project object model', or import "
-                       f"macros/{VBA_MODULE_SOURCE} by hand (macros/README.md) "
-                       f"[{' '.join(str(exc).split())[:120]}]") from None
-
-
-def _remove_component(components, name: str) -> None:
-    """Reinstalling replaces the module instead of adding 'kpi_xl1'."""
-    for index in range(components.Count, 0, -1):
-        component = components.Item(index)
-        if component.Name == name:
-            components.Remove(component)
+        raise KpiError("Excel refused access to the add-in's VBA project, which importing the "
+                       "worksheet functions needs: turn on File > Options > Trust Center > "
+                       "Trust Center Settings > Macro Settings > 'Trust access to the VBA "
+                       "project object model', run 'kpi-xl addin install' again, then turn it "
+                       f"off [{' '.join(str(exc).split())[:120]}]") from None
 
 
 def _import_udfs(book, result: InstallResult) -> bool:
     """xlwings writes the VBA wrappers of the worksheet functions into the
-    add-in (its ImportPythonUDFsToAddin macro, reading "UDF Modules")."""
+    add-in (its ImportPythonUDFsToAddin macro, reading "UDF Modules"); success
+    is the module ``xlwings_udfs`` in the project afterwards, not the absence
+    of an exception."""
+    try:
+        components = _vba_components(book)
+    except KpiError as exc:
+        result.notes.append(str(exc))
+        return False
     try:
         book.macro("ImportPythonUDFsToAddin")()
-        return True
-    except Exception as exc:  # noqa: BLE001 - the ribbon still works without UDFs
-        result.notes.append("worksheet functions not imported (" +
-                            " ".join(str(exc).split())[:120] + "): in the VBA editor, run "
-                            "ImportPythonUDFsToAddin in the xlwings module of kpi_xl.xlam")
+    except Exception as exc:  # noqa: BLE001 - reported below with what to do
+        result.notes.append("worksheet functions: xlwings' import failed (" +
+                            " ".join(str(exc).split())[:120] + "); run 'kpi-xl addin install' "
+                            "again, or in the VBA editor run ImportPythonUDFsToAddin in the "
+                            "xlwings module of kpi_xl.xlam")
         return False
+    names = {components.Item(i).Name for i in range(1, components.Count + 1)}
+    if "xlwings_udfs" not in names:
+        result.notes.append("worksheet functions: xlwings reported no error but added no "
+                            "functions; check that 'UDF Modules' is kpi_xl.udfs in "
+                            f"{xlwings_config_file('win')} and run 'kpi-xl addin install' again")
+        return False
+    return True

@@ -20,8 +20,9 @@ def build(
 ):
     """Make kpi_xl.xlam from the ribbon add-in template inside the installed xlwings.
 
-    Works on any system (no Excel needed): the template's VBA is copied
-    unchanged and our ribbon (macros/customUI14.xml) replaces its ribbon.
+    Works on any system (no Excel needed): our ribbon (macros/customUI14.xml)
+    replaces the template's, and the ribbon callbacks (macros/kpi_xl.bas) are
+    written into its VBA project, beside xlwings' own VBA, which is kept.
 
     Example:
 
@@ -38,13 +39,21 @@ def install(
     addin: Optional[Path] = typer.Option(None, "--addin",
                                          help="An add-in built earlier (default: build one now)."),
 ):
-    """Install kpi_xl.xlam for this user and import the ribbon's VBA module.
+    """Install kpi_xl.xlam for this user and import the worksheet functions.
 
-    Windows: copies it to %APPDATA%\\Microsoft\\AddIns, imports macros/kpi_xl.bas
-    through xlwings (Excel must trust access to the VBA project object model)
-    and turns the add-in on. macOS: copies it to Excel's startup folder; the
-    VBA module is imported by hand (macros/README.md).
+    Windows: copies it to %APPDATA%\\Microsoft\\AddIns, points its settings at
+    this Python (again on every install), imports the worksheet functions
+    through xlwings (Excel must trust access to the VBA project object model
+    for that step only) and turns the add-in on. macOS: copies it to Excel's
+    startup folder. Exit code 1 when a step failed; the output says what to do.
+
+    Example:
+
+        kpi-xl addin install
     """
     from .addin import install_addin
 
-    typer.echo(install_addin(addin).as_text())
+    result = install_addin(addin)
+    typer.echo(result.as_text())
+    if not result.ok:
+        raise typer.Exit(1)
