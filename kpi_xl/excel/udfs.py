@@ -39,8 +39,11 @@ at most).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import os
+import stat
+import time
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -112,14 +115,15 @@ class _Grid:
         if isinstance(raw, (list, tuple)):
             if not raw:
                 raise UdfArgError("a range is empty")
-            nested = [isinstance(row, (list, tuple)) for row in raw]
+            # map() keeps these per-row checks in C: a range may have 10,000s of rows
+            nested = list(map(isinstance, raw, itertools.repeat((list, tuple))))
             if all(nested):
-                self.rows, self.kind = [list(row) for row in raw], "grid"
+                self.rows, self.kind = raw, "grid"  # rows are only read, never changed
             elif not any(nested):
                 self.rows, self.kind = [[cell] for cell in raw], "list"  # a flat list is a column
             else:
                 raise UdfArgError("a range mixes rows and single cells")
-            widths = {len(row) for row in self.rows}
+            widths = set(map(len, self.rows))
             if len(widths) != 1 or 0 in widths:
                 raise UdfArgError("a range has rows of different lengths")
         else:
@@ -135,6 +139,51 @@ class _Grid:
         return self.rows[r][c]
 
 
+# A range this tall is a whole-column reference (G:G is 1,048,576 rows): its
+# trailing empty rows are dropped before any work, so G:G costs what its used
+# rows cost (and the result spills over the used rows only).
+WHOLE_COLUMN_ROWS = 65_536
+
+
+def trim_whole_columns(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Whole-column arguments (all of one height) cut after the last row in
+    which any of them has a value; other arguments as they are."""
+    tall = [a for a in args if isinstance(a, list) and len(a) >= WHOLE_COLUMN_ROWS]
+    if not tall or len({len(a) for a in tall}) != 1:
+        return args  # ranges of different heights: the size check says so
+    used = max(max(used_length(a) for a in tall), 1)
+    return tuple(a[:used] if any(a is t for t in tall) else a for a in args)
+
+
+def used_length(rows: list) -> int:
+    """Rows up to the last that is not empty (xlwings passes an empty cell as
+    None). Galloping back from the end, then halving, each step comparing only
+    rows not yet known to be empty; list.count runs in C, so the scan costs
+    little beside the used rows."""
+    n = len(rows)
+    first = rows[0] if n else None
+    blank: Any = None
+    if isinstance(first, (list, tuple)):
+        blank = type(first)([None] * len(first))
+
+    def empty(start: int, stop: int) -> bool:
+        return rows[start:stop].count(blank) == stop - start
+
+    end, step = n, 1  # rows[end:] is empty
+    while end > 0 and empty(max(end - step, 0), end):
+        end, step = max(end - step, 0), step * 2
+    if end == 0:
+        return 0
+    low = max(end - step, 0)  # rows[low:end] holds a value
+    while end - low > 1:
+        mid = (low + end) // 2
+        if empty(mid, end):
+            end = mid
+        else:
+            low = mid
+    return end
+
+
 def _common_shape(grids: list[_Grid]) -> tuple[int, int]:
     shapes = {g.shape for g in grids if g.shape != (1, 1)}
     if len(shapes) > 1:
@@ -146,11 +195,13 @@ def _common_shape(grids: list[_Grid]) -> tuple[int, int]:
 def elementwise(function: Callable[..., Any], *args: Any) -> Any:
     """``function`` over the aligned cells of ``args``, in the shape they came in."""
     try:
-        grids = [_Grid(a) for a in args]
+        grids = [_Grid(a) for a in trim_whole_columns(args)]
         rows, cols = _common_shape(grids)
     except UdfArgError as exc:
         return excel_error(str(exc))
-    out = [[_one(function, [g.at(r, c) for g in grids]) for c in range(cols)] for r in range(rows)]
+    by_column = [[_one(function, cells) for cells in zip(*(_column(g, c, rows) for g in grids))]
+                 for c in range(cols)]
+    out = [list(row) for row in zip(*by_column)]
     kinds = {g.kind for g in grids}
     if "grid" in kinds:
         return out
@@ -159,7 +210,14 @@ def elementwise(function: Callable[..., Any], *args: Any) -> Any:
     return out[0][0]
 
 
-def _one(function: Callable[..., Any], cells: list[Any]) -> Any:
+def _column(grid: _Grid, c: int, rows: int):
+    """Column ``c`` of a range, row by row; one cell serves every row."""
+    if grid.shape == (1, 1):
+        return itertools.repeat(grid.rows[0][0], rows)
+    return (row[c] for row in grid.rows)
+
+
+def _one(function: Callable[..., Any], cells: tuple[Any, ...]) -> Any:
     """One cell's result; any failure becomes a one-line #KPI! text."""
     try:
         result = function(*cells)
@@ -202,6 +260,11 @@ def _reading(raw: Any, what: str) -> Reading | None:
 
 
 def _number(raw: Any, what: str) -> float | None:
+    kind = type(raw)
+    if kind is float or kind is int:  # most cells: the number without parsing text
+        if math.isfinite(raw):
+            return float(raw)
+        raise UdfArgError(f"{what} is not a number")
     reading = _reading(raw, what)
     return reading.value if reading else None
 
@@ -491,26 +554,64 @@ def _comparator_lookup() -> Callable[..., Any] | None:
 
 def _comparator_figure(config: Config, council: str, measure: str, year: str | None,
                        kind: str) -> tuple[Any, str]:
-    from ..comparators import load_settings, resolve_store_path
-
-    settings = load_settings(config)
-    store = resolve_store_path(settings, config, None)
-    if not store.is_file():
+    settings, store, settings_key = _store_settings(config)
+    mtime = _store_mtime(store)
+    if mtime is None:
         raise UdfArgError("no comparator store: import the DfE files (kpi-xl comparators "
                           "import) and set comparators -> store in the config")
-    answer = _answer(store, council, measure, year, settings)
+    answer = _answer(store, mtime, council, measure, year, settings, settings_key)
     return answer.figure(kind), answer.unit
+
+
+STORE_CHECK_SECONDS = 1.0
+_MTIMES: dict[str, tuple[float, float | None]] = {}
+
+
+def _store_mtime(store: Any) -> float | None:
+    """The store file's mtime (None when it is not a file), looked at again at
+    most once a second: a column of formulas is one look, a re-import is
+    still seen on the next recalculation."""
+    now = time.monotonic()
+    key = str(store)
+    known = _MTIMES.get(key)
+    if known is None or now - known[0] > STORE_CHECK_SECONDS:
+        try:
+            found = os.stat(key)
+            mtime = found.st_mtime if stat.S_ISREG(found.st_mode) else None
+        except OSError:
+            mtime = None
+        known = _MTIMES[key] = (now, mtime)
+    return known[1]
+
+
+_SETTINGS: dict[int, tuple[Config, Any, Any, str]] = {}
+
+
+def _store_settings(config: Config) -> tuple[Any, Any, str]:
+    """(comparator settings, store path, settings as a key), once per config
+    object: a column of formulas must not reload them for every cell."""
+    known = _SETTINGS.get(id(config))
+    if known is None or known[0] is not config:
+        from ..comparators import load_settings, resolve_store_path
+
+        settings = load_settings(config)
+        store = resolve_store_path(settings, config, None)
+        if len(_SETTINGS) > 16:
+            _SETTINGS.clear()
+        known = _SETTINGS[id(config)] = (config, settings, store, settings.model_dump_json())
+    return known[1], known[2], known[3]
 
 
 _ANSWERS: dict[tuple, Any] = {}
 
 
-def _answer(store, council: str, measure: str, year: str | None, settings: Any):
+def _answer(store, mtime: float, council: str, measure: str, year: str | None, settings: Any,
+            settings_key: str):
     """One store query per (council, measure, year, settings): a column of
     formulas asks once; a re-imported store (new mtime) answers afresh."""
     from ..comparators import ComparatorStore, compare
 
-    key = (str(store), store.stat().st_mtime, council, measure, year, settings.model_dump_json())
+    key = (str(store), mtime, council, measure, year, settings_key)
     if key not in _ANSWERS:
         if len(_ANSWERS) >= 256:
             _ANSWERS.clear()
