@@ -71,6 +71,9 @@ CF_OPERATORS = {
 
 XL_SPARK_LINE = 1  # XlSparkType.xlSparkLine
 MSO_LINE_DASH = 4  # MsoLineDashStyle.msoLineDash
+XL_LANDSCAPE = 2  # XlPageOrientation.xlLandscape
+XL_PAPER_A4 = 9  # XlPaperSize.xlPaperA4
+XL_VALUE = 2  # XlAxisType.xlValue
 
 # Words Excel reads inside dates and times ("2-Jan", "March 2024", "9:30 am").
 _DATE_WORDS = re.compile(r"\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|"
@@ -339,6 +342,8 @@ class LiveWriter:
                 self.native.freeze(sheet, owned.freeze)
             if owned.tab_color:
                 self.native.tab_color(sheet, owned.tab_color)
+            if owned.landscape:
+                self.native.landscape(sheet)
 
     def _add_owned(self, owned: OwnedSheet) -> Any:
         sheets = list(self.book.sheets)
@@ -366,6 +371,8 @@ class LiveWriter:
         made.chart_type = "line"
         made.title = chart.title
         self.native.chart_series(made, chart)
+        if chart.number_format:
+            self.native.value_axis_format(made, chart)
 
     # ---- lookups and safety
 
@@ -570,6 +577,18 @@ class _WindowsApi:
     def tab_color(self, sheet: Any, colour: str) -> None:
         sheet.api.Tab.Color = bgr(colour)
 
+    def landscape(self, sheet: Any) -> None:
+        """A4 landscape, one page wide, as the file writer's pageSetup."""
+        setup = sheet.api.PageSetup
+        setup.Orientation = XL_LANDSCAPE
+        setup.PaperSize = XL_PAPER_A4
+        setup.Zoom = False  # FitToPages* apply only without a zoom
+        setup.FitToPagesWide = 1
+        setup.FitToPagesTall = False
+
+    def value_axis_format(self, made: Any, chart: LineChart) -> None:
+        made.api[1].Axes(XL_VALUE).TickLabels.NumberFormat = chart.number_format
+
     def chart_series(self, made: Any, chart: LineChart) -> None:
         native = made.api[1]  # xlwings gives (ChartObject, Chart) on Windows
         for series in chart.series:
@@ -613,6 +632,13 @@ class _MacApi:
 
     def chart_series(self, made: Any, chart: LineChart) -> None:
         self.writer.skip(f"chart series of {chart.title!r} (not available on macOS)")
+
+    def landscape(self, sheet: Any) -> None:
+        self.writer.skip(f"landscape page setup of {quote_sheet(sheet.name)} "
+                         "(not available on macOS)")
+
+    def value_axis_format(self, made: Any, chart: LineChart) -> None:
+        self.writer.skip(f"axis number format of {chart.title!r} (not available on macOS)")
 
 
 def unsaved_changes(book: Any, platform: str | None = None) -> bool:
