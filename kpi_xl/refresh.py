@@ -15,15 +15,15 @@ import pandas as pd
 from .config import Config, SheetLayout
 from .findings import Finding, Report
 from .plan import Plan
-from .planner import plan_comparators, plan_indicator_tables
+from .planning.indicator_tables import plan_comparators, plan_indicator_tables
 from .check import rate_and_check
 from .rules import normalise_rag, published_movement
 from .plan import RemoveSheet
-from .sheets.charts import ROLE as CHARTS_ROLE
-from .sheets.charts import build_charts_sheet
-from .sheets.data_quality import build_data_quality_sheet
-from .sheets.exceptions import ROLE as EXC_ROLE
-from .sheets.exceptions import build_exceptions_sheet, read_notes
+from .owned_sheets.charts import ROLE as CHARTS_ROLE
+from .owned_sheets.charts import build_charts_sheet
+from .owned_sheets.data_quality import build_data_quality_sheet
+from .owned_sheets.exceptions import ROLE as EXC_ROLE
+from .owned_sheets.exceptions import build_exceptions_sheet, read_notes
 from .table import IndicatorTable
 
 Progress = Callable[[str], None]

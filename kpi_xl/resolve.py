@@ -1,6 +1,6 @@
 """One reading of each indicator: the frozen input every rating decision takes.
 
-The refresh (``rules.rate_indicator``), the formula writer (``planner``) and
+The refresh (``rules.rate_indicator``), the formula writer (``planning.indicator_tables``) and
 the worksheet functions (``excel.udfs``) all rate from a :class:`RatingInput`
 built here, so none of them reads polarity text or applies a council's
 per-indicator config on its own. This module is the only place that does:

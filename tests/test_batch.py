@@ -15,8 +15,6 @@ from kpi_xl.refresh import build_refresh
 from kpi_xl.templates import example_workbook
 from kpi_xl.xlsx.package import owned_sheets
 
-import kpi_xl.report_commands  # noqa: F401,E402  (registers batch on the app)
-
 N = 6
 
 
@@ -155,10 +153,9 @@ def test_refresh_command_takes_a_folder_as_a_batch(tmp_path):
 
     from typer.testing import CliRunner
 
-    from kpi_xl.cli import _register_commands, app
+    from kpi_xl.cli import app
     from kpi_xl.templates import example_workbook
 
-    _register_commands()
     folder = tmp_path / "books"
     first = example_workbook(tmp_path / "src", force=True)
     folder.mkdir()

@@ -8,16 +8,11 @@ from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from kpi_xl.check import check_workbook
-from kpi_xl.cli import _register_commands, app
+from kpi_xl.cli import app
 from kpi_xl.config import load_config
 from tests.test_reader_support import dashboard_workbook, multirow_workbook
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _commands():
-    _register_commands()
 
 
 def _issues_workbook(path):

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from kpi_xl.comparators.cli import app
+from kpi_xl.cli.comparators import app
 
 C1 = "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv"
 SN_2025 = "sn_model_2025_wide.csv"

@@ -20,13 +20,12 @@ from lxml import etree
 from oletools.olevba import VBA_Parser
 from typer.testing import CliRunner
 
-from kpi_xl.cli import _register_commands, app
+from kpi_xl.cli import app
 from kpi_xl.errors import KpiError
 from kpi_xl.excel import addin
 from kpi_xl.paths import MACROS_DIR
 from kpi_xl.xlsx.integrity import check_package
 
-_register_commands()
 runner = CliRunner()
 RELS_NS = {"r": "http://schemas.openxmlformats.org/package/2006/relationships"}
 
@@ -174,14 +173,14 @@ def test_the_addins_xlwings_settings_file(tmp_path):
 def test_install_adds_our_settings_and_keeps_the_councils(tmp_path):
     conf = tmp_path / ".myaddin" / "myaddin.conf"
     added = addin.write_xlwings_config(conf, "win", r"C:\Python311\pythonw.exe")
-    assert added == {"INTERPRETER_WIN": r"C:\Python311\pythonw.exe", "UDF MODULES": "kpi_xl.udfs",
+    assert added == {"INTERPRETER_WIN": r"C:\Python311\pythonw.exe", "UDF MODULES": "kpi_xl.excel.udfs",
                      "USE UDF SERVER": "True", "ADD_WORKBOOK_TO_PYTHONPATH": "False"}
     conf.write_text('"ONEDRIVE_COMMERCIAL_WIN","D:\\OneDrive - Council"\n'
                     '"ADD_WORKBOOK_TO_PYTHONPATH","True"\n', encoding="utf-8")
     addin.write_xlwings_config(conf, "win", r"C:\Python311\pythonw.exe")
     assert conf.read_text(encoding="utf-8").splitlines() == [
         '"ONEDRIVE_COMMERCIAL_WIN","D:\\OneDrive - Council"', '"ADD_WORKBOOK_TO_PYTHONPATH","True"',
-        '"INTERPRETER_WIN","C:\\Python311\\pythonw.exe"', '"UDF MODULES","kpi_xl.udfs"',
+        '"INTERPRETER_WIN","C:\\Python311\\pythonw.exe"', '"UDF MODULES","kpi_xl.excel.udfs"',
         '"USE UDF SERVER","True"']
 
 

@@ -16,9 +16,9 @@ from openpyxl import Workbook
 
 from kpi_xl.config import load_config
 from kpi_xl.refresh import build_refresh
-from kpi_xl.report.docx import write_docx
-from kpi_xl.report.model import area_prefix, build_pack
-from kpi_xl.sheets.exceptions import Note
+from kpi_xl.pack.docx import write_docx
+from kpi_xl.pack.model import area_prefix, build_pack
+from kpi_xl.owned_sheets.exceptions import Note
 from kpi_xl.templates import example_workbook
 
 REPO = Path(__file__).resolve().parent.parent
@@ -84,7 +84,7 @@ def test_report_libraries_are_in_the_default_install():
                 "openpyxl": "openpyxl", "pandas": "pandas", "yaml": "pyyaml",
                 "pydantic": "pydantic", "typer": "typer"}
     imported = set()
-    for source in (REPO / "kpi_xl" / "report").glob("*.py"):
+    for source in (REPO / "kpi_xl" / "pack").glob("*.py"):
         for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 imported |= {a.name.split(".")[0] for a in node.names}
@@ -99,7 +99,7 @@ def test_report_libraries_are_in_the_default_install():
 
 
 def test_the_pack_libraries_load_only_when_a_report_is_made():
-    code = ("import sys, kpi_xl.cli, kpi_xl.report, kpi_xl.report_commands; "
+    code = ("import sys, kpi_xl.cli, kpi_xl.pack, kpi_xl.cli.pack; "
             "print(sorted(m for m in ('docx', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=REPO)
@@ -181,7 +181,7 @@ def test_no_target_is_a_dash(built, config):
     assert episodes.target_text == "N/A"  # the council's own words, kept
     record = dict(built.rated.iloc[0])
     record.update(target=None, target_raw=None)
-    from kpi_xl.report.model import pack_indicator
+    from kpi_xl.pack.model import pack_indicator
     ind = pack_indicator(record, config, {}, {}, {}, [])
     assert ind.target_text == "–"
 

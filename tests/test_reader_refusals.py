@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from typer.testing import CliRunner
 
-from kpi_xl.cli import _register_commands, app
+from kpi_xl.cli import app
 from kpi_xl.errors import RefusedFile, WorkbookError
 from kpi_xl.reader import read_workbook
 from tests.test_reader_support import STRICT, dashboard_workbook, raw_xlsx
@@ -21,11 +21,6 @@ GOOD_SHEET = ('<row r="1"><c r="A1" t="inlineStr"><is><t>Measure</t></is></c>'
               '<c r="B2"><v>10</v></c><c r="C2"><v>12</v></c></row>')
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _commands():
-    _register_commands()
 
 
 def _write(path, data: bytes):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kpi_xl.cli import _register_commands, app
+from kpi_xl.cli import app
 from kpi_xl.config import config_from_dict, load_config
 from kpi_xl.plan import Plan
 from kpi_xl.reader.cells import Workbook
@@ -21,7 +21,6 @@ from kpi_xl.templates import TemplateIndicator, build_returns_workbook
 from kpi_xl.xlsx.package import owned_sheets
 from kpi_xl.xlsx.writer import apply_plan
 
-_register_commands()
 runner = CliRunner()
 
 

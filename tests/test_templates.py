@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from kpi_xl.cli import _register_commands, app
+from kpi_xl.cli import app
 from kpi_xl.config import load_config
 from kpi_xl.library import load_library
 from kpi_xl.reader import read_workbook
-
-_register_commands()
 
 
 def test_new_workbook_lists_the_library_and_reads_back(tmp_path):

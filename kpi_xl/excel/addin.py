@@ -12,7 +12,7 @@ every other part is copied byte for byte. So the add-in works when it is
 simply opened: no VBA-editor import, no trust setting.
 
 Install: copy the add-in to the user's add-ins folder, point the add-in's
-xlwings configuration at this Python and at ``kpi_xl.udfs``, and import the
+xlwings configuration at this Python and at ``kpi_xl.excel.udfs``, and import the
 worksheet functions through xlwings (that import needs "Trust access to the
 VBA project object model"; the ribbon does not).
 """
@@ -51,7 +51,7 @@ CUSTOM_UI_NS = "http://schemas.microsoft.com/office/2009/07/customui"
 # The template's VBA reads its settings from this xlwings config file
 # (the template's PROJECT_NAME is "myaddin"; we keep its VBA unchanged).
 XLWINGS_PROJECT_NAME = "myaddin"
-UDF_MODULE = "kpi_xl.udfs"
+UDF_MODULE = "kpi_xl.excel.udfs"
 
 
 def template_path() -> Path:
@@ -410,7 +410,7 @@ def _import_udfs(book, result: InstallResult) -> bool:
     names = {components.Item(i).Name for i in range(1, components.Count + 1)}
     if "xlwings_udfs" not in names:
         result.notes.append("worksheet functions: xlwings reported no error but added no "
-                            "functions; check that 'UDF Modules' is kpi_xl.udfs in "
+                            "functions; check that 'UDF Modules' is kpi_xl.excel.udfs in "
                             f"{xlwings_config_file('win')} and run 'kpi-xl addin install' again")
         return False
     return True

@@ -9,7 +9,7 @@ the same plan, so a button can never disagree with a full refresh:
 - ``comparators``: the comparator columns (SN, region, England, Ofsted good);
 - ``exceptions`` / ``data_quality``: that owned sheet only.
 
-Columns are found with the planner's own :func:`kpi_xl.planner.choose_columns`,
+Columns are found with the planner's own :func:`kpi_xl.planning.indicator_tables.choose_columns`,
 the same decision that placed them.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
 from ..errors import KpiError
 from ..plan import AddConditionalFormat, Plan, SetCell, SetColumnWidth, SparklineGroup
-from ..planner import choose_columns
+from ..planning.indicator_tables import choose_columns
 
 PARTS = ("all", "rag", "direction", "comparators", "exceptions", "data_quality")
 SHEET_PARTS = ("exceptions", "data_quality")  # owned-sheet roles

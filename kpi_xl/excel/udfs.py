@@ -52,7 +52,7 @@ import xlwings as xw
 from ..config import Config, load_config
 from ..errors import KpiError
 from ..periods import parse_period
-from ..planner import rag_label
+from ..planning.indicator_tables import rag_label
 from ..resolve import decimals_of_format, indicator_settings, resolve_figures
 from ..rules import category, direction, direction_of, normalise_rag, published_movement, rate_input
 from ..values import Reading, parse_value

@@ -14,9 +14,9 @@ Modules, one per concern:
 - ``workbook_part``: workbook.xml, sheet entries, defined names and
   kpi-xl's markers, docProps/app.xml titles;
 - ``styles``, ``shared_strings``, ``calc_chain``: the workbook-wide parts;
-- ``sheet``: patching a worksheet (cells, column widths);
+- ``worksheet``: patching a worksheet (cells, column widths);
   ``conditional``: conditional formats; ``sparklines``: x14 sparklines;
-- ``owned_sheet`` and ``charts``: generating the sheets kpi-xl owns;
+- ``new_worksheet`` and ``charts``: generating the sheets kpi-xl owns;
 - ``integrity``: :func:`~kpi_xl.xlsx.integrity.check_package`;
 - ``writer``: :func:`~kpi_xl.xlsx.writer.apply_plan`.
 """

@@ -14,7 +14,7 @@ from lxml import etree
 from kpi_xl.plan import ChartSeries, LineChart
 from kpi_xl.xlsx.package import CT_CHART, CT_DRAWING, R_NS, REL_CHART, REL_DRAWING
 from kpi_xl.xlsx.refs import parse_cell
-from kpi_xl.xlsx.sheet import WORKSHEET_ORDER, SheetPatcher
+from kpi_xl.xlsx.worksheet import WORKSHEET_ORDER, SheetPatcher
 from kpi_xl.xlsx.xmlutil import insert_in_order
 
 if TYPE_CHECKING:  # pragma: no cover

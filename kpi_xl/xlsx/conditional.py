@@ -26,7 +26,7 @@ from kpi_xl.xlsx.styles import style_look
 from kpi_xl.xlsx.xmlutil import insert_in_order, local
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kpi_xl.xlsx.sheet import SheetPatcher
+    from kpi_xl.xlsx.worksheet import SheetPatcher
 
 OPERATORS = {"equal", "notEqual", "greaterThan", "lessThan", "greaterThanOrEqual", "lessThanOrEqual",
              "between", "notBetween"}
@@ -175,6 +175,6 @@ class ConditionalFormats:
                 f = etree.SubElement(el, q("formula"))
                 text = text.strip()
                 f.text = text[1:] if text.startswith("=") else text
-        from kpi_xl.xlsx.sheet import WORKSHEET_ORDER
+        from kpi_xl.xlsx.worksheet import WORKSHEET_ORDER
 
         insert_in_order(self.p.root, cf, WORKSHEET_ORDER)

@@ -13,7 +13,7 @@ from lxml import etree
 from kpi_xl.errors import WriteError, quote_sheet
 from kpi_xl.plan import SparklineGroup
 from kpi_xl.xlsx.refs import cell_ref, parse_range, range_ref, split_sheet_ref
-from kpi_xl.xlsx.sheet import WORKSHEET_ORDER, SheetPatcher
+from kpi_xl.xlsx.worksheet import WORKSHEET_ORDER, SheetPatcher
 from kpi_xl.xlsx.styles import argb
 from kpi_xl.xlsx.xmlutil import canon, insert_in_order, local
 

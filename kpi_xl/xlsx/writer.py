@@ -24,7 +24,7 @@ from kpi_xl.xlsx.calc_chain import CalcChain
 from kpi_xl.xlsx.conditional import ConditionalFormats
 from kpi_xl.xlsx.package import REL_SHARED_STRINGS, Package, source_of_rels
 from kpi_xl.xlsx.shared_strings import SharedStrings
-from kpi_xl.xlsx.sheet import SheetPatcher
+from kpi_xl.xlsx.worksheet import SheetPatcher
 from kpi_xl.xlsx.styles import Styles
 from kpi_xl.xlsx.workbook_part import CF_NAME, OWNED_NAME, WorkbookPart
 
@@ -176,9 +176,9 @@ def _remove_owned(ctx: WriteContext, role: str) -> None:
 
 
 def _put_owned(ctx: WriteContext, owned: OwnedSheet) -> None:
-    from kpi_xl.xlsx import owned_sheet
+    from kpi_xl.xlsx import new_worksheet
 
-    owned_sheet.check_owned(owned)
+    new_worksheet.check_owned(owned)
     entry = ctx.workbook.owned_entry(owned.role, prefer_name=owned.name)
     if entry is not None and (entry.kind != "worksheet" or not entry.part):
         raise WriteError(f"the sheet kpi-xl marked as {owned.role!r} is not a worksheet",
@@ -198,7 +198,7 @@ def _put_owned(ctx: WriteContext, owned: OwnedSheet) -> None:
         ctx.patchers.pop(entry.part, None)
         ctx.drop_dependents(entry.part)
         ctx.workbook.set_marker(CF_NAME, entry.index, None)
-    ctx.patchers[entry.part] = owned_sheet.build(ctx, owned, entry.name, entry.part, entry.sheet_id)
+    ctx.patchers[entry.part] = new_worksheet.build(ctx, owned, entry.name, entry.part, entry.sheet_id)
 
 
 def _apply_change(ctx: WriteContext, change) -> None:

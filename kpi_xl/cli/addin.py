@@ -1,4 +1,4 @@
-"""``kpi-xl addin build`` and ``kpi-xl addin install`` (mounted by kpi_xl.cli)."""
+"""``kpi-xl addin build`` and ``kpi-xl addin install``."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from ..cli import friendly
+from .common import friendly
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
                   help="Build and install the Excel add-in (KPI ribbon tab and worksheet functions).")
@@ -28,7 +28,7 @@ def build(
 
         kpi-xl addin build --output dist/kpi_xl.xlam
     """
-    from .addin import build_addin
+    from ..excel.addin import build_addin
 
     typer.echo(f"built {build_addin(output)}")
 
@@ -51,7 +51,7 @@ def install(
 
         kpi-xl addin install
     """
-    from .addin import install_addin
+    from ..excel.addin import install_addin
 
     result = install_addin(addin)
     typer.echo(result.as_text())

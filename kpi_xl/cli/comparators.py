@@ -7,12 +7,12 @@ from typing import List, Optional
 
 import typer
 
-from ..cli import ConfigOption, JsonOption, emit_json, friendly
+from ..comparators.query import ComparatorAnswer, Figure, compare
+from ..comparators.settings import load_settings, resolve_store_path
+from ..comparators.store import ComparatorStore
 from ..config import load_config
 from ..errors import KpiError
-from .query import ComparatorAnswer, Figure, compare
-from .settings import load_settings, resolve_store_path
-from .store import ComparatorStore
+from .common import ConfigOption, JsonOption, emit_json, friendly
 
 app = typer.Typer(
     help="Import and show published DfE comparator figures (statistical neighbours, "

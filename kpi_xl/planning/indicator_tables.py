@@ -12,13 +12,13 @@ from dataclasses import dataclass
 import pandas as pd
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from .config import Config
-from .contrast import legible
-from .formulas import arrow_formula, rating_formula
-from .errors import quote_sheet
-from .rules import normalise_rag
-from .plan import AddConditionalFormat, CFRule, Plan, SetColumnWidth, SparklineGroup, Style
-from .table import IndicatorTable, TableLayout
+from ..config import Config
+from ..contrast import legible
+from ..formulas import arrow_formula, rating_formula
+from ..errors import quote_sheet
+from ..rules import normalise_rag
+from ..plan import AddConditionalFormat, CFRule, Plan, SetColumnWidth, SparklineGroup, Style
+from ..table import IndicatorTable, TableLayout
 
 RAG_HEADER = "RAG"
 DOT_HEADER = "Direction of travel"

@@ -10,10 +10,10 @@ writers never decide how a number looks.
 
 Commentary is the council's own words, from three places: what officers
 typed in the exception summary sheet (read back with
-:func:`kpi_xl.sheets.exceptions.read_notes`, the same notes the refresh
+:func:`kpi_xl.owned_sheets.exceptions.read_notes`, the same notes the refresh
 keeps), the commentary column of the indicator table, and the notes under
 a table ("What does this show us?", "Analysis": see
-:mod:`kpi_xl.report.sheet_notes`), which belong to the table's one
+:mod:`kpi_xl.pack.sheet_notes`), which belong to the table's one
 indicator or else to its area. The exception sheet's note wins over the
 indicator sheet's own words.
 """
@@ -28,8 +28,8 @@ from pathlib import Path
 
 from ..config import Config
 from ..plan import OwnedSheet, SetCell
-from ..sheets.exceptions import ROLE as EXC_ROLE
-from ..sheets.exceptions import Note, read_notes
+from ..owned_sheets.exceptions import ROLE as EXC_ROLE
+from ..owned_sheets.exceptions import Note, read_notes
 
 # The last periods shown per indicator (table and chart): two years of quarters.
 MAX_PERIODS = 8

@@ -6,8 +6,8 @@ import pandas as pd
 from kpi_xl.config import load_config
 from kpi_xl.errors import Place
 from kpi_xl.findings import Finding, Report
-from kpi_xl.sheets.data_quality import build_data_quality_sheet
-from kpi_xl.sheets.exceptions import COL, Note, build_exceptions_sheet, read_notes
+from kpi_xl.owned_sheets.data_quality import build_data_quality_sheet
+from kpi_xl.owned_sheets.exceptions import COL, Note, build_exceptions_sheet, read_notes
 
 CONFIG = load_config()
 

@@ -1,16 +1,16 @@
-"""Commands that register on the main app: refresh, new, demo."""
+"""``kpi-xl refresh`` and ``kpi-xl batch``: one workbook, several, or a folder."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from .cli import ConfigOption, JsonOption, app, emit_json, friendly
-from .errors import KpiError, Place
+from ..errors import KpiError, Place
+from .common import ConfigOption, JsonOption, emit_json, friendly
 
 
-@app.command()
 @friendly
 def refresh(
     books: List[Path] = typer.Argument(..., help="Returns workbook(s) (.xlsx/.xlsm) or folders "
@@ -38,14 +38,13 @@ def refresh(
 
         kpi-xl refresh returns/2025-26/ --no-backup
     """
-    from .config import load_config
-    from .refresh import refresh as run_refresh
+    from ..config import load_config
+    from ..refresh import refresh as run_refresh
 
     if len(books) != 1 or books[0].is_dir():
         if output is not None:
             raise KpiError("--output takes one workbook; drop it to refresh several in place",
                            Place(key="--output"))
-        from .report_commands import run_batch_command
         return run_batch_command(books, config, json_=json_, no_backup=no_backup,
                                  dry_run=dry_run)
     book = books[0]
@@ -81,49 +80,60 @@ def _echo_some(title: str, lines: list[str], rest_where: str, most: int = 30) ->
         typer.echo(f"  ... {len(lines) - most} more {rest_where}")
 
 
-@app.command()
 @friendly
-def new(
-    out: Path = typer.Argument(..., help="Returns workbook to create (.xlsx)."),
+def batch(
+    books: List[Path] = typer.Argument(..., help="Workbooks and/or folders of workbooks "
+                                       "(.xlsx/.xlsm; a folder's sub-folders are not searched)."),
     config: Optional[Path] = ConfigOption,
-    force: bool = typer.Option(False, "--force", help="Overwrite OUT if it exists."),
-):
-    """Create a new returns workbook from the standard indicator library.
-
-    Example:
-
-        kpi-xl new returns-2025-26.xlsx
-    """
-    from .config import load_config
-    from .templates import new_workbook
-
-    path = new_workbook(out, load_config(config), force=force)
-    typer.echo(f"Created {path}. Type figures into the quarter columns, then run: "
-               f"kpi-xl refresh {path}")
-
-
-@app.command()
-@friendly
-def demo(
-    folder: Path = typer.Option(Path("kpi-xl-demo"), "--folder", help="Where to put the example."),
     json_: bool = JsonOption,
+    no_backup: bool = typer.Option(False, "--no-backup", help="Do not keep BOOK.bak."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Write nothing; report what would change."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1,
+                                          help="Processes to use (default: one per CPU)."),
 ):
-    """Refresh the bundled example workbook and say where the result is.
+    """Refresh several workbooks, or every workbook in a folder, in parallel.
 
-    Example:
+    Ends with a table: workbook, indicators, RED/AMBER/GREEN counts,
+    findings and seconds. A workbook that cannot be refreshed is reported
+    and the others carry on. Exit code 0 when all were refreshed, 1 when
+    any failed, 2 when the batch cannot start (bad config, empty folder).
 
-        kpi-xl demo --folder /tmp/demo
+    Examples:
+
+        kpi-xl batch returns/2025-26/
+
+        kpi-xl batch early-help.xlsx front-door.xlsx --json --no-backup
     """
-    from .config import load_config
-    from .refresh import refresh as run_refresh
-    from .templates import example_workbook
+    run_batch_command(books, config, json_=json_, no_backup=no_backup, dry_run=dry_run,
+                      workers=workers)
 
-    book = example_workbook(folder, force=True)
-    result = run_refresh(book, load_config(), backup="none")
+
+def run_batch_command(books: List[Path], config: Optional[Path], *, json_: bool, no_backup: bool,
+                      dry_run: bool, workers: Optional[int] = None) -> None:
+    """The batch behind `batch` and a many-workbook `refresh`: progress bar,
+    summary table, exit code 1 when any workbook failed."""
+    from ..batch import collect_workbooks, run_batch
+    from ..config import load_config
+
+    cfg = load_config(config)
+    found = collect_workbooks(books)
+    with typer.progressbar(length=len(found), label="Refreshing", file=sys.stderr,
+                           item_show_func=_shown) as bar:
+        def progress(_done: int, _total: int, outcome) -> None:
+            bar.current_item = outcome  # shown by item_show_func
+            bar.update(1)
+
+        result = run_batch(found, cfg, dry_run=dry_run, backup="none" if no_backup else None,
+                           workers=workers, progress=progress)
     if json_:
         emit_json(result.as_dict())
-        return
-    typer.echo(result.summary_line())
-    typer.echo(f"Open {book.resolve()} and look at the sheets "
-               f"'{load_config().exceptions.sheet_name}' and "
-               f"'{load_config().workbook.data_quality_sheet}'.")
+    else:
+        typer.echo(result.as_text())
+        typer.echo(result.summary_line())
+    raise typer.Exit(0 if result.ok else 1)
+
+
+def _shown(outcome) -> str | None:
+    if outcome is None:
+        return None
+    return f"{Path(outcome.workbook).name}{'' if outcome.ok else ' FAILED'}"

@@ -15,11 +15,11 @@ from lxml import etree
 from kpi_xl.config import load_config
 from kpi_xl.errors import KpiError
 from kpi_xl.refresh import build_refresh
-from kpi_xl.report import make_report
-from kpi_xl.report.charts import alt_text, indicator_chart
-from kpi_xl.report.docx import write_docx
-from kpi_xl.report.model import build_pack
-from kpi_xl.report.pdf import docx_to_pdf
+from kpi_xl.pack import make_report
+from kpi_xl.pack.charts import alt_text, indicator_chart
+from kpi_xl.pack.docx import write_docx
+from kpi_xl.pack.model import build_pack
+from kpi_xl.pack.pdf import docx_to_pdf
 from kpi_xl.templates import example_workbook
 
 BUILT_IN = {"Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "Table Grid", "Header",
@@ -171,7 +171,6 @@ def test_report_command_writes_the_docx(tmp_path):
     from typer.testing import CliRunner
 
     from kpi_xl.cli import app
-    import kpi_xl.report_commands  # noqa: F401  (registers report and batch)
 
     book = example_workbook(tmp_path)
     runner = CliRunner()

@@ -6,10 +6,10 @@ import pytest
 from kpi_xl.comparators.fill import ComparatorFill
 from kpi_xl.config import load_config
 from kpi_xl.plan import Plan
-from kpi_xl.planner import plan_comparators
+from kpi_xl.planning.indicator_tables import plan_comparators
 from kpi_xl.refresh import build_refresh, refresh
-from kpi_xl.report.model import build_pack, format_value, owned_sheet_rows, workbook_notes
-from kpi_xl.sheets.exceptions import COL, HEADER_ROW, read_notes
+from kpi_xl.pack.model import build_pack, format_value, owned_sheet_rows, workbook_notes
+from kpi_xl.owned_sheets.exceptions import COL, HEADER_ROW, read_notes
 from kpi_xl.templates import example_workbook
 from kpi_xl.xlsx.writer import apply_plan
 
@@ -153,7 +153,7 @@ def test_council_is_taken_from_the_sheet_title_not_a_table_title(shared_workbook
     Workforce") also have words before the service name."""
     import shutil
 
-    from kpi_xl.report.model import infer_council
+    from kpi_xl.pack.model import infer_council
 
     book = tmp_path / "wokingham.xlsx"
     shutil.copyfile(shared_workbooks / "wokingham_dashboard_q2_2023_24.xlsx", book)

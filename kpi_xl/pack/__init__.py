@@ -2,7 +2,7 @@
 
 ``make_report(book, config, pdf=..., docx=...)`` rates the workbook exactly
 as a refresh would (``build_refresh``: nothing is written to the workbook),
-builds the :class:`~kpi_xl.report.model.Pack`, draws a chart per indicator,
+builds the :class:`~kpi_xl.pack.model.Pack`, draws a chart per indicator,
 writes the DOCX and, when asked, converts it to PDF with LibreOffice.
 """
 from __future__ import annotations

@@ -16,7 +16,7 @@ from kpi_xl.plan import DataValidationList, Hyperlink, OwnedSheet, SetColumnWidt
 from kpi_xl.xlsx.conditional import ConditionalFormats
 from kpi_xl.xlsx.package import MAIN_NS, R_NS
 from kpi_xl.xlsx.refs import cell_ref, normalise_sqref, parse_cell, range_ref
-from kpi_xl.xlsx.sheet import WORKSHEET_ORDER, SheetPatcher
+from kpi_xl.xlsx.worksheet import WORKSHEET_ORDER, SheetPatcher
 from kpi_xl.xlsx.styles import argb
 from kpi_xl.xlsx.xmlutil import insert_in_order
 

@@ -1,0 +1,4 @@
+"""``python -m kpi_xl``: the same as the ``kpi-xl`` command."""
+from .cli import main
+
+main()
