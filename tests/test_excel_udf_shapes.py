@@ -64,3 +64,32 @@ def test_the_number_fast_path_equals_parsing(raw):
             assert str(exc) == "value is not a number"
         else:
             raise AssertionError("a non-finite number was accepted")
+
+
+def test_remembered_results_equal_computed_ones_and_keep_types_apart():
+    udfs._RESULTS.clear()
+    args = ([[0.4], [0.6], [True], [1], ["51%"], [None]], [[0.5]], [["Higher is better"]])
+    first = udfs.KPI_RAG(*args)
+    assert udfs._RESULTS  # remembered
+    assert udfs.KPI_RAG(*args) == first
+    udfs._RESULTS.clear()
+    fresh = [udfs._one(udfs.rag_of, (row[0], 0.5, "Higher is better")) for row in args[0]]
+    assert [row[0] for row in first] == fresh
+    assert fresh[2].startswith("#KPI!") and fresh[3] == "GREEN"  # TRUE is not a number; 1 is
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_shown_decimals_fast_path_equals_decimal(value):
+    from decimal import Decimal
+
+    from kpi_xl.values import MAX_DECIMALS, _shown_decimals
+
+    shown = Decimal(format(value, f".{MAX_DECIMALS}g")).normalize()
+    exponent = shown.as_tuple().exponent
+    assert _shown_decimals(value) == (min(-exponent, MAX_DECIMALS) if exponent < 0 else 0)
+
+
+@given(st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(-10**15, 10**15)))
+def test_a_number_without_a_format_reads_as_general(raw):
+    """values' fast path for cells without a number format is the General reading."""
+    assert parse_value(raw) == parse_value(raw, "General")

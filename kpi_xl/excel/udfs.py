@@ -199,7 +199,12 @@ def elementwise(function: Callable[..., Any], *args: Any) -> Any:
         rows, cols = _common_shape(grids)
     except UdfArgError as exc:
         return excel_error(str(exc))
-    by_column = [[_one(function, cells) for cells in zip(*(_column(g, c, rows) for g in grids))]
+    if function in PURE:
+        config_env = os.environ.get(CONFIG_ENV)  # once per call, not per cell
+        one = lambda function, cells: _remembered(function, cells, config_env)  # noqa: E731
+    else:
+        one = _one
+    by_column = [[one(function, cells) for cells in zip(*(_column(g, c, rows) for g in grids))]
                  for c in range(cols)]
     out = [list(row) for row in zip(*by_column)]
     kinds = {g.kind for g in grids}
@@ -215,6 +220,28 @@ def _column(grid: _Grid, c: int, rows: int):
     if grid.shape == (1, 1):
         return itertools.repeat(grid.rows[0][0], rows)
     return (row[c] for row in grid.rows)
+
+
+# Results of the functions whose answer depends only on their arguments (and the
+# config they name), kept so that a recalculation of a 10,000-row formula after
+# one figure changed recomputes that row, not all of them. The key holds each
+# argument's type: TRUE and 1 are equal in Python but not to these functions.
+_RESULTS: dict[tuple, Any] = {}
+RESULTS_LIMIT = 200_000
+
+
+def _remembered(function: Callable[..., Any], cells: tuple[Any, ...], config_env: Any) -> Any:
+    key = (function, config_env, cells, tuple(map(type, cells)))
+    try:
+        return _RESULTS[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable argument: computed every time
+        return _one(function, cells)
+    if len(_RESULTS) >= RESULTS_LIMIT:
+        _RESULTS.clear()
+    result = _RESULTS[key] = _one(function, cells)
+    return result
 
 
 def _one(function: Callable[..., Any], cells: tuple[Any, ...]) -> Any:
@@ -326,8 +353,26 @@ def _is_plain_number_text(text: str) -> bool:
     return True
 
 
+_SETTINGS_OF: dict[tuple, tuple[Config, Any]] = {}
+
+
 def _settings(config: Config, indicator: Any, tolerance: Any = None, mode: Any = None):
-    """The indicator's config (by id or name), with tolerance/mode arguments over it."""
+    """The indicator's config (by id or name), with tolerance/mode arguments
+    over it; once per distinct (config, indicator, tolerance, mode), as a
+    column of formulas repeats them."""
+    try:
+        key = (id(config), indicator, type(indicator), tolerance, type(tolerance), mode, type(mode))
+        known = _SETTINGS_OF.get(key)
+    except TypeError:
+        return _settings_now(config, indicator, tolerance, mode)
+    if known is None or known[0] is not config:
+        if len(_SETTINGS_OF) > 1024:
+            _SETTINGS_OF.clear()
+        known = _SETTINGS_OF[key] = (config, _settings_now(config, indicator, tolerance, mode))
+    return known[1]
+
+
+def _settings_now(config: Config, indicator: Any, tolerance: Any = None, mode: Any = None):
     if not _blank(indicator) and not isinstance(indicator, (str, int, float)):
         raise UdfArgError("indicator must be an indicator id or name")
     name = None if _blank(indicator) else _year_text(indicator)
@@ -620,6 +665,10 @@ def _answer(store, mtime: float, council: str, measure: str, year: str | None, s
     return _ANSWERS[key]
 
 
+# The functions whose answer depends only on their arguments (elementwise remembers them).
+PURE = frozenset({rag_of, dot_of, arrow_of, category_of, rate_of, period_of})
+
+
 # --- the Excel functions -------------------------------------------------------------------
 # Docstrings and doc= texts are what Excel's function wizard shows.
 
@@ -632,8 +681,9 @@ def excel_value(result: Any) -> Any:
     """A result as Excel shows it: "#N/A" text becomes the error value #N/A
     when running inside Excel on Windows (through pywin32); elsewhere, and in
     Python, the text itself."""
-    if isinstance(result, list):
-        return [excel_value(r) for r in result]
+    if isinstance(result, list):  # most cells are plain results: no call for those
+        return [excel_value(r) if isinstance(r, list) or (type(r) is str and r in _ERROR_CODES)
+                else r for r in result]
     if isinstance(result, str) and result in _ERROR_CODES:
         try:
             import pythoncom
