@@ -127,13 +127,15 @@ def _texts(items: object) -> object:
 _APOSTROPHES = re.compile(r"['’‘`]")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _SYNONYMS = {"percentage": "percent", "pct": "percent"}
+# "10,000" and "10 000" are the number 10000 ("Rate per 10000" means the same).
+_THOUSANDS = re.compile(r"(?<=\d)[,\s\u00a0\u202f](?=\d{3}(?!\d))")
 
 
 def normalise_name(text: object) -> str:
     """Lower case words separated by single spaces: "% Of CP plans (2nd)" ->
     "percent of cp plans 2nd". Apostrophes vanish (children's -> childrens)."""
     s = str(text or "").lower().replace("&", " and ").replace("%", " percent ")
-    s = _NON_WORD.sub(" ", _APOSTROPHES.sub("", s))
+    s = _NON_WORD.sub(" ", _APOSTROPHES.sub("", _THOUSANDS.sub("", s)))
     return " ".join(_SYNONYMS.get(w, w) for w in s.split())
 
 
@@ -142,7 +144,7 @@ def _term_pattern(term: str) -> re.Pattern | None:
     """A keyword phrase as a regex over a normalised name: whole words,
     "referral*" a word prefix."""
     words: list[str] = []
-    for token in term.split():
+    for token in _THOUSANDS.sub("", term).split():
         parts = [re.escape(w) for w in normalise_name(token.rstrip("*")).split()]
         if parts and token.endswith("*"):
             parts[-1] += "[a-z0-9]*"

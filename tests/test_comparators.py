@@ -40,6 +40,11 @@ MEASURES = {
                  {"population_type": "Children looked after on 31 March each year"}),
     "sw_turnover_percent": (CSWW, "turnover_rate_fte", {}),
 }
+# How councils write DfE's "2024" for each (typed from the DfE release notes:
+# referrals and CP plans in the year to 31 March, CLA on 31 March, the
+# workforce on 30 September).
+YEAR_2024 = {"rereferral_percent": "2023-24", "cp_subsequent_percent": "2023-24",
+             "cla_rate": "31 Mar 2024", "sw_turnover_percent": "30 Sep 2024"}
 # North Somerset, Wokingham, Bracknell Forest (a neighbour's re-referrals
 # and repeat CP plans suppressed in 2024), Camden (a neighbour's workforce
 # figures "x" in 2025), West Northamptonshire (2021 neighbours include
@@ -125,7 +130,8 @@ def test_sn_region_england_equal_pandas(dfe_dir, store, settings, council, measu
         assert answer.england.value == pytest.approx(want["england"])
         assert answer.own.value == pytest.approx(want["own"], nan_ok=True)
         for figure in (answer.sn, answer.region, answer.england):
-            assert figure.year_label == "2024"
+            assert figure.year_label == YEAR_2024[measure]
+            assert figure.dfe_year == "2024" and figure.time_period == "2024"
 
 
 def test_a_council_with_suppressed_neighbours_averages_only_the_figures(dfe_dir, store, settings):
@@ -208,18 +214,18 @@ def test_latest_year_at_or_before_the_reporting_period(store, settings):
     # workforce "2023" is the September 2023 snapshot (2024's is in 2024-25).
     referrals = compare(store, "802", "rereferral_percent", settings, reporting_fy=2023)
     workforce = compare(store, "802", "sw_turnover_percent", settings, reporting_fy=2023)
-    assert referrals.own.year_label == "2024" and referrals.england.year_label == "2024"
-    assert workforce.own.year_label == "2023" and workforce.sn.year_label == "2023"
+    assert referrals.own.year_label == "2023-24" and referrals.england.year_label == "2023-24"
+    assert workforce.own.year_label == "30 Sep 2023" and workforce.sn.year_label == "30 Sep 2023"
     latest = compare(store, "802", "rereferral_percent", settings)
-    assert latest.own.year_label == "2025"
+    assert latest.own.year_label == "2024-25" and latest.own.dfe_year == "2025"
 
 
 def test_a_fixed_year_from_config_wins_over_the_reporting_period(store):
     fixed = load_settings({"year": 2022})
     answer = compare(store, "802", "rereferral_percent", fixed, reporting_fy=2024)
-    assert answer.own.year_label == answer.sn.year_label == answer.england.year_label == "2022"
+    assert answer.own.year_label == answer.sn.year_label == answer.england.year_label == "2021-22"
     split = load_settings({"year": "2021-22"})
-    assert compare(store, "802", "rereferral_percent", split).own.year_label == "2022"
+    assert compare(store, "802", "rereferral_percent", split).own.dfe_year == "2022"
 
 
 def test_year_requests():
@@ -247,7 +253,7 @@ def test_ofsted_good_is_the_mean_over_the_configured_councils(dfe_dir, store):
     wanted = pd.to_numeric(data[data["la_name"].isin(["Wokingham", "North Somerset",
                                                        "Bracknell Forest"])]["rate_per_10000"])
     assert answer.ofsted_good.value == pytest.approx(wanted.mean())
-    assert answer.ofsted_good_count == 3 and answer.ofsted_good.year_label == "2025"
+    assert answer.ofsted_good_count == 3 and answer.ofsted_good.year_label == "31 Mar 2025"
 
 
 def test_ofsted_good_can_be_a_fixed_value(store):
@@ -400,7 +406,7 @@ def test_reimporting_replaces_the_years_a_file_carries(dfe_dir, tmp_path, settin
         assert compare(fresh, "802", "cp_subsequent_percent", settings).own.value == 99.9
         # the other years are still there, once
         earlier = compare(fresh, "802", "cp_subsequent_percent", settings, year=2020)
-        assert earlier.own.year_label == "2020"
+        assert earlier.own.year_label == "2019-20"
         frame = fresh.figures("cp_subsequent_d3", "CPP_subsequent_percent")
         assert not frame.duplicated(["time_period", "level", "old_la_code", "region_code"]).any()
 
@@ -411,7 +417,10 @@ def test_a_neighbour_grouping_not_imported_is_said_and_the_rest_answered(dfe_dir
         fresh.import_file(dfe_dir / C1, settings)
         fresh.import_file(dfe_dir / SN_2025, settings)
         answer = compare(fresh, "802", "rereferral_percent", load_settings({"sn_grouping": 2021}))
-    assert answer.sn.value is None and "grouping 2021 is not imported" in answer.sn.note
+    # the grouping that is there is used, and the answer says so
+    assert answer.sn_grouping == "2025" and answer.sn.value is not None
+    assert "grouping 2021 is not imported" in answer.grouping_note
+    assert answer.sn_label == f"SN mean ({answer.sn_count} of 10, 2025 grouping)"
     assert answer.england.value is not None and answer.own.value is not None
 
 
@@ -468,7 +477,7 @@ def test_comparators_for_table_fills_cells_with_year_and_leaves_local_measures(
     want = expected(dfe_dir, "rereferral_percent", "802", "2025", "2024")
     assert by_cell["F5"].value == pytest.approx(want["mean"] / 100)  # a fraction, as the sheet has
     assert by_cell["G5"].value == pytest.approx(want["region"] / 100)
-    assert by_cell["F5"].year_label == "2024" and by_cell["F5"].kind == "sn"
+    assert by_cell["F5"].year_label == "2023-24" and by_cell["F5"].kind == "sn"
     assert "H5" not in by_cell  # "Local measure" left alone
     assert "I5" not in by_cell  # no Ofsted good figure configured for re-referrals
     cla = expected(dfe_dir, "cla_rate", "802", "2025", "2024")
@@ -485,7 +494,7 @@ def test_comparators_for_table_uses_the_indicator_measure_setting(store_path):
                                "indicators": {"X1": {"measure": "cp_subsequent_percent"}}})
     fills = comparators_for_table(table, config, reporting_fy=None)
     assert {f.measure for f in fills} == {"cp_subsequent_percent"}
-    assert {f.year_label for f in fills} == {"2025"}
+    assert {f.year_label for f in fills} == {"2024-25"}
 
 
 def test_comparators_for_table_skips_measures_whose_file_was_not_imported(dfe_dir, tmp_path,

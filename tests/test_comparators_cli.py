@@ -54,7 +54,8 @@ def test_show_json_by_name_and_by_code(dfe_dir, imported):
     year = data[data["time_period"] == "2024"]
     england = float(year[year["geographic_level"] == "National"]["rereferral_percent"].iloc[0])
     own = float(year[year["old_la_code"] == "802"]["rereferral_percent"].iloc[0])
-    assert answer["own"]["value"] == own and answer["own"]["year"] == "2024"
+    assert answer["own"]["value"] == own and answer["own"]["year"] == "2023-24"
+    assert answer["own"]["dfe_year"] == "2024" and answer["own"]["time_period"] == "2024"
     assert answer["england"]["value"] == england
     assert answer["sn"]["statistic"] == "mean" and answer["sn"]["grouping"] == "2025"
     assert answer["sn"]["count"] == len([n for n in answer["sn"]["neighbours"] if n["value"] is not None])

@@ -56,8 +56,15 @@ def test_refresh_fills_comparators_with_year(store_folder):
     assert f'" ({answer.england.year_label})"' in got["O8"].number_format
     assert got["O12"].value == "Local measure"
     assert isinstance(got["M12"].value, float)
-    # a count is compared with similar councils only, never with England's total
-    assert "O7" not in got and isinstance(got["M7"].value, float)
+    # a count is compared as a rate per 10,000 children, at every level, and says so
+    referrals = compare(store_answer_store := ComparatorStore.open(
+        store_folder / "kpi-comparators.sqlite"), "872", "referral_count",
+        load_settings(config), reporting_fy=2025)
+    store_answer_store.close()
+    assert referrals.compared_as and referrals.own_count.value > referrals.own.value
+    assert got["M7"].value == pytest.approx(referrals.sn.value)
+    assert got["O7"].value == pytest.approx(referrals.england.value)
+    assert f'" per 10k ({referrals.england.year_label})"' in got["O7"].number_format
 
 
 def test_council_unknown_is_one_line_error(store_folder, tmp_path):

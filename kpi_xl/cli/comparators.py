@@ -39,13 +39,15 @@ def _settings_and_store(config: Optional[Path], store: Optional[Path]):
 @friendly
 def import_(
     files: List[Path] = typer.Argument(..., help="DfE CSV files as downloaded from explore "
-                                                 "education statistics, and the statistical "
-                                                 "neighbour lists."),
+                                                 "education statistics, the statistical "
+                                                 "neighbour lists, and Ofsted's LA inspection "
+                                                 "outcomes (.ods)."),
     store: Optional[Path] = StoreOption,
     config: Optional[Path] = ConfigOption,
     json_: bool = JsonOption,
 ):
-    """Import DfE CSV files (and statistical neighbour lists) into the store.
+    """Import DfE CSV files, statistical neighbour lists and Ofsted's LA
+    inspection outcomes (ODS, as published) into the store.
 
     Each file replaces the figures its dataset had for the years it carries.
     Older column names are read through comparators -> columns in the config.
@@ -71,6 +73,9 @@ def import_(
     for r in results:
         if r.kind == "neighbours":
             typer.echo(f"{r.file}: statistical neighbours {r.dataset}, {r.rows} pairs")
+        elif r.kind == "ofsted":
+            typer.echo(f"{r.file}: Ofsted inspection outcomes as at {r.periods[0]}, "
+                       f"{r.rows} inspections ({', '.join(r.measures)})")
         else:
             years = f"{r.periods[0]} to {r.periods[-1]}" if r.periods else "no years"
             renamed = "".join(f"; read {old!r} as {new!r}" for old, new in r.renamed)
@@ -87,8 +92,9 @@ def show(
     measure: str = typer.Option(..., "--measure", "-m", help="Measure key (see 'measures') or an "
                                                              "indicator name the config maps."),
     year: Optional[str] = typer.Option(None, "--year", "-y",
-                                       help="Latest figure at or before this year, as DfE "
-                                            "labels it (2024 or 2023-24). Default: the latest."),
+                                       help="Latest figure at or before this year: DfE's "
+                                            "label (2024) or the financial year (2023-24). "
+                                            "Default: the latest."),
     store: Optional[Path] = StoreOption,
     config: Optional[Path] = ConfigOption,
     json_: bool = JsonOption,
@@ -135,22 +141,38 @@ def measures(
 
 
 def answer_text(answer: ComparatorAnswer) -> str:
+    """The answer as people read it: one line per comparator with its year,
+    then the council's quartile band and ranks."""
     council = answer.council
     codes = ", ".join(c for c in (council.old_code, council.new_code) if c)
     lines = [f"{council.name} ({codes}) - {answer.label} [{answer.measure}]"]
-    sn_name = f"SN {answer.sn_statistic} ({answer.sn_count}/{len(answer.neighbours)}, " \
-              f"{answer.sn_grouping} grouping)"
-    rows = [(council.name, answer.own), (sn_name, answer.sn),
-            (council.region_name or "Region", answer.region), ("England", answer.england),
-            ("Ofsted good", answer.ofsted_good)]
+    if answer.council_note:
+        lines.append(f"  {answer.council_note}")
+    if answer.compared_as:
+        lines.append(f"  compared as a {answer.compared_as}")
+    rows = [(council.name, answer.own)]
+    if answer.own_count is not None:
+        rows.append((f"{council.name} (count)", answer.own_count))
+    rows += [(answer.sn_label, answer.sn), (council.region_name or "Region", answer.region),
+             ("England", answer.england), (answer.ofsted_good_label, answer.ofsted_good)]
     width = max(len(name) for name, _ in rows)
     for name, figure in rows:
         lines.append(f"  {name:<{width}}  {_shown(figure):>8}  {figure.year_label or ''}"
                      + (f"  ({figure.note})" if figure.note and not figure.has_figure else ""))
+    if answer.grouping_note:
+        lines.append(f"  note: {answer.grouping_note}")
+    bench = answer.benchmark
+    if bench is not None:
+        if bench.band or bench.rank:
+            lines.append(f"  Quartile band {bench.band or '-'}, rank {bench.rank_text or '-'} "
+                         f"(1 = best), rank among neighbours {bench.sn_rank_text or '-'}"
+                         f"  {bench.year_label or ''}")
+        elif bench.note:
+            lines.append(f"  Quartile band and rank: {bench.note}")
     return "\n".join(lines)
 
 
 def _shown(figure: Figure) -> str:
     if figure.value is not None:
-        return f"{figure.value:.1f}"
+        return f"{figure.value:,.1f}"
     return figure.symbol or "-"

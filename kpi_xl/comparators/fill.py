@@ -30,8 +30,9 @@ class ComparatorFill:
     cell: str  # "K7"
     kind: str  # "sn" | "region" | "england" | "ofsted_good"
     value: float | str  # the figure as the sheet shows it, or a symbol ("c")
-    year_label: str | None  # "2023" or "2022-23"
+    year_label: str | None  # as councils write it: "2024-25", "31 Mar 2025"
     measure: str  # catalogue key
+    per: str | None = None  # "per 10k" when a count is compared as a rate
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -69,7 +70,7 @@ def comparators_for_table(table: IndicatorTable, config: Config,
                     # The council has not imported that file: nothing to fill.
                     answers[measure] = None
             answer = answers[measure]
-            if answer is None or not _comparable(answer.unit, kind):
+            if answer is None:
                 continue
             figure = answer.figure(kind)
             value = sheet_value(figure, answer.unit, _indicator_unit(row))
@@ -77,15 +78,14 @@ def comparators_for_table(table: IndicatorTable, config: Config,
                 continue
             fills.append(ComparatorFill(indicator=str(row["id"]), sheet=str(row["sheet"]),
                                         cell=cell, kind=kind, value=value,
-                                        year_label=figure.year_label, measure=answer.measure))
+                                        year_label=figure.year_label, measure=answer.measure,
+                                        per=PER_10K if answer.compared_as else None))
     return fills
 
 
-def _comparable(measure_unit: str, kind: str) -> bool:
-    """A region's or England's total count says nothing beside one council's
-    count; only statistically similar councils' counts do. Rates and
-    percentages compare at every level."""
-    return measure_unit != "number" or kind == "sn"
+# A count is compared as a rate (a quarter's count is never set beside an
+# annual count, nor one council's count beside England's): the cell says so.
+PER_10K = "per 10k"
 
 
 def _wanted_cells(frame: pd.DataFrame, config: Config, settings: ComparatorSettings):

@@ -31,6 +31,11 @@ DEFAULT_STORE_NAME = "kpi-comparators.sqlite"
 Unit = Literal["percent", "rate", "number", "days", "ratio"]
 Kind = Literal["sn", "region", "england", "ofsted_good"]
 KINDS: tuple[str, ...] = ("sn", "region", "england", "ofsted_good")
+# How a year is written: "2024-25" (financial), "2023/24" (academic),
+# "31 Mar 2025" (a snapshot at the period's end), "2024" (calendar), or
+# DfE's own label ("2025", "2024-25").
+YearStyle = Literal["financial", "academic", "snapshot", "calendar", "dfe"]
+Polarity = Literal["lower", "higher"]
 
 
 class Strict(BaseModel):
@@ -48,6 +53,10 @@ class DatasetSpec(Strict):
     # the 30 September Y workforce snapshot (financial year Y, offset 0).
     # A 6-digit "202223" is always the year starting 2022.
     fy_offset: int = -1
+    # How its years are written when the file's time_identifier does not say
+    # ("Reporting year"), and the day a snapshot is taken ("31 Mar").
+    year_style: YearStyle = "financial"
+    snapshot: str = "31 Mar"
     # canonical column -> names earlier releases used, for this family only
     columns: dict[str, list[str]] = {}
 
@@ -62,6 +71,13 @@ class MeasureSpec(Strict):
     filters: dict[str, str] = {}
     unit: Unit = "number"
     rate_of: str | None = None  # a count measure; the rate uses ONS 0-17 (year Y-1)
+    # How its years are written; None: the dataset's (or the count's) style.
+    year_style: YearStyle | None = None
+    # LAIT's polarity (data dictionary: Low / High); None: no band or rank.
+    polarity: Polarity | None = None
+    # For a count: the measure that is the same count per 10,000 children
+    # (compared instead of the count); None: derived from ONS 0-17.
+    as_rate: str | None = None
 
     @model_validator(mode="after")
     def _column_or_rate(self) -> "MeasureSpec":
@@ -100,8 +116,17 @@ class ComparatorSettings(Strict):
     # The store file; relative paths are taken from the config file's folder
     # (or the workbook's folder when the defaults are in use).
     store: str | None = None
-    sn_grouping: Literal["2021", "2025"] = "2025"
+    # The statistical neighbour grouping ("2021", "2025"); None: the newest
+    # imported. When only one is imported, that one is used (and said).
+    sn_grouping: str | None = None
     sn_statistic: Literal["mean", "median"] = "mean"
+    # Year labels for every measure ("dfe" for DfE's own); "auto": each
+    # measure's style.
+    year_style: Literal["auto", "financial", "academic", "snapshot", "calendar", "dfe"] = "auto"
+    # Add SN, region and England columns right of a table that has none.
+    add_columns: bool = False
+    # Also add LAIT's quartile band and rank (and rank among neighbours).
+    benchmark_columns: bool = False
     # A fixed year to use instead of the latest at or before the reporting
     # period: as DfE labels it (2023, "2022-23" or 202223).
     year: str | None = None
@@ -134,6 +159,8 @@ class ComparatorSettings(Strict):
                 if count is None or count.rate_of is not None:
                     raise ValueError(f"measures -> {key} -> rate_of: {measure.rate_of!r} "
                                      "is not a count measure")
+            if measure.as_rate is not None and measure.as_rate not in self.measures:
+                raise ValueError(f"measures -> {key} -> as_rate: unknown measure {measure.as_rate!r}")
         for key, measure in self.indicators.items():
             if measure not in self.measures:
                 raise ValueError(f"indicators -> {key}: unknown measure {measure!r}")
@@ -142,6 +169,8 @@ class ComparatorSettings(Strict):
                 raise ValueError(f"ofsted_good -> values -> {key}: unknown measure")
         if self.year is not None and year_request(self.year) is None:
             raise ValueError(f"year: {self.year!r} is not a year such as 2023 or 2022-23")
+        if self.sn_grouping is not None and not re.fullmatch(r"\d{4}", self.sn_grouping):
+            raise ValueError(f"sn_grouping: {self.sn_grouping!r} is not a grouping year such as 2021")
         return self
 
     # --- look-ups -----------------------------------------------------------
@@ -160,6 +189,29 @@ class ComparatorSettings(Strict):
     def fy_offset(self, dataset: str) -> int:
         spec = self.datasets.get(dataset)
         return spec.fy_offset if spec else -1
+
+    def base_measure(self, spec: MeasureSpec) -> MeasureSpec:
+        """The measure a derived rate counts (itself when not derived)."""
+        while spec.rate_of is not None and spec.rate_of in self.measures:
+            spec = self.measures[spec.rate_of]
+        return spec
+
+    def year_style_of(self, spec: MeasureSpec) -> str:
+        """How this measure's years are written (config, then the measure,
+        then the measure it is a rate of, then its dataset)."""
+        if self.year_style != "auto":
+            return self.year_style
+        if spec.year_style:
+            return spec.year_style
+        base = self.base_measure(spec)
+        if base.year_style:
+            return base.year_style
+        dataset = self.datasets.get(base.dataset or "")
+        return dataset.year_style if dataset else "dfe"
+
+    def snapshot_of(self, spec: MeasureSpec) -> str:
+        dataset = self.datasets.get(self.base_measure(spec).dataset or "")
+        return dataset.snapshot if dataset else "31 Mar"
 
     def measure_for_indicator(self, id_: str | None, name: str | None) -> str | None:
         """The measure an indicator maps to: by id, by exact name, then by
@@ -194,8 +246,11 @@ class ComparatorSettings(Strict):
 
 
 def normalise_name(text: str) -> str:
-    """Lower case, '&' as 'and', punctuation and repeated spaces removed."""
+    """Lower case, '&' as 'and', punctuation and repeated spaces removed;
+    "10,000", "10 000" and "10k" all read as "10000"."""
     text = text.casefold().replace("&", " and ").replace("%", " percent ")
+    text = re.sub(r"(?<=\d)[,\s\u00a0\u202f](?=\d{3}(?!\d))", "", text)
+    text = re.sub(r"\b(\d+)k\b", lambda m: m.group(1) + "000", text)
     text = re.sub(r"[^0-9a-z]+", " ", text)
     return " ".join(text.split())
 

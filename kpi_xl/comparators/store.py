@@ -26,6 +26,7 @@ import pandas as pd
 from ..errors import ComparatorError, Place
 from .dfe_csv import read_csv_text, read_dfe_file
 from .neighbours import neighbour_layout, read_neighbour_file
+from .ofsted import is_ods, read_ofsted_file
 from .settings import ComparatorSettings
 
 SCHEMA_VERSION = "1"
@@ -48,6 +49,9 @@ CREATE TABLE IF NOT EXISTS neighbours (
     grouping TEXT NOT NULL, old_la_code TEXT NOT NULL, rank INTEGER NOT NULL,
     neighbour TEXT NOT NULL, closeness TEXT,
     PRIMARY KEY (grouping, old_la_code, rank));
+CREATE TABLE IF NOT EXISTS ofsted (
+    source TEXT NOT NULL, tbl TEXT NOT NULL, la_code TEXT NOT NULL, la_name TEXT, status TEXT,
+    inspection_date TEXT, publication_date TEXT, inspection_type TEXT, overall TEXT);
 CREATE TABLE IF NOT EXISTS imports (
     file TEXT NOT NULL, kind TEXT NOT NULL, dataset TEXT NOT NULL, rows INTEGER,
     periods TEXT, imported_at TEXT);
@@ -72,8 +76,8 @@ class Council:
 @dataclass(frozen=True)
 class ImportResult:
     file: str
-    kind: str  # "data" | "neighbours"
-    dataset: str  # dataset id, or the grouping ("2021") for neighbours
+    kind: str  # "data" | "neighbours" | "ofsted"
+    dataset: str  # dataset id, the grouping ("2021") for neighbours, "ofsted"
     rows: int
     periods: tuple[str, ...]
     measures: tuple[str, ...] = ()
@@ -145,8 +149,11 @@ class ComparatorStore:
     # --- importing ----------------------------------------------------------
 
     def import_file(self, path: str | Path, settings: ComparatorSettings) -> ImportResult:
-        """Import a DfE data file or a statistical neighbour list."""
+        """Import a DfE data file, a statistical neighbour list, or Ofsted's
+        LA inspection outcomes (ODS)."""
         path = Path(path)
+        if path.is_file() and is_ods(path):
+            return self._import_ofsted(path)
         header = read_csv_text(path)
         if neighbour_layout(list(header.columns)):
             return self._import_neighbours(path, header)
@@ -195,6 +202,47 @@ class ComparatorStore:
         return ImportResult(file=str(path), kind="neighbours", dataset=sn.grouping,
                             rows=len(sn.pairs), periods=())
 
+    def _import_ofsted(self, path: Path) -> ImportResult:
+        ofsted = read_ofsted_file(path)
+        source = ofsted.as_at.isoformat() if ofsted.as_at else path.name
+        with self._db:
+            self._db.execute("DELETE FROM ofsted")  # one publication holds the whole history
+            self._db.executemany("INSERT INTO ofsted VALUES (?,?,?,?,?,?,?,?,?)",
+                                 [(source, *row) for row in ofsted.rows])
+            self._log_import(path, "ofsted", "ofsted", len(ofsted.rows), [source])
+        self._forget()
+        return ImportResult(file=str(path), kind="ofsted", dataset="ofsted", rows=len(ofsted.rows),
+                            periods=(source,), measures=tuple(ofsted.tables))
+
+    def ofsted_inspections(self) -> list[tuple[str, str, str]]:
+        """(ONS code, inspection date, overall effectiveness) of every graded
+        ILACS inspection in the imported history."""
+        return self._db.execute(
+            "SELECT la_code, inspection_date, overall FROM ofsted WHERE tbl='history' "
+            "AND overall <> ''").fetchall()
+
+    def ofsted_latest(self) -> list[tuple[str, str, str]]:
+        """The publication's own 'as at' table: (code, inspection date, overall)."""
+        return self._db.execute("SELECT la_code, inspection_date, overall FROM ofsted "
+                                "WHERE tbl='as_at' AND overall <> ''").fetchall()
+
+    def ofsted_as_at(self):
+        """The 'as at' day of the imported Ofsted publication, None when unknown."""
+        row = self._db.execute("SELECT MAX(source) FROM ofsted").fetchone()
+        try:
+            return _dt.date.fromisoformat(row[0]) if row and row[0] else None
+        except ValueError:
+            return None
+
+    def has_ofsted(self) -> bool:
+        return self._db.execute("SELECT 1 FROM ofsted LIMIT 1").fetchone() is not None
+
+    def old_code_for(self, new_code: str) -> str | None:
+        """The 3-digit LA number of an ONS code (current or earlier)."""
+        table = self.council_table()
+        rows = table[table["new_la_code"].fillna("").str.upper() == new_code.strip().upper()]
+        return None if rows.empty else rows.iloc[0]["old_la_code"]
+
     def _log_import(self, path: Path, kind: str, dataset: str, rows: int, periods: list[str]) -> None:
         self._db.execute("INSERT INTO imports VALUES (?,?,?,?,?,?)",
                          (str(path), kind, dataset, rows, ",".join(periods),
@@ -234,6 +282,7 @@ class ComparatorStore:
         return [dict(zip(["file", "kind", "dataset", "rows", "periods", "imported_at"], r)) for r in rows]
 
     def groupings(self) -> list[str]:
+        """The neighbour groupings imported, oldest first."""
         return [r[0] for r in self._db.execute("SELECT DISTINCT grouping FROM neighbours ORDER BY 1")]
 
     def neighbours(self, old_code: str, grouping: str) -> list[tuple[str, str]]:
@@ -321,6 +370,7 @@ def council_name_key(name: str) -> str:
     text = str(name).casefold().replace("&", " and ")
     text = re.sub(r"\(pre lg\)", " ", text)
     text = re.sub(r",\s*(city|county) of\s*$", " ", text)
+    text = re.sub(r"^\s*county of\s+", " ", text)  # "County of Herefordshire"
     text = re.sub(r"[^0-9a-z]+", " ", text)
     words = text.split()
     if len(words) > 1 and words[-1] == "council":

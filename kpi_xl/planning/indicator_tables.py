@@ -235,8 +235,11 @@ def plan_comparators(plan: Plan, fills: list, units: dict[str, str | None]) -> N
     for fill in fills:
         value = fill.value
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            base = "0.0%" if units.get(fill.indicator) == "percent" else "#,##0.0"
-            fmt = f'{base}" ({fill.year_label})"' if fill.year_label else base
+            base = "0.0%" if units.get(fill.indicator) == "percent" and not getattr(
+                fill, "per", None) else "#,##0.0"
+            words = " ".join(w for w in (getattr(fill, "per", None),
+                                         f"({fill.year_label})" if fill.year_label else None) if w)
+            fmt = f'{base}" {words}"' if words else base
             plan.set(fill.sheet, fill.cell, value, style=Style(number_format=fmt))
         else:
             plan.set(fill.sheet, fill.cell, str(value))
