@@ -289,6 +289,30 @@ def compare(store: ComparatorStore, council: str | Council, measure: str,
         council_note=council_note, ofsted_good_basis=basis, sn_of=len(neighbours))
 
 
+def benchmark_all(store: ComparatorStore, measure: str, settings: ComparatorSettings, *,
+                  year: str | int | None = None) -> dict[str, Benchmark]:
+    """LAIT's band and rank of every council (LA number -> Benchmark) on
+    ``measure`` in the latest year at or before ``year``: the all-council
+    view, computed by the same rule as :func:`compare`."""
+    key, spec = resolve_measure(settings, measure)
+    if _is_count(settings, key, spec):
+        key, spec = _rate_measure(settings, key, spec)
+    offset = _fy_offset(settings, spec)
+    frame = _with_fy(measure_frame(store, settings, key, spec), offset)
+    limit = _limit_fy(year if year is not None else settings.year, None, offset)
+    if limit is not None:
+        frame = frame[frame["_fy"] <= limit]
+    period = _latest_period(frame)
+    if period is None:
+        return {}
+    label = _labeller(settings, spec, offset)
+    grouping, _ = choose_grouping(store, settings)
+    la = frame[(frame["level"] == "la") & (frame["time_period"] == period)]
+    return {code: _benchmark(frame, code, [c for c, _ in store.neighbours(code, grouping)]
+                             if grouping else [], period, spec.polarity, label)
+            for code in dict.fromkeys(la["old_la_code"])}
+
+
 def choose_grouping(store: ComparatorStore, settings: ComparatorSettings) -> tuple[str | None, str | None]:
     """The neighbour grouping to use and, when it is not the one asked for,
     why: the configured one when imported; else the newest imported."""
@@ -445,8 +469,7 @@ def _group_figure(store: ComparatorStore, frame: pd.DataFrame, codes: list[str],
 
 
 def _name(store: ComparatorStore, code: str) -> str:
-    council = store.council_by_code(code)
-    return council.name if council else code
+    return store.name_of(code)
 
 
 def _benchmark(frame: pd.DataFrame, own_code: str, codes: list[str], period: str | None,

@@ -100,6 +100,8 @@ class ComparatorStore:
         self._db = connection
         self._cache: dict[tuple[str, str], pd.DataFrame] = {}
         self._councils: pd.DataFrame | None = None
+        self._old_by_new: dict[str, str] | None = None
+        self._names: dict[str, str] | None = None
 
     # --- opening ------------------------------------------------------------
 
@@ -239,9 +241,23 @@ class ComparatorStore:
 
     def old_code_for(self, new_code: str) -> str | None:
         """The 3-digit LA number of an ONS code (current or earlier)."""
-        table = self.council_table()
-        rows = table[table["new_la_code"].fillna("").str.upper() == new_code.strip().upper()]
-        return None if rows.empty else rows.iloc[0]["old_la_code"]
+        if self._old_by_new is None:
+            table = self.council_table()
+            pairs = zip(table["new_la_code"].fillna("").str.upper(), table["old_la_code"])
+            self._old_by_new = {}
+            for new, old in pairs:  # latest first: the first seen wins
+                if new:
+                    self._old_by_new.setdefault(new, old)
+        return self._old_by_new.get(new_code.strip().upper())
+
+    def name_of(self, old_code: str) -> str:
+        """A council's latest name by its LA number (the number when unknown)."""
+        if self._names is None:
+            table = self.council_table()
+            self._names = {}
+            for code, name in zip(table["old_la_code"], table["la_name"]):
+                self._names.setdefault(code, name)
+        return self._names.get(old_code, old_code)
 
     def _log_import(self, path: Path, kind: str, dataset: str, rows: int, periods: list[str]) -> None:
         self._db.execute("INSERT INTO imports VALUES (?,?,?,?,?,?)",
@@ -251,6 +267,8 @@ class ComparatorStore:
     def _forget(self) -> None:
         self._cache.clear()
         self._councils = None
+        self._old_by_new = None
+        self._names = None
 
     # --- reading ------------------------------------------------------------
 
