@@ -88,6 +88,9 @@ class SetColumnWidth:
     sheet: str
     column: str  # "H"
     width: float  # in Excel character units
+    # Only widen: a column already at least this wide keeps its width (the
+    # council's layout), a narrower one grows so a figure never shows ###.
+    at_least: bool = False
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,8 @@ class RefreshResult:
     categories: dict[str, str] = field(default_factory=dict)
     write: object | None = None  # kpi_xl.xlsx.writer.WriteResult
     dry_run: bool = False
+    # kpi_xl.comparators.fill.TableComparators: the store's answers, for the pack
+    comparators: object | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -104,7 +106,7 @@ def build_refresh(path: str | Path, config: Config, *, progress: Progress | None
     say(f"rating {len(table)} indicators")
     rated, report = rate_and_check(table, config)
     plan = plan_indicator_tables(table, rated, config)
-    _plan_comparator_cells(plan, table, rated, config, report)
+    answers = _plan_comparator_cells(plan, table, rated, config, report)
     notes = read_notes(_sheet_rows(path, owned.get(EXC_ROLE)))
     exceptions = build_exceptions_sheet(rated, config, notes, title=_title(config, rated))
     for ident, text in exceptions.ignored_overrides.items():
@@ -117,7 +119,7 @@ def build_refresh(path: str | Path, config: Config, *, progress: Progress | None
         title=f"Data quality findings: {path.name}"))
     _plan_charts(plan, rated, config, owned)
     return RefreshResult(path, table, rated, report, plan, change_log(rated, config),
-                         exceptions.categories)
+                         exceptions.categories, comparators=answers)
 
 
 def refresh(path: str | Path, config: Config, *, output: str | Path | None = None,
@@ -167,15 +169,30 @@ def change_log(rated: pd.DataFrame, config: Config) -> list[dict]:
 
 
 def _plan_comparator_cells(plan: Plan, table: IndicatorTable, rated: pd.DataFrame,
-                           config: Config, report: Report) -> None:
-    """Fill comparator cells from the comparator store, when there is one."""
+                           config: Config, report: Report):
+    """Fill comparator cells from the comparator store, when there is one;
+    what the store said (a TableComparators), None without comparators."""
     try:
-        from .comparators import comparators_for_table
+        from .comparators.fill import table_comparators
     except ImportError:
-        return
-    fills = comparators_for_table(table, config, _reporting_fy(rated))
+        return None
+    found = table_comparators(table, config, _reporting_fy(rated), _taken_columns(plan))
     units = dict(zip(rated["id"], rated["unit"]))
-    plan_comparators(plan, fills, units)
+    plan_comparators(plan, found.fills, units, found.headers)
+    return found
+
+
+def _taken_columns(plan: Plan) -> dict[str, set[str]]:
+    """Sheet -> columns this refresh already writes (cells and sparklines)."""
+    import re
+
+    taken: dict[str, set[str]] = {}
+    for change in plan.changes:
+        where = getattr(change, "cell", None) or getattr(change, "location", None)
+        sheet = getattr(change, "sheet", None)
+        if isinstance(where, str) and sheet:
+            taken.setdefault(sheet, set()).update(re.findall(r"\$?([A-Z]{1,3})\$?\d+", where))
+    return taken
 
 
 def _reporting_fy(rated: pd.DataFrame) -> int | None:

@@ -77,3 +77,72 @@ def test_council_unknown_is_one_line_error(store_folder, tmp_path):
     with pytest.raises(ComparatorError, match="closest"):
         refresh(book, config_from_dict({"workbook": {"council": "Wokinghm"}}), backup="none")
     assert book.read_bytes() == before
+
+
+def test_add_columns_puts_comparators_right_of_a_table_without_them(store_folder, tmp_path):
+    # A table with no comparator columns: the store's figures go into the
+    # first free columns to its right, with headers; nothing is inserted.
+    from openpyxl import Workbook as Book, load_workbook
+
+    book = Book()
+    sheet = book.active
+    sheet.title = "KPIs"
+    sheet.append(["Indicator", "Polarity", "Q1 2024-25", "Q2 2024-25"])
+    sheet.append(["% of re-referrals within 12 months", "Lower is better", 0.2, 0.21])
+    sheet.append(["Number of referrals", "Lower is better", 410, 398])
+    for cell in ("C2", "D2"):
+        sheet[cell].number_format = "0.0%"
+    sheet["H2"] = "officer's note"  # an occupied column is stepped over
+    path = tmp_path / "returns.xlsx"
+    book.save(path)
+    (tmp_path / "kpi-comparators.sqlite").write_bytes(
+        (store_folder / "kpi-comparators.sqlite").read_bytes())
+    config = config_from_dict({"workbook": {"council": "Wokingham"},
+                               "comparators": {"add_columns": True, "benchmark_columns": True}})
+    result = refresh(path, config, backup="none")
+    headers = {h.text: h.cell for h in result.comparators.headers}
+    assert "England" in headers and "Quartile band (LAIT)" in headers
+    assert all(cell[0] > "D" and not cell.startswith("H") for cell in headers.values())
+    after = load_workbook(path)["KPIs"]
+    assert after["H2"].value == "officer's note"
+    with ComparatorStore.open(tmp_path / "kpi-comparators.sqlite") as store:
+        answer = compare(store, "Wokingham", "rereferral_percent", load_settings(config),
+                         reporting_fy=2024)
+        referrals = compare(store, "Wokingham", "referral_count", load_settings(config),
+                            reporting_fy=2024)
+    england = headers["England"][:-1]
+    assert after[f"{england}2"].value == pytest.approx(answer.england.value / 100)
+    # the count row: a rate per 10,000, said in the cell, with our own rate beside it
+    assert after[f"{england}3"].value == pytest.approx(referrals.england.value)
+    assert "per 10k" in after[f"{england}3"].number_format
+    own = headers["Our rate per 10k"][:-1]
+    assert after[f"{own}3"].value == pytest.approx(referrals.own.value)
+    band = headers["Quartile band (LAIT)"][:-1]
+    assert after[f"{band}2"].value == answer.benchmark.band
+
+
+def test_the_refreshed_demo_and_wokingham_show_no_hashes_in_libreoffice(store_folder, tmp_path,
+                                                                       shared_workbooks, soffice):
+    import shutil
+    import subprocess
+    import sys as _sys
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils is not installed")
+    _sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from render import render
+
+    demo = example_workbook(tmp_path / "demo", force=True)
+    wokingham = tmp_path / "wok" / "wokingham.xlsx"
+    wokingham.parent.mkdir()
+    shutil.copy(shared_workbooks / "wokingham_dashboard_q2_2023_24.xlsx", wokingham)
+    for book, extra in ((demo, {}), (wokingham, {"add_columns": True, "benchmark_columns": True})):
+        (book.parent / "kpi-comparators.sqlite").write_bytes(
+            (store_folder / "kpi-comparators.sqlite").read_bytes())
+        refresh(book, config_from_dict({"workbook": {"council": "Wokingham"},
+                                        "comparators": extra}), backup="none")
+        render(book, book.parent / "out")
+        text = subprocess.run(["pdftotext", str(book.parent / "out" / f"{book.stem}.pdf"), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        assert "per 10k" in text  # counts shown as rates, never beside a quarter's count
+        assert "###" not in text

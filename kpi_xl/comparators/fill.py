@@ -10,7 +10,7 @@ measures and are left alone.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -33,9 +33,33 @@ class ComparatorFill:
     year_label: str | None  # as councils write it: "2024-25", "31 Mar 2025"
     measure: str  # catalogue key
     per: str | None = None  # "per 10k" when a count is compared as a rate
+    count: str | None = None  # "9 of 10": neighbours with a figure, when not all
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class AddedHeader:
+    """A header kpi-xl writes above a comparator column it adds."""
+
+    sheet: str
+    cell: str
+    text: str
+
+
+@dataclass
+class TableComparators:
+    """Everything the store says about a table's indicators: the cells to
+    fill, each mapped indicator's answer (for the committee pack), and the
+    headers of columns added with ``comparators -> add_columns``."""
+
+    fills: list[ComparatorFill] = field(default_factory=list)
+    answers: dict[str, ComparatorAnswer] = field(default_factory=dict)
+    headers: list[AddedHeader] = field(default_factory=list)
+    # indicator id -> the DfE measure it maps to, answered or not (a measure
+    # whose file is not imported is still no "local measure")
+    measures: dict[str, str] = field(default_factory=dict)
 
 
 def comparators_for_table(table: IndicatorTable, config: Config,
@@ -46,22 +70,33 @@ def comparators_for_table(table: IndicatorTable, config: Config,
     Indicators whose measure's file was never imported are skipped. Raises
     ComparatorError when cells are to be filled but the council is not set
     (``workbook -> council``) or not in the store."""
+    return table_comparators(table, config, reporting_fy).fills
+
+
+def table_comparators(table: IndicatorTable, config: Config, reporting_fy: int | None,
+                      taken: dict[str, set[str]] | None = None) -> TableComparators:
+    """:func:`comparators_for_table` with the answers and added columns.
+    ``taken``: sheet -> columns the refresh already writes (RAG, direction,
+    sparklines), never chosen for an added column."""
     settings = load_settings(config)
     folder = Path(table.path).resolve().parent if table.path else None
     store_path = resolve_store_path(settings, config, folder)
+    result = TableComparators()
     if not store_path.is_file():
-        return []
-    wanted = list(_wanted_cells(table.frame, config, settings))
-    if not wanted:
-        return []
+        return result
+    mapped = list(_mapped_rows(table.frame, config, settings))
+    if not mapped:
+        return result
     if not config.workbook.council:
+        if not any(cells for _, _, cells in mapped):
+            return result  # nothing on the sheet asks for comparators
         raise ComparatorError("set the council (name or LA code) to fill comparator cells",
                               Place(file=config.source, key="workbook -> council"))
-    fills: list[ComparatorFill] = []
     with ComparatorStore.open(store_path) as store:
         council = store.resolve_council(config.workbook.council)
         answers: dict[str, ComparatorAnswer | None] = {}
-        for row, measure, kind, cell in wanted:
+        for row, measure, cells in mapped:
+            result.measures[str(row["id"])] = measure
             if measure not in answers:
                 try:
                     answers[measure] = compare(store, council, measure, settings,
@@ -72,39 +107,143 @@ def comparators_for_table(table: IndicatorTable, config: Config,
             answer = answers[measure]
             if answer is None:
                 continue
-            figure = answer.figure(kind)
-            value = sheet_value(figure, answer.unit, _indicator_unit(row))
-            if value is None:
+            result.answers[str(row["id"])] = answer
+            for kind, cell in cells:
+                fill = _fill(row, answer, kind, cell)
+                if fill is not None:
+                    result.fills.append(fill)
+    if settings.add_columns:
+        _add_columns(table, settings, result, taken or {})
+    return result
+
+
+def _fill(row: pd.Series, answer: ComparatorAnswer, kind: str, cell: str) -> ComparatorFill | None:
+    per = PER_10K if answer.compared_as else None
+    common = dict(indicator=str(row["id"]), sheet=str(row["sheet"]), cell=cell, kind=kind,
+                  measure=answer.measure)
+    bench = answer.benchmark
+    if kind in BENCHMARK_KINDS:
+        text = None if bench is None else {"band": bench.band, "rank": bench.rank_text,
+                                            "sn_rank": bench.sn_rank_text}[kind]
+        return None if text is None else ComparatorFill(**common, value=text,
+                                                        year_label=None)
+    figure = answer.figure(kind)
+    value = sheet_value(figure, answer.unit, None if per else _indicator_unit(row))
+    if value is None:
+        return None
+    if kind == "sn" and isinstance(value, float):
+        # how many neighbours had a figure, when not all did
+        of = answer.sn_of or len(answer.neighbours)
+        if answer.sn_count < of:
+            return ComparatorFill(**common, value=value, year_label=figure.year_label, per=per,
+                                  count=f"{answer.sn_count} of {of}")
+    return ComparatorFill(**common, value=value, year_label=figure.year_label, per=per)
+
+
+BENCHMARK_KINDS = ("band", "rank", "sn_rank")
+
+
+def _mapped_rows(frame: pd.DataFrame, config: Config, settings: ComparatorSettings):
+    """(row, measure, [(kind, cell)]) for every indicator that maps to a
+    DfE measure, with the comparator cells to fill (none when the table
+    has no comparator columns; none of those marked "Local measure")."""
+    for _, row in frame.iterrows():
+        measure = _measure_of(row, config, settings)
+        if measure is None:
+            continue
+        cells = _mapping(row.get("cells"))
+        readings = _mapping(row.get("comparators"))
+        present = []
+        local = False
+        for kind in KINDS:
+            cell = cells.get(f"comparator:{kind}")
+            if not cell:
                 continue
-            fills.append(ComparatorFill(indicator=str(row["id"]), sheet=str(row["sheet"]),
-                                        cell=cell, kind=kind, value=value,
-                                        year_label=figure.year_label, measure=answer.measure,
-                                        per=PER_10K if answer.compared_as else None))
-    return fills
+            reading = readings.get(kind) or readings.get(f"comparator:{kind}")
+            if reading is not None and settings.is_local_measure(getattr(reading, "raw", None)):
+                local = True
+                continue
+            present.append((kind, cell))
+        if local and not present:
+            continue  # the officers call it a local measure: leave it so
+        yield row, measure, present
+
+
+# --- columns kpi-xl adds -------------------------------------------------------------
+
+def _add_columns(table: IndicatorTable, settings: ComparatorSettings,
+                 result: TableComparators, taken: dict[str, set[str]]) -> None:
+    """SN, region and England (and LAIT's band and ranks) in the first free
+    columns right of each table that has no comparator column: nothing is
+    inserted or moved, and an occupied column is stepped over."""
+    from ..reader.cells import Workbook
+
+    if not result.answers or not table.path:
+        return
+    frame = table.frame
+    with Workbook(table.path) as book:
+        for index, layout in enumerate(table.layouts):
+            if any(role.startswith("comparator:") for role in layout.roles):
+                continue
+            rows = frame[frame["table"] == index] if "table" in frame else frame.iloc[0:0]
+            rows = rows[rows["id"].astype(str).isin(result.answers)]
+            if rows.empty:
+                continue
+            answers = [result.answers[str(i)] for i in rows["id"]]
+            kinds = _added_kinds(settings, answers)
+            grid = book.read_sheet(layout.sheet)
+            columns = _free_columns(grid, layout, len(kinds), taken.get(layout.sheet, set()))
+            header_row = layout.header_rows[-1] if layout.header_rows else layout.first_row - 1
+            for (kind, header), column in zip(kinds, columns):
+                if header_row >= 1:
+                    result.headers.append(AddedHeader(layout.sheet, f"{column}{header_row}", header))
+                for _, row in rows.iterrows():
+                    answer = result.answers[str(row["id"])]
+                    if kind == "own_rate":
+                        if answer.compared_as is None:
+                            continue
+                        kind_cell = "own"
+                    else:
+                        kind_cell = kind
+                    fill = _fill(row, answer, kind_cell, f"{column}{int(row['row'])}")
+                    if fill is not None:
+                        result.fills.append(fill)
+
+
+def _added_kinds(settings: ComparatorSettings, answers: list[ComparatorAnswer]) -> list[tuple[str, str]]:
+    first = answers[0]
+    grouping = next((a.sn_grouping for a in answers if a.sn_grouping), None)
+    sn = f"SN {settings.sn_statistic}" + (f" ({grouping} grouping)" if grouping else "")
+    kinds = []
+    if any(a.compared_as for a in answers):
+        kinds.append(("own_rate", "Our rate per 10k"))
+    kinds += [("sn", sn), ("region", first.council.region_name or "Region"), ("england", "England")]
+    if settings.benchmark_columns:
+        kinds += [("band", "Quartile band (LAIT)"), ("rank", "Rank of all councils (1 best)"),
+                  ("sn_rank", "Rank among SN (1 best)")]
+    return kinds
+
+
+def _free_columns(grid, layout, count: int, taken: set[str]) -> list[str]:
+    """The first ``count`` columns right of the table with nothing in its
+    header or indicator rows, and none the refresh writes itself."""
+    from ..xlsx.refs import col_index, col_letters as col_letter
+
+    rows = list(layout.header_rows) + list(range(layout.first_row, layout.last_row + 1))
+    right = max([col_index(layout.last_column), *(col_index(c) for c in layout.roles.values()
+                                                   if c and c.isalpha())])
+    found, col = [], right + 1
+    while len(found) < count and col <= 16384:
+        letter = col_letter(col)
+        if letter not in taken and all(grid.value(r, col) in (None, "") for r in rows):
+            found.append(letter)
+        col += 1
+    return found
 
 
 # A count is compared as a rate (a quarter's count is never set beside an
 # annual count, nor one council's count beside England's): the cell says so.
 PER_10K = "per 10k"
-
-
-def _wanted_cells(frame: pd.DataFrame, config: Config, settings: ComparatorSettings):
-    """(row, measure, kind, cell) for every comparator cell to consider."""
-    for _, row in frame.iterrows():
-        cells = _mapping(row.get("cells"))
-        present = [(kind, cells[f"comparator:{kind}"]) for kind in KINDS
-                   if cells.get(f"comparator:{kind}")]
-        if not present:
-            continue
-        measure = _measure_of(row, config, settings)
-        if measure is None:
-            continue
-        readings = _mapping(row.get("comparators"))
-        for kind, cell in present:
-            reading = readings.get(kind) or readings.get(f"comparator:{kind}")
-            if reading is not None and settings.is_local_measure(getattr(reading, "raw", None)):
-                continue
-            yield row, measure, kind, cell
 
 
 def _mapping(value: object) -> dict:

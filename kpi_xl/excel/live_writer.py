@@ -237,7 +237,8 @@ class LiveWriter:
             if isinstance(change, AddConditionalFormat):
                 self._conditional_format(self._sheet(change.sheet), change.range, change.rules)
             elif isinstance(change, SetColumnWidth):
-                self._column_width(self._sheet(change.sheet), change.column, change.width)
+                self._column_width(self._sheet(change.sheet), change.column, change.width,
+                                   getattr(change, "at_least", False))
             elif isinstance(change, SparklineGroup):
                 with self._guard(change.sheet, change.location):
                     self.native.sparklines(self._sheet(change.sheet), change)
@@ -273,9 +274,12 @@ class LiveWriter:
                     apply_style(sheet.range(block.address), style)
                 self.summary["style_blocks"] += 1
 
-    def _column_width(self, sheet: Any, column: str, width: float) -> None:
+    def _column_width(self, sheet: Any, column: str, width: float, at_least: bool = False) -> None:
         with self._guard(sheet.name, f"{column}:{column}"):
-            sheet.range(f"{column}:{column}").column_width = width
+            columns = sheet.range(f"{column}:{column}")
+            if at_least and (columns.column_width or 0) >= width:
+                return
+            columns.column_width = width
         self.summary["column_widths"] += 1
 
     def _conditional_format(self, sheet: Any, sqref: str, rules: tuple[CFRule, ...]) -> None:

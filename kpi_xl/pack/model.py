@@ -35,10 +35,12 @@ from ..owned_sheets.exceptions import Note, read_notes
 MAX_PERIODS = 8
 
 COMPARATOR_LABELS = {
+    "own_rate": "Our rate per 10k",
     "sn": "Statistical neighbours",
     "region": "Region",
     "england": "England",
     "ofsted_good": "Ofsted good",
+    "benchmark": "Quartile band and rank",
 }
 NO_TARGET = "–"  # printed where an indicator has no target (never Python's None)
 POLARITY_TEXT = {"higher": "Higher is better", "lower": "Lower is better"}
@@ -95,6 +97,7 @@ class PackIndicator:
     category: str  # effective exception category (override applied) or "Not rated"
     rule_category: str | None  # what the rule gave
     comparators: list[Comparator] = field(default_factory=list)
+    dfe_measure: str | None = None  # the DfE measure it maps to; None: a local measure
     commentary: str | None = None  # officers' note on the exception summary sheet
     sheet_commentary: str | None = None  # the indicator table's commentary column or note
     notes: list[str] = field(default_factory=list)  # data-quality findings, one line each
@@ -221,8 +224,10 @@ def build_pack(result, config: Config, *, notes: dict[str, Note] | None = None,
     fills = planned_cells(result.plan)
     records = [_clean(r) for r in result.rated.to_dict("records")]
     names = [c.name for c in config.exceptions.categories]
+    store = getattr(result, "comparators", None)  # what the comparator store said
     indicators = [pack_indicator(r, config, result.categories, notes, fills,
-                                 [f.message for f in result.report.for_indicator(r["id"])])
+                                 [f.message for f in result.report.for_indicator(r["id"])],
+                                 store)
                   for r in records]
     tell_apart(indicators)
     assign_refs(indicators)
@@ -246,7 +251,7 @@ def build_pack(result, config: Config, *, notes: dict[str, Note] | None = None,
 
 def pack_indicator(record: dict, config: Config, categories: dict[str, str],
                    notes: dict[str, Note], fills: dict[tuple[str, str], SetCell],
-                   findings: list[str]) -> PackIndicator:
+                   findings: list[str], store=None) -> PackIndicator:
     unit = record.get("unit")
     series = sorted(record.get("series") or [], key=lambda p: p.period.sort_key)
     figures = [figure(p, unit) for p in series[-MAX_PERIODS:]]
@@ -270,7 +275,9 @@ def pack_indicator(record: dict, config: Config, categories: dict[str, str],
         category=(categories.get(record["id"]) or rule_category) if rating
         else config.exceptions.uncategorised,
         rule_category=rule_category,
-        comparators=comparators(record, unit, fills),
+        comparators=comparators(record, unit, fills,
+                                store.answers.get(str(record["id"])) if store else None),
+        dfe_measure=store.measures.get(str(record["id"])) if store else None,
         commentary=note.commentary if note else None,
         sheet_commentary=_text(record.get("commentary")),
         notes=findings, sheet=str(record.get("sheet") or ""), row=int(record.get("row") or 0),
@@ -323,8 +330,9 @@ def direction_text(record: dict, unit: str | None) -> str:
 
 
 def comparators(record: dict, unit: str | None,
-                fills: dict[tuple[str, str], SetCell]) -> list[Comparator]:
-    """Comparator figures: what this refresh fills in, else what the sheet holds."""
+                fills: dict[tuple[str, str], SetCell], answer=None) -> list[Comparator]:
+    """Comparator figures: the comparator store's for a DfE measure, else
+    what this refresh fills in, else what the sheet holds."""
     found: dict[str, Comparator] = {}
     for key, reading in (record.get("comparators") or {}).items():
         kind = str(key).removeprefix("comparator:")
@@ -343,6 +351,11 @@ def comparators(record: dict, unit: str | None,
             continue
         kind = role.split(":", 1)[1]
         found[kind] = comparator_from_fill(kind, fill, unit)
+    if answer is not None:
+        from ..comparators.pack import pack_figures
+
+        for f in pack_figures(answer, unit):
+            found[f.kind] = Comparator(f.kind, f.label, f.value, f.text, f.year)
     order = list(COMPARATOR_LABELS)
     return sorted(found.values(), key=lambda c: (order.index(c.kind) if c.kind in order
                                                  else len(order), c.kind))

@@ -229,17 +229,38 @@ def _plan_colours(plan: Plan, layout: TableLayout, columns: TableColumns, rows: 
 
 # --- comparators -----------------------------------------------------------------------
 
-def plan_comparators(plan: Plan, fills: list, units: dict[str, str | None]) -> None:
+def plan_comparators(plan: Plan, fills: list, units: dict[str, str | None],
+                     headers: list | tuple = ()) -> None:
     """Comparator figures with their year as part of the number format, so
-    the cell stays a number and still says which year it is ("21.5% (2022-23)")."""
+    the cell stays a number and still says which year it is ("21.5% (2022-23)").
+    Headers of columns kpi-xl added go above them; every column filled is
+    widened (never narrowed) to fit what it shows, so no cell reads ###."""
+    widths: dict[tuple[str, str], float] = {}
     for fill in fills:
         value = fill.value
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            base = "0.0%" if units.get(fill.indicator) == "percent" and not getattr(
-                fill, "per", None) else "#,##0.0"
+            percent = units.get(fill.indicator) == "percent" and not getattr(fill, "per", None)
+            base = "0.0%" if percent else "#,##0.0"
+            inside = "; ".join(w for w in (fill.year_label, getattr(fill, "count", None)) if w)
             words = " ".join(w for w in (getattr(fill, "per", None),
-                                         f"({fill.year_label})" if fill.year_label else None) if w)
+                                         f"({inside})" if inside else None) if w)
             fmt = f'{base}" {words}"' if words else base
             plan.set(fill.sheet, fill.cell, value, style=Style(number_format=fmt))
-        else:
-            plan.set(fill.sheet, fill.cell, str(value))
+            shown = len(f"{value * 100:,.1f}%" if percent else f"{value:,.1f}") + 1 + len(words)
+        else:  # a symbol as published ("c"), a quartile band ("A"), a rank ("35 of 153")
+            plan.set(fill.sheet, fill.cell, str(value), style=Style(horizontal="center"))
+            shown = len(str(value))
+        _widen(widths, fill.sheet, fill.cell, shown)
+    for header in headers:
+        plan.set(header.sheet, header.cell, header.text, style=Style(bold=True, wrap=True))
+        _widen(widths, header.sheet, header.cell, min(len(header.text), 16))
+    for (sheet, column), width in sorted(widths.items()):
+        plan.changes.append(SetColumnWidth(sheet, column, width, at_least=True))
+
+
+def _widen(widths: dict, sheet: str, cell: str, characters: int) -> None:
+    """Characters shown -> a column width in Excel units, with a margin for
+    proportional fonts (LibreOffice and Excel both show ### when short)."""
+    column = "".join(ch for ch in cell.replace("$", "") if ch.isalpha()).upper()
+    width = round(characters * 1.15 + 2, 1)
+    widths[(sheet, column)] = max(widths.get((sheet, column), 0), width)

@@ -60,6 +60,13 @@ def format_number(value: float | int) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+def _wide_enough(current: str | None, width: float) -> bool:
+    try:
+        return current is not None and float(current) >= width
+    except ValueError:
+        return False
+
+
 def excel_column_width(width: float) -> float:
     """The width Excel stores for a column shown as ``width`` characters
     (Calibri 11: 7-pixel digits, 5 pixels of padding), as XlsxWriter does."""
@@ -496,6 +503,8 @@ class SheetPatcher:
             if not lo <= col <= hi:
                 continue
             if _same_number(el.get("width"), width) and el.get("customWidth") in ("1", "true"):
+                return
+            if change.at_least and _wide_enough(el.get("width"), width):
                 return
             target = self._split_col(el, lo, hi, col)
             target.set("width", format_number(width))
