@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from kpi_xl.comparators import ComparatorStore, compare, load_settings
 from kpi_xl.comparators.query import benchmark_all
 from kpi_xl.comparators.benchmark import quantile7, quartile_band, quartiles, rank_of
-from kpi_xl.comparators.cli import app
+from kpi_xl.cli.comparators import app
 from kpi_xl.comparators.years import year_label
 from kpi_xl.errors import ComparatorError
 

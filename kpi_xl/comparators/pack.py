@@ -1,6 +1,6 @@
 """The store's answer as the committee pack prints it.
 
-The pack (``kpi_xl.report``) lays out what it is given; this turns one
+The pack (``kpi_xl.pack``) lays out what it is given; this turns one
 :class:`~kpi_xl.comparators.query.ComparatorAnswer` into the rows it shows:
 kind, label, value on the indicator's own scale (for the chart line; None
 when the scales differ, as for a count compared as a rate), text, year.
