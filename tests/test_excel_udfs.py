@@ -22,6 +22,8 @@ from kpi_xl.excel.udfs import (
     KPI_ARROW,
     KPI_CATEGORY,
     KPI_COMPARATOR,
+    KPI_QUARTILE,
+    KPI_RANK,
     KPI_DOT,
     KPI_PERIOD,
     KPI_RAG,
@@ -291,13 +293,32 @@ def test_comparator_equals_the_comparator_query(comparator_store, tmp_path, monk
         .startswith("#KPI! ")
 
 
+def test_quartile_and_rank_equal_the_comparator_query(comparator_store, tmp_path, monkeypatch):
+    from kpi_xl.comparators import ComparatorStore, compare, load_settings
+
+    config = tmp_path / "county.yaml"
+    config.write_text(f"workbook: {{council: '802'}}\ncomparators: {{store: '{comparator_store}'}}\n",
+                      encoding="utf-8")
+    monkeypatch.setenv(udfs.CONFIG_ENV, str(config))
+    settings = load_settings(load_config(config))
+    with ComparatorStore.open(comparator_store) as store:
+        for la, year in itertools.product(["802", "872"], [None, "2022-23"]):
+            bench = compare(store, la, "rereferral_percent", settings, year=year).benchmark
+            assert KPI_QUARTILE("rereferral_percent", year, la) == bench.band
+            assert KPI_RANK("rereferral_percent", None, year, la) == bench.rank
+            assert KPI_RANK("rereferral_percent", "SN", year, la) == bench.sn_rank
+    assert KPI_QUARTILE("rereferral_percent") == KPI_QUARTILE("rereferral_percent", None, "802")
+    assert KPI_RANK("rereferral_percent", "Moon") == "#KPI! among must be blank (all councils) or SN"
+    assert KPI_QUARTILE("referral_count").startswith("#KPI! ")  # a count: no band in LAIT
+
+
 # --- the module xlwings imports --------------------------------------------------------------------
 
 def test_the_udf_module_the_addin_names_has_every_function():
     from kpi_xl.excel.addin import UDF_MODULE
 
     udf_module = importlib.import_module(UDF_MODULE)
-    assert udf_module.UDFS == UDFS and len(UDFS) == 7
+    assert udf_module.UDFS == UDFS and len(UDFS) == 9
     for function in UDFS:
         assert getattr(udf_module, function.__name__) is function
 
@@ -350,6 +371,8 @@ def test_xlwings_registers_every_function_with_help_and_category():
     assert optional["KPI_DOT"] == ["polarity", "targeted", "decimals", "indicator", "config"]
     assert optional["KPI_ARROW"] == ["decimals", "indicator", "config"]
     assert optional["KPI_COMPARATOR"] == ["year", "la"]
+    assert optional["KPI_QUARTILE"] == ["year", "la"]
+    assert optional["KPI_RANK"] == ["among", "year", "la"]
     assert optional["KPI_RATE"] == ["per"]
 
 

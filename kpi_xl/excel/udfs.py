@@ -569,6 +569,50 @@ def comparator_of(indicator_or_measure: Any, comparator: Any, year: Any = None,
     return _comparator_cell(figure, unit)
 
 
+def _benchmark_of(indicator_or_measure: Any, year: Any, la: Any):
+    """The store's LAIT benchmarking of the council on a measure."""
+    if _blank(indicator_or_measure):
+        raise UdfArgError("give an indicator or a comparator measure")
+    config = udf_config()
+    council = str(la).strip() if not _blank(la) else config.workbook.council
+    if not council:
+        raise UdfArgError("give the council (la) or set workbook -> council in the config")
+    if _comparator_lookup() is None:
+        raise UdfArgError("comparators not available")
+    settings, store, settings_key = _store_settings(config)
+    mtime = _store_mtime(store)
+    if mtime is None:
+        raise UdfArgError("no comparator store: import the DfE files (kpi-xl comparators "
+                          "import) and set comparators -> store in the config")
+    answer = _answer(store, mtime, str(council), str(indicator_or_measure).strip(),
+                     None if _blank(year) else _year_text(year), settings, settings_key)
+    if answer.benchmark is None:
+        raise UdfArgError("no published figure to band or rank")
+    return answer.benchmark
+
+
+def quartile_of(indicator_or_measure: Any, year: Any = None, la: Any = None) -> Any:
+    """LAIT's quartile band, A (best) to D, as ``kpi-xl comparators show``."""
+    bench = _benchmark_of(indicator_or_measure, year, la)
+    if bench.band is None:
+        raise UdfArgError(bench.note or "no quartile band")
+    return bench.band
+
+
+def rank_udf(indicator_or_measure: Any, among: Any = None, year: Any = None,
+             la: Any = None) -> Any:
+    """LAIT's rank, 1 best: among every council, or with ``among`` "SN"
+    among the council and its statistical neighbours."""
+    group = "all" if _blank(among) else str(among).strip().casefold()
+    if group not in ("all", "england", "sn", "neighbours", "statistical neighbours"):
+        raise UdfArgError("among must be blank (all councils) or SN")
+    bench = _benchmark_of(indicator_or_measure, year, la)
+    rank = bench.rank if group in ("all", "england") else bench.sn_rank
+    if rank is None:
+        raise UdfArgError(bench.note or "unranked")
+    return rank
+
+
 def _year_text(raw: Any) -> str:
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
@@ -761,6 +805,25 @@ def KPI_COMPARATOR(indicator_or_measure, comparator, year=None, la=None):
 
 
 @xw.func(category=CATEGORY)
+@xw.arg("indicator_or_measure", ndim=2, doc="An indicator id or name, or a comparator measure key.")
+@xw.arg("year", ndim=2, doc="Optional. The year, e.g. \"2022-23\"; default: the latest published.")
+@xw.arg("la", ndim=2, doc="Optional. Council name or code; default: the council in the config.")
+def KPI_QUARTILE(indicator_or_measure, year=None, la=None):
+    """LAIT quartile band of the council's published figure, A (best quarter of councils) to D, from the kpi-xl comparator store."""
+    return elementwise(quartile_of, indicator_or_measure, year, la)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("indicator_or_measure", ndim=2, doc="An indicator id or name, or a comparator measure key.")
+@xw.arg("among", ndim=2, doc="Optional. Blank: rank among all councils; \"SN\": among the council and its statistical neighbours.")
+@xw.arg("year", ndim=2, doc="Optional. The year, e.g. \"2022-23\"; default: the latest published.")
+@xw.arg("la", ndim=2, doc="Optional. Council name or code; default: the council in the config.")
+def KPI_RANK(indicator_or_measure, among=None, year=None, la=None):
+    """LAIT rank of the council's published figure, 1 best; ties share the lowest rank; from the kpi-xl comparator store."""
+    return elementwise(rank_udf, indicator_or_measure, among, year, la)
+
+
+@xw.func(category=CATEGORY)
 @xw.arg("count", ndim=2, doc="The count: a cell or a column.")
 @xw.arg("population", ndim=2, doc="The population, e.g. children aged 0-17.")
 @xw.arg("per", ndim=2, doc="Optional. Rate per this many (default 10000).")
@@ -776,4 +839,5 @@ def KPI_PERIOD(label):
     return elementwise(period_of, label)
 
 
-UDFS = (KPI_RAG, KPI_DOT, KPI_ARROW, KPI_CATEGORY, KPI_COMPARATOR, KPI_RATE, KPI_PERIOD)
+UDFS = (KPI_RAG, KPI_DOT, KPI_ARROW, KPI_CATEGORY, KPI_COMPARATOR, KPI_QUARTILE, KPI_RANK,
+        KPI_RATE, KPI_PERIOD)
