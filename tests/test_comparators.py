@@ -378,7 +378,9 @@ def test_symbols_in_a_built_file_are_kept_as_written(tmp_path, settings):
               "region_name,old_la_code,new_la_code,la_name,category,referral_count,"
               "rereferral_percent\n")
     rows = ["2024,Reporting year,National,E92000001,England,,,,,,Referrals and Re-referrals,600000,22.4"]
-    for code, symbol in zip(["801", "802", "803", "806", "807"], ["c", "x", "z", "k", "low"]):
+    published = ["c", "x", "z", "k", "low", "u", ":", "~"]
+    codes = ["801", "802", "803", "806", "807", "810", "811", "812"]
+    for code, symbol in zip(codes, published):
         rows.append(f"2024,Reporting year,Local authority,E92000001,England,E12000009,South West,"
                     f"{code},E0600{code},Council {code},Referrals and Re-referrals,{symbol},{symbol}")
     rows.append("2024,Reporting year,Local authority,E92000001,England,E12000009,South West,"
@@ -387,7 +389,7 @@ def test_symbols_in_a_built_file_are_kept_as_written(tmp_path, settings):
     with ComparatorStore.create(tmp_path / "s.sqlite") as fresh:
         assert fresh.import_file(path, settings).dataset == "my_extract"
         frame = fresh.figures("my_extract", "rereferral_percent").set_index("old_la_code")
-    for code, symbol in zip(["801", "802", "803", "806", "807"], ["c", "x", "z", "k", "low"]):
+    for code, symbol in zip(codes, published):
         assert frame.loc[code, "symbol"] == symbol
         assert frame.loc[code, "value"] is None or math.isnan(frame.loc[code, "value"])
     assert pd.isna(frame.loc["808", "symbol"]) and pd.isna(frame.loc["808", "value"])  # blank: neither

@@ -287,6 +287,9 @@ def test_only_the_2021_grouping_gives_the_sn_mean_from_the_cli(dfe_dir, tmp_path
     assert answer["sn"]["grouping"] == "2021"
     assert answer["sn"]["value"] == pytest.approx(wanted.mean())
     assert answer["sn"]["label"] == f"SN mean ({len(wanted)} of 10, 2021 grouping)"
+    assert answer["own"]["year"] == "2024-25" and answer["own"]["dfe_year"] == "2025"
+    assert answer["benchmark"]["band"] in {"A", "B", "C", "D"}
+    assert 1 <= answer["benchmark"]["sn_rank"] <= answer["benchmark"]["sn_of"] <= 11
     text = runner.invoke(app, ["show", "--la", "North Somerset", "--measure",
                                "rereferral_percent", "--store", str(path)])
     assert f"SN mean ({len(wanted)} of 10, 2021 grouping)" in text.stdout
