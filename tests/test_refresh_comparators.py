@@ -54,6 +54,8 @@ def test_refresh_fills_comparators_with_year(store_folder):
     assert got["O8"].value == pytest.approx(answer.england.value / 100)
     assert got["N8"].value == pytest.approx(answer.region.value / 100)
     assert f'" ({answer.england.year_label})"' in got["O8"].number_format
+    assert f'" ({answer.sn.year_label}; {answer.sn_count} of 10, 2025 grouping)"' in \
+        got["M8"].number_format
     assert got["O12"].value == "Local measure"
     assert isinstance(got["M12"].value, float)
     # a count is compared as a rate per 10,000 children, at every level, and says so

@@ -33,7 +33,7 @@ class ComparatorFill:
     year_label: str | None  # as councils write it: "2024-25", "31 Mar 2025"
     measure: str  # catalogue key
     per: str | None = None  # "per 10k" when a count is compared as a rate
-    count: str | None = None  # "9 of 10": neighbours with a figure, when not all
+    count: str | None = None  # "9 of 10, 2021 grouping": SN with a figure, of how many
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -132,11 +132,10 @@ def _fill(row: pd.Series, answer: ComparatorAnswer, kind: str, cell: str) -> Com
     if value is None:
         return None
     if kind == "sn" and isinstance(value, float):
-        # how many neighbours had a figure, when not all did
+        # the cell says how many neighbours had a figure, and which grouping
         of = answer.sn_of or len(answer.neighbours)
-        if answer.sn_count < of:
-            return ComparatorFill(**common, value=value, year_label=figure.year_label, per=per,
-                                  count=f"{answer.sn_count} of {of}")
+        return ComparatorFill(**common, value=value, year_label=figure.year_label, per=per,
+                              count=f"{answer.sn_count} of {of}, {answer.sn_grouping} grouping")
     return ComparatorFill(**common, value=value, year_label=figure.year_label, per=per)
 
 
