@@ -623,22 +623,29 @@ def _comparator_cell(figure: Any, unit: str) -> Any:
     """What the cell shows, as refresh writes comparator cells: percentages as
     fractions (DfE's 22.6 becomes 0.226, for a % number format), a symbol as
     published ("c"), or why there is no figure."""
-    from ..comparators.fill import sheet_value
-
-    value = sheet_value(figure, unit, "percent" if unit == "percent" else None)
+    global _sheet_value
+    if _sheet_value is None:
+        from ..comparators.fill import sheet_value as _sheet_value
+    value = _sheet_value(figure, unit, "percent" if unit == "percent" else None)
     if value is None:
         raise UdfArgError(figure.note or "no published figure")
     return value
 
 
+_sheet_value: Callable[..., Any] | None = None  # comparators.fill.sheet_value, once loaded
+_COMPARATORS_LOAD: list[bool] = []  # [True] once the comparators package loaded, [False] if not
+
+
 def _comparator_lookup() -> Callable[..., Any] | None:
-    """The comparator query, imported late: a sheet of RAG formulas does not
-    need the store; None when the comparators package cannot load."""
-    try:
-        from .. import comparators  # noqa: F401
-    except ImportError:
-        return None
-    return _comparator_figure
+    """The comparator query, imported late (once): a sheet of RAG formulas does
+    not need the store; None when the comparators package cannot load."""
+    if not _COMPARATORS_LOAD:
+        try:
+            from .. import comparators  # noqa: F401
+            _COMPARATORS_LOAD.append(True)
+        except ImportError:
+            _COMPARATORS_LOAD.append(False)
+    return _comparator_figure if _COMPARATORS_LOAD[0] else None
 
 
 def _comparator_figure(config: Config, council: str, measure: str, year: str | None,
@@ -698,10 +705,10 @@ def _answer(store, mtime: float, council: str, measure: str, year: str | None, s
             settings_key: str):
     """One store query per (council, measure, year, settings): a column of
     formulas asks once; a re-imported store (new mtime) answers afresh."""
-    from ..comparators import ComparatorStore, compare
-
-    key = (str(store), mtime, council, measure, year, settings_key)
+    key = (store, mtime, council, measure, year, settings_key)
     if key not in _ANSWERS:
+        from ..comparators import ComparatorStore, compare
+
         if len(_ANSWERS) >= 256:
             _ANSWERS.clear()
         with ComparatorStore.open(store) as opened:
