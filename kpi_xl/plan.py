@@ -171,6 +171,11 @@ class OwnedSheet:
     after: str | None = None  # place after this sheet when adding (default: last)
     # Printed as committee papers are: A4 landscape, fitted to one page wide.
     landscape: bool = True
+    # Rows printed at the top of every page ("4:4", "1:3"), as Excel's Print_Titles.
+    print_title_rows: str | None = None
+    # Row heights in points, for rows whose wrapped text needs more than one line.
+    row_heights: dict[int, float] = field(default_factory=dict)
+    hidden_columns: tuple[str, ...] = ()  # e.g. a key column kpi-xl reads back
 
 
 @dataclass(frozen=True)

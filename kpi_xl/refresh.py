@@ -116,7 +116,7 @@ def build_refresh(path: str | Path, config: Config, *, progress: Progress | None
     plan.sheets.append(exceptions.sheet)
     plan.sheets.append(build_data_quality_sheet(
         report, name=config.workbook.data_quality_sheet,
-        title=f"Data quality findings: {path.name}"))
+        title=f"Data quality findings: {path.name}", labels=exceptions.labels))
     _plan_charts(plan, rated, config, owned)
     return RefreshResult(path, table, rated, report, plan, change_log(rated, config),
                          exceptions.categories, comparators=answers)

@@ -46,8 +46,12 @@ def test_categories_in_order_within_each_area():
     sheet = build_exceptions_sheet(FRAME, CONFIG, {}, title="t").sheet
     rows = as_rows(sheet)
     headings = [r for r in rows[4:] if not r[2] and (r[0] or r[1])]  # no ID: a heading row
-    names = [c.name for c in CONFIG.exceptions.categories]
-    assert [r[0] or r[1] for r in headings] == ["Front Door", *names, "Child Protection", *names]
+    # each area lists the categories it has, in order, then one line for the empty ones
+    assert [r[0] or r[1] for r in headings] == [
+        "Front Door", "Green to celebrate", "Reds of concern",
+        "None this period: Amber to watch, Reds on watching",
+        "Child Protection", "Amber to watch",
+        "None this period: Green to celebrate, Reds on watching, Reds of concern"]
 
 
 def test_untargeted_indicators_are_not_exceptions():
@@ -58,11 +62,15 @@ def test_untargeted_indicators_are_not_exceptions():
 def test_notes_round_trip_and_override():
     first = build_exceptions_sheet(FRAME, CONFIG, {}, title="t").sheet
     rows = as_rows(first)
-    # an officer writes commentary on A1 and moves A2 by judgement
+    # an officer writes commentary on A1 and moves A2 by judgement; the sheet shows
+    # short ids (FD1, FD2) and keeps the stable id in its hidden Key column
+    key = rows[3].index("Key")
+    shown = {row[key]: row[2] for row in rows[4:] if len(row) > key and row[key]}
+    assert shown == {"A1": "FD1", "A2": "FD2", "B1": "CP1"}
     for row in rows:
-        if row[2] == "A1":
+        if len(row) > key and row[key] == "A1":
             row[11] = "Audit under way"
-        if row[2] == "A2":
+        if len(row) > key and row[key] == "A2":
             row[10] = "Amber to watch"
     notes = read_notes(rows)
     assert notes["A1"].commentary == "Audit under way"
@@ -71,6 +79,12 @@ def test_notes_round_trip_and_override():
     again = read_notes(as_rows(result.sheet))
     assert again["A1"].commentary == "Audit under way"
     assert again["A2"].override == "Amber to watch"
+
+
+def test_notes_on_a_sheet_made_before_the_key_column_are_read_by_id():
+    rows = [["t"], [], [], ["Area", "Category", "ID", "Indicator", "Commentary"],
+            ["Front Door", "Reds of concern", "A1", "Re-referrals", "Audit under way"]]
+    assert read_notes(rows)["A1"].commentary == "Audit under way"
 
 
 def test_unknown_override_is_reported_and_rule_used():

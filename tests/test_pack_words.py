@@ -16,9 +16,10 @@ from openpyxl import Workbook
 
 from kpi_xl.config import load_config
 from kpi_xl.refresh import build_refresh
-from kpi_xl.pack.docx import write_docx
-from kpi_xl.pack.model import area_prefix, build_pack
+from kpi_xl.names import area_prefix
 from kpi_xl.owned_sheets.exceptions import Note
+from kpi_xl.pack.docx import write_docx
+from kpi_xl.pack.model import build_pack
 from kpi_xl.templates import example_workbook
 
 REPO = Path(__file__).resolve().parent.parent

@@ -7,6 +7,12 @@ Override (a category chosen by judgement) and Commentary. Both are read back
 before each refresh and written again matched by indicator id, so they
 survive a refresh and follow an indicator that moved category. Notes for
 indicators no longer found are kept at the foot of the sheet, never dropped.
+
+It prints as a committee paper: A4 landscape, one page wide, the header
+row on every page, rows as tall as their wrapped text, full area names,
+short readable ids (the council's code, else a code per area; the stable
+key notes are matched by sits in a hidden Key column), namesakes told apart
+by block, and one "None this period" line per area for its empty categories.
 """
 from __future__ import annotations
 
@@ -17,24 +23,27 @@ from openpyxl.utils import get_column_letter
 
 from ..config import Config
 from ..contrast import legible
+from .layout import fit_rows
 from ..plan import (AddConditionalFormat, CFRule, DataValidationList, OwnedSheet, SetCell,
                     Style)
 
 ROLE = "exceptions"
 HEADERS = ["Area", "Category", "ID", "Indicator", "Period", "Latest", "Target", "RAG",
-           "Direction", "Rule category", "Override", "Commentary"]
+           "Direction", "Rule category", "Override", "Commentary", "Key"]
 COL = {name: get_column_letter(i + 1) for i, name in enumerate(HEADERS)}
 HEADER_ROW = 4
-WIDTHS = {"Area": 22, "Category": 20, "ID": 24, "Indicator": 70, "Period": 12, "Latest": 10,
-          "Target": 10, "RAG": 10, "Direction": 11, "Rule category": 18, "Override": 18,
-          "Commentary": 60}
+WIDTHS = {"Area": 18, "Category": 15, "ID": 8, "Indicator": 46, "Period": 11, "Latest": 9,
+          "Target": 9, "RAG": 11, "Direction": 13, "Rule category": 15, "Override": 15,
+          "Commentary": 44, "Key": 24}
+NO_TARGET = "–"
 TITLE_STYLE = Style(bold=True, font_size=14)
 HEAD_STYLE = Style(bold=True, fill="1F4E78", font_color="FFFFFF", wrap=True, vertical="center",
                    border="thin")
 AREA_STYLE = Style(bold=True, fill="DDEBF7", font_size=12)
 CATEGORY_STYLE = Style(bold=True, italic=True)
-BODY_STYLE = Style(vertical="top", border="thin")
+BODY_STYLE = Style(vertical="top", border="thin", wrap=True)
 NOTE_STYLE = Style(wrap=True, vertical="top", border="thin", fill="FFF2CC")
+KEY_STYLE = Style(vertical="top")  # hidden: never wraps, never sizes a row
 
 
 @dataclass
@@ -54,6 +63,7 @@ class ExceptionsResult:
     sheet: OwnedSheet
     categories: dict[str, str] = field(default_factory=dict)  # id -> effective category
     ignored_overrides: dict[str, str] = field(default_factory=dict)  # id -> unknown text
+    labels: dict[str, str] = field(default_factory=dict)  # id -> "CP2  name", as shown
 
 
 def read_notes(rows: list[list]) -> dict[str, Note]:
@@ -64,8 +74,9 @@ def read_notes(rows: list[list]) -> dict[str, Note]:
     if header_at is None:
         return notes
     index = {str(v).strip(): i for i, v in enumerate(rows[header_at]) if v is not None}
+    key_at = index.get("Key")  # the stable id; sheets before the Key column keep it in ID
     for row in rows[header_at + 1:]:
-        ident = _get(row, index.get("ID"))
+        ident = _get(row, key_at) or _get(row, index.get("ID"))
         if not ident:
             continue
         note = Note(override=_get(row, index.get("Override")),
@@ -95,41 +106,63 @@ def build_exceptions_sheet(rated: pd.DataFrame, config: Config, notes: dict[str,
                            title: str) -> ExceptionsResult:
     names = [c.name for c in config.exceptions.categories]
     result = ExceptionsResult(OwnedSheet(role=ROLE, name=config.exceptions.sheet_name,
-                                         freeze=f"A{HEADER_ROW + 1}", tab_color="1F4E78"))
+                                         freeze=f"A{HEADER_ROW + 1}", tab_color="1F4E78",
+                                         print_title_rows=f"{HEADER_ROW}:{HEADER_ROW}",
+                                         hidden_columns=(COL["Key"],)))
     sheet = result.sheet
     cells = sheet.cells
     cells.append(SetCell("", "A1", title, style=TITLE_STYLE))
     cells.append(SetCell("", "A2", "Made by kpi-xl. Type only in the Override and Commentary "
-                         "columns: they are kept, by indicator ID, at the next refresh.",
+                         "columns: they are kept, by indicator, at the next refresh.",
                          style=Style(italic=True)))
     for name, col in COL.items():
         cells.append(SetCell("", f"{col}{HEADER_ROW}", name, style=HEAD_STYLE))
         sheet.column_widths[col] = WIDTHS[name]
+    naming = _naming(rated)
+    result.labels = {ident: f"{ref}  {name}" for ident, (ref, name) in naming.items()}
     rated_rows = rated[rated["rag"].notna()]
     row = HEADER_ROW + 1
     seen: set[str] = set()
     for area in _areas(rated_rows):
         cells.append(SetCell("", f"A{row}", area, style=AREA_STYLE))
+        for col in list(COL.values())[1:-1]:  # the band runs across the printed width
+            cells.append(SetCell("", f"{col}{row}", None, style=AREA_STYLE))
         row += 1
         in_area = rated_rows[rated_rows["area"].fillna("(no area)") == area]
         placed = _place_by_category(in_area, notes, names, result)
-        for cat in names:
-            cells.append(SetCell("", f"B{row}", cat, style=CATEGORY_STYLE))
+        for cat in names + [c for c in placed if c not in names]:
             members = placed.get(cat, [])
             if not members:
-                cells.append(SetCell("", f"D{row}", "None this period", style=Style(italic=True)))
+                continue
+            cells.append(SetCell("", f"B{row}", cat, style=CATEGORY_STYLE))
             row += 1
             for record in members:
-                _indicator_row(cells, row, area, cat, record, notes.get(record["id"]), config)
+                _indicator_row(cells, row, area, cat, record, notes.get(record["id"]), config,
+                               naming)
                 seen.add(record["id"])
                 row += 1
+        empty = [cat for cat in names if not placed.get(cat)]
+        if empty:  # one line for the area, not one per category
+            cells.append(SetCell("", f"B{row}", f"None this period: {', '.join(empty)}",
+                                 style=Style(italic=True)))
+            row += 1
     row = _kept_notes(cells, row + 1, notes, seen)
     last = max(row - 1, HEADER_ROW + 1)
     sheet.validations.append(DataValidationList(
         f"{COL['Override']}{HEADER_ROW + 1}:{COL['Override']}{last}", tuple(names),
         prompt="Choose a category to move this indicator by judgement; clear to follow the rule."))
     sheet.conditional_formats.append(_rag_colours(config, last))
+    sheet.row_heights.update(fit_rows(cells, sheet.column_widths))
     return result
+
+
+def _naming(rated: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """id -> (short id, name told apart from namesakes), as the pack shows them."""
+    from ..names import display_name, named_records, qualifiers, short_refs
+
+    items = named_records(rated.to_dict("records"))
+    refs, told = short_refs(items), qualifiers(items)
+    return {i.id: (refs[i.id], display_name(i.name, told.get(i.id))) for i in items}
 
 
 def _areas(rated: pd.DataFrame) -> list[str]:
@@ -154,23 +187,28 @@ def _place_by_category(rows: pd.DataFrame, notes: dict[str, Note], names: list[s
 
 
 def _indicator_row(cells: list, row: int, area: str, cat: str, record: dict, note: Note | None,
-                   config: Config) -> None:
+                   config: Config, naming: dict[str, tuple[str, str]]) -> None:
     percent = record.get("unit") == "percent"
     number_style = Style(number_format="0.0%" if percent else "#,##0.##", border="thin",
                          vertical="top")
     values = {
-        "Area": area, "Category": cat, "ID": record["id"], "Indicator": record["name"],
+        "Area": area, "Category": cat,
+        "ID": naming.get(record["id"], (record["id"],))[0],
+        "Indicator": naming.get(record["id"], (None, record["name"]))[1],
         "Period": record.get("latest_period"), "Latest": record.get("latest_value"),
-        "Target": record.get("target") if record.get("target") is not None
-        else record.get("target_raw"),
+        "Target": record.get("target") if _plain(record.get("target")) is not None
+        else _plain(record.get("target_raw")) or NO_TARGET,
         "RAG": getattr(config.rag.labels, record["rag"]) if record.get("rag") else None,
-        "Direction": _direction_text(record), "Rule category": record.get("category"),
+        "Direction": _direction_text(record) or NO_TARGET,
+        "Rule category": record.get("category"),
         "Override": note.override if note else None,
         "Commentary": note.commentary if note else None,
+        "Key": record["id"],
     }
     for name, value in values.items():
         style = number_style if name in ("Latest", "Target") else \
-            NOTE_STYLE if name in ("Override", "Commentary") else BODY_STYLE
+            NOTE_STYLE if name in ("Override", "Commentary") else \
+            KEY_STYLE if name == "Key" else BODY_STYLE
         cells.append(SetCell("", f"{COL[name]}{row}", _plain(value), style=style))
 
 
@@ -189,6 +227,7 @@ def _kept_notes(cells: list, row: int, notes: dict[str, Note], seen: set[str]) -
     row += 1
     for ident, note in sorted(orphans.items()):
         cells.append(SetCell("", f"{COL['ID']}{row}", ident, style=BODY_STYLE))
+        cells.append(SetCell("", f"{COL['Key']}{row}", ident, style=KEY_STYLE))
         cells.append(SetCell("", f"{COL['Indicator']}{row}", note.name, style=BODY_STYLE))
         cells.append(SetCell("", f"{COL['Override']}{row}", note.override, style=NOTE_STYLE))
         cells.append(SetCell("", f"{COL['Commentary']}{row}", note.commentary, style=NOTE_STYLE))

@@ -229,8 +229,7 @@ def build_pack(result, config: Config, *, notes: dict[str, Note] | None = None,
                                  [f.message for f in result.report.for_indicator(r["id"])],
                                  store)
                   for r in records]
-    tell_apart(indicators)
-    assign_refs(indicators)
+    name_indicators(indicators)
     areas = group_by_area(indicators, names)
     attach_table_notes(result, records, indicators, areas)
     return Pack(
@@ -375,75 +374,15 @@ def comparator_label(kind: str) -> str:
     return COMPARATOR_LABELS.get(kind, kind.replace("_", " ").title())
 
 
-def tell_apart(indicators: list[PackIndicator]) -> None:
-    """Indicators that share a name get what tells them apart: their block
-    (area), else their sheet, else the indicator they sit under (Wokingham's
-    "Children missing from home" and "... from care" each lead the same
-    three measures), else their row."""
-    def key(ind: PackIndicator) -> str:
-        return " ".join(ind.name.split()).casefold()
+def name_indicators(indicators: list[PackIndicator]) -> None:
+    """Short ids and namesakes told apart (:mod:`kpi_xl.names`), as on the
+    exception sheet."""
+    from ..names import Named, qualifiers, short_refs
 
-    by_name: dict[str, list[PackIndicator]] = {}
+    items = [Named(i.id, i.name, i.area, i.sheet, i.row, i.code) for i in indicators]
+    refs, told = short_refs(items), qualifiers(items)
     for ind in indicators:
-        by_name.setdefault(key(ind), []).append(ind)
-    shared = {k for k, same in by_name.items() if len(same) > 1}
-    for name in shared:
-        same = by_name[name]
-        leads = [_lead(ind, indicators, shared, key) for ind in same]
-        for values in ([i.area for i in same], [f"sheet {i.sheet}" for i in same], leads,
-                       [f"{i.sheet} row {i.row}" for i in same]):
-            if all(values) and len(set(values)) == len(values):
-                for ind, value in zip(same, values):
-                    ind.qualifier = value
-                break
-
-
-def _lead(ind: PackIndicator, indicators: list[PackIndicator], shared: set[str],
-          key) -> str | None:
-    """The nearest indicator above ``ind`` on its sheet whose name is its own."""
-    above = [i for i in indicators if i.sheet == ind.sheet and i.area == ind.area
-             and i.row < ind.row and key(i) not in shared]
-    return max(above, key=lambda i: i.row).name if above else None
-
-
-AREA_STOP_WORDS = {"and", "of", "the", "for", "in", "from", "to", "with", "on", "at", "a", "an",
-                   "item", "dashboard", "no", "area"}
-
-
-def area_prefix(area: str) -> str:
-    """Initials of an area's words: "Child Protection" -> "CP", "Early Help" -> "EH"."""
-    words = [w for w in re.findall(r"[A-Za-z]+", area.replace("'s", ""))
-             if w.lower() not in AREA_STOP_WORDS]
-    if not words:
-        return "IND"
-    if len(words) == 1:
-        return words[0][:3].upper()
-    return "".join(w[0] for w in words)[:3].upper()
-
-
-def assign_refs(indicators: list[PackIndicator]) -> None:
-    """A short readable id for each indicator: the council's own code when it
-    has one, else its area's initials and its place in the area ("CP2"). Two
-    areas with the same initials are told apart by a letter ("CC", "CCB")."""
-    prefixes: dict[str, str] = {}
-    taken: set[str] = set()
-    codes = {ind.code for ind in indicators if ind.code}
-    counts: Counter = Counter()
-    for ind in indicators:
-        if ind.area not in prefixes:
-            base = area_prefix(ind.area)
-            prefix, letter = base, ord("B")
-            while prefix in taken:
-                prefix, letter = f"{base}{chr(letter)}", letter + 1
-            taken.add(prefix)
-            prefixes[ind.area] = prefix
-        if ind.code:
-            ind.ref = ind.code
-            continue
-        counts[ind.area] += 1
-        while f"{prefixes[ind.area]}{counts[ind.area]}" in codes:
-            counts[ind.area] += 1
-        ind.ref = f"{prefixes[ind.area]}{counts[ind.area]}"
+        ind.ref, ind.qualifier = refs[ind.id], told.get(ind.id)
 
 
 def group_by_area(indicators: list[PackIndicator], names: list[str]) -> list[PackArea]:

@@ -15,8 +15,8 @@ from kpi_xl.errors import WriteError
 from kpi_xl.plan import DataValidationList, Hyperlink, OwnedSheet, SetColumnWidth
 from kpi_xl.xlsx.conditional import ConditionalFormats
 from kpi_xl.xlsx.package import MAIN_NS, R_NS
-from kpi_xl.xlsx.refs import cell_ref, normalise_sqref, parse_cell, range_ref
-from kpi_xl.xlsx.worksheet import WORKSHEET_ORDER, SheetPatcher
+from kpi_xl.xlsx.refs import cell_ref, col_index, normalise_sqref, parse_cell, range_ref
+from kpi_xl.xlsx.worksheet import WORKSHEET_ORDER, SheetPatcher, format_number
 from kpi_xl.xlsx.styles import argb
 from kpi_xl.xlsx.xmlutil import insert_in_order
 
@@ -141,6 +141,8 @@ def build(ctx: "WriteContext", owned: OwnedSheet, name: str, part: str, sheet_id
         patcher.set_cell(replace(cell, sheet=name))
     for column, width in sorted(owned.column_widths.items(), key=lambda kv: _col_key(kv[0])):
         patcher.set_column_width(SetColumnWidth(name, column, width))
+    _hide_columns(patcher, owned.hidden_columns)
+    _row_heights(patcher, owned.row_heights)
     formats = ConditionalFormats(patcher)
     for change in owned.conditional_formats:
         formats.apply(replace(change, sheet=name), None)
@@ -155,6 +157,25 @@ def build(ctx: "WriteContext", owned: OwnedSheet, name: str, part: str, sheet_id
     patcher._extent = None
     ctx.pkg.put_xml(part, root)
     return patcher
+
+
+def _hide_columns(patcher: SheetPatcher, columns: tuple[str, ...]) -> None:
+    for column in columns:
+        patcher.set_column_width(SetColumnWidth(patcher.name, column, 0))
+        col = str(col_index(column.strip().upper()))
+        for el in patcher.root.find(_q("cols")).iterfind(_q("col")):
+            if el.get("min") == col and el.get("max") == col:
+                el.set("hidden", "1")
+
+
+def _row_heights(patcher: SheetPatcher, heights: dict[int, float]) -> None:
+    """Rows as tall as their wrapped text (rows without cells are left alone)."""
+    for row, points in sorted(heights.items()):
+        row_el = patcher.find_cell(row, 1)[0]
+        if row_el is None or points <= 0:
+            continue
+        row_el.set("ht", format_number(round(min(points, 409.0), 2)))
+        row_el.set("customHeight", "1")
 
 
 def _col_key(column: str) -> tuple[int, str]:

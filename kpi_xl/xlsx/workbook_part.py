@@ -24,6 +24,7 @@ from kpi_xl.xlsx.xmlutil import insert_in_order, local
 
 OWNED_NAME = "_kpixl_owned"
 CF_NAME = "_kpixl_cf"
+PRINT_TITLES = "_xlnm.Print_Titles"
 
 WORKBOOK_ORDER = ("fileVersion", "fileSharing", "workbookPr", "workbookProtection", "bookViews", "sheets",
                   "functionGroups", "externalReferences", "definedNames", "calcPr", "oleSize",
@@ -274,6 +275,29 @@ class WorkbookPart:
             el.set("hidden", "1")
             el.set("localSheetId", str(index))
         el.set("hidden", "1")
+        el.text = formula
+        self.changed()
+
+    def set_print_titles(self, index: int, sheet_name: str, rows: str | None) -> None:
+        """Excel's Print_Titles for the sheet at ``index``: ``rows`` ("4:4", "1:3")
+        repeat at the top of every printed page; None removes them."""
+        from kpi_xl.errors import quote_sheet
+
+        el = self.marker(PRINT_TITLES, index)
+        if rows is None:
+            if el is not None:
+                el.getparent().remove(el)
+                self._drop_empty_defined_names()
+                self.changed()
+            return
+        first, _, last = rows.partition(":")
+        formula = f"{quote_sheet(sheet_name)}!${int(first)}:${int(last or first)}"
+        if el is not None and el.text == formula:
+            return
+        if el is None:
+            el = etree.SubElement(self._defined_names_el(), self.q("definedName"))
+            el.set("name", PRINT_TITLES)
+            el.set("localSheetId", str(index))
         el.text = formula
         self.changed()
 

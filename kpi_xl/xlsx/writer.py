@@ -199,6 +199,7 @@ def _put_owned(ctx: WriteContext, owned: OwnedSheet) -> None:
         ctx.drop_dependents(entry.part)
         ctx.workbook.set_marker(CF_NAME, entry.index, None)
     ctx.patchers[entry.part] = new_worksheet.build(ctx, owned, entry.name, entry.part, entry.sheet_id)
+    ctx.workbook.set_print_titles(entry.index, entry.name, owned.print_title_rows)
 
 
 def _apply_change(ctx: WriteContext, change) -> None:

@@ -1,0 +1,44 @@
+"""Owned sheets that print: rows as tall as their wrapped text.
+
+Excel does not grow a row to fit wrapped text that kpi-xl writes (it only
+does so when someone edits the cell), and LibreOffice keeps the stored
+height too, so long messages overlapped the next rows when printed. The
+height is estimated from the text and the column width: Excel's width unit
+is the width of a digit, and ordinary text averages a little narrower.
+"""
+from __future__ import annotations
+
+import math
+import textwrap
+
+from openpyxl.utils.cell import coordinate_from_string
+
+from ..plan import SetCell
+
+CHARS_PER_WIDTH = 1.2  # characters of ordinary text per unit of column width
+LINE_POINTS = 15.0  # Excel's default row height, for 11pt text
+PADDING_POINTS = 3.0
+
+
+def text_lines(text: str, width: float) -> int:
+    """Lines ``text`` takes when wrapped in a column ``width`` wide."""
+    chars = max(1, math.floor(width * CHARS_PER_WIDTH))
+    return sum(max(1, len(textwrap.wrap(part, chars, break_long_words=True)))
+               for part in str(text).split("\n"))
+
+
+def fit_rows(cells: list[SetCell], widths: dict[str, float]) -> dict[int, float]:
+    """Row -> height (points) for rows whose wrapped text needs more than one line."""
+    heights: dict[int, float] = {}
+    for cell in cells:
+        if not (cell.style and cell.style.wrap and isinstance(cell.value, str) and cell.value):
+            continue
+        column, row = coordinate_from_string(cell.cell)
+        if column not in widths:
+            continue
+        scale = (cell.style.font_size or 11.0) / 11.0  # bigger text: fewer characters a line
+        lines = text_lines(cell.value, widths[column] / scale)
+        if lines > 1:
+            heights[row] = max(heights.get(row, 0.0),
+                               lines * LINE_POINTS * scale + PADDING_POINTS)
+    return dict(sorted(heights.items()))
