@@ -30,15 +30,23 @@ class Named:
     code: str | None = None  # the council's own code, None when kpi-xl made the id
 
 
+# Codes people would rather not read aloud in committee.
+UNWANTED_CODES = {"ASS", "SEX", "FAT", "GAY", "POO", "CUM", "TIT", "NOB", "WTF", "FU", "KKK"}
+OWN_ABBREVIATION = re.compile(r"\(([A-Z][A-Z&]{1,5})\)")  # "Children in need (CIN)"
+
+
 def area_prefix(area: str) -> str:
-    """Initials of an area's words: "Child Protection" -> "CP", "Workforce" -> "WOR"."""
+    """The area's own abbreviation ("Children in need (CIN)" -> "CIN"), else the
+    initials of its words ("Child Protection" -> "CP", "Workforce" -> "WOR")."""
+    own = OWN_ABBREVIATION.search(area)
+    if own:
+        return own.group(1).replace("&", "")
     words = [w for w in re.findall(r"[A-Za-z]+", area.replace("'s", ""))
              if w.lower() not in AREA_STOP_WORDS]
     if not words:
         return "IND"
-    if len(words) == 1:
-        return words[0][:3].upper()
-    return "".join(w[0] for w in words)[:3].upper()
+    prefix = words[0][:3].upper() if len(words) == 1 else "".join(w[0] for w in words)[:3].upper()
+    return prefix[:2] if prefix in UNWANTED_CODES else prefix
 
 
 def short_refs(items: list[Named]) -> dict[str, str]:

@@ -283,3 +283,5 @@ def test_short_ids_are_the_councils_code_else_a_code_per_area(built, config, tmp
     assert area_prefix("Child Protection") == "CP"
     assert area_prefix("Children's Social Care Front Door") == "CSC"
     assert area_prefix("Workforce") == "WOR"
+    assert area_prefix("Children in need (CIN)") == "CIN"  # the council's own abbreviation
+    assert area_prefix("Assessments") == "AS"
