@@ -1,12 +1,19 @@
 """New returns workbooks, built with openpyxl (never used to re-save an existing one).
 
 Layout (the three-header-row shape the reader detects): a "QUARTERS" band,
-a band of financial years over their quarters, then column headers; an area
-column filled on the first row of each block; target, polarity, RAG, DoT, a
-comparator group and commentary.
+a band of financial years over their quarters (and the outturn of a year
+before the reporting one), then column headers; an area column filled on
+the first row of each block; target, polarity, RAG, DoT, a comparator group
+and commentary.
+
+``kpi-xl new --year 2026-27`` builds the reporting year with the previous
+year's quarters and outturn before it, so the first quarter already has a
+quarter to be compared with (a direction of travel from Q1).
 """
 from __future__ import annotations
 
+import datetime as _dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,16 +52,53 @@ class TemplateIndicator:
 
 
 def new_workbook(out: str | Path, config: Config, *, force: bool = False,
-                 years: dict[int, list[int]] | None = None) -> Path:
-    """A blank returns workbook listing the standard indicator library."""
+                 years: dict[int, list[int]] | None = None, year: str | int | None = None,
+                 council: str | None = None) -> Path:
+    """A blank returns workbook listing the standard indicator library, for the
+    financial ``year`` ("2026-27"; default: the current one) with the previous
+    year's quarters and outturn. The title names the council when known."""
     from .library import load_library
 
     indicators = [TemplateIndicator(id=e.id, area=e.area, name=e.name, type=e.data_type,
                                     polarity=e.polarity)
                   for e in load_library()]
-    title = f"{config.workbook.service} performance returns"
-    return build_returns_workbook(out, title, indicators, years or {2025: [1, 2, 3, 4]},
-                                  force=force)
+    fy = parse_year(year) if year is not None else current_year()
+    council = council or config.workbook.council
+    who = f"{council} {config.workbook.service}" if council else config.workbook.service
+    title = f"{who} performance returns, {year_label(fy)}"
+    if years is None:
+        years, outturns = {fy - 1: [1, 2, 3, 4], fy: [1, 2, 3, 4]}, {fy - 1}
+    else:
+        outturns = set()
+    return build_returns_workbook(out, title, indicators, years, force=force, outturns=outturns)
+
+
+YEAR = re.compile(r"^\s*(\d{4})\s*[-/]\s*(\d{2}|\d{4})\s*$")
+
+
+def parse_year(text: str | int) -> int:
+    """2026 from "2026-27", "2026/27", "2026-2027" or 2026; a KpiError otherwise."""
+    if isinstance(text, int) or str(text).strip().isdigit():
+        start = int(str(text).strip())
+        if 2000 <= start <= 2099:
+            return start
+    else:
+        match = YEAR.match(str(text))
+        if match:
+            start, end = int(match.group(1)), match.group(2)
+            if int(end) % 100 == (start + 1) % 100 and 2000 <= start <= 2099:
+                return start
+    raise KpiError(f"--year {text!r} is not a financial year like 2026-27", Place(key="--year"))
+
+
+def year_label(fy: int) -> str:
+    return f"{fy}-{str(fy + 1)[-2:]}"
+
+
+def current_year(today: _dt.date | None = None) -> int:
+    """The financial year (April to March) that ``today`` is in."""
+    today = today or _dt.date.today()
+    return today.year if today.month >= 4 else today.year - 1
 
 
 def example_workbook(folder: str | Path, *, force: bool = False) -> Path:
@@ -69,7 +113,7 @@ def example_workbook(folder: str | Path, *, force: bool = False) -> Path:
 
 def build_returns_workbook(path: str | Path, title: str, indicators: list[TemplateIndicator],
                            years: dict[int, list[int]], *, force: bool = False,
-                           with_extract: bool = False) -> Path:
+                           with_extract: bool = False, outturns: set[int] | None = None) -> Path:
     path = Path(path)
     if path.exists() and not force:
         raise KpiError("already exists; choose another name or pass --force", Place(file=str(path)))
@@ -77,10 +121,12 @@ def build_returns_workbook(path: str | Path, title: str, indicators: list[Templa
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
+    outturns = outturns or set()
     quarters = [(fy, q) for fy, qs in sorted(years.items()) for q in qs]
-    _headers(ws, title, years, len(quarters))
-    _rows(ws, indicators, len(quarters))
-    _widths(ws, len(quarters))
+    n_periods = len(quarters) + len(outturns & set(years))
+    _headers(ws, title, years, n_periods, outturns)
+    _rows(ws, indicators, n_periods)
+    _widths(ws, n_periods)
     ws.freeze_panes = f"D{FIRST_DATA_ROW}"
     _print_setup(ws)
     if with_extract:
@@ -89,7 +135,8 @@ def build_returns_workbook(path: str | Path, title: str, indicators: list[Templa
     return path
 
 
-def _headers(ws, title: str, years: dict[int, list[int]], n_quarters: int) -> None:
+def _headers(ws, title: str, years: dict[int, list[int]], n_quarters: int,
+             outturns: set[int]) -> None:
     ws["A1"] = title
     ws["A1"].font = Font(bold=True, size=14)
     ws["A2"] = ("Type each quarter's figure in its column; kpi-xl rates, explains and compares "
@@ -102,12 +149,16 @@ def _headers(ws, title: str, years: dict[int, list[int]], n_quarters: int) -> No
     ws.merge_cells(start_row=band, start_column=first_q, end_row=band, end_column=last_q)
     col = first_q
     for fy, qs in sorted(years.items()):
-        ws.cell(year_row, col, f"{fy}-{str(fy + 1)[-2:]}")
-        if len(qs) > 1:
+        ws.cell(year_row, col, year_label(fy))
+        span = len(qs) + (fy in outturns)
+        if span > 1:
             ws.merge_cells(start_row=year_row, start_column=col, end_row=year_row,
-                           end_column=col + len(qs) - 1)
+                           end_column=col + span - 1)
         for q in qs:
             ws.cell(head, col, f"Q{q}")
+            col += 1
+        if fy in outturns:
+            ws.cell(head, col, f"{year_label(fy)} outturn")
             col += 1
     comp_first = last_q + 3
     ws.cell(band, comp_first, "COMPARATORS")

@@ -14,17 +14,25 @@ def new(
     out: Path = typer.Argument(..., help="Returns workbook to create (.xlsx)."),
     config: Optional[Path] = ConfigOption,
     force: bool = typer.Option(False, "--force", help="Overwrite OUT if it exists."),
+    year: Optional[str] = typer.Option(None, "--year", help="Financial year to report, "
+                                       "e.g. 2026-27 (default: the current one). The previous "
+                                       "year's quarters and outturn come first, so Q1 has a "
+                                       "direction of travel."),
+    council: Optional[str] = typer.Option(None, "--council", help="Council name for the "
+                                          "title (default: workbook.council in the config)."),
 ):
     """Create a new returns workbook from the standard indicator library.
 
-    Example:
+    Examples:
 
-        kpi-xl new returns-2025-26.xlsx
+        kpi-xl new returns-2026-27.xlsx --year 2026-27 --council "Exampleshire County Council"
+
+        kpi-xl new returns.xlsx -c council.yaml
     """
     from ..config import load_config
     from ..templates import new_workbook
 
-    path = new_workbook(out, load_config(config), force=force)
+    path = new_workbook(out, load_config(config), force=force, year=year, council=council)
     typer.echo(f"Created {path}. Type figures into the quarter columns, then run: "
                f"kpi-xl refresh {path}")
 
