@@ -167,6 +167,7 @@ def _headers(ws, title: str, years: dict[int, list[int]], n_quarters: int,
         ws.cell(head, i, name)
     for i, name in enumerate(AFTER, start=last_q + 1):
         ws.cell(head, i, name)
+    ws.row_dimensions[head].height = 30  # two lines: "2025-26 outturn", "Direction of travel"
     for row in (band, year_row, head):
         for c in range(1, last_q + len(AFTER) + 1):
             cell = ws.cell(row, c)
@@ -204,7 +205,7 @@ def _rows(ws, indicators: list[TemplateIndicator], n_quarters: int) -> None:
 
 
 def _widths(ws, n_quarters: int) -> None:
-    widths = [18, 8, 52, 14, 16, 9] + [9] * n_quarters + [10, 12, 14, 10, 10, 10, 50]
+    widths = [18, 18, 52, 14, 16, 9] + [9] * n_quarters + [10, 12, 14, 10, 10, 10, 50]
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
 
