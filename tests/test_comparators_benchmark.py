@@ -315,3 +315,38 @@ def test_a_council_that_did_not_exist_gets_one_line(store):
     latest = compare(store, "Cumbria", "rereferral_percent", settings)
     assert "replaced on 1 April 2023" in latest.council_note
     assert latest.own.year_label == latest.england.year_label == "2022-23"
+
+
+def test_an_ods_that_is_not_ofsteds_is_refused_in_one_line(tmp_path):
+    settings = load_settings()
+    other = tmp_path / "budget.ods"
+    with zipfile.ZipFile(other, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", '<?xml version="1.0"?><office:document-content '
+                   'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+                   'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0">'
+                   '<office:body><office:spreadsheet><table:table table:name="Budget"/>'
+                   '</office:spreadsheet></office:body></office:document-content>')
+    broken = tmp_path / "outcomes.ods"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    with ComparatorStore.create(tmp_path / "s.sqlite") as fresh:
+        for path, words in ((other, "not an Ofsted LA inspection outcomes file"),
+                            (broken, "not an ODS spreadsheet")):
+            with pytest.raises(ComparatorError) as err:
+                fresh.import_file(path, settings)
+            assert words in str(err.value) and str(path) in str(err.value)
+            assert "\n" not in str(err.value)
+        assert not fresh.has_ofsted()
+
+
+def test_the_pack_says_local_measure_only_when_no_dfe_measure_matches(tmp_path):
+    from kpi_xl.comparators.fill import table_comparators
+    from kpi_xl.config import config_from_dict
+    from kpi_xl.table import COLUMNS, IndicatorTable
+
+    rows = [{"id": "A1", "name": "% of re-referrals within 12 months", "sheet": "KPIs", "row": 2},
+            {"id": "A2", "name": "Number of early help assessments", "sheet": "KPIs", "row": 3}]
+    frame = pd.DataFrame([{c: r.get(c) for c in COLUMNS} for r in rows])
+    table = IndicatorTable(path=str(tmp_path / "returns.xlsx"), frame=frame, layouts=[])
+    found = table_comparators(table, config_from_dict({}), None)  # no store at all
+    assert found.measures == {"A1": "rereferral_percent"} and found.fills == []

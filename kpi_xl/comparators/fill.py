@@ -82,10 +82,10 @@ def table_comparators(table: IndicatorTable, config: Config, reporting_fy: int |
     folder = Path(table.path).resolve().parent if table.path else None
     store_path = resolve_store_path(settings, config, folder)
     result = TableComparators()
-    if not store_path.is_file():
-        return result
     mapped = list(_mapped_rows(table.frame, config, settings))
-    if not mapped:
+    # which indicators DfE publishes, with or without a store to answer them
+    result.measures = {str(row["id"]): measure for row, measure, _ in mapped}
+    if not store_path.is_file() or not mapped:
         return result
     if not config.workbook.council:
         if not any(cells for _, _, cells in mapped):
@@ -96,7 +96,6 @@ def table_comparators(table: IndicatorTable, config: Config, reporting_fy: int |
         council = store.resolve_council(config.workbook.council)
         answers: dict[str, ComparatorAnswer | None] = {}
         for row, measure, cells in mapped:
-            result.measures[str(row["id"])] = measure
             if measure not in answers:
                 try:
                     answers[measure] = compare(store, council, measure, settings,

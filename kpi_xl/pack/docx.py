@@ -243,7 +243,7 @@ def _indicator_block(doc, ind: PackIndicator, chart: Path | None, fills: dict) -
             p.paragraph_format.keep_with_next = True
     if not ind.comparators and ind.dfe_measure:
         _keep(_note(doc, f"Comparators: DfE publishes this measure ({ind.dfe_measure}); "
-                         "import its file into the comparator store to show them."))
+                         "import its file with 'kpi-xl comparators import' to show them."))
     elif not ind.comparators:
         _keep(_note(doc, "Comparators: none published for this indicator (local measure)."))
     if chart is not None:
