@@ -17,6 +17,7 @@ Findings and their severities:
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -73,6 +74,13 @@ class CheckResult:
         lines += [f"  sheet {quote_sheet(sheet)}: {n}" for sheet, n in c["by_sheet"].items()]
         lines.append("By area:")
         lines += [f"  {area}: {n}" for area, n in c["by_area"].items()]
+        matched = [r for r in self.table.frame.to_dict("records") if r.get("library_id")]
+        if matched:
+            lines.append("Library matches:")
+            lines += [f"  {r['id']}: {r['library_id']} {r.get('library_name') or ''}".rstrip()
+                      + (f" (polarity {r['polarity']} from it)"
+                         if r.get("polarity_source") in ("library", "LAIT catalogue") else "")
+                      for r in matched]
         lines.append(f"Findings: {c['errors']} errors, {c['warnings']} warnings, {c['info']} info")
         order = {"error": 0, "warning": 1, "info": 2}
         # The file is the same for every finding: name it once, above.
@@ -129,7 +137,14 @@ def indicator_findings(record: dict, file: str) -> list[Finding]:
     for point in series:
         reading = point.reading
         label = point.period.canonical()
-        if reading.status == "text":
+        if reading.status == "text" and reading.figures >= 2:
+            found.append(Finding("several_figures", f"{label}: {reading.raw!r} states several "
+                                 "figures, so it has no single figure to rate", "info",
+                                 at(point.cell), ident))
+        elif reading.status == "text" and _is_note(reading.raw):
+            found.append(Finding("note_in_figures", f"{label}: a note, not a figure "
+                                 f"({str(reading.raw)[:60]!r})", "info", at(point.cell), ident))
+        elif reading.status == "text":
             found.append(Finding("unparseable_value", f"{label}: {reading.raw!r} is not a figure, "
                                  "a suppression (x, c) or a not-available marker", "error",
                                  at(point.cell), ident))
@@ -143,6 +158,14 @@ def indicator_findings(record: dict, file: str) -> list[Finding]:
         found.append(Finding("no_figures", "no period holds a figure", "warning",
                              at(cells.get("name")), ident))
     latest = max(series, key=lambda p: p.period.sort_key) if series else None
+    if latest is not None and not latest.reading.is_number and latest.reading.status != "suppressed" \
+            and any(p.reading.is_number for p in series):
+        kept = [r for r in ("rag", "dot") if record.get(f"published_{r}")]
+        keep = f"; its published {' and '.join(kept).upper()} is kept" if kept else ""
+        found.append(Finding("latest_missing", f"no figure for the reporting period "
+                             f"{latest.period.canonical()} ({latest.cell}); not rated{keep}",
+                             "warning" if latest.reading.status == "empty" else "info",
+                             at(latest.cell), ident))
     dot = record.get("published_dot")
     if dot and latest is not None and not latest.reading.is_number:
         shown = latest.reading.symbol or latest.reading.raw
@@ -162,6 +185,16 @@ def indicator_findings(record: dict, file: str) -> list[Finding]:
                              "set it in the config's indicators: section", "warning",
                              at(cells.get("target")), ident))
     return found
+
+
+def _is_note(raw: object) -> bool:
+    """Words where a figure goes: a remark ("This is a qualitative indicator
+    ...") or a figure with its description ("246 Children"), as reports
+    publish them; not a qualified figure ("about 12")."""
+    text = " ".join(str(raw).split())
+    if len(text) > 30 and " " in text:
+        return True
+    return bool(re.fullmatch(r"[0-9][0-9,.]*%?\s+[A-Za-z][A-Za-z ]*", text))
 
 
 # -------------------------------------------------------------- JSON
@@ -191,7 +224,8 @@ def _indicator_dict(record: dict) -> dict:
         "target_source": record.get("target_source"),
         "polarity": record.get("polarity"), "polarity_raw": record.get("polarity_raw"),
         "polarity_source": record.get("polarity_source"),
-        "library_id": record.get("library_id"),
+        "library_id": record.get("library_id"), "library_name": record.get("library_name"),
+        "value_kind": record.get("value_kind"),
         "published_rag": record.get("published_rag"), "published_dot": record.get("published_dot"),
         "commentary": record.get("commentary"),
         "comparators": {k: {"value": _reading_value(v), "status": v.status}

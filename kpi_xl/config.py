@@ -84,6 +84,11 @@ class Arrows(Strict):
 
 class DirectionConfig(Strict):
     compare_with: Literal["previous_period", "same_period_last_year"] = "previous_period"
+    # Kinds of measure whose first quarter (or month) of a year, having no
+    # earlier period of its own kind, compares with the previous year's
+    # outturn. Counts are left out: a quarter's count is not a year's.
+    compare_with_outturn: list[Literal["percent", "rate", "average", "count"]] = [
+        "percent", "rate", "average"]
     stable_band: float = Field(0, ge=0)  # |change| <= band counts as STABLE, in units
     words: Vocabulary = Vocabulary()
     arrows: Arrows = Arrows()

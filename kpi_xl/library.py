@@ -192,11 +192,14 @@ def match_indicator(name: object, library: list[LibraryEntry] | None = None) -> 
     exact = index.aliases.get(key)
     if exact:
         return exact[0] if len(exact) == 1 else None
+    from .lait import contradicts
+
     scored: list[LibraryEntry] = []
     for entry in entries:
         hit = any(all(_term_matches(term, key) for term in group) for group in entry.keywords)
-        if hit and not any(_term_matches(x, key) for x in entry.exclude):
-            scored.append(entry)
+        if hit and not any(_term_matches(x, key) for x in entry.exclude) \
+                and not contradicts(str(name), entry.name):
+            scored.append(entry)  # "fewer than 3 placements" never means "3 or more placements"
     if len(scored) != 1:
         return None  # nothing, or two entries could be meant: do not guess
     return scored[0]

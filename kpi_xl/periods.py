@@ -114,6 +114,12 @@ _MONTH_WORDS.update({"sept": 9, "june": 6, "july": 7, "april": 4, "march": 3,
                      "january": 1, "february": 2, "august": 8, "september": 9,
                      "october": 10, "november": 11, "december": 12})
 MONTH_PATTERN = re.compile(r"(?P<m>[a-z]+)\.?\s*[-/' ]?\s*(?P<y>\d{4}|\d{2})")
+# "Apr-Jun 2023", "Jan - Mar 24": a quarter named by its months.
+MONTH_RANGE = re.compile(r"(?P<m1>[a-z]+)\.?\s*-\s*(?P<m2>[a-z]+)\.?\s*(?P<y>\d{4}|\d{2})")
+# "(Apr-Jun)" after a quarter ("Q1 (Apr-Jun)") says nothing the quarter does not.
+_MONTHS_IN_BRACKETS = re.compile(r"\(\s*[a-z]{3,9}\.?\s*-\s*[a-z]{3,9}\.?\s*\)")
+# An outturn or actual column under a year band ("2016/17" over "Out-turn").
+BARE_OUTTURN = re.compile(rf"{_OUTTURN}|outturn|actuals?|year total|total")
 
 
 def parse_period(label: object, context_fy: int | None = None) -> Period | None:
@@ -134,6 +140,7 @@ def _parse_period(label: object, context_fy: int | None) -> Period | None:
         return None
     written = " ".join(label.split())
     text = written.lower().replace("–", "-").replace("—", "-")
+    text = " ".join(_MONTHS_IN_BRACKETS.sub(" ", text).split()) or text
     for pattern in QUARTER_PATTERNS:
         if (match := pattern.fullmatch(text)) and (fy := _pair_start(match)) is not None:
             return Period("quarter", fy, int(match.group("q")), written)
@@ -143,6 +150,14 @@ def _parse_period(label: object, context_fy: int | None) -> Period | None:
         for pattern in patterns:
             if (match := pattern.fullmatch(text)) and (fy := _pair_start(match)) is not None:
                 return Period(kind, fy, None, written)
+    if (match := BARE_OUTTURN.fullmatch(text)) and isinstance(context_fy, int):
+        return Period("year", context_fy, None, written)
+    if match := MONTH_RANGE.fullmatch(text):
+        first, last = _MONTH_WORDS.get(match.group("m1")), _MONTH_WORDS.get(match.group("m2"))
+        if first is not None and last is not None and first % 3 == 1 and (last - first) % 12 == 2:
+            month = _month_period(first, _full_year(match.group("y")), written)
+            return Period("quarter", month.fy, (month.number - 1) // 3 + 1, written)
+        return None
     if match := MONTH_PATTERN.fullmatch(text):
         month = _MONTH_WORDS.get(match.group("m"))
         if month is not None:

@@ -198,7 +198,7 @@ SUSPECT_PERIODS = ("period_duplicate", "period_out_of_order", "period_gap")
 
 
 def select_points(series: list, compare_with: str = "previous_period", *,
-                  suspect: bool = False):
+                  suspect: bool = False, to_outturn: bool = False):
     """The latest point with a figure-bearing period, and the one to compare with.
 
     "Latest" is the chronologically latest period column (not the right-most),
@@ -211,6 +211,12 @@ def select_points(series: list, compare_with: str = "previous_period", *,
     ``suspect``: the table's periods repeat, run out of order or miss one.
     Then only the exact period wanted is compared with, and a period that
     appears twice is compared with nothing.
+
+    ``to_outturn`` (a percentage, rate or average: config
+    ``direction.compare_with_outturn``, see :func:`compares_with_outturn`): a
+    quarter or month with no earlier period of its own kind compares with the
+    previous year's outturn, as councils publish a first quarter beside last
+    year's out-turn.
     """
     if not series:
         return None, None
@@ -228,6 +234,9 @@ def select_points(series: list, compare_with: str = "previous_period", *,
         match = [p for p in ordered[:-1] if p.period == wanted]
     else:
         match = [p for p in ordered[:-1] if p.period.kind == latest.period.kind]
+    if not match and to_outturn and compare_with != "same_period_last_year" \
+            and latest.period.kind in ("quarter", "month"):
+        match = [p for p in ordered[:-1] if p.period.kind == "year" and p.period.fy == latest.period.fy - 1]
     if suspect and len(match) > 1:
         return latest, None
     return latest, (match[-1] if match else None)
@@ -326,13 +335,20 @@ def settled(config: Config, settings: IndicatorSettings, **given) -> RatingInput
         **given)
 
 
+def compares_with_outturn(record: dict, config: Config) -> bool:
+    """Whether the indicator's kind of measure (the reader's ``value_kind``)
+    compares a first quarter with the previous year's outturn."""
+    return record.get("value_kind") in config.direction.compare_with_outturn
+
+
 def resolve_record(record: dict, config: Config) -> RatingInput:
     """The rating input of one indicator of the table (a row as a dict)."""
     settings = indicator_settings(config, record.get("id"), record.get("name"))
     series = record.get("series") or []
     suspect = bool(record.get("suspect_periods"))
     compare_with = settings.compare_with or config.direction.compare_with
-    latest, previous = select_points(series, compare_with, suspect=suspect)
+    latest, previous = select_points(series, compare_with, suspect=suspect,
+                                     to_outturn=compares_with_outturn(record, config))
     improved = None
     if config.rag.amber_if_improved_on:
         _, improved = select_points(series, config.rag.amber_if_improved_on, suspect=suspect)

@@ -32,7 +32,7 @@ import pandas as pd
 from .config import Config, DirectionConfig, ExceptionsConfig
 from .errors import Place
 from .findings import Finding
-from .resolve import (RatingInput, published, resolve_record, select_points,  # noqa: F401
+from .resolve import (RatingInput, compares_with_outturn, published, resolve_record, select_points,  # noqa: F401
                       shared_decimals)
 
 Rag = Literal["GREEN", "AMBER", "RED"]
@@ -262,7 +262,8 @@ def rate_indicator(record: dict, config: Config, *, file: str | None = None
     """Rate one indicator (a row of the table as a dict)."""
     inp = resolve_record(record, config)
     series = record.get("series") or []
-    latest, previous = select_points(series, inp.compare_with, suspect=inp.suspect_periods)
+    latest, previous = select_points(series, inp.compare_with, suspect=inp.suspect_periods,
+                                     to_outturn=compares_with_outturn(record, config))
     rag = rate_input(inp)
     dot = direction_of(inp, config.direction)
     result = {

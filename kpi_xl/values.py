@@ -35,6 +35,11 @@ class Reading:
     - ``footnote``: a marker such as "*" in "24*".
     - ``secondary``: the second figure of a compound ("112 (643)" -> 643).
     - ``symbol``: the suppression/not-available text as written ("x").
+    - ``unit_word``: a duration written after the figure ("426 days" -> "days").
+    - ``note``: a remark written beside the figure ("574 (3115)" -> "3115",
+      "48% (90% where recorded)" -> "90% where recorded").
+    - ``figures``: for text, how many figures it states ("42 Children 20
+      Families" -> 2): a cell stating several figures has no single figure.
     """
 
     raw: object
@@ -46,6 +51,9 @@ class Reading:
     footnote: str | None = None
     secondary: float | None = None
     symbol: str | None = None
+    unit_word: str | None = None
+    note: str | None = None
+    figures: int = 0
 
     @property
     def is_number(self) -> bool:
@@ -76,6 +84,14 @@ DASH_COMPOUND = re.compile(
     rf"|(?P<a2>{_FIGURE})\s+[-–]\s+(?P<b2>{_FIGURE})")
 
 PROVISIONAL_BRACKETS = re.compile(r"\(\s*(?:provis(?:ional)?\.?|prov\.?|p)\s*\)", re.I)
+# "(provis – in year)": a provisional marker with a remark after it.
+PROVISIONAL_REMARK = re.compile(r"\(\s*(?:provis(?:ional)?|prov)\.?\b(?P<rest>[^()]*)\)", re.I)
+# A duration written after its figure: "426 days", "8 weeks".
+UNIT_WORDS = re.compile(r"^(?P<figure>.+?)\s+(?P<unit>days?|weeks?|wks|hours?|hrs|months?|years?|yrs)$",
+                        re.I)
+# A remark in brackets after a figure: "603 days (in year)", "48% (90% where recorded)".
+BRACKET_REMARK = re.compile(r"^(?P<figure>[^()]+?)\s*\((?P<note>[^()]*[A-Za-z][^()]*)\)$")
+ANY_FIGURE = re.compile(r"(?<![A-Za-z0-9.])[0-9]+(?:[.,][0-9]+)*%?")
 PROVISIONAL_SUFFIX = re.compile(r"(?<=[0-9%])\s*p$", re.I)  # "45p"
 FOOTNOTE_SUFFIX = re.compile(r"[*†‡^#]+$")
 
@@ -182,12 +198,32 @@ def _parse_text(raw: str) -> Reading:
         return Reading(raw, "suppressed", symbol=core, **marks)
     if word.rstrip(".") in NOT_AVAILABLE_WORDS:
         return Reading(raw, "not_available", symbol=core, **marks)
-    figures = _figures(core)
+    note = None
+    if figures := _figures(core):
+        pass
+    elif match := BRACKET_REMARK.match(core):  # "603 days (in year)": the figure, with its remark
+        note = match.group("note").strip()
+        core = match.group("figure").strip()
+        figures = _figures(core)
+    unit_word = None
+    if figures is None and (match := UNIT_WORDS.match(core)) and FIGURE.fullmatch(match.group("figure")):
+        unit_word = match.group("unit").lower()
+        figures = _figures(match.group("figure"))
     if figures is None:
-        return Reading(raw, "text")
+        return Reading(raw, "text", figures=len(ANY_FIGURE.findall(text)), **marks)
     (value, unit, decimals), secondary = figures
+    if secondary is not None and note is None:
+        note = match_secondary(core)
     return Reading(raw, "number", value=value, unit=unit, decimals=decimals,
-                   secondary=secondary, **marks)
+                   secondary=secondary, unit_word=unit_word, note=note, **marks)
+
+
+def match_secondary(core: str) -> str | None:
+    """The second figure of a compound as written ("574 (3115)" -> "3115")."""
+    for pattern in (BRACKET_COMPOUND, DASH_COMPOUND):
+        if match := pattern.fullmatch(core):
+            return match.group("b") if match.group("b") is not None else match.group("b2")
+    return None
 
 
 def _strip_markers(text: str) -> tuple[str, bool, str | None]:
@@ -200,6 +236,9 @@ def _strip_markers(text: str) -> tuple[str, bool, str | None]:
             footnote = footnote or match.group(0)
             text = text[:match.start()].strip()
         stripped = PROVISIONAL_BRACKETS.sub(" ", text).strip()
+        stripped = PROVISIONAL_REMARK.sub(
+            lambda m: f"({m.group('rest').strip(' -–—,')})" if m.group("rest").strip(" -–—,") else " ",
+            stripped).strip()
         stripped = PROVISIONAL_SUFFIX.sub("", stripped).strip()
         if stripped != text:
             provisional, text = True, stripped

@@ -57,9 +57,10 @@ def plan_indicator_tables(table: IndicatorTable, rated: pd.DataFrame, config: Co
                                  wants_trend=bool(trend_run))
         _plan_headers(plan, layout, columns)
         for record in rows.to_dict("records"):
-            if not _keeps_own_no_rating(record, columns, config):
+            if not _keeps_own_no_rating(record, columns, config) \
+                    and not _keeps_published(record, "rag", columns.rag_added):
                 _plan_rag_cell(plan, record, columns.rag, config)
-            if columns.dot:
+            if columns.dot and not _keeps_published(record, "dot", columns.dot_added):
                 _plan_dot_cell(plan, record, columns.dot, config)
         _plan_colours(plan, layout, columns, rows, config)
         if columns.trend and trend_run:
@@ -148,6 +149,15 @@ def _keeps_own_no_rating(record: dict, columns: TableColumns, config: Config) ->
     replaced."""
     return (not record.get("targeted") and record.get("rag") is None and not columns.rag_added
             and normalise_rag(record.get("published_rag"), config) is None)
+
+
+def _keeps_published(record: dict, role: str, added: bool) -> bool:
+    """With no latest figure there is nothing to rate, and with no figure to
+    compare with no direction to give: the council's published RAG or
+    direction stays as it is (check reports ``latest_missing`` and
+    ``dot_without_previous``)."""
+    missing = record.get("latest_value") is None or (role == "dot" and record.get("previous_value") is None)
+    return not added and missing and bool(record.get(f"published_{role}"))
 
 
 def rag_label(rag: str | None, targeted: bool | None, config: Config) -> str | None:

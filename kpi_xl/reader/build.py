@@ -13,13 +13,14 @@ is written ``Targets!B2``). Where a value comes from, in order:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from ..config import Config
 from ..errors import Place, quote_sheet
 from ..findings import Finding
+from ..lait import match_lait
 from ..library import LibraryEntry, match_indicator
 from ..table import COLUMNS, Point, TableLayout
 from ..resolve import apply_settings, parse_polarity, parse_target_direction  # noqa: F401
@@ -30,11 +31,15 @@ from .detect import DASHES, Block, View, text_of
 
 # Added to table.COLUMNS by the reader (the schema allows additions).
 EXTRA_COLUMNS: dict[str, str] = {
-    "polarity_source": "'config' | 'sheet' | 'targets sheet' | 'library' | None",
+    "polarity_source": "'config' | 'sheet' | 'targets sheet' | 'library' | 'LAIT catalogue' | None",
     "target_source": "'config' | 'sheet' | 'targets sheet' | None",
     "library_id": "id of the matching indicator library entry, or None",
     "data_type": "library data type (Number, Percentage, ...), or None",
     "measure_kind": "library measure kind (in_quarter, snapshot, ...), or None",
+    "value_kind": "'percent' | 'rate' | 'average' | 'count': what the figures measure "
+                  "(from the figures' unit, the library's data type, else the name)",
+    "unit_word": "a unit written beside the figures ('days'), or None",
+    "library_name": "name of the matching library or LAIT catalogue entry, or None",
 }
 FRAME_COLUMNS = list(COLUMNS) + list(EXTRA_COLUMNS)
 
@@ -207,6 +212,11 @@ def indicator_record(view: View, block: Block, row: int, table_index: int, area:
         reading = parse_value(cell.value if cell else None, cell.number_format if cell else None)
         series.append(Point(column.period, reading, f"{column.letter}{row}"))
     series.sort(key=lambda p: p.period.sort_key)  # stable: repeated periods keep sheet order
+    target_cell = cell_of("target")
+    if target_cell is None or target_cell.value is None:
+        found_row = ctx.targets.find(name, code) if (name or code) else None
+        target_cell = found_row.target if found_row else None
+    series, mismatch = reconcile_units(series, name, target_cell)
     unit = _unit_of(series)
 
     comparators: dict[str, Reading] = {}
@@ -218,6 +228,7 @@ def indicator_record(view: View, block: Block, row: int, table_index: int, area:
 
     record = {key: None for key in FRAME_COLUMNS}
     record.update(
+        unit_word=next((p.reading.unit_word for p in series if p.reading.unit_word), None),
         id=code, name=name, area=area, sheet=sheet, row=row, table=table_index, unit=unit,
         series=series, cells=cells, comparators=comparators,
         published_rag=_rag_text(cell_of("rag")), published_dot=_text(cell_of("dot")),
@@ -225,7 +236,85 @@ def indicator_record(view: View, block: Block, row: int, table_index: int, area:
     target_row = ctx.targets.find(name, code)
     _resolve_target(record, cell_of("target"), cell_of("amber"), target_row, ctx)
     _resolve_polarity(record, cell_of("polarity"), target_row, ctx)
+    record["value_kind"] = value_kind(name, unit, record.get("data_type"), record["unit_word"])
+    if mismatch:
+        ctx.note(record, "unit_mismatch", mismatch, record["cells"].get("name") or f"A{row}")
     return record
+
+
+# -------------------------------------------------------------- units
+
+_PERCENT_NAME = re.compile(r"%|\bper ?cent(age)?s?\b|\bproportion\b", re.I)
+_RATE_NAME = re.compile(r"\brates?\b|\bper 10,?000\b|\bper 1,?000\b|\bratio\b", re.I)
+_AVERAGE_NAME = re.compile(r"\baverage\b|\bavg\b|\bmean\b|\bmedian\b|\btime\b.*\bdays\b", re.I)
+_KIND_OF_TYPE = {"Percentage": "percent", "Rate per 10,000 children": "rate", "Ratio": "rate",
+                 "Average": "average", "Days": "average", "Number": "count"}
+
+
+def value_kind(name: str | None, unit: str | None, data_type: str | None,
+               unit_word: str | None = None) -> str:
+    """What the figures measure: 'percent', 'rate', 'average' or 'count'."""
+    if unit == "percent":
+        return "percent"
+    text = name or ""  # the council's own words first, then the library's data type
+    if _PERCENT_NAME.search(text):
+        return "percent"
+    if _RATE_NAME.search(text):
+        return "rate"
+    if _AVERAGE_NAME.search(text):
+        return "average"
+    return _KIND_OF_TYPE.get(data_type or "", "count")
+
+
+def reconcile_units(series: list[Point], name: str | None, target: Cell | None
+                    ) -> tuple[list[Point], str | None]:
+    """Percentages typed as whole numbers read as percentages, never silently mixed.
+
+    "38" against a target of "25" on a "% of ..." indicator is 38%; 57.1
+    against a target of "60%" is 57.1%. Figures that mix fractions and whole
+    numbers, or a whole-number figure against a fractional percentage target
+    on an indicator whose name does not say percent, are left as written
+    with the ``unit_mismatch`` message returned beside them.
+    """
+    numbers = [p for p in series if p.reading.is_number]
+    if not numbers:
+        return series, None
+    target_reading = parse_value(target.value, target.number_format) if target is not None else None
+    target_percent = bool(target_reading and target_reading.is_number and target_reading.unit == "percent")
+    units = {p.reading.unit for p in numbers}
+    bare = [p for p in numbers if p.reading.unit == "number"]
+    if not bare:
+        return series, None
+    named_percent = bool(_PERCENT_NAME.search(name or "")) and not _RATE_NAME.search(name or "")
+    values = [p.reading.value for p in bare]
+    whole = all(0 <= v <= 100 for v in values) and any(v > 1 for v in values)
+    fractions = all(0 <= v <= 1 for v in values)
+    if "percent" in units:
+        if whole:
+            return series, (f"some figures are percentages and some whole numbers "
+                            f"({', '.join(_fmt_reading(p.reading) for p in numbers)}); they are "
+                            "read as written")
+        return series, None
+    if whole and (named_percent or target_percent):
+        return [_as_percent(p) if p.reading.is_number else p for p in series], None
+    if fractions and target_percent:
+        return series, None  # 0.38 against "60%": fractions of one, as the target says
+    if whole and target_reading is not None and target_reading.is_number \
+            and target_reading.unit == "number" and 0 < target_reading.value < 1:
+        return series, (f"figures such as {values[-1]:g} are whole numbers but the target "
+                        f"{target_reading.value:g} is a fraction; say which unit in the config "
+                        "(indicators: target) or the sheet")
+    return series, None
+
+
+def _as_percent(point: Point) -> Point:
+    r = point.reading
+    scaled = replace(r, value=r.value / 100, unit="percent", decimals=(r.decimals or 0))
+    return Point(point.period, scaled, point.cell)
+
+
+def _fmt_reading(reading: Reading) -> str:
+    return f"{reading.value:.1%}" if reading.unit == "percent" else f"{reading.value:g}"
 
 
 def _text(cell: Cell | None) -> str | None:
@@ -300,10 +389,18 @@ def _resolve_polarity(record: dict, own: Cell | None, target_row: TargetRow | No
     entry = match_indicator(record["name"], ctx.library)
     if entry is not None:
         record["library_id"] = entry.id
+        record["library_name"] = entry.name
         record["data_type"] = entry.data_type
         record["measure_kind"] = entry.measure_kind
         if record["polarity"] is None and record["polarity_raw"] is None and entry.polarity:
             record["polarity"], record["polarity_source"] = entry.polarity, "library"
+    if record["polarity"] is None and record["polarity_raw"] is None \
+            and (entry is None or entry.polarity is None):
+        measure = match_lait(record["name"])  # DfE's LAIT catalogue: the sheet said nothing
+        if measure is not None:
+            if entry is None:
+                record["library_id"], record["library_name"] = measure.id, measure.measure
+            record["polarity"], record["polarity_source"] = measure.polarity, "LAIT catalogue"
 
 
 def apply_config(records: list[dict], ctx: Context) -> None:

@@ -76,7 +76,14 @@ _ROLE_PATTERNS: list[tuple[str, re.Pattern]] = [
 ]
 # Roles a band row above a column's own label may give it: a "Comparators
 # 2021-22" or "England" band over year columns, a "Target" band over years.
-_BAND_ROLES = {"target"} | {f"comparator:{k}" for k in COMPARATOR_KINDS}
+# A top band may name any role but the name, id and area: "TARGET" over
+# "23-24", "RAG" over "Q2 DETAIL", "POLARITY" over "Good is".
+_BAND_ROLES = {"target", "amber", "polarity", "rag", "dot", "trend", "commentary"} | {
+    f"comparator:{k}" for k in COMPARATOR_KINDS}
+# A column's own label that says "the figure" of the period named in the band
+# above it ("Q1" over "Actual | RAG", "Quarter 1 2023-24" over "Value | Rating").
+_VALUE_WORDS = re.compile(r"^(?:actuals?|values?|figures?|results?|performance|data|count|"
+                          r"number|%|percent(?:age)?|rate|score|no\.?)$", re.I)
 
 RAG_WORDS = {"red", "amber", "green", "r", "a", "g", "r/a", "a/g", "blue", "on target",
              "off target", "not targeted", "grey", "gray", "b"}
@@ -133,6 +140,8 @@ class Header:
     title: str | None = None
     title_row: int | None = None
     kind: str = "indicators"  # "indicators" | "targets"
+    # The best other reading considered: (header, its score, this one's score).
+    runner_up: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def bottom(self) -> int:
@@ -178,6 +187,9 @@ class Block:
     rows: list[BodyRow] = field(default_factory=list)
     area: str | None = None  # from the title, for rows before any section
     nameless: list[int] = field(default_factory=list)  # rows with figures but no name
+    skipped: list[int] = field(default_factory=list)  # named rows after the last indicator, not read
+    reporting_period: Period | None = None  # the latest period holding a figure in any row
+    later: list[Column] = field(default_factory=list)  # period columns after it (not yet filled)
 
     @property
     def indicator_rows(self) -> list[int]:
@@ -259,11 +271,79 @@ def find_headers(view: View, *, last_row: int | None = None) -> list[Header]:
             continue
         # A band row can pass for a header on its own ("22-23 | 2023-2024"
         # are periods); the row below it, whose bands include it, is the header.
+        # Each reading (this bottom row, or the next row down as the bottom)
+        # is scored by how well the rows below parse under it: a first data
+        # row of short text ("Local Indicator", "Not yet available") passes
+        # for a header row but leaves the real period columns unread.
         while (lower := header_at(view, header.bottom + 1)) is not None \
                 and header.bottom in lower.rows and lower.kind in (header.kind, "indicators"):
+            mine, theirs = score_reading(view, header), score_reading(view, lower)
+            if theirs < mine:
+                header.runner_up = (lower, theirs, mine)
+                break
+            lower.runner_up = (header, mine, theirs)
             header = lower
         found.append(header)
     return found
+
+
+def score_reading(view: View, header: Header) -> float:
+    """How well the rows below a header parse under it.
+
+    Each distinct period holding a figure counts 3 and a period read twice
+    costs 3; each indicator row counts 1; each of its period cells holding a
+    figure (or a not-available marker) 1; each target or polarity cell 1. A
+    column label that is a figure or a not-available word (data read as a
+    header) costs 3.
+    """
+    import copy
+
+    trial = copy.deepcopy(header)
+    block = read_body(view, trial)
+    every = [c.period for c in header.period_columns]
+    periods = {c.period for c in header.period_columns
+               if any(_is_figure(view, r, c.col) for r in block.indicator_rows)}
+    score = 3.0 * len(periods) - 3.0 * (len(every) - len(set(every)))
+    target, polarity = trial.role_col("target"), trial.role_col("polarity")
+    for r in block.indicator_rows:
+        score += 1
+        for column in header.period_columns:
+            if _is_figure(view, r, column.col):
+                score += 1
+        for col in (target, polarity):
+            if col is not None and view.raw(r, col) is not None:
+                score += 1
+    bottom = header.bottom
+    for col in view.row_cols(bottom):
+        if view.merge_origin(bottom, col) not in (None, (bottom, col)):
+            continue  # a label merged down from a band above
+        column = header.columns.get(col)
+        if column is not None and column.role == "period":
+            continue
+        if _looks_like_data(text_of(view.raw(bottom, col))):
+            score -= 3
+    return score
+
+
+def _is_figure(view: View, row: int, col: int) -> bool:
+    """A figure, a suppression or not-available marker, or text stating figures."""
+    cell = view.cell(row, col)
+    if cell is None or not holds_figure(cell.value):
+        return False
+    reading = parse_value(cell.value, cell.number_format)
+    return reading.status in _STRONG_STATUSES or reading.figures > 0
+
+
+def _looks_like_data(label: str | None) -> bool:
+    """A header-row label that reads as a cell of data: a figure, a
+    not-available word, a label with figures in it, or a long name."""
+    if not label:
+        return False
+    if parse_value(label).status in ("number", "not_available", "suppressed"):
+        return True
+    if role_of_label(label) is None and re.search(r"[0-9]", label):
+        return True
+    return len(label) > 40
 
 
 MAX_LABEL = 80  # longer text is a name or prose, not a column header
@@ -303,10 +383,12 @@ def _header_from(view: View, row: int, bands: list[int], title_row: int | None) 
     columns: dict[int, Column] = {}
     all_cols = sorted({c for r in stack_rows for c in view.row_cols(r)})
     band_fill = {r: _fill_right(view, r, row, all_cols) for r in bands}
+    title_text = text_of(view.raw(title_row, view.row_cols(title_row)[0])) if title_row else None
+    default_fy = _year_in([title_text]) if title_text else None
     for col in all_cols:
         labels = [(r, band_fill[r].get(col) if r in band_fill else text_of(view.filled(r, col)))
                   for r in stack_rows]
-        column = classify_column(view, col, [(r, t) for r, t in labels if t])
+        column = classify_column(view, col, [(r, t) for r, t in labels if t], default_fy)
         if column is not None:
             columns[col] = column
     if not columns:
@@ -408,7 +490,16 @@ def _fill_right(view: View, band: int, header_row: int, cols: list[int]) -> dict
     return out
 
 
-def classify_column(view: View, col: int, labels: list[tuple[int, str]]) -> Column | None:
+def classify_column(view: View, col: int, labels: list[tuple[int, str]],
+                    default_fy: int | None = None) -> Column | None:
+    """A column's role (or period) from its labels, top band first.
+
+    The column's own (bottom) label decides, except that a role word on a
+    band above gives the column that role ("TARGET" over "23-24"), a value
+    word under a period band makes the column that period ("Q1" over
+    "Actual"), and a RAG column under a period band holds that period's
+    rating. ``default_fy`` (the table title's year) dates a bare "Q1".
+    """
     if not labels:
         return None
     deduped: list[tuple[int, str]] = []
@@ -422,23 +513,39 @@ def classify_column(view: View, col: int, labels: list[tuple[int, str]]) -> Colu
     if (origin := view.merge_origin(own_row, col)) is not None:
         ref = cell_ref(*origin)
     year = _year_in([own] + bands[::-1])
-    role = role_of_label(own)
-    if role is None:
-        for band in reversed(bands):
-            band_role = role_of_label(band)
-            if band_role in _BAND_ROLES:
-                role = band_role
-                break
-    if role is not None:
-        return Column(col, role, label, ref, year=year if role.startswith("comparator") else None)
     context = _year_in(bands[::-1])
+    if context is None:
+        context = default_fy
+    band_role = next((r for r in map(role_of_label, reversed(bands)) if r in _BAND_ROLES), None)
+    band_period = _band_period(bands, default_fy)
+    role = role_of_label(own)
+    if band_period is not None and _VALUE_WORDS.match(own.strip(" :*")):
+        return Column(col, "period", label, ref, period=band_period)
+    if role == "rag" and band_period is not None:
+        return Column(col, "rag", label, ref, period=band_period)
     period = parse_period(own, context)
     raw = view.filled(own_row, col)
-    if period is None and raw is not None and not isinstance(raw, str):
+    if period is None and role is None and raw is not None and not isinstance(raw, str):
         period = parse_period(raw, context)  # a date written as the column header
+    if role is None and band_role == "rag" and period is not None:
+        return Column(col, "rag", label, ref, period=period)  # "RAG" over "Q1 | Q2"
+    if role is None:
+        role = band_role
+    if role is not None:
+        return Column(col, role, label, ref, year=year if role.startswith("comparator") else None)
     if period is None:
         return Column(col, "unknown", label, ref)
     return Column(col, "period", label, ref, period=period)
+
+
+def _band_period(bands: list[str], default_fy: int | None) -> Period | None:
+    """The period the nearest band names, dated by the bands above it."""
+    for i in range(len(bands) - 1, -1, -1):
+        context = _year_in(bands[:i][::-1])
+        period = parse_period(bands[i], context if context is not None else default_fy)
+        if period is not None:
+            return period
+    return None
 
 
 _YEAR_PAIR = re.compile(r"(?<![0-9])(?:\d{4}|\d{2})\s*[-/–]\s*(?:\d{4}|\d{2})(?![0-9])")
@@ -473,6 +580,8 @@ def one_column_per_role(columns: dict[int, Column]) -> None:
         if column.role not in ("period", "unknown", "description"):
             by_role.setdefault(column.role, []).append(column)
     for role, found in by_role.items():
+        if role == "rag" and sum(c.period is not None for c in found) >= 2:
+            continue  # a RAG per period: the reporting period's is chosen with the rows
         if len(found) < 2:
             continue
         keep = found[0]
@@ -527,9 +636,46 @@ def read_body(view: View, header: Header, stop: int | None = None, *,
         for pr, pf in pending:
             if pf.kind == "nameless":
                 block.nameless.append(pr)
+    else:
+        block.skipped = [pr for pr, pf in pending if pf.kind == "weak"]
     _detect_unheaded_columns(view, block)
     _settle_trend(view, block)
+    settle_reporting_period(view, block)
     return block
+
+
+def holds_figure(value: object) -> bool:
+    """Whether a period cell says something about its period: a figure, a
+    suppression, "Not yet available", a note; not blank or a bare dash."""
+    text = text_of(value)
+    return text is not None and text.lower() not in DASHES
+
+
+def settle_reporting_period(view: View, block: Block) -> None:
+    """The table's reporting period is its latest period column holding a
+    figure in any row; later columns (a tracker's empty Q2-Q4) are not read
+    as periods, and the RAG column paired with the reporting period is the
+    table's RAG column."""
+    header = block.header
+    rows = block.indicator_rows
+    filled = [c for c in header.period_columns
+              if any(holds_figure(view.raw(r, c.col)) for r in rows)]
+    if not filled:
+        return
+    block.reporting_period = max(filled, key=lambda c: c.period.sort_key).period
+    latest_key = block.reporting_period.sort_key
+    for column in header.period_columns:
+        if column.period.sort_key > latest_key:
+            column.role = "period_later"
+            block.later.append(column)
+    paired = [c for c in header.columns.values() if c.role == "rag" and c.period is not None]
+    if len(paired) == 1:
+        paired[0].period = None  # one RAG column: the table's, whatever band is above it
+    elif paired:
+        keep = next((c for c in paired if c.period == block.reporting_period), None)
+        for column in paired:
+            if column is not keep:
+                column.role = "period_rag"
 
 
 def _settle_trend(view: View, block: Block) -> None:
@@ -571,7 +717,11 @@ def _row_facts(view: View, header: Header, r: int, lo: int, hi: int) -> _RowFact
         if column is None:
             continue
         if column.role == "period":
-            if parse_value(cell.value, cell.number_format).status in _STRONG_STATUSES:
+            # A figure, "Not yet available", a compound ("42 Children 20
+            # Families") or a note merged across the value columns: a row
+            # with a name and anything in its period cells is an indicator.
+            if parse_value(cell.value, cell.number_format).status in _STRONG_STATUSES \
+                    or holds_figure(cell.value):
                 strong = True
         elif column.role in _STRONG_ROLES:
             strong = True

@@ -1,0 +1,133 @@
+"""The layout test set (tests/layout_set.py): every indicator and every field, on every layout.
+
+The workbooks are built here from figures typed from the seed reports; the
+truth tables are typed from the same text (see tests/layout_set.py).
+"""
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from kpi_xl.check import check_workbook
+from kpi_xl.config import load_config
+from kpi_xl.reader import read_workbook
+from tests.layout_set import LAYOUTS, build_rutland_tracker, build_wokingham_bands, score
+
+BY_KEY = {layout.key: layout for layout in LAYOUTS}
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("layouts")
+    return {layout.key: layout.build(folder / f"{layout.key}.xlsx") for layout in LAYOUTS}
+
+
+@pytest.mark.parametrize("key", list(BY_KEY))
+def test_every_indicator_and_field_is_read(books, key):
+    result = score(books[key], BY_KEY[key].truth)
+    assert result.misses == []
+    assert (result.found, result.right) == (result.indicators, result.fields)
+
+
+# The columns each layout's first table gives each role (from the builders' headers).
+ROLES = {
+    "a_wolverhampton": {"name": "A", "target": "H", "dot": "I"},
+    "b_rutland_tracker": {"name": "A", "polarity": "B", "rag": "E", "target": "L", "dot": "M"},
+    "c_wokingham_bands": {"name": "A", "target": "H", "polarity": "I", "rag": "J", "dot": "K",
+                          "commentary": "L"},
+    "d_wokingham_items": {"name": "A", "dot": "H"},
+    "e_value_rating": {"id": "A", "name": "B", "polarity": "C", "rag": "G", "target": "L"},
+    "f_month_labels": {"area": "A", "name": "B", "polarity": "C", "target": "J"},
+}
+
+
+@pytest.mark.parametrize("key", list(BY_KEY))
+def test_column_roles(books, key):
+    roles = read_workbook(books[key]).layouts[0].roles
+    assert {r: roles.get(r) for r in ROLES[key]} == ROLES[key]
+
+
+def test_stacked_tables_take_their_area_from_the_title(books):
+    table = read_workbook(books["a_wolverhampton"])
+    areas = {r["name"]: r["area"] for r in table.frame.to_dict("records")}
+    assert areas["Vacancy Rate"] == "Workforce"
+    assert areas["Number of first time entrants"] == "Youth Offending"
+    assert len(table.layouts) == 8
+
+
+def test_a_tracker_reports_its_latest_filled_quarter(books):
+    table = read_workbook(books["b_rutland_tracker"])
+    layout = table.layouts[0]
+    assert [(c, p.canonical()) for c, p in layout.period_columns] == [("C", "2020-21"), ("D", "Q1 2021-22")]
+    rags = {r["name"]: r["published_rag"] for r in table.frame.to_dict("records")}
+    assert rags["% CP reviews on time"] == "R" and rags["% CLA reviews on time"] == "A"
+
+
+@pytest.mark.parametrize("key", list(BY_KEY))
+def test_normal_published_content_is_never_an_error(books, key):
+    result = check_workbook(books[key], load_config())
+    assert [f for f in result.report if f.severity == "error"] == []
+
+
+def test_compound_and_provisional_figures(books):
+    result = check_workbook(books["a_wolverhampton"], load_config())
+    several = {f.place.cell for f in result.report.of_type("several_figures")}
+    assert {"D29", "C30", "D30"} <= several  # "42 Children 20 Families", "a) 405 b) 337-83%"
+    frame = {r["name"]: r for r in result.table.frame.to_dict("records")}
+    s47 = frame["Number of Section 47 and conversion to Initial Child Protection Conference"]
+    outturn = [p for p in s47["series"] if p.period.kind == "year"][0]
+    assert outturn.reading.provisional and outturn.reading.value == pytest.approx(0.243)
+    a1 = frame["A1 – Average time between a child entering care and moving in with adoptive family"]
+    assert (a1["unit_word"], a1["polarity_source"], a1["library_id"]) == ("days", "LAIT catalogue", "LAIT-276")
+
+
+def test_a_missing_latest_figure_is_a_finding_not_a_rating(books):
+    result = check_workbook(books["a_wolverhampton"], load_config())
+    missing = {f.place.cell: f.severity for f in result.report.of_type("latest_missing")}
+    assert missing["D21"] == "info"  # "Not yet available" in Q1 2017-18
+
+
+def test_whole_number_percentages_against_a_fractional_target_are_a_unit_mismatch(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Indicator", "Q1 2023-24", "Q2 2023-24", "Target", "Polarity"])
+    ws.append(["Children seen in timescale", 38, 41, 0.25, "High"])
+    ws.append(["% seen in timescale", 57.1, 58.2, "60%", "High"])
+    path = tmp_path / "units.xlsx"
+    wb.save(path)
+    result = check_workbook(path, load_config())
+    assert [f.indicator for f in result.report.of_type("unit_mismatch")] == ["children-seen-in-timescale"]
+    frame = {r["name"]: r for r in result.table.frame.to_dict("records")}
+    latest = frame["% seen in timescale"]["series"][-1].reading
+    assert (latest.value, latest.unit) == (pytest.approx(0.582), "percent")
+    assert frame["% seen in timescale"]["target"] == pytest.approx(0.6)
+
+
+def test_refresh_keeps_every_cell_it_does_not_own_and_empties_no_published_rating(books, tmp_path):
+    from kpi_xl.refresh import refresh
+
+    for key in ("b_rutland_tracker", "c_wokingham_bands", "a_wolverhampton"):
+        source = books[key]
+        out = tmp_path / f"{key}-refreshed.xlsx"
+        table = read_workbook(source)
+        owned = set()
+        for record in table.frame.to_dict("records"):
+            for role in ("rag", "dot"):
+                if role in record["cells"]:
+                    owned.add((record["sheet"], record["cells"][role]))
+        refresh(source, load_config(), output=out, backup="none")
+        before, after = openpyxl.load_workbook(source), openpyxl.load_workbook(out)
+        for ws in before.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    new = after[ws.title][cell.coordinate].value
+                    if (ws.title, cell.coordinate) in owned:
+                        assert cell.value is None or new not in (None, ""), (key, cell.coordinate)
+                    else:
+                        assert new == cell.value, (key, ws.title, cell.coordinate)
+
+
+def test_rutland_tracker_and_bands_build_without_shared(tmp_path):
+    # the builders need nothing from ../shared
+    assert build_rutland_tracker(tmp_path / "b.xlsx").exists()
+    assert build_wokingham_bands(tmp_path / "c.xlsx").exists()
