@@ -87,7 +87,8 @@ def contradicts(a: str, b: str) -> bool:
         return True
     if (wb & _FEWER) and (wa & _MORE) and not (wb & _MORE):
         return True
-    return bool((wa & {"not", "neet", "non"}) ^ (wb & {"not", "neet", "non"}))
+    negation = {"not", "neet", "non"}
+    return bool(wa & negation) != bool(wb & negation)
 
 
 def _strength(council: set[str], name: str) -> float:
