@@ -67,6 +67,12 @@ class CheckResult:
             "findings": self.report.as_dicts(),
         }
 
+    def explain_text(self) -> str:
+        """How each table was read, and the layout: YAML that reproduces it."""
+        from .reader.explain import explain_text
+
+        return explain_text(self.table)
+
     def as_text(self) -> str:
         c = self.counts
         lines = [f"kpi-xl check: {self.path.name}",
@@ -158,21 +164,22 @@ def indicator_findings(record: dict, file: str) -> list[Finding]:
         found.append(Finding("no_figures", "no period holds a figure", "warning",
                              at(cells.get("name")), ident))
     latest = max(series, key=lambda p: p.period.sort_key) if series else None
+    dot = record.get("published_dot")
     if latest is not None and not latest.reading.is_number and latest.reading.status != "suppressed" \
-            and any(p.reading.is_number for p in series):
+            and any(p.reading.is_number for p in series) and not dot:  # with a DoT: dot_without_latest
         kept = [r for r in ("rag", "dot") if record.get(f"published_{r}")]
         keep = f"; its published {' and '.join(kept).upper()} is kept" if kept else ""
         found.append(Finding("latest_missing", f"no figure for the reporting period "
                              f"{latest.period.canonical()} ({latest.cell}); not rated{keep}",
                              "warning" if latest.reading.status == "empty" else "info",
                              at(latest.cell), ident))
-    dot = record.get("published_dot")
     if dot and latest is not None and not latest.reading.is_number:
         shown = latest.reading.symbol or latest.reading.raw
         why = {"suppressed": f"suppressed ({shown})", "empty": "empty",
                "not_available": f"not available ({shown})"}.get(latest.reading.status, "not a figure")
         found.append(Finding("dot_without_latest", f"a direction of travel ({dot}) is given but the "
-                             f"latest figure ({latest.period.canonical()}, {latest.cell}) is {why}",
+                             f"latest figure ({latest.period.canonical()}, {latest.cell}) is {why}; "
+                             "the published direction is kept",
                              "warning", at(cells.get("dot")), ident))
     has_target = record.get("target") is not None or bool(record.get("target_direction"))
     rag = record.get("published_rag")
@@ -240,4 +247,5 @@ def _layout_dict(index: int, layout: TableLayout) -> dict:
             "last_row": layout.last_row, "name_column": layout.name_column,
             "periods": [{"column": c, "period": p.canonical(), "label": p.label}
                         for c, p in layout.period_columns],
-            "roles": dict(layout.roles), "last_column": layout.last_column}
+            "roles": dict(layout.roles), "last_column": layout.last_column,
+            "reading": layout.reading}

@@ -142,7 +142,10 @@ class SheetLayout(Strict):
     columns: dict[str, str] = {}  # role -> column letter: name, target, polarity, rag, dot, ...
     period_columns: dict[str, str] = {}  # column letter -> period label
     targets_sheet: str | None = None  # where targets/polarity live, joined by name or id
+    area: str | None = None  # the service area of the table's rows before any section row
     skip: bool = False
+    # Several entries may name one sheet: one per table stacked on it
+    # (``kpi-xl check BOOK --explain`` prints entries that reproduce a reading).
 
 
 class WorkbookSettings(Strict):

@@ -64,6 +64,9 @@ class TableLayout:
     period_columns: list[tuple[str, Period]]  # in sheet order
     roles: dict[str, str] = field(default_factory=dict)  # role -> column letter
     last_column: str = "A"  # right-most column used by the table
+    # How the reader read it (kpi_xl.reader.explain): every column's role and
+    # period, the reporting period, rows read and skipped, the readings weighed.
+    reading: dict = field(default_factory=dict)
 
     @property
     def latest_period_column(self) -> str:

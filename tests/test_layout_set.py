@@ -131,3 +131,96 @@ def test_rutland_tracker_and_bands_build_without_shared(tmp_path):
     # the builders need nothing from ../shared
     assert build_rutland_tracker(tmp_path / "b.xlsx").exists()
     assert build_wokingham_bands(tmp_path / "c.xlsx").exists()
+
+
+# ---------------------------------------------------------------- --explain and layout: YAML
+
+def _cli(*args):
+    from typer.testing import CliRunner
+
+    from kpi_xl.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def _reading(path, config_path=None):
+    from kpi_xl.rules import apply_rules
+
+    config = load_config(config_path)
+    table = read_workbook(path, config)
+    rated, _ = apply_rules(table.frame, config)
+    return [(r["name"], r["row"], r["area"], r["latest_period"], r["latest_value"], r["previous_value"],
+             r["target"], r["polarity"], r["cells"].get("rag"), r["cells"].get("dot"))
+            for r in rated.to_dict("records")]
+
+
+@pytest.mark.parametrize("key", list(BY_KEY))
+def test_explain_shows_how_each_table_was_read(books, key):
+    before = books[key].read_bytes()
+    result = _cli("check", books[key], "--explain")
+    assert result.exit_code == 0, result.output
+    text = result.output
+    periods = {t.latest_period for t in BY_KEY[key].truth}
+    assert all(f"reporting period: {p}" in text for p in periods)
+    assert "header rows:" in text and "rows read:" in text and "winning reading:" in text
+    assert "\nlayout:\n- sheet: " in text
+    assert books[key].read_bytes() == before  # check changes nothing
+
+
+def test_explain_names_the_runner_up_reading(books):
+    text = _cli("check", books["b_rutland_tracker"], "--explain").output
+    assert "winning reading: header rows 3, 4" in text and "runner-up: header rows 3 " in text
+    assert "E: rag of Q1 2021-22" in text and "F: period Q2 2021-22 (empty" in text
+
+
+@pytest.mark.parametrize("key", list(BY_KEY))
+def test_the_printed_layout_yaml_reads_the_same_indicators(books, key, tmp_path):
+    text = _cli("check", books[key], "--explain").output
+    yaml_text = text[text.index("\nlayout:\n") + 1:]
+    config = tmp_path / "layout.yaml"
+    config.write_text(yaml_text, encoding="utf-8")
+    assert _reading(books[key], config) == _reading(books[key])
+    assert _cli("check", books[key], "--config", config).exit_code == 0
+
+
+@pytest.mark.parametrize("entry, key", [
+    ({"sheet": "Nowhere", "header_rows": [3]}, "layout -> 0 -> sheet"),
+    ({"sheet": "KPIs 2021-22", "header_rows": [2]}, "layout -> 0 -> header_rows -> 0"),
+    ({"sheet": "KPIs 2021-22", "header_rows": [3, 4], "last_row": 900}, "layout -> 0 -> last_row"),
+    ({"sheet": "KPIs 2021-22", "header_rows": [3, 4], "columns": {"name": "Z"}},
+     "layout -> 0 -> columns -> name"),
+])
+def test_a_layout_entry_that_does_not_fit_is_one_line_with_its_key(books, tmp_path, entry, key):
+    import yaml
+
+    config = tmp_path / "bad.yaml"
+    config.write_text(yaml.safe_dump({"layout": [entry]}), encoding="utf-8")
+    result = _cli("check", books["b_rutland_tracker"], "--config", config)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and key in lines[0]
+
+
+def test_an_unreadable_layout_points_to_explain(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.title = "Notes"
+    wb.active["A1"] = "Nothing like a table here"
+    path = tmp_path / "none.xlsx"
+    wb.save(path)
+    result = _cli("check", path)
+    assert result.exit_code == 2
+    line = result.output.strip()
+    assert "\n" not in line and "'Notes'" in line and "--explain" in line
+
+
+def test_an_indicator_like_row_that_is_not_read_gets_a_finding(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "KPIs"
+    ws.append(["Indicator", "Comparator", "Q1 2023-24", "Q2 2023-24"])
+    ws.append(["Number of contacts", "Local Indicator", 10, 12])
+    ws.append(["Number of repeat enquiries", "Local Indicator"])
+    path = tmp_path / "skipped.xlsx"
+    wb.save(path)
+    result = check_workbook(path, load_config())
+    assert [(f.place.cell, f.severity) for f in result.report.of_type("row_not_read")] == [("A3", "warning")]

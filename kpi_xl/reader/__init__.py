@@ -20,7 +20,8 @@ from .build import (Context, Targets, apply_config, assign_ids, block_records, b
                     table_layout, unknown_config_indicators, unused_target_findings)
 from .cells import Grid, Workbook
 from .detect import PEEK_ROWS, Block, View, detect_tables, has_table
-from .override import blocks_from_layout, layouts_by_sheet
+from .explain import describe_reading
+from .override import blocks_from_layout, entries_by_sheet
 from .sequence import period_findings
 
 __all__ = ["read_workbook", "read_sheet_rows"]
@@ -36,20 +37,26 @@ def read_workbook(path: str | Path, config: Config | None = None) -> IndicatorTa
     config = config if config is not None else load_config()
     path = Path(path)
     with Workbook(path) as book:
-        layouts = layouts_by_sheet(config, book.sheet_names)
-        targets_sheets = {_sheet_name(book, layout.targets_sheet) for _i, layout in layouts.values()
+        entries = entries_by_sheet(config, book.sheet_names)
+        layouts = {name: found[0] for name, found in entries.items()}
+        targets_sheets = {_sheet_name(book, layout.targets_sheet)
+                          for found in entries.values() for _i, layout in found
                           if layout.targets_sheet and not layout.skip}
         tables: list[tuple[View, Block]] = []
         targets = Targets()
+        looked_at: list[str] = []
         for info in book.sheets:
             if info.part is None:
                 continue
             index, layout = layouts.get(info.name, (None, None))
             if layout is not None and layout.skip:
                 continue
-            if layout is not None and _overrides_detection(layout):
+            looked_at.append(info.name)
+            placing = [(i, entry) for i, entry in entries.get(info.name, []) if _overrides_detection(entry)]
+            if placing:
                 view = View(book.read_sheet(info.name))
-                blocks = blocks_from_layout(view, layout, index, config)
+                blocks = [block for i, entry in placing
+                          for block in blocks_from_layout(view, entry, i, config)]
             else:
                 grid = _read_if_table(book, info.name, force=info.name in targets_sheets)
                 if grid is None:
@@ -63,14 +70,17 @@ def read_workbook(path: str | Path, config: Config | None = None) -> IndicatorTa
                     tables.append((view, block))
         _check_targets_sheets(book, layouts, targets_sheets, targets, config)
     if not tables:
-        raise LayoutError("no indicator table found: expected a header row with an indicator "
+        raise LayoutError("no indicator table found on sheet(s) " + ", ".join(map(repr, looked_at))
+                          + ": expected a header row with an indicator "
                           "name column (Measure, Indicator, KPI) and at least two period columns "
                           "(e.g. 'Q1 2023-24', '2022-23'); for other layouts add a 'layout:' "
-                          "section to your config", Place(file=str(path)))
+                          "section to your config (kpi-xl check BOOK --explain shows how each "
+                          "table was read)", Place(file=str(path)))
     ctx = Context(config=config, targets=targets, library=None, file=str(path))
     records, layouts_out = [], []
     for index, (view, block) in enumerate(tables):
         layout = table_layout(block)
+        layout.reading = describe_reading(view, block)
         layouts_out.append(layout)
         ctx.findings.extend(period_findings(layout, str(path)))
         records.extend(block_records(view, block, index, ctx))
@@ -94,7 +104,7 @@ def _sheet_name(book: Workbook, name: str) -> str:
 def _overrides_detection(layout: SheetLayout) -> bool:
     """An entry that says where the table is (not only where its targets are)."""
     return bool(layout.header_rows or layout.columns or layout.period_columns
-                or layout.first_row or layout.last_row)
+                or layout.first_row or layout.last_row or layout.area)
 
 
 def _read_if_table(book: Workbook, sheet: str, force: bool = False) -> Grid | None:

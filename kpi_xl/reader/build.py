@@ -159,7 +159,7 @@ def table_layout(block: Block) -> TableLayout:
     header = block.header
     lo, hi = header.span
     roles = {c.role: c.letter for _, c in sorted(header.columns.items())
-             if c.role not in ("period", "unknown")}
+             if c.role not in ("period", "unknown", "period_later", "period_rag")}
     return TableLayout(
         sheet=header.sheet, title=header.title, header_rows=header.rows,
         first_row=block.first_row, last_row=block.last_row,
@@ -184,6 +184,12 @@ def block_records(view: View, block: Block, table_index: int, ctx: Context) -> l
     for r in block.nameless:
         ctx.warn("nameless_row", "row has figures but no indicator name; it is not read",
                  view.sheet, f"{column_letter(header.name_col)}{r}")
+    for r in block.skipped:
+        name = text_of(view.raw(r, header.name_col))
+        ctx.warn("row_not_read", f"row {r} ({(name or '')[:50]!r}) looks like an indicator but "
+                 "has nothing in its period columns after the table's last indicator, so it was "
+                 "not read; set last_row in the layout: config to read it", view.sheet,
+                 f"{column_letter(header.name_col)}{r}")
     return records
 
 

@@ -17,7 +17,21 @@ The shapes this reads (each seen in councils' published returns):
 - several tables on one sheet, each with its own title row (``Dashboard
   Item 3 – Children's Social Care Front Door``) and prose between them;
 - a separate table of ``Measure | Target | Polarity`` (a targets table),
-  which the reader joins to the indicators by name or id.
+  which the reader joins to the indicators by name or id;
+- role words on any band: ``TARGET`` over ``23-24``, ``RAG`` over ``Q2
+  DETAIL``; a year band over ``Out-turn`` / ``Actual`` is that year's outturn;
+- a value/RAG pair under one period band (``Q1 (Apr–Jun)`` over ``Actual |
+  RAG``): the value column is the period, the RAG column that period's
+  published rating;
+- a tracker filled to one quarter: the table's reporting period is its
+  latest period column holding a figure in any row (later columns are read
+  as ``period_later``, not as periods), and the RAG column paired with it is
+  the table's RAG column.
+
+Where rows could be read more than one way (is the first row of short text
+under the header a header band or data?), each reading is scored by how
+well the rows below parse under it (:func:`score_reading`) and the best is
+kept; the runner-up is kept beside it for ``kpi-xl check --explain``.
 """
 from __future__ import annotations
 
@@ -190,6 +204,7 @@ class Block:
     skipped: list[int] = field(default_factory=list)  # named rows after the last indicator, not read
     reporting_period: Period | None = None  # the latest period holding a figure in any row
     later: list[Column] = field(default_factory=list)  # period columns after it (not yet filled)
+    source: str = "detection"  # or the config entry that placed it ("layout -> 0")
 
     @property
     def indicator_rows(self) -> list[int]:

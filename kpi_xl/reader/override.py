@@ -25,12 +25,20 @@ ROLE_SPELLINGS = {
 
 
 def layouts_by_sheet(config: Config, sheet_names: list[str]) -> dict[str, tuple[int, SheetLayout]]:
-    """Config layout entries by the sheet they name (as the workbook spells it).
+    """Config layout entries by the sheet they name (as the workbook spells it):
+    the first entry for each sheet (see :func:`entries_by_sheet` for all).
 
     An entry for a sheet the workbook lacks is an error, unless it only
     says ``skip``.
     """
-    found: dict[str, tuple[int, SheetLayout]] = {}
+    return {name: entries[0] for name, entries in entries_by_sheet(config, sheet_names).items()}
+
+
+def entries_by_sheet(config: Config, sheet_names: list[str]) -> dict[str, list[tuple[int, SheetLayout]]]:
+    """Every config layout entry by the sheet it names, in config order (a
+    sheet with stacked tables has one entry per table). A ``skip`` entry
+    stands alone."""
+    found: dict[str, list[tuple[int, SheetLayout]]] = {}
     lower = {name.lower(): name for name in sheet_names}
     for index, layout in enumerate(config.layout):
         name = layout.sheet if layout.sheet in sheet_names else lower.get(layout.sheet.lower())
@@ -40,15 +48,18 @@ def layouts_by_sheet(config: Config, sheet_names: list[str]) -> dict[str, tuple[
             raise LayoutError(f"layout -> {index} -> sheet: no sheet named {layout.sheet!r} in the "
                               f"workbook (sheets: {', '.join(sheet_names)})",
                               Place(file=config.source))
-        if name in found and found[name][1].skip and not layout.skip:
-            continue
-        found[name] = (index, layout)
+        entries = found.setdefault(name, [])
+        if layout.skip:
+            found[name] = [(index, layout)]
+        elif not (entries and entries[0][1].skip):
+            entries.append((index, layout))
     return found
 
 
 def blocks_from_layout(view: View, layout: SheetLayout, index: int, config: Config) -> list[Block]:
     """The tables of a sheet read with its layout entry applied."""
     where = f"layout -> {index}"
+    _check_rows(view, layout, where, config)
     if layout.header_rows:
         headers = [header_from_rows(view, sorted(layout.header_rows))]
     else:
@@ -67,8 +78,49 @@ def blocks_from_layout(view: View, layout: SheetLayout, index: int, config: Conf
         first = layout.first_row
         if first is None and not header.rows:
             first = 1
-        blocks.append(read_body(view, header, stop, first=first, last=layout.last_row))
+        block = read_body(view, header, stop, first=first, last=layout.last_row)
+        _check_columns(view, block, layout, where, config)
+        if layout.area:
+            block.area = layout.area
+        block.source = where
+        blocks.append(block)
     return blocks
+
+
+def _check_rows(view: View, layout: SheetLayout, where: str, config: Config) -> None:
+    """Configured rows must exist: a header row with labels, a first row
+    at or before the last and within the sheet."""
+    last = view.grid.last_row
+    for i, row in enumerate(layout.header_rows or []):
+        if row < 1 or view.is_blank(row):
+            raise LayoutError(f"{where} -> header_rows -> {i}: row {row} of sheet {layout.sheet!r} "
+                              "is empty; expected the row holding the column labels",
+                              Place(file=config.source, key=f"{where} -> header_rows -> {i}"))
+    for key in ("first_row", "last_row"):
+        row = getattr(layout, key)
+        if row is not None and not 1 <= row <= max(last, 1):
+            raise LayoutError(f"{where} -> {key}: row {row} is outside sheet {layout.sheet!r} "
+                              f"(rows 1 to {last})", Place(file=config.source, key=f"{where} -> {key}"))
+    if layout.first_row and layout.last_row and layout.first_row > layout.last_row:
+        raise LayoutError(f"{where} -> last_row: row {layout.last_row} is above first_row "
+                          f"{layout.first_row}", Place(file=config.source, key=f"{where} -> last_row"))
+
+
+def _check_columns(view: View, block: Block, layout: SheetLayout, where: str, config: Config) -> None:
+    """A configured name column must hold the names of the rows read."""
+    letter = next((v for k, v in layout.columns.items() if ROLE_SPELLINGS.get(str(k).lower()) == "name"), None)
+    if letter is None:
+        return
+    start = layout.first_row or (block.header.bottom + 1)
+    end = layout.last_row or min(view.grid.last_row, start + 200)
+    rows = block.indicator_rows or [r for r in range(start, end + 1) if not view.is_blank(r)]
+    if not rows:
+        return
+    col = column_index(str(letter).strip())
+    if not any(text_of(view.raw(r, col)) for r in rows):
+        raise LayoutError(f"{where} -> columns -> name: column {letter} of sheet {layout.sheet!r} is "
+                          f"empty in rows {rows[0]}-{rows[-1]}; expected the indicator names",
+                          Place(file=config.source, key=f"{where} -> columns -> name"))
 
 
 def header_from_rows(view: View, rows: list[int]) -> Header:
