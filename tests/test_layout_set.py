@@ -224,3 +224,13 @@ def test_an_indicator_like_row_that_is_not_read_gets_a_finding(tmp_path):
     wb.save(path)
     result = check_workbook(path, load_config())
     assert [(f.place.cell, f.severity) for f in result.report.of_type("row_not_read")] == [("A3", "warning")]
+
+
+def test_check_shows_which_library_entry_each_indicator_matched(books):
+    result = _cli("check", books["a_wolverhampton"])
+    text = result.output
+    assert "Library matches:" in text
+    line = next(x for x in text.splitlines() if "LAIT-276" in x)
+    assert "polarity lower from it" in line
+    # "fewer than 3 placements" is not LAIT's or the library's "3 or more placements"
+    assert not any("placement-stability" in x for x in text.splitlines() if "PLACEMENTS" in x.upper())
