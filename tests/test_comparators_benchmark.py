@@ -350,3 +350,15 @@ def test_the_pack_says_local_measure_only_when_no_dfe_measure_matches(tmp_path):
     table = IndicatorTable(path=str(tmp_path / "returns.xlsx"), frame=frame, layouts=[])
     found = table_comparators(table, config_from_dict({}), None)  # no store at all
     assert found.measures == {"A1": "rereferral_percent"} and found.fills == []
+
+
+def test_new_settings_are_checked_with_their_key():
+    from kpi_xl.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="comparators -> sn_grouping"):
+        load_settings({"sn_grouping": "latest"})
+    with pytest.raises(ConfigError, match="comparators -> year_style"):
+        load_settings({"year_style": "roman"})
+    with pytest.raises(ConfigError, match="comparators -> measures -> cin_count -> as_rate"):
+        load_settings({"measures": {"cin_count": {"as_rate": "nothing"}}})
+    assert load_settings({"sn_grouping": 2021}).sn_grouping == "2021"

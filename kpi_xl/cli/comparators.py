@@ -100,7 +100,8 @@ def show(
     json_: bool = JsonOption,
 ):
     """Show a council's figure beside its statistical neighbours, region,
-    England and Ofsted good, each with its year.
+    England and Ofsted good, each with its year, then LAIT's quartile band
+    and rank (1 best). A count is shown as a rate per 10,000 children.
 
     Example:
 
