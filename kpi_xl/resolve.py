@@ -394,10 +394,12 @@ def _plain(x) -> bool:
 
 
 def _plain_or_empty(reading: Reading | None) -> bool:
-    """A cell a formula can read as kpi-xl does: a plain number, or empty."""
+    """A cell a formula can read as kpi-xl does: a plain number (holding the
+    figure kpi-xl read, not a whole-number percentage it rescaled), or empty."""
     if reading is None:
         return False
-    return reading.status == "empty" or (reading.status == "number" and _plain(reading.raw))
+    return reading.status == "empty" or (reading.status == "number" and _plain(reading.raw)
+                                         and float(reading.raw) == reading.value)
 
 
 def suspect_tables(layouts: list, file: str = "") -> set[int]:

@@ -234,3 +234,13 @@ def test_check_shows_which_library_entry_each_indicator_matched(books):
     assert "polarity lower from it" in line
     # "fewer than 3 placements" is not LAIT's or the library's "3 or more placements"
     assert not any("placement-stability" in x for x in text.splitlines() if "PLACEMENTS" in x.upper())
+
+
+def test_whole_number_percentages_get_no_live_formula_that_would_read_them_as_fractions(books, tmp_path):
+    from kpi_xl.refresh import refresh
+
+    out = tmp_path / "tracker.xlsx"
+    refresh(books["b_rutland_tracker"], load_config(), output=out, backup="none")
+    ws = openpyxl.load_workbook(out)["KPIs 2021-22"]
+    row = next(r for r in range(5, 40) if ws.cell(r, 1).value == "% CP reviews on time")
+    assert ws.cell(row, 5).value == "RED"  # 75% against 100%: a constant, not a formula reading 75 as 7500%
