@@ -179,7 +179,7 @@ class FakeRange:
                                                    f"{sheet.name}!{address}"))
 
     _SETTABLE = {"value", "color", "number_format", "horizontal_alignment",
-                 "vertical_alignment", "wrap_text", "column_width"}
+                 "vertical_alignment", "wrap_text", "column_width", "row_height"}
 
     def __setattr__(self, name: str, value: Any) -> None:
         assert name in self._SETTABLE, f"the stand-in does not know Range.{name}"

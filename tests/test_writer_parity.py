@@ -75,7 +75,9 @@ VARIANTS: dict[str, object] = {
     "OwnedSheet.validations": [DataValidationList("D2:D4", ("x", "y"))],
     "OwnedSheet.charts": [],
     "OwnedSheet.freeze": "B4", "OwnedSheet.tab_color": "00B050", "OwnedSheet.after": "Other",
-    "OwnedSheet.landscape": False,
+    "OwnedSheet.landscape": False, "OwnedSheet.print_title_rows": "3:3",
+    "OwnedSheet.row_heights": {4: 30.0}, "OwnedSheet.hidden_columns": ("F",),
+    "SetColumnWidth.at_least": True,
     "RemoveSheet.role": "data_quality",
     "Plan.changes": [], "Plan.sheets": [], "Plan.remove": [RemoveSheet("exceptions")],
 }

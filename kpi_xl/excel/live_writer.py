@@ -329,6 +329,9 @@ class LiveWriter:
                                   for c in owned.cells])
         for column, width in owned.column_widths.items():
             self._column_width(sheet, column, width)
+        for row, height in owned.row_heights.items():
+            with self._guard(name, f"{row}:{row}"):
+                sheet.range(f"{row}:{row}").row_height = height
         for cf in owned.conditional_formats:
             self._conditional_format(sheet, cf.range, cf.rules)
         texts = {cell_position(c.cell): c.value for c in owned.cells if isinstance(c.value, str)}
@@ -348,6 +351,10 @@ class LiveWriter:
                 self.native.tab_color(sheet, owned.tab_color)
             if owned.landscape:
                 self.native.landscape(sheet)
+            if owned.print_title_rows:
+                self.native.print_title_rows(sheet, owned.print_title_rows)
+            for column in owned.hidden_columns:
+                self.native.hide_column(sheet, column)
 
     def _add_owned(self, owned: OwnedSheet) -> Any:
         sheets = list(self.book.sheets)
@@ -593,6 +600,14 @@ class _WindowsApi:
     def value_axis_format(self, made: Any, chart: LineChart) -> None:
         made.api[1].Axes(XL_VALUE).TickLabels.NumberFormat = chart.number_format
 
+    def print_title_rows(self, sheet: Any, rows: str) -> None:
+        """Rows repeated on every printed page, as the file writer's Print_Titles name."""
+        first, _, last = rows.partition(":")
+        sheet.api.PageSetup.PrintTitleRows = f"${first}:${last or first}"
+
+    def hide_column(self, sheet: Any, column: str) -> None:
+        sheet.range(f"{column}:{column}").api.EntireColumn.Hidden = True
+
     def chart_series(self, made: Any, chart: LineChart) -> None:
         native = made.api[1]  # xlwings gives (ChartObject, Chart) on Windows
         for series in chart.series:
@@ -643,6 +658,13 @@ class _MacApi:
 
     def value_axis_format(self, made: Any, chart: LineChart) -> None:
         self.writer.skip(f"axis number format of {chart.title!r} (not available on macOS)")
+
+    def print_title_rows(self, sheet: Any, rows: str) -> None:
+        self.writer.skip(f"print title rows of {quote_sheet(sheet.name)} (not available on macOS)")
+
+    def hide_column(self, sheet: Any, column: str) -> None:
+        self.writer.skip(f"hidden column {column} of {quote_sheet(sheet.name)} "
+                         "(not available on macOS)")
 
 
 def unsaved_changes(book: Any, platform: str | None = None) -> bool:
