@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ConfigError, Place
 from .paths import CONFIG_DIR
+from .yamlio import check_entries, read_yaml
 
 Polarity = Literal["higher", "lower"]
 RagName = Literal["GREEN", "AMBER", "RED"]
@@ -212,22 +212,17 @@ def _first_error(exc: ValidationError) -> str:
     return f"{path}: {message}" if path else message
 
 
+MAX_INDICATOR_ENTRIES = 10_000  # per-indicator overrides: far more than any council has
+
+
 def _read_yaml(path: Path) -> dict:
-    if not path.exists():
-        raise ConfigError("config file not found", Place(file=str(path)))
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise ConfigError(f"{where}{problem}", Place(file=str(path))) from None
-    except UnicodeDecodeError:
-        raise ConfigError("not a UTF-8 text file", Place(file=str(path))) from None
+    data = read_yaml(path, what="config file")
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise ConfigError("expected a mapping of keys at the top level", Place(file=str(path)))
+    check_entries(data.get("indicators"), MAX_INDICATOR_ENTRIES,
+                  Place(file=str(path), key="indicators"), "indicator entries")
     return data
 
 

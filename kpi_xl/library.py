@@ -10,17 +10,18 @@ entry's keyword lists; when two entries match, none is used.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from .errors import ConfigError, Place
 from .paths import CONFIG_DIR
+from .yamlio import check_entries, read_yaml
 
 LIBRARY_FILE = CONFIG_DIR / "indicator_library.yaml"
+MAX_ENTRIES = 10_000  # LAIT has about 410 measures
 
 DATA_TYPES = ("Number", "Percentage", "Rate per 10,000 children", "Days", "Average", "Ratio")
 _DATA_TYPE_SPELLINGS = {t.lower(): t for t in DATA_TYPES} | {"rate per 10,000": "Rate per 10,000 children"}
@@ -47,21 +48,31 @@ class LibraryEntry:
 def load_library(path: str | Path | None = None) -> list[LibraryEntry]:
     """Every entry of the library, in file order. Raises ConfigError naming
     the entry and key when the file is wrong."""
-    return list(_load(str(path or LIBRARY_FILE)))
+    path = str(path or LIBRARY_FILE)
+    return list(_load(path, _stamp(path)))
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    """Size and mtime: an edited library is read again, an unchanged one once."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def _shipped() -> tuple[LibraryEntry, ...]:
+    path = str(LIBRARY_FILE)
+    return _load(path, _stamp(path))
 
 
 @lru_cache(maxsize=4)
-def _load(path: str) -> tuple[LibraryEntry, ...]:
-    source = Path(path)
-    try:
-        data = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("indicator library not found", Place(file=path)) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML ({exc})", Place(file=path)) from None
+def _load(path: str, _stamp: tuple[int, int] | None = None) -> tuple[LibraryEntry, ...]:
+    data = read_yaml(path, what="indicator library")
     items = (data or {}).get("indicators") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise ConfigError("expected a list under 'indicators'", Place(file=path, key="indicators"))
+    check_entries(items, MAX_ENTRIES, Place(file=path, key="indicators"), "library entries")
     entries, seen = [], set()
     for index, item in enumerate(items):
         entry = _entry(item, path, index)
@@ -184,7 +195,7 @@ def match_indicator(name: object, library: list[LibraryEntry] | None = None) -> 
     wholly in the name (and none of whose exclusions is). When keywords of
     two entries match, the name could mean either: no match.
     """
-    entries = tuple(library) if library is not None else _load(str(LIBRARY_FILE))
+    entries = tuple(library) if library is not None else _shipped()
     index = _index(entries)
     key = normalise_name(name)
     if not key:
@@ -206,7 +217,7 @@ def match_indicator(name: object, library: list[LibraryEntry] | None = None) -> 
 
 
 def entry_by_id(ident: str, library: list[LibraryEntry] | None = None) -> LibraryEntry | None:
-    for entry in library if library is not None else _load(str(LIBRARY_FILE)):
+    for entry in library if library is not None else _shipped():
         if entry.id == ident:
             return entry
     return None

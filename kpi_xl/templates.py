@@ -17,7 +17,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from openpyxl import Workbook
 from openpyxl.chart import LineChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -26,6 +25,7 @@ from openpyxl.utils import get_column_letter
 from .config import Config
 from .errors import KpiError, Place
 from .paths import TEMPLATES_DIR
+from .yamlio import parse_yaml
 
 SHEET = "Indicators"
 FIRST_DATA_ROW = 7
@@ -103,7 +103,7 @@ def current_year(today: _dt.date | None = None) -> int:
 
 def example_workbook(folder: str | Path, *, force: bool = False) -> Path:
     """The bundled example (workbook_templates/example_returns.yaml), built in ``folder``."""
-    spec = yaml.safe_load((TEMPLATES_DIR / "example_returns.yaml").read_text(encoding="utf-8"))
+    spec = parse_yaml((TEMPLATES_DIR / "example_returns.yaml").read_text(encoding="utf-8"))
     indicators = [TemplateIndicator(**i) for i in spec["indicators"]]
     years = {int(k): v for k, v in spec["years"].items()}
     path = Path(folder) / "example_returns.xlsx"

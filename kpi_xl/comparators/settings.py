@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..config import Config, deep_merge
 from ..errors import ConfigError, Place
 from ..paths import CONFIG_DIR
+from ..yamlio import parse_yaml
 
 CATALOGUE_FILE = CONFIG_DIR / "comparators.yaml"
 DEFAULT_STORE_NAME = "kpi-comparators.sqlite"
@@ -287,7 +288,7 @@ def shipped_catalogue() -> dict[str, Any]:
             _catalogue_cache = {}
         else:
             try:
-                data = yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8")) or {}
+                data = parse_yaml(CATALOGUE_FILE.read_text(encoding="utf-8")) or {}
             except yaml.YAMLError as exc:
                 raise ConfigError(f"not valid YAML: {exc}", Place(file=str(CATALOGUE_FILE))) from None
             _catalogue_cache = data

@@ -107,6 +107,20 @@ def serialize(root: etree._Element, standalone: bool | None = True) -> bytes:
     return decl.encode("ascii") + etree.tostring(root, encoding="UTF-8", xml_declaration=False)
 
 
+class Deferred:
+    """A part's new bytes, made once when first asked for: a big part
+    patched at the byte level is assembled only when the package is saved."""
+
+    def __init__(self, make):
+        self._make = make
+        self._data: bytes | None = None
+
+    def __call__(self) -> bytes:
+        if self._data is None:
+            self._data = self._make()
+        return self._data
+
+
 # -------------------------------------------------------------- relationships
 
 @dataclass
@@ -198,7 +212,7 @@ class Package:
         self._bytes: dict[str, bytes] = {}
         self._xml: dict[str, etree._Element] = {}
         self._standalone: dict[str, bool | None] = {}
-        self.new: dict[str, bytes | etree._Element] = {}  # changed or added parts
+        self.new: dict[str, bytes | Deferred | etree._Element] = {}  # changed or added parts
         self.removed: set[str] = set()
         self._content_types: etree._Element | None = None
         self._gone: set[str] = set()
@@ -246,8 +260,7 @@ class Package:
         if stored is None:
             raise WorkbookError(f"has no part {name}", Place(file=str(self.path)))
         if stored in self.new:
-            value = self.new[stored]
-            return value if isinstance(value, bytes) else serialize(value, self._standalone.get(stored, True))
+            return self.final_bytes(stored)
         return self.original_bytes(stored)
 
     def xml(self, name: str) -> etree._Element:
@@ -275,7 +288,7 @@ class Package:
         if content_type and stored not in self.infos:
             self.content_types_set_override(stored, content_type)
 
-    def put_bytes(self, name: str, data: bytes, content_type: str | None = None) -> None:
+    def put_bytes(self, name: str, data: "bytes | Deferred", content_type: str | None = None) -> None:
         stored = self.canonical(name) or name
         self.new[stored] = data
         self._xml.pop(stored, None)
@@ -366,6 +379,8 @@ class Package:
         value = self.new[name]
         if isinstance(value, bytes):
             return value
+        if isinstance(value, Deferred):
+            return value()
         return serialize(value, self._standalone.get(name, True))
 
     def changes(self) -> tuple[list[str], list[str], list[str], dict[str, bytes]]:

@@ -9,7 +9,7 @@ import re
 
 from lxml import etree
 
-from kpi_xl.xlsx.package import MAIN_NS, Package
+from kpi_xl.xlsx.package import MAIN_NS, Deferred, Package
 
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 _ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
@@ -57,7 +57,163 @@ def string_item_text(si: etree._Element) -> tuple[str, bool]:
 
 
 class SharedStrings:
-    """The workbook's shared strings table, parsed only when first needed."""
+    """The workbook's shared strings table, read only when first needed.
+
+    The table is as big as the workbook's text (a 100k-row extract puts
+    100,000 strings in it) while a refresh adds a few hundred, so it is not
+    parsed into a tree: the items are located in the part's bytes at C speed,
+    an item's text is parsed when asked for, and new items are spliced in
+    before ``</sst>`` when the package is saved. Every other byte of the part
+    stays as it was. Tables the byte reader does not take on are parsed as a
+    tree instead (:class:`_TreeStrings`), with the same results.
+    """
+
+    def __init__(self, pkg: Package, part: str | None):
+        self.pkg = pkg
+        self.part = part
+        self._impl: _ByteStrings | _TreeStrings | None = None
+
+    @property
+    def exists(self) -> bool:
+        return self.part is not None
+
+    def _table(self) -> "_ByteStrings | _TreeStrings":
+        if self._impl is None:
+            assert self.part is not None
+            data = self.pkg.read(self.part)
+            self._impl = _ByteStrings.of(self.pkg, self.part, data) or _TreeStrings(self.pkg, self.part)
+        return self._impl
+
+    def text(self, index: int) -> str | None:
+        return self._table().text(index)
+
+    def index(self, text: str) -> int:
+        """Index of ``text`` in the table, appending it when absent."""
+        return self._table().index(text)
+
+
+def _plain_bytes(text: str) -> bytes:
+    """The bytes of a plain item's <t> text, escaped as lxml and Excel write it."""
+    escaped = encode_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escaped.replace("\r", "&#13;").encode("utf-8")
+
+
+class _ByteStrings:
+    """The table located in its bytes; see :class:`SharedStrings`."""
+
+    def __init__(self, pkg: Package, part: str, data: bytes, prefix: bytes, root: re.Match,
+                 starts: list[int], insert_at: int):
+        self.pkg, self.part, self.data = pkg, part, data
+        self.prefix = prefix  # b"" or b"x:" when the table uses a namespace prefix
+        self.root = root  # the <sst ...> start tag
+        self.starts = starts  # byte offset of each <si>
+        self.insert_at = insert_at  # where new items go: before </sst> (or <extLst>)
+        self._plain: dict[str, int] | None = None
+        self._texts: dict[int, str | None] = {}
+        self.added: list[str] = []
+
+    @classmethod
+    def of(cls, pkg: Package, part: str, data: bytes) -> "_ByteStrings | None":
+        head = data[:200].lower()
+        if (data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"<![CDATA[" in data or b"<!--" in data
+                or b"<!DOCTYPE" in data or b"<!ENTITY" in data
+                or (b"encoding=" in head and b"utf-8" not in head)):
+            return None
+        root = _SST_START.search(data)
+        if root is None or root.group(0).endswith(b"/>"):
+            return None
+        prefix = root.group(1) or b""
+        end = data.rfind(b"</" + prefix + b"sst")
+        if end < root.end():
+            return None
+        ext = data.find(b"<" + prefix + b"extLst", root.end(), end)
+        body_end = ext if ext >= 0 else end
+        item = re.compile(rb"<" + re.escape(prefix) + rb"si[\s/>]")
+        starts = [m.start() for m in item.finditer(data, root.end(), body_end)]
+        return cls(pkg, part, data, prefix, root, starts, body_end)
+
+    # -- reading
+    def _plain_index(self) -> dict[bytes, int]:
+        """Plain items by their bytes as written; a text is looked up by the
+        bytes it is written as (:func:`_plain_bytes`), so none is decoded."""
+        if self._plain is None:
+            p = re.escape(self.prefix)
+            plain = re.compile(rb"<" + p + rb"si>\s*<" + p + rb"t(?:\s+xml:space=\"preserve\")?>([^<]*)</"
+                               + p + rb"t>\s*</" + p + rb"si>")
+            position = {pos: i for i, pos in enumerate(self.starts)}
+            found: dict[bytes, int] = {}
+            for m in plain.finditer(self.data, self.root.end(), self.insert_at):
+                index = position.get(m.start())
+                if index is not None:
+                    found.setdefault(m.group(1), index)
+            self._plain = found
+        return self._plain
+
+    def text(self, index: int) -> str | None:
+        count = len(self.starts)
+        if 0 <= index < count:
+            if index not in self._texts:
+                end = self.starts[index + 1] if index + 1 < count else self.insert_at
+                chunk = self.data[self.starts[index]:end]
+                wrapped = self.root.group(0) + chunk + b"</" + self.prefix + b"sst>"
+                from kpi_xl.xlsx import safety
+
+                root = safety.parse_xml(wrapped, self.part, self.pkg.path)
+                self._texts[index] = string_item_text(root[0])[0] if len(root) else None
+            return self._texts[index]
+        if 0 <= index - count < len(self.added):
+            return self.added[index - count]
+        return None
+
+    # -- adding
+    def index(self, text: str) -> int:
+        plain = self._plain_index()
+        key = _plain_bytes(text)
+        if key in plain:
+            return plain[key]
+        self.added.append(text)
+        plain[key] = len(self.starts) + len(self.added) - 1
+        if len(self.added) == 1:
+            self.pkg.put_bytes(self.part, Deferred(self.final_bytes))
+        return plain[key]
+
+    def final_bytes(self) -> bytes:
+        p = self.prefix.decode()
+        items = []
+        for text in self.added:
+            encoded = _plain_bytes(text).decode("utf-8")
+            space = ' xml:space="preserve"' if needs_preserve(text) else ""
+            items.append(f"<{p}si><{p}t{space}>{encoded}</{p}t></{p}si>")
+        root = self._counted(self.root.group(0), len(self.starts) + len(self.added), len(self.added))
+        return (self.data[:self.root.start()] + root + self.data[self.root.end():self.insert_at]
+                + "".join(items).encode("utf-8") + self.data[self.insert_at:])
+
+    @staticmethod
+    def _counted(tag: bytes, unique: int, added: int) -> bytes:
+        """uniqueCount is the number of items; count (references, a hint to
+        Excel) grows by the items added and is never below uniqueCount."""
+        def attr(name: bytes, value: int, tag: bytes) -> bytes:
+            pattern = re.compile(rb"(\s" + name + rb"\s*=\s*)([\"'])[^\"']*\2")
+            if pattern.search(tag):
+                return pattern.sub(lambda m: m.group(1) + m.group(2) + str(value).encode() + m.group(2),
+                                   tag, count=1)
+            return tag[:-1] + b" " + name + b'="' + str(value).encode() + b'">'
+        count = re.search(rb"\scount\s*=\s*[\"']([^\"']*)", tag)
+        if count is not None:
+            try:
+                total = int(count.group(1)) + added
+            except ValueError:
+                total = unique
+            tag = attr(b"count", max(total, unique), tag)
+        return attr(b"uniqueCount", unique, tag)
+
+
+_SST_START = re.compile(rb"<([A-Za-z_][\w.\-]*:)?sst\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
+
+
+class _TreeStrings:
+    """The table as a parsed tree: for tables written in a way the byte-level
+    reader does not take on (CDATA, comments, a DTD, UTF-16, an empty <sst/>)."""
 
     def __init__(self, pkg: Package, part: str | None):
         self.pkg = pkg

@@ -1,0 +1,79 @@
+"""The shared strings table read at the byte level gives what the tree reading gives."""
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+from lxml import etree
+
+from kpi_xl.xlsx.package import Package
+from kpi_xl.xlsx.shared_strings import SharedStrings, _ByteStrings, _TreeStrings
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+ITEMS = ("<si><t>ID</t></si>"
+         "<si><t xml:space=\"preserve\"> padded </t></si>"
+         "<si><t>Tom &amp; Jerry &lt;3 &gt; 2</t></si>"
+         "<si><r><rPr><b/></rPr><t>Rich</t></r><r><t> text</t></r></si>"
+         "<si><t>a_x0001_b</t></si>"
+         "<si><t>Name</t><phoneticPr fontId=\"1\"/></si>"
+         "<si/>"
+         "<si>\n  <t>spaced</t>\n</si>"
+         "<si><t>&#x41;&#66;</t></si>")
+
+
+def _book(tmp_path, xml: str):
+    path = tmp_path / "sst.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("xl/sharedStrings.xml", xml)
+    return path
+
+
+def _sst(items: str, prefix: str = "", ext: str = "") -> str:
+    p = f"{prefix}:" if prefix else ""
+    ns = f'xmlns:{prefix}="{MAIN}"' if prefix else f'xmlns="{MAIN}"'
+    if prefix:
+        items = items.replace("<", f"<{p}").replace(f"<{p}/", f"</{p}").replace(f"</{p}{p}", f"</{p}")
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<{p}sst {ns} count="12" uniqueCount="9">{items}{ext}</{p}sst>')
+
+
+@pytest.mark.parametrize("prefix", ["", "x"])
+def test_byte_table_reads_and_appends_as_the_tree_does(tmp_path, prefix):
+    ext = f'<{prefix + ":" if prefix else ""}extLst/>'
+    xml = _sst(ITEMS, prefix, ext)
+    path = _book(tmp_path, xml)
+    with Package(path) as a, Package(path) as b:
+        fast = _ByteStrings.of(a, "xl/sharedStrings.xml", a.read("xl/sharedStrings.xml"))
+        slow = _TreeStrings(b, "xl/sharedStrings.xml")
+        assert fast is not None
+        assert [fast.text(i) for i in range(11)] == [slow.text(i) for i in range(11)]
+        for text in ["ID", " padded ", "Tom & Jerry <3 > 2", "Brand new", "Brand new", "x\x02y", "spaced"]:
+            assert fast.index(text) == slow.index(text), text
+        fast_root = etree.fromstring(fast.final_bytes())
+        slow_root = etree.fromstring(b.final_bytes("xl/sharedStrings.xml"))
+    assert [etree.tostring(e) for e in fast_root] == [etree.tostring(e) for e in slow_root]
+    assert (fast_root.get("count"), fast_root.get("uniqueCount")) == ("14", "11")
+    assert dict(fast_root.attrib) == dict(slow_root.attrib)
+
+
+def test_untouched_bytes_stay_as_they_were(tmp_path):
+    xml = _sst(ITEMS).replace('count="12"', "count='12'")
+    path = _book(tmp_path, xml)
+    with Package(path) as pkg:
+        table = SharedStrings(pkg, "xl/sharedStrings.xml")
+        assert table.index("Name") == 9  # not plain (phonetic run): appended
+        assert table.index("Another") == 10
+        data = pkg.read("xl/sharedStrings.xml").decode()
+    before, after = xml.split("<si>", 1)
+    assert data.startswith(before.replace("count='12'", "count='14'").replace('uniqueCount="9"',
+                                                                               'uniqueCount="11"'))
+    assert ("<si>" + after.split("</sst>")[0]) in data
+    assert data.endswith("<si><t>Name</t></si><si><t>Another</t></si></sst>")
+
+
+def test_unusual_tables_fall_back_to_the_tree(tmp_path):
+    path = _book(tmp_path, _sst("<si><t><![CDATA[a<b]]></t></si>"))
+    with Package(path) as pkg:
+        assert _ByteStrings.of(pkg, "xl/sharedStrings.xml", pkg.read("xl/sharedStrings.xml")) is None
+        table = SharedStrings(pkg, "xl/sharedStrings.xml")
+        assert table.text(0) == "a<b" and table.index("a<b") == 0
