@@ -19,8 +19,10 @@ from ..table import IndicatorTable
 from .build import (Context, Targets, apply_config, assign_ids, block_records, build_frame,
                     table_layout, unknown_config_indicators, unused_target_findings)
 from .cells import Grid, Workbook
+from . import keep as keep_module
 from .detect import PEEK_ROWS, Block, View, detect_tables, has_table
 from .explain import describe_reading
+from .keep import table_rows
 from .override import blocks_from_layout, entries_by_sheet
 from .sequence import period_findings
 
@@ -110,14 +112,16 @@ def _overrides_detection(layout: SheetLayout) -> bool:
 def _read_if_table(book: Workbook, sheet: str, force: bool = False) -> Grid | None:
     """The sheet's cells when it holds a table; a first look reads only its
     first rows, and a sheet without a header there is not read further."""
+    # A huge sheet is read holding only the rows a table can use (reader/keep.py).
+    keep = table_rows if book.part_size(sheet) > keep_module.BIG_SHEET else None
     if force:
-        return book.read_sheet(sheet)
+        return book.read_sheet(sheet, keep=keep)
     peek = book.read_sheet(sheet, max_row=PEEK_ROWS)
     if peek.complete:
         return peek if has_table(peek) else None
     if not has_table(peek):
         return None
-    return book.read_sheet(sheet)
+    return book.read_sheet(sheet, keep=keep)
 
 
 def _check_targets_sheets(book: Workbook, layouts, targets_sheets: set[str], targets: Targets,

@@ -23,7 +23,7 @@ import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from lxml import etree
 
@@ -39,6 +39,9 @@ ROW, CELL, VALUE, FORMULA, INLINE = _M + "row", _M + "c", _M + "v", _M + "f", _M
 TEXT, RUN, PHONETIC, SI, MERGE = _M + "t", _M + "r", _M + "rPh", _M + "si", _M + "mergeCell"
 
 ACCEPTED_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
+_SHEETDATA_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?sheetData\s*>|<(?:[A-Za-z_][\w.\-]*:)?sheetData\s*/>")
+_MERGE_REF = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?mergeCell\s[^>]*?\bref\s*=\s*[\"']([^\"']*)")
+_MAX_TAIL = 64 << 20  # bytes after </sheetData> a merge scan reads before giving up
 CHUNK = 16 << 10  # bytes fed to the streaming parser at a time (a peek parses one or two)
 
 # Excel's built-in number formats (ECMA-376 18.8.30), the ones a cell can
@@ -206,20 +209,35 @@ class Workbook:
                 return info
         raise KeyError(name)
 
-    def read_sheet(self, name: str, max_row: int | None = None, merges: bool = True) -> Grid:
+    def read_sheet(self, name: str, max_row: int | None = None, merges: bool = True,
+                   keep: "Callable[[Grid, list[Merge]], Callable[[Grid, int], None]] | None" = None
+                   ) -> Grid:
         """Cells of a sheet, up to ``max_row`` when given (parsing stops there).
 
         Merged ranges come after the cells in the file, so they are known
         only when the whole sheet is read; with ``max_row`` the parse stops
         early and ``Grid.complete`` is False.
+
+        ``keep`` bounds the memory of a huge sheet: the merged ranges are
+        found first (a scan of the part's bytes), then ``keep(grid, merges)``
+        gives a function called after each row is added to ``grid.rows``,
+        which may drop rows that no table can use. The grid then holds only
+        the rows kept; ``last_row`` is still the sheet's last row.
         """
         info = self.sheet(name)
         grid = Grid(sheet=info.name)
         if info.part is None:
             grid.complete = True
             return grid
+        on_row = None
+        if keep is not None and max_row is None:
+            found = self._scan_merges(info.part)
+            if found is not None:
+                grid.merges.extend(found)
+                on_row = keep(grid, found)
+                merges = False
         try:
-            self._fill_grid(info.part, grid, max_row, merges)
+            self._fill_grid(info.part, grid, max_row, merges, on_row)
         except etree.XMLSyntaxError as exc:
             raise self._damaged(f"sheet {info.name!r} ({info.part}) is not well-formed XML ({exc}); "
                                 "open and repair it in Excel, then save it again") from None
@@ -323,7 +341,44 @@ class Workbook:
         return WorkbookError(message, Place(file=str(self.path)))
 
     # -- sheet parsing
-    def _fill_grid(self, part: str, grid: Grid, max_row: int | None, want_merges: bool) -> None:
+    def part_size(self, name: str) -> int:
+        """Uncompressed size in bytes of a sheet's part (0 for chart sheets)."""
+        info = self.sheet(name)
+        member = self._member(info.part) if info.part else None
+        return self._zip.getinfo(member).file_size if member else 0
+
+    def _scan_merges(self, part: str) -> list[Merge] | None:
+        """The merged ranges of a sheet from its bytes, without parsing the
+        cells: they follow </sheetData>. None when the part is written in a
+        way this scan does not read (then the sheet is read as usual)."""
+        tail = bytearray()
+        seen_end = False
+        carry = b""
+        for chunk in self._stream(part):
+            if seen_end:
+                tail += chunk
+                if len(tail) > _MAX_TAIL:
+                    return None
+                continue
+            window = carry + chunk
+            if b"<!--" in window or b"<![CDATA[" in window:
+                return None
+            end = _SHEETDATA_END.search(window)
+            if end is not None:
+                seen_end = True
+                tail += window[end.end():]
+            carry = window[-32:]
+        if not seen_end:
+            return None
+        found = []
+        for ref in _MERGE_REF.findall(bytes(tail)):
+            merge = _parse_merge(ref.decode("ascii", "replace"))
+            if merge:
+                found.append(merge)
+        return found
+
+    def _fill_grid(self, part: str, grid: Grid, max_row: int | None, want_merges: bool,
+                   on_row: "Callable[[Grid, int], None] | None" = None) -> None:
         tags = (ROW, MERGE) if want_merges else (ROW,)
         parser = etree.XMLPullParser(events=("end",), tag=tags, resolve_entities=False,
                                      no_network=True, load_dtd=False, huge_tree=False)
@@ -347,6 +402,8 @@ class Workbook:
                         grid.rows[row_number] = cells
                     grid.last_row = row_number
                     _forget(el)
+                    if on_row is not None and cells:
+                        on_row(grid, row_number)
             parser.close()
             grid.complete = True
         finally:
