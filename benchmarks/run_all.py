@@ -21,7 +21,7 @@ sys.path.insert(0, str(HERE))
 
 from measure import Row, env, print_rows  # noqa: E402
 
-MEASURED = ["refresh", "help", "extract", "many", "big_sheet"]  # bench_<name>.measure()
+MEASURED = ["refresh", "help", "extract", "many", "charts", "big_sheet"]  # bench_<name>.measure()
 SCRIPTS = {"writer": [], "reader": [], "batch": ["--n", "20"]}  # bench_<name>.py, ratio lines read
 _RATIO = re.compile(r"^(?P<what>.*ratio[^=:]*?)[=:]\s*(?P<value>[0-9.]+)x?\s*(?P<rest>.*)$", re.I)
 

@@ -12,7 +12,7 @@ line, and a reference to it would draw a zero.
 from __future__ import annotations
 
 import pandas as pd
-from openpyxl.utils import get_column_letter
+from ..xlsx.refs import col_letters as get_column_letter
 
 from ..errors import quote_sheet
 from ..plan import ChartSeries, LineChart, OwnedSheet, SetCell, Style

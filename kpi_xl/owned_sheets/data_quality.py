@@ -5,7 +5,7 @@ each row as tall as its wrapped message (no text running over the next).
 """
 from __future__ import annotations
 
-from openpyxl.utils import get_column_letter
+from ..xlsx.refs import col_letters as get_column_letter
 
 from ..errors import quote_sheet
 from ..findings import Report

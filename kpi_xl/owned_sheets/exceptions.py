@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
-from openpyxl.utils import get_column_letter
+from ..xlsx.refs import col_letters as get_column_letter
 
 from ..config import Config
 from ..contrast import legible

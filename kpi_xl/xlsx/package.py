@@ -161,7 +161,7 @@ class Relationships:
         return None if rel.external else resolve_target(self.source, rel.target)
 
     def new_id(self) -> str:
-        used = {r.rid for r in self}
+        used = {el.get("Id", "") for el in self.root if isinstance(el.tag, str)}
         n = len(used) + 1
         for r in used:
             if r.startswith("rId") and r[3:].isdigit():
@@ -213,8 +213,10 @@ class Package:
         self._xml: dict[str, etree._Element] = {}
         self._standalone: dict[str, bool | None] = {}
         self.new: dict[str, bytes | Deferred | etree._Element] = {}  # changed or added parts
+        self._new_lower: dict[str, str] = {}  # lower-cased name -> name in self.new
         self.removed: set[str] = set()
         self._content_types: etree._Element | None = None
+        self._overrides: dict[str, list[etree._Element]] | None = None
         self._gone: set[str] = set()
         self._rels: dict[str, Relationships] = {}
 
@@ -235,10 +237,7 @@ class Package:
         stored = self._lower.get(name.lower())
         if stored is not None and stored not in self.removed:
             return stored
-        for added in self.new:
-            if added.lower() == name.lower():
-                return added
-        return None
+        return self._new_lower.get(name.lower())
 
     def exists(self, name: str) -> bool:
         return self.canonical(name) is not None
@@ -282,6 +281,7 @@ class Package:
         """Record ``root`` as the new content of ``name`` (serialised at save)."""
         stored = self.canonical(name) or name
         self.new[stored] = root
+        self._new_lower.setdefault(stored.lower(), stored)
         self._xml[stored] = root
         self._standalone.setdefault(stored, True)
         self.removed.discard(stored)
@@ -291,6 +291,7 @@ class Package:
     def put_bytes(self, name: str, data: "bytes | Deferred", content_type: str | None = None) -> None:
         stored = self.canonical(name) or name
         self.new[stored] = data
+        self._new_lower.setdefault(stored.lower(), stored)
         self._xml.pop(stored, None)
         self.removed.discard(stored)
         if content_type and stored not in self.infos:
@@ -301,6 +302,8 @@ class Package:
         if stored is None:
             return
         self.new.pop(stored, None)
+        if self._new_lower.get(stored.lower()) == stored:
+            del self._new_lower[stored.lower()]
         self._xml.pop(stored, None)
         if stored in self.infos:
             self.removed.add(stored)
@@ -325,12 +328,20 @@ class Package:
             self._content_types = self.xml("[Content_Types].xml")
         return self._content_types
 
+    def _override_index(self) -> dict[str, list[etree._Element]]:
+        """Override elements by lower-cased part name (file order kept): a
+        charts sheet adds hundreds of parts, each looked up here."""
+        if self._overrides is None:
+            self._overrides = {}
+            for el in self.content_types().iter(f"{{{CT_NS}}}Override"):
+                self._overrides.setdefault(el.get("PartName", "").lower(), []).append(el)
+        return self._overrides
+
     def content_type(self, name: str) -> str | None:
         root = self.content_types()
-        target = "/" + name.lower()
-        for el in root.iter(f"{{{CT_NS}}}Override"):
-            if el.get("PartName", "").lower() == target:
-                return el.get("ContentType")
+        found = self._override_index().get("/" + name.lower())
+        if found:
+            return found[0].get("ContentType")
         ext = part_extension(name)
         for el in root.iter(f"{{{CT_NS}}}Default"):
             if el.get("Extension", "").lower() == ext:
@@ -342,23 +353,22 @@ class Package:
             return
         root = self.content_types()
         target = "/" + name
-        for el in root.iter(f"{{{CT_NS}}}Override"):
-            if el.get("PartName", "").lower() == target.lower():
-                el.set("ContentType", content_type)
-                break
+        found = self._override_index().get(target.lower())
+        if found:
+            found[0].set("ContentType", content_type)
         else:
             el = etree.SubElement(root, f"{{{CT_NS}}}Override")
             el.set("PartName", target)
             el.set("ContentType", content_type)
+            self._override_index().setdefault(target.lower(), []).append(el)
         self.put_xml("[Content_Types].xml", root)
 
     def content_types_remove_override(self, name: str) -> None:
         root = self.content_types()
         target = "/" + name.lower()
-        for el in list(root.iter(f"{{{CT_NS}}}Override")):
-            if el.get("PartName", "").lower() == target:
-                root.remove(el)
-                self.put_xml("[Content_Types].xml", root)
+        for el in self._override_index().pop(target, []):
+            root.remove(el)
+            self.put_xml("[Content_Types].xml", root)
 
     # -- relationships
     def rels(self, source: str) -> Relationships:
