@@ -29,7 +29,7 @@ def measure(runs: int = 3) -> list[Row]:
     from kpi_xl.config import load_config
     from kpi_xl.plan import Plan
     from kpi_xl.refresh import build_refresh, refresh
-    from kpi_xl.sheets.charts import build_charts_sheet
+    from kpi_xl.owned_sheets.charts import build_charts_sheet
     from kpi_xl.xlsx.writer import apply_plan
 
     book, config = inputs.p1(), load_config()

@@ -22,8 +22,10 @@ sys.path.insert(0, str(HERE))
 from measure import Row, env, print_rows  # noqa: E402
 
 MEASURED = ["refresh", "help", "extract", "many", "charts", "big_sheet"]  # bench_<name>.measure()
-SCRIPTS = {"writer": [], "reader": [], "batch": ["--n", "20"]}  # bench_<name>.py, ratio lines read
+SCRIPTS = {"writer": [], "reader": [], "batch": ["--n", "20"],  # bench_<name>.py, ratio lines read
+           "excel": []}
 _RATIO = re.compile(r"^(?P<what>.*ratio[^=:]*?)[=:]\s*(?P<value>[0-9.]+)x?\s*(?P<rest>.*)$", re.I)
+_INLINE_RATIO = re.compile(r"^(?P<what>.*?)\s+[0-9.]+\s*\w*\s+ratio\s+(?P<value>[0-9.]+)\s*(?P<rest>.*)$", re.I)
 
 
 def run_script(name: str, args: list[str]) -> list[Row]:
@@ -31,7 +33,7 @@ def run_script(name: str, args: list[str]) -> list[Row]:
                          capture_output=True, text=True, check=True).stdout
     rows = []
     for line in out.splitlines():
-        match = _RATIO.match(line.strip())
+        match = _INLINE_RATIO.match(line.strip()) or _RATIO.match(line.strip())
         if match:
             target = re.search(r"(<=|<|>=)\s*([0-9.]+)", match.group("rest"))
             value = float(match.group("value"))

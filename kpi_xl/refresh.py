@@ -172,6 +172,8 @@ def _plan_comparator_cells(plan: Plan, table: IndicatorTable, rated: pd.DataFram
                            config: Config, report: Report):
     """Fill comparator cells from the comparator store, when there is one;
     what the store said (a TableComparators), None without comparators."""
+    if not _may_have_store(config, table):
+        return None  # and the comparators are never imported
     try:
         from .comparators.fill import table_comparators
     except ImportError:
@@ -193,6 +195,16 @@ def _taken_columns(plan: Plan) -> dict[str, set[str]]:
         if isinstance(where, str) and sheet:
             taken.setdefault(sheet, set()).update(re.findall(r"\$?([A-Z]{1,3})\$?\d+", where))
     return taken
+
+
+def _may_have_store(config: Config, table: IndicatorTable) -> bool:
+    """False when no comparator store can be found: no comparator settings
+    of the council's own (the shipped catalogue names no store) and no
+    store under its default name beside the workbook."""
+    if config.comparators:
+        return True  # the council's settings: the comparators decide
+    folder = Path(table.path).resolve().parent if table.path else Path.cwd()
+    return (folder / "kpi-comparators.sqlite").is_file()
 
 
 def _reporting_fy(rated: pd.DataFrame) -> int | None:

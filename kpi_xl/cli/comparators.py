@@ -3,16 +3,17 @@ council's comparators."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 
-from ..comparators.query import ComparatorAnswer, Figure, compare
-from ..comparators.settings import load_settings, resolve_store_path
-from ..comparators.store import ComparatorStore
-from ..config import load_config
 from ..errors import KpiError
 from .common import ConfigOption, JsonOption, emit_json, friendly
+
+# The comparators (pandas, sqlite, pydantic) are imported by the commands
+# that use them, so that `kpi-xl --help` and the other commands do not pay.
+if TYPE_CHECKING:  # pragma: no cover
+    from ..comparators.query import ComparatorAnswer, Figure
 
 app = typer.Typer(
     help="Import and show published DfE comparator figures (statistical neighbours, "
@@ -29,6 +30,9 @@ StoreOption = typer.Option(
 
 
 def _settings_and_store(config: Optional[Path], store: Optional[Path]):
+    from ..comparators.settings import load_settings, resolve_store_path
+    from ..config import load_config
+
     cfg = load_config(config)
     settings = load_settings(cfg)
     path = store if store is not None else resolve_store_path(settings, cfg if config else None)
@@ -56,6 +60,8 @@ def import_(
 
         kpi-xl comparators import c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv sn_model_2025_wide.csv --store kpi-comparators.sqlite
     """
+    from ..comparators.store import ComparatorStore
+
     settings, path = _settings_and_store(config, store)
     results = []
     existed = path.exists()
@@ -107,6 +113,9 @@ def show(
 
         kpi-xl comparators show --la "North Somerset" --measure rereferral_percent --year 2024
     """
+    from ..comparators.query import compare
+    from ..comparators.store import ComparatorStore
+
     settings, path = _settings_and_store(config, store)
     with ComparatorStore.open(path) as db:
         answer = compare(db, la, measure, settings, year=year)
@@ -128,6 +137,9 @@ def measures(
 
         kpi-xl comparators measures --json
     """
+    from ..comparators.settings import load_settings
+    from ..config import load_config
+
     settings = load_settings(load_config(config))
     rows = [{"measure": key, "label": m.label, "unit": m.unit,
              "source": f"{m.dataset}:{m.column}" if m.rate_of is None
@@ -141,7 +153,7 @@ def measures(
         typer.echo(f"{r['measure']:<{width}}  {r['label']} ({r['source']})")
 
 
-def answer_text(answer: ComparatorAnswer) -> str:
+def answer_text(answer: "ComparatorAnswer") -> str:
     """The answer as people read it: one line per comparator with its year,
     then the council's quartile band and ranks."""
     council = answer.council
@@ -173,7 +185,7 @@ def answer_text(answer: ComparatorAnswer) -> str:
     return "\n".join(lines)
 
 
-def _shown(figure: Figure) -> str:
+def _shown(figure: "Figure") -> str:
     if figure.value is not None:
         return f"{figure.value:,.1f}"
     return figure.symbol or "-"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from .xlsx.refs import col_index as column_index_from_string, col_letters as get_column_letter
+from ..xlsx.refs import col_index as column_index_from_string, col_letters as get_column_letter
 
 from ..config import Config
 from ..contrast import legible

@@ -1,0 +1,64 @@
+"""Start-up pays only for what a command uses (checked in a fresh process)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CODE = """
+import json, sys
+from kpi_xl.cli import main
+sys.argv = ["kpi-xl", *json.loads(sys.argv[1])]
+try:
+    main()
+except SystemExit:
+    pass
+print("\\nMODULES " + json.dumps(sorted(sys.modules)))
+"""
+HEAVY = ("pandas", "numpy", "pydantic", "openpyxl", "docx", "matplotlib", "reportlab", "xlwings")
+
+
+def modules_after(*args: str, cwd: Path | None = None) -> set[str]:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    out = subprocess.run([sys.executable, "-c", CODE, json.dumps(list(args))], capture_output=True,
+                         text=True, env=env, cwd=cwd, timeout=600).stdout
+    line = [ln for ln in out.splitlines() if ln.startswith("MODULES ")][-1]
+    return set(json.loads(line[len("MODULES "):]))
+
+
+def _ours(modules: set[str], *prefixes: str) -> set[str]:
+    return {m for m in modules if any(m == p or m.startswith(p + ".") for p in prefixes)}
+
+
+def test_help_imports_no_heavy_library_nor_the_comparators_or_pack():
+    modules = modules_after("--help")
+    assert not {m.split(".")[0] for m in modules} & set(HEAVY)
+    assert not _ours(modules, "kpi_xl.comparators", "kpi_xl.pack", "kpi_xl.report", "kpi_xl.config")
+
+
+def test_check_and_refresh_without_a_store_never_import_comparators_or_pack(tmp_path):
+    from kpi_xl.templates import example_workbook
+
+    book = example_workbook(tmp_path)
+    for args in (["check", str(book)], ["refresh", str(book), "--no-backup"]):
+        modules = modules_after(*args, cwd=tmp_path)
+        assert "kpi_xl.reader" in modules, args  # the command ran
+        assert not _ours(modules, "kpi_xl.comparators", "kpi_xl.pack", "kpi_xl.report"), args
+        assert not {"docx", "matplotlib", "reportlab", "xlwings", "openpyxl"} & \
+            {m.split(".")[0] for m in modules}, args
+
+
+@pytest.mark.parametrize("loader", ["yaml.CSafeLoader"])
+def test_config_is_read_with_the_c_loader_when_present(loader):
+    import yaml
+
+    from kpi_xl import yamlio
+
+    if not yaml.__with_libyaml__:
+        pytest.skip("PyYAML without libyaml")
+    assert yamlio.Loader is yaml.CSafeLoader
