@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import textwrap
 
-from openpyxl.utils.cell import coordinate_from_string
+from ..xlsx.refs import col_letters, parse_cell
 
 from ..plan import SetCell
 
@@ -33,7 +33,8 @@ def fit_rows(cells: list[SetCell], widths: dict[str, float]) -> dict[int, float]
     for cell in cells:
         if not (cell.style and cell.style.wrap and isinstance(cell.value, str) and cell.value):
             continue
-        column, row = coordinate_from_string(cell.cell)
+        row, col = parse_cell(cell.cell)  # not openpyxl: a refresh does not import it
+        column = col_letters(col)
         if column not in widths:
             continue
         scale = (cell.style.font_size or 11.0) / 11.0  # bigger text: fewer characters a line
