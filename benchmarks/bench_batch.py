@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from kpi_xl.batch import run_batch  # noqa: E402
 from kpi_xl.config import load_config  # noqa: E402
 from kpi_xl.errors import KpiError  # noqa: E402
-from kpi_xl.refresh import refresh  # noqa: E402
+from kpi_xl.refresh_job import refresh  # noqa: E402
 from kpi_xl.templates import example_workbook  # noqa: E402
 
 

@@ -28,7 +28,7 @@ from measure import Row, print_rows  # noqa: E402
 def measure(runs: int = 3) -> list[Row]:
     from kpi_xl.config import load_config
     from kpi_xl.plan import Plan
-    from kpi_xl.refresh import build_refresh, refresh
+    from kpi_xl.refresh_job import build_refresh, refresh
     from kpi_xl.owned_sheets.charts import build_charts_sheet
     from kpi_xl.xlsx.writer import apply_plan
 

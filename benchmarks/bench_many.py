@@ -1,7 +1,7 @@
 """10,000 indicators: the library's time to read, rate, plan and write,
 with the P1 time (200 indicators) beside it.
 
-Calls ``kpi_xl.refresh.refresh`` in this process (imports warmed first) on
+Calls ``kpi_xl.refresh_job.refresh`` in this process (imports warmed first) on
 fresh copies; best of ``--runs``. Target: the 10,000-indicator refresh in
 <= 2 s.
 
@@ -25,7 +25,7 @@ from measure import Row, print_rows  # noqa: E402
 
 def library_time(book: Path, work: Path, runs: int) -> float:
     from kpi_xl.config import load_config
-    from kpi_xl.refresh import refresh
+    from kpi_xl.refresh_job import refresh
 
     config, times = load_config(), []
     for n in range(runs):

@@ -39,7 +39,7 @@ def main(argv: list[str]) -> None:
         book, out = Path(argv[0]), Path(argv[1] if len(argv) > 1 else "render")
     else:
         from kpi_xl.config import load_config
-        from kpi_xl.refresh import refresh
+        from kpi_xl.refresh_job import refresh
         from kpi_xl.templates import example_workbook
 
         out = Path("render")

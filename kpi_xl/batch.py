@@ -157,7 +157,7 @@ def refresh_book(path: str | Path, config: Config, dry_run: bool = False,
                  backup: str | None = None) -> BookOutcome:
     """Refresh one workbook; any error becomes the outcome, never an exception.
     Runs in a worker process, so it takes and returns only picklable data."""
-    from .refresh import refresh
+    from .refresh_job import refresh
 
     started = time.perf_counter()
     try:

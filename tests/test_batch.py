@@ -11,9 +11,9 @@ from kpi_xl.batch import BatchResult, collect_workbooks, run_batch
 from kpi_xl.cli import app
 from kpi_xl.config import load_config
 from kpi_xl.errors import KpiError
-from kpi_xl.refresh import build_refresh
+from kpi_xl.refresh_job import build_refresh
 from kpi_xl.templates import example_workbook
-from kpi_xl.xlsx.package import owned_sheets
+from kpi_xl.xlsx.workbook_part import owned_sheets
 
 N = 6
 

@@ -17,7 +17,7 @@ from kpi_xl.excel import ribbon
 from kpi_xl.excel.live_writer import cell_position
 from kpi_xl.excel.parts import PARTS, narrow_plan, range_columns
 from kpi_xl.plan import AddConditionalFormat, SetCell
-from kpi_xl.refresh import build_refresh
+from kpi_xl.refresh_job import build_refresh
 from kpi_xl.templates import SHEET, TemplateIndicator, build_returns_workbook
 
 from .test_excel_live_writer import FakeBook, assert_cells_match
@@ -184,7 +184,7 @@ def test_any_exception_is_one_line_naming_the_log(workbook, log, monkeypatch):
     def broken(*_a, **_k):
         raise ZeroDivisionError("float division by zero")
 
-    monkeypatch.setattr("kpi_xl.refresh.build_refresh", broken)
+    monkeypatch.setattr("kpi_xl.refresh_job.build_refresh", broken)
     book = open_book(workbook)
     assert ribbon.run_part("rag", book, platform="win") is None
     message = only_alert(book)

@@ -139,7 +139,7 @@ def polarity_results(tmp_path_factory, soffice):
 
     from kpi_xl.config import load_config
     from kpi_xl.excel.udfs import KPI_RAG
-    from kpi_xl.refresh import refresh
+    from kpi_xl.refresh_job import refresh
 
     tmp = tmp_path_factory.mktemp("polarity")
     path = tmp / "polarity.xlsx"

@@ -104,7 +104,7 @@ def test_whole_number_percentages_against_a_fractional_target_are_a_unit_mismatc
 
 
 def test_refresh_keeps_every_cell_it_does_not_own_and_empties_no_published_rating(books, tmp_path):
-    from kpi_xl.refresh import refresh
+    from kpi_xl.refresh_job import refresh
 
     for key in ("b_rutland_tracker", "c_wokingham_bands", "a_wolverhampton"):
         source = books[key]
@@ -237,7 +237,7 @@ def test_check_shows_which_library_entry_each_indicator_matched(books):
 
 
 def test_whole_number_percentages_get_no_live_formula_that_would_read_them_as_fractions(books, tmp_path):
-    from kpi_xl.refresh import refresh
+    from kpi_xl.refresh_job import refresh
 
     out = tmp_path / "tracker.xlsx"
     refresh(books["b_rutland_tracker"], load_config(), output=out, backup="none")

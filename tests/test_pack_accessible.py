@@ -16,7 +16,7 @@ from lxml import etree
 from kpi_xl.config import load_config
 from kpi_xl.contrast import contrast_ratio, legible
 from kpi_xl.plan import AddConditionalFormat
-from kpi_xl.refresh import build_refresh
+from kpi_xl.refresh_job import build_refresh
 from kpi_xl.pack import make_report
 from kpi_xl.pack.docx import write_docx
 from kpi_xl.pack.model import build_pack

@@ -14,7 +14,7 @@ from lxml import etree
 
 from kpi_xl.config import load_config
 from kpi_xl.errors import KpiError
-from kpi_xl.refresh import build_refresh
+from kpi_xl.refresh_job import build_refresh
 from kpi_xl.pack import make_report
 from kpi_xl.pack.charts import alt_text, indicator_chart
 from kpi_xl.pack.docx import write_docx

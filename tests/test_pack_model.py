@@ -7,7 +7,7 @@ from kpi_xl.comparators.fill import ComparatorFill
 from kpi_xl.config import load_config
 from kpi_xl.plan import Plan
 from kpi_xl.planning.indicator_tables import plan_comparators
-from kpi_xl.refresh import build_refresh, refresh
+from kpi_xl.refresh_job import build_refresh, refresh
 from kpi_xl.pack.model import build_pack, format_value, owned_sheet_rows, workbook_notes
 from kpi_xl.owned_sheets.exceptions import COL, HEADER_ROW, read_notes
 from kpi_xl.templates import example_workbook

@@ -15,7 +15,7 @@ from docx import Document
 from openpyxl import Workbook
 
 from kpi_xl.config import load_config
-from kpi_xl.refresh import build_refresh
+from kpi_xl.refresh_job import build_refresh
 from kpi_xl.names import area_prefix
 from kpi_xl.owned_sheets.exceptions import Note
 from kpi_xl.pack.docx import write_docx

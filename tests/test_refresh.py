@@ -16,9 +16,9 @@ from kpi_xl.cli import app
 from kpi_xl.config import config_from_dict, load_config
 from kpi_xl.plan import Plan
 from kpi_xl.reader.cells import Workbook
-from kpi_xl.refresh import refresh
+from kpi_xl.refresh_job import refresh
 from kpi_xl.templates import TemplateIndicator, build_returns_workbook
-from kpi_xl.xlsx.package import owned_sheets
+from kpi_xl.xlsx.workbook_part import owned_sheets
 from kpi_xl.xlsx.writer import apply_plan
 
 runner = CliRunner()

@@ -12,7 +12,7 @@ from kpi_xl.comparators.query import compare
 from kpi_xl.config import config_from_dict
 from kpi_xl.plan import Plan
 from kpi_xl.reader.cells import Workbook
-from kpi_xl.refresh import refresh
+from kpi_xl.refresh_job import refresh
 from kpi_xl.templates import example_workbook
 from kpi_xl.xlsx.writer import apply_plan
 

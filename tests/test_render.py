@@ -11,10 +11,11 @@ from pathlib import Path
 
 from kpi_xl.config import load_config
 from kpi_xl.plan import Plan
-from kpi_xl.refresh import refresh
+from kpi_xl.refresh_job import refresh
 from kpi_xl.templates import example_workbook
 from kpi_xl.xlsx.integrity import check_package
-from kpi_xl.xlsx.package import owned_sheets, sheet_part_names
+from kpi_xl.xlsx.package import sheet_part_names
+from kpi_xl.xlsx.workbook_part import owned_sheets
 from kpi_xl.xlsx.writer import apply_plan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from kpi_xl.config import load_config
-from kpi_xl.refresh import refresh
+from kpi_xl.refresh_job import refresh
 from kpi_xl.owned_sheets.exceptions import COL, HEADER_ROW, read_notes
 from kpi_xl.owned_sheets.layout import text_lines
 from kpi_xl.templates import example_workbook

@@ -21,7 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from kpi_xl.plan import AddConditionalFormat, Plan, SetCell, Style
 from kpi_xl.xlsx.integrity import check_package
-from kpi_xl.xlsx.package import owned_sheets
+from kpi_xl.xlsx.workbook_part import owned_sheets
 from kpi_xl.xlsx.writer import apply_plan
 from tests.test_xlsx_support import (MAIN, OWNED_MARK, assert_only_wanted_changes, cell_xml,
                                      first_worksheet, lo_convert, parts, pdf_text, pick_targets, standard_plan,

@@ -15,7 +15,8 @@ from kpi_xl.errors import WriteError
 from kpi_xl.plan import (AddConditionalFormat, CFRule, OwnedSheet, Plan, RemoveSheet, SetCell, SetColumnWidth,
                          Style)
 from kpi_xl.xlsx.integrity import check_package
-from kpi_xl.xlsx.package import owned_sheets, sheet_part_names
+from kpi_xl.xlsx.package import sheet_part_names
+from kpi_xl.xlsx.workbook_part import owned_sheets
 from kpi_xl.xlsx.writer import apply_plan
 from tests.test_xlsx_support import (MAIN, build_package, cells_of, parts, sheet_root, sheet_xml, state, xml)
 

@@ -39,7 +39,7 @@ def refresh(
         kpi-xl refresh returns/2025-26/ --no-backup
     """
     from ..config import load_config
-    from ..refresh import refresh as run_refresh
+    from ..refresh_job import refresh as run_refresh
 
     if len(books) != 1 or books[0].is_dir():
         if output is not None:

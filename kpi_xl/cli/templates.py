@@ -49,7 +49,7 @@ def demo(
         kpi-xl demo --folder /tmp/demo
     """
     from ..config import load_config
-    from ..refresh import refresh as run_refresh
+    from ..refresh_job import refresh as run_refresh
     from ..templates import example_workbook
 
     book = example_workbook(folder, force=True)

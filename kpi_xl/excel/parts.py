@@ -29,7 +29,7 @@ SHEET_PARTS = ("exceptions", "data_quality")  # owned-sheet roles
 
 
 def narrow_plan(result: Any, part: str) -> Plan:
-    """The changes of ``result.plan`` (a :class:`kpi_xl.refresh.RefreshResult`)
+    """The changes of ``result.plan`` (a :class:`kpi_xl.refresh_job.RefreshResult`)
     that belong to ``part``."""
     if part not in PARTS:
         raise KpiError(f"unknown part {part!r}; expected one of {', '.join(PARTS)}")

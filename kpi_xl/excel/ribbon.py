@@ -83,7 +83,7 @@ def run_part(part: str, book: Any = None, *, platform: str | None = None,
     """Build the refresh plan of the calling workbook and apply ``part`` of it."""
     def apply(book: Any) -> dict:
         from ..config import load_config
-        from ..refresh import build_refresh
+        from ..refresh_job import build_refresh
         from .live_writer import LiveWriter
         from .parts import narrow_plan
 

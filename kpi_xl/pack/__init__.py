@@ -62,7 +62,7 @@ def make_report(book: str | Path, config: Config, *, pdf: str | Path | None = No
                 docx: str | Path | None = None, progress: Progress | None = None
                 ) -> ReportResult:
     """Write the committee pack for ``book`` as ``docx`` and/or ``pdf``."""
-    from ..refresh import build_refresh
+    from ..refresh_job import build_refresh
 
     if pdf is None and docx is None:
         raise KpiError("say where to write the pack: a PDF, a DOCX or both",

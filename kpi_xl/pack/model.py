@@ -217,7 +217,7 @@ class Pack:
 
 def build_pack(result, config: Config, *, notes: dict[str, Note] | None = None,
                council: str | None = None, today: _dt.date | None = None) -> Pack:
-    """The pack for a :class:`kpi_xl.refresh.RefreshResult` (from ``refresh``
+    """The pack for a :class:`kpi_xl.refresh_job.RefreshResult` (from ``refresh``
     or ``build_refresh``). ``notes`` defaults to the officers' notes the
     refresh wrote (or, failing that, those in the workbook)."""
     notes = notes if notes is not None else refresh_notes(result)
@@ -519,7 +519,7 @@ def refresh_notes(result) -> dict[str, Note]:
 
 def workbook_notes(path: str | Path) -> dict[str, Note]:
     from ..reader import read_sheet_rows
-    from ..xlsx.package import owned_sheets
+    from ..xlsx.workbook_part import owned_sheets
 
     name = owned_sheets(path).get(EXC_ROLE)
     return read_notes(read_sheet_rows(path, name)) if name else {}

@@ -9,10 +9,10 @@ Modules, one per concern:
   bombs, DTDs) and :func:`~kpi_xl.xlsx.safety.parse_xml`, the only XML parser
   used on workbook parts;
 - ``package``: the zip (raw-copying writer), content types, relationships;
-  :func:`~kpi_xl.xlsx.package.sheet_part_names`,
-  :func:`~kpi_xl.xlsx.package.owned_sheets`;
+  :func:`~kpi_xl.xlsx.package.sheet_part_names`;
 - ``workbook_part``: workbook.xml, sheet entries, defined names and
-  kpi-xl's markers, docProps/app.xml titles;
+  kpi-xl's markers (:func:`~kpi_xl.xlsx.workbook_part.owned_sheets`),
+  docProps/app.xml titles;
 - ``styles``, ``shared_strings``, ``calc_chain``: the workbook-wide parts;
 - ``worksheet``: patching a worksheet (cells, column widths);
   ``conditional``: conditional formats; ``sparklines``: x14 sparklines;

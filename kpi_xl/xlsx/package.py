@@ -563,13 +563,3 @@ def sheet_part_names(path: str | os.PathLike) -> dict[str, str]:
     safety.assert_readable(path)
     with Package(path) as pkg:
         return {name: part for name, part, _ in sheet_entries(pkg) if part}
-
-
-def owned_sheets(path: str | os.PathLike) -> dict[str, str]:
-    """Role -> current sheet name of the sheets kpi-xl owns (marked by a hidden
-    sheet-scoped defined name ``_kpixl_owned`` holding the role)."""
-    from kpi_xl.xlsx.workbook_part import WorkbookPart
-
-    safety.assert_readable(path)
-    with Package(path) as pkg:
-        return WorkbookPart(pkg).owned_roles()

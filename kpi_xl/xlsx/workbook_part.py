@@ -12,12 +12,14 @@ names through all of that:
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
 from lxml import etree
 
 from kpi_xl.errors import Place, WriteError
+from kpi_xl.xlsx import safety
 from kpi_xl.xlsx.package import (CT_WORKSHEET, MAIN_NS, R_NS, REL_CHARTSHEET, REL_EXTENDED_PROPERTIES,
                                  REL_WORKSHEET, Package, workbook_part)
 from kpi_xl.xlsx.xmlutil import insert_in_order, local
@@ -414,3 +416,11 @@ class WorkbookPart:
 
     def worksheet_names(self) -> list[str]:
         return [e.name for e in self.sheets() if e.kind == "worksheet"]
+
+
+def owned_sheets(path: str | os.PathLike) -> dict[str, str]:
+    """Role -> current sheet name of the sheets kpi-xl owns (marked by a hidden
+    sheet-scoped defined name ``_kpixl_owned`` holding the role)."""
+    safety.assert_readable(path)
+    with Package(path) as pkg:
+        return WorkbookPart(pkg).owned_roles()
