@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .library import normalise_name
+from .name_match import normalise_name
 
 CATALOGUE = Path(__file__).resolve().parent / "data" / "lait_measures.csv"
 SOURCE = ("DfE Local Authority Interactive Tool (LAIT) data dictionary 2024, "

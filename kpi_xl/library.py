@@ -17,6 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import ConfigError, Place
+from .name_match import THOUSANDS as _THOUSANDS
+from .name_match import normalise_name  # noqa: F401  (kept here for callers)
 from .paths import CONFIG_DIR
 from .yamlio import check_entries, read_yaml
 
@@ -134,21 +136,6 @@ def _texts(items: object) -> object:
 
 
 # -------------------------------------------------------------- matching
-
-_APOSTROPHES = re.compile(r"['’‘`]")
-_NON_WORD = re.compile(r"[^a-z0-9]+")
-_SYNONYMS = {"percentage": "percent", "pct": "percent"}
-# "10,000" and "10 000" are the number 10000 ("Rate per 10000" means the same).
-_THOUSANDS = re.compile(r"(?<=\d)[,\s\u00a0\u202f](?=\d{3}(?!\d))")
-
-
-def normalise_name(text: object) -> str:
-    """Lower case words separated by single spaces: "% Of CP plans (2nd)" ->
-    "percent of cp plans 2nd". Apostrophes vanish (children's -> childrens)."""
-    s = str(text or "").lower().replace("&", " and ").replace("%", " percent ")
-    s = _NON_WORD.sub(" ", _APOSTROPHES.sub("", _THOUSANDS.sub("", s)))
-    return " ".join(_SYNONYMS.get(w, w) for w in s.split())
-
 
 @lru_cache(maxsize=4096)
 def _term_pattern(term: str) -> re.Pattern | None:

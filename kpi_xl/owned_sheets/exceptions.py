@@ -22,9 +22,9 @@ import pandas as pd
 from ..xlsx.refs import col_letters as get_column_letter
 
 from ..config import Config
-from ..contrast import legible
 from .layout import fit_rows
-from ..plan import (AddConditionalFormat, CFRule, DataValidationList, OwnedSheet, SetCell,
+from ..planning.indicator_tables import rag_word_rules
+from ..plan import (AddConditionalFormat, DataValidationList, OwnedSheet, SetCell,
                     Style)
 
 ROLE = "exceptions"
@@ -236,15 +236,8 @@ def _kept_notes(cells: list, row: int, notes: dict[str, Note], seen: set[str]) -
 
 
 def _rag_colours(config: Config, last: int) -> AddConditionalFormat:
-    colours, labels = config.rag.colours, config.rag.labels
-    rules = tuple(
-        CFRule("cellIs", f'"{getattr(labels, name)}"', operator="equal",
-               style=Style(fill=getattr(colours, name),
-                           font_color=legible(getattr(colours, name),
-                                              getattr(colours, f"{name}_font"))))
-        for name in ("GREEN", "AMBER", "RED"))
     rag = COL["RAG"]
-    return AddConditionalFormat("", f"{rag}{HEADER_ROW + 1}:{rag}{last}", rules)
+    return AddConditionalFormat("", f"{rag}{HEADER_ROW + 1}:{rag}{last}", rag_word_rules(config))
 
 
 def _plain(value):

@@ -214,26 +214,37 @@ def dot_colour(word: str | None, config: Config) -> str:
 
 # --- conditional formatting ----------------------------------------------------------
 
+RAG_NAMES = ("GREEN", "AMBER", "RED")
+
+
+def rag_style(config: Config, name: str) -> Style:
+    """The fill of one rating (``config.rag.colours``) with a font legible on it."""
+    colours = config.rag.colours
+    fill = getattr(colours, name)
+    return Style(fill=fill, font_color=legible(fill, getattr(colours, f"{name}_font")))
+
+
+def rag_word_rules(config: Config) -> tuple[CFRule, ...]:
+    """Colour a cell by the rating word it holds (the council's labels), so a
+    rating typed later recolours live; used on indicator tables and owned sheets."""
+    labels = config.rag.labels
+    return tuple(CFRule("cellIs", f'"{getattr(labels, name)}"', operator="equal",
+                        style=rag_style(config, name))
+                 for name in RAG_NAMES)
+
+
 def _plan_colours(plan: Plan, layout: TableLayout, columns: TableColumns, rows: pd.DataFrame,
                   config: Config) -> None:
     sheet = layout.sheet
     first, last = int(rows["row"].min()), int(rows["row"].max())
-    colours, labels = config.rag.colours, config.rag.labels
-    rag_rules = tuple(
-        CFRule("cellIs", f'"{getattr(labels, name)}"', operator="equal",
-               style=Style(fill=getattr(colours, name),
-                           font_color=legible(getattr(colours, name),
-                                              getattr(colours, f"{name}_font"))))
-        for name in ("GREEN", "AMBER", "RED"))
+    labels = config.rag.labels
     plan.changes.append(AddConditionalFormat(sheet, f"{columns.rag}{first}:{columns.rag}{last}",
-                                             rag_rules))
+                                             rag_word_rules(config)))
     latest = layout.latest_period_column
     value_rules = tuple(
         CFRule("expression", f'${columns.rag}{first}="{getattr(labels, name)}"',
-               style=Style(fill=getattr(colours, name),
-                           font_color=legible(getattr(colours, name),
-                                              getattr(colours, f"{name}_font"))))
-        for name in ("GREEN", "AMBER", "RED"))
+               style=rag_style(config, name))
+        for name in RAG_NAMES)
     plan.changes.append(AddConditionalFormat(sheet, f"{latest}{first}:{latest}{last}", value_rules))
 
 

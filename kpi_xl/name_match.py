@@ -1,0 +1,19 @@
+"""Indicator names normalised for matching, shared by the indicator library
+and the LAIT catalogue (one module below both, so neither imports the other)."""
+from __future__ import annotations
+
+import re
+
+_APOSTROPHES = re.compile(r"['’‘`]")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_SYNONYMS = {"percentage": "percent", "pct": "percent"}
+# "10,000" and "10 000" are the number 10000 ("Rate per 10000" means the same).
+THOUSANDS = re.compile(r"(?<=\d)[,\s\u00a0\u202f](?=\d{3}(?!\d))")
+
+
+def normalise_name(text: object) -> str:
+    """Lower case words separated by single spaces: "% Of CP plans (2nd)" ->
+    "percent of cp plans 2nd". Apostrophes vanish (children's -> childrens)."""
+    s = str(text or "").lower().replace("&", " and ").replace("%", " percent ")
+    s = _NON_WORD.sub(" ", _APOSTROPHES.sub("", THOUSANDS.sub("", s)))
+    return " ".join(_SYNONYMS.get(w, w) for w in s.split())
