@@ -437,3 +437,70 @@ def test_indicator_config_reaches_the_udf(tmp_path):
     assert KPI_DOT(0.53, 0.5, "High", indicator="CSC11", config=path) == "STABLE"
     assert KPI_DOT(0.53, 0.5, "High", config=path) == "POSITIVE"
     assert KPI_RAG(0.6, 0.7, "High", config=str(tmp_path / "none.yaml")).startswith("#KPI! ")
+
+
+# --- KPI_RAG's fast path (a plan per text-like arguments, per row only the rating) ----------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_FIGURE = st.one_of(
+    st.none(), st.floats(allow_nan=True, allow_infinity=True, width=64),
+    st.floats(min_value=-2, max_value=2), st.integers(-200, 200), st.sampled_from([0, 0.0, 1e308]),
+    st.integers(10 ** 310, 10 ** 311), st.booleans(),
+    st.sampled_from(["51%", "0.5", " 57.1 ", "x", "", "[c]", "#N/A", "#DIV/0!", "n/a", "  "]))
+_TARGET = st.one_of(
+    st.none(), st.floats(min_value=-2, max_value=200), st.sampled_from([0, 0.0, 0.5, 80, 100]),
+    st.booleans(), st.sampled_from(["60%", "55 %", "0.5", "Decreasing", "Increasing", "Reduce",
+                                    "↑", "N/A", "TBC", "No target", "", "banana", "#N/A",
+                                    "#VALUE!", "0"]))
+_POLARITY = st.one_of(st.none(), st.integers(0, 2), st.sampled_from(
+    ["Higher is better", "Lower is better", "Lower is worse", "High is bad", "Good is low",
+     "H", "L", "↑ good", "N/A", "-", "", "Banana", "Follow national trend", "#REF!"]))
+_TOLERANCE = st.one_of(st.none(), st.sampled_from([0, 0.05, 0.1, 1, 2, -0.1, "5%", "x", "#NUM!"]))
+_MODE = st.one_of(st.none(), st.sampled_from(["relative", "points", "Points ", "bad", "#N/A"]))
+_DECIMALS = st.one_of(st.none(), st.sampled_from([0, 1, 3, 2.5, -1, "0.0%", "0", "x", "#N/A"]))
+
+
+@pytest.fixture(scope="module")
+def council_yaml(tmp_path_factory):
+    path = tmp_path_factory.mktemp("rag-fast") / "council.yaml"
+    path.write_text("rag:\n  amber_if_improved_on: previous_period\n  zero_target: points\n"
+                    "indicators:\n  CSC07: {polarity: lower, amber: 0.6}\n"
+                    "  CSC08: {target: 0.5, tolerance: 0.2, tolerance_mode: points}\n",
+                    encoding="utf-8")
+    return str(path)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(_FIGURE, _FIGURE), min_size=1, max_size=6), target=_TARGET,
+       polarity=_POLARITY, tolerance=_TOLERANCE, mode=_MODE, decimals=_DECIMALS,
+       indicator=st.sampled_from([None, "CSC07", "CSC08", "OTHER", 7]),
+       which_config=st.sampled_from([None, "council", "missing"]))
+def test_rag_fast_path_matches_plain_pipeline(council_yaml, rows, target, polarity, tolerance,
+                                              mode, decimals, indicator, which_config):
+    """KPI_RAG over a column (the fast path: the plan of its text-like arguments
+    made once, per row only the numeric rating) equals rag_of per cell, which
+    builds the RatingInput with kpi_xl.resolve and rates it with kpi_xl.rules."""
+    config = {None: None, "council": council_yaml, "missing": "/nonexistent/council.yaml"}[
+        which_config]
+    values = [[v] for v, _ in rows]
+    previous = [[p] for _, p in rows]
+    texts = (target, polarity, tolerance, mode)
+    udfs._RESULTS.clear()  # a first calculation: nothing remembered
+    fast = KPI_RAG(values, *[[[t]] * len(rows) for t in texts], previous, [[indicator]],
+                   [[config]], [[decimals]])
+    plain = [[udfs._one(udfs.rag_of, (v, target, polarity, tolerance, mode, p, indicator,
+                                      config, decimals))] for v, p in rows]
+    assert fast == plain
+
+
+def test_rag_fast_path_plans_are_dropped_when_a_config_is_reloaded(tmp_path):
+    path = tmp_path / "council.yaml"
+    path.write_text("rag: {tolerance: 0.5}\n", encoding="utf-8")
+    udfs._RESULTS.clear()
+    assert KPI_RAG([0.3], 0.5, "Higher is better", config=str(path)) == ["AMBER"]
+    path.write_text("rag: {tolerance: 0.1}\n", encoding="utf-8")
+    udfs._load.cache_clear()
+    udfs._RESULTS.clear()
+    assert KPI_RAG([0.3], 0.5, "Higher is better", config=str(path)) == ["RED"]

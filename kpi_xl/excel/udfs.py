@@ -54,7 +54,8 @@ from ..errors import KpiError
 from ..periods import parse_period
 from ..planning.indicator_tables import rag_label
 from ..resolve import decimals_of_format, indicator_settings, resolve_figures
-from ..rules import category, direction, direction_of, normalise_rag, published_movement, rate_input
+from ..rules import (category, direction, direction_of, improved, normalise_rag, published_movement,
+                     rate, rate_input)
 from ..values import Reading, parse_value
 
 CATEGORY = "kpi-xl"
@@ -201,7 +202,8 @@ def elementwise(function: Callable[..., Any], *args: Any) -> Any:
         return excel_error(str(exc))
     if function in PURE:
         config_env = os.environ.get(CONFIG_ENV)  # once per call, not per cell
-        one = lambda function, cells: _remembered(function, cells, config_env)  # noqa: E731
+        compute = _rag_fast if function is rag_of else _one
+        one = lambda function, cells: _remembered(function, cells, config_env, compute)  # noqa: E731
     else:
         one = _one
     by_column = [[one(function, cells) for cells in zip(*(_column(g, c, rows) for g in grids))]
@@ -230,7 +232,9 @@ _RESULTS: dict[tuple, Any] = {}
 RESULTS_LIMIT = 200_000
 
 
-def _remembered(function: Callable[..., Any], cells: tuple[Any, ...], config_env: Any) -> Any:
+def _remembered(function: Callable[..., Any], cells: tuple[Any, ...], config_env: Any,
+                compute: Callable[..., Any] | None = None) -> Any:
+    compute = compute or _one
     key = (function, config_env, cells, tuple(map(type, cells)))
     try:
         return _RESULTS[key]
@@ -240,8 +244,109 @@ def _remembered(function: Callable[..., Any], cells: tuple[Any, ...], config_env
         return _one(function, cells)
     if len(_RESULTS) >= RESULTS_LIMIT:
         _RESULTS.clear()
-    result = _RESULTS[key] = _one(function, cells)
+    result = _RESULTS[key] = compute(function, cells, config_env) if compute is not _one \
+        else _one(function, cells)
     return result
+
+
+# --- KPI_RAG's fast path ----------------------------------------------------------------------
+# Everything rag_of decides from its text-like arguments (target, polarity, tolerance,
+# mode, indicator, config, decimals) is worked out once per distinct combination (a
+# "plan"); per row only the numeric rating remains. The plan covers a figure and a
+# previous figure that are plain finite numbers or blank (None) and a rating against a
+# number target; anything else (text figures, directional targets, a percentage target
+# that may not match the figure's units, a bad argument) goes through rag_of itself.
+# tests/test_excel_udfs.py::test_rag_fast_path_matches_plain_pipeline holds them equal.
+
+_PLAIN = object()  # "use rag_of": the fast path does not cover this row
+_RAG_PLANS: dict[tuple, Any] = {}
+
+
+def _rag_fast(function: Callable[..., Any], cells: tuple[Any, ...], config_env: Any) -> Any:
+    if len(cells) > 9:
+        return _one(function, cells)
+    value, target, polarity, tolerance, mode, previous, indicator, config_path, decimals = \
+        cells + (None,) * (9 - len(cells))
+    texts = (target, polarity, tolerance, mode, indicator, config_path, decimals)
+    try:  # the config rag_of would use (udf_config), so a reloaded config is a new plan
+        config = _load(config_env or None) if config_path is None else udf_config(config_path)
+        key = (config_env, texts, tuple(map(type, texts)))
+        known = _RAG_PLANS.get(key)
+        if known is None or known[0] is not config:
+            if len(_RAG_PLANS) > 4096:
+                _RAG_PLANS.clear()
+            known = _RAG_PLANS[key] = (config, _rag_plan(*texts))
+        plan = known[1]
+    except Exception:  # noqa: BLE001 - unhashable, or a config error: rag_of says what
+        plan = None
+    if plan is not None:
+        try:
+            answer = plan(value, previous)
+        except Exception:  # noqa: BLE001 - (an int too large for a float) rag_of says what
+            answer = _PLAIN
+        if answer is not _PLAIN:
+            return "" if answer is None else answer
+    return _one(function, cells)
+
+
+def _rag_plan(target: Any, polarity: Any, tolerance: Any, mode: Any, indicator: Any,
+              config_path: Any, decimals: Any) -> Callable[[Any, Any], Any] | None:
+    """rag_of for the rows whose figures are finite numbers or blank, or None
+    when this combination of arguments is left to rag_of."""
+    try:  # the steps of rag_of that do not read the figures, in its order
+        _excel_error_in(target, polarity, tolerance, mode, indicator, config_path, decimals)
+        config = udf_config(config_path)
+        settings = _settings(config, indicator, tolerance, mode)
+        target_raw, polarity_raw = _target(target), _polarity_text(polarity)
+        places = _decimals(decimals)
+        inp = resolve_figures(config, settings, value=None, previous=None, target_raw=target_raw,
+                              polarity_raw=polarity_raw, decimals=places)
+        percent_target = isinstance(target_raw, str) and parse_value(target_raw).unit == "percent"
+        if isinstance(target, str) and not _blank(config_path):
+            return None  # _target reads the KPI_XL_CONFIG config's words, not this one
+    except Exception:  # noqa: BLE001 - rag_of gives this combination's answer or error
+        return None
+    if inp.directional or inp.unit_error:
+        return None
+    labels = config.rag.labels
+    none_label = rag_label(None, False, config)
+    if not inp.ratable:  # a number target without a polarity, or no target
+        def unrated(value: Any, previous: Any) -> Any:
+            if not (_plain_or_blank(value) and _plain_or_blank(previous)):
+                return _PLAIN
+            if percent_target and value is not None and abs(value) > 1:
+                return _PLAIN  # a unit mismatch: rag_of says so
+            return none_label
+        return unrated
+    goal, pol, amber = inp.target, inp.polarity, inp.amber
+    tol, how, zero = inp.tolerance, inp.tolerance_mode, inp.zero_target
+    improved_on = inp.amber_if_improved_on
+
+    def rated(value: Any, previous: Any) -> Any:
+        kind = type(value)
+        if kind is float or kind is int:
+            if not math.isfinite(value):
+                return _PLAIN
+        elif value is not None:
+            return _PLAIN
+        if not _plain_or_blank(previous):
+            return _PLAIN
+        if value is None:
+            return None  # rate_input gives None; rag_label of a ratable indicator is blank
+        if percent_target and abs(value) > 1:
+            return _PLAIN
+        figure = float(value)
+        rag = rate(figure, goal, pol, tolerance=tol, mode=how, amber=amber, zero_target=zero)
+        if rag == "RED" and improved_on and previous is not None and \
+                improved(figure, float(previous), pol):
+            rag = "AMBER"
+        return getattr(labels, rag) if rag else None
+    return rated
+
+
+def _plain_or_blank(raw: Any) -> bool:
+    kind = type(raw)
+    return raw is None or ((kind is float or kind is int) and math.isfinite(raw))
 
 
 def _one(function: Callable[..., Any], cells: tuple[Any, ...]) -> Any:
