@@ -155,6 +155,8 @@ class WorkbookSettings(Strict):
     charts_sheet: str | None = "KPI Charts"  # None: no charts sheet
     sparklines: bool = True  # a Trend column of native sparklines per table
     backup: Literal["bak", "timestamp", "none"] = "bak"
+    # Seconds a refresh waits for another run on the same workbook to finish.
+    lock_wait: float = Field(30, ge=0, le=3600)
 
 
 class Config(Strict):

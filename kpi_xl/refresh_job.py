@@ -126,17 +126,38 @@ def refresh(path: str | Path, config: Config, *, output: str | Path | None = Non
             dry_run: bool = False, backup: str | None = None,
             progress: Progress | None = None) -> RefreshResult:
     """Refresh a workbook in place (or into ``output``), atomically, with a backup."""
-    from .xlsx.safety import assert_not_open_in_excel
+    from .xlsx.lock import FileIdentity, refresh_lock
+    from .xlsx.safety import assert_not_open_in_excel, assert_readable
+    from .xlsx.writer import check_output, apply_plan
+
+    path = Path(path)
+    target = Path(output) if output else path
+    if dry_run:
+        return _refresh_unlocked(path, config, output, target, True, backup, progress, None)
+    if output:
+        check_output(path, target)
+    assert_not_open_in_excel(target)  # refuse a workbook open in Excel before doing the work
+    # One run at a time for the whole job: what is read is what is planned
+    # over, and the writer checks the file is still that one before renaming.
+    with refresh_lock(target, config.workbook.lock_wait):
+        assert_readable(path)
+        identity = FileIdentity.of(path)
+        return _refresh_unlocked(path, config, output, target, False, backup, progress, identity)
+
+
+def _refresh_unlocked(path: Path, config: Config, output, target: Path, dry_run: bool,
+                      backup: str | None, progress: Progress | None, identity) -> RefreshResult:
     from .xlsx.writer import apply_plan
 
-    if not dry_run:  # refuse a workbook open in Excel before doing the work
-        assert_not_open_in_excel(Path(output) if output else Path(path))
     result = build_refresh(path, config, progress=progress)
     if progress:
         progress("writing" if not dry_run else "checking what would change")
-    result.write = apply_plan(Path(path), result.plan, output=Path(output) if output else None,
-                              backup=backup or config.workbook.backup, dry_run=dry_run)
+    result.write = apply_plan(path, result.plan, output=Path(output) if output else None,
+                              backup=backup or config.workbook.backup, dry_run=dry_run,
+                              expect=identity, lock_wait=config.workbook.lock_wait)
     result.dry_run = dry_run
+    for note in getattr(result.write, "notes", []):
+        result.report.add(Finding("hard_links_broken", note, "warning"))
     return result
 
 

@@ -202,10 +202,19 @@ class Package:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
+        # One open file for reading and for the raw copies at save: the
+        # package written is built from the very file that was read, even if
+        # another program replaces the path meanwhile.
         try:
-            self.zip = zipfile.ZipFile(self.path)
-        except (zipfile.BadZipFile, OSError) as exc:
+            self._fh = open(self.path, "rb")
+        except OSError as exc:
+            raise WorkbookError(f"cannot be opened ({exc.strerror})", Place(file=str(self.path))) from None
+        try:
+            self.zip = zipfile.ZipFile(self._fh)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            self._fh.close()
             raise WorkbookError(f"is a damaged zip package ({exc})", Place(file=str(self.path))) from None
+        safety.check_names(self.zip, self.path)
         self.infos: dict[str, zipfile.ZipInfo] = {i.filename: i for i in self.zip.infolist()
                                                  if not i.filename.endswith("/")}
         self._lower = {n.lower(): n for n in self.infos}
@@ -222,6 +231,13 @@ class Package:
 
     def close(self) -> None:
         self.zip.close()
+        self._fh.close()
+
+    def identity(self):
+        """Size, mtime, inode and hash of the file this package was read from."""
+        from kpi_xl.xlsx.lock import FileIdentity
+
+        return FileIdentity.of_open(self._fh)
 
     def __enter__(self):
         return self
@@ -419,7 +435,8 @@ class Package:
         """Write the package to ``out``: the original parts in their order
         (raw copies unless in ``contents``), then the added parts."""
         removed = set(removed)
-        with open(self.path, "rb") as src, open(out, "wb") as dst:
+        src = self._fh
+        with open(out, "wb") as dst:
             writer = _ZipWriter(dst)
             for info in self.zip.infolist():
                 name = info.filename
@@ -435,6 +452,8 @@ class Package:
                 if name not in self.infos:
                     writer.add_bytes(name, data, EXCEL_ZIP_DATE)
             writer.finish()
+            dst.flush()
+            os.fsync(dst.fileno())
 
 
 # ----------------------------------------------------------------- zip writer

@@ -118,19 +118,49 @@ def _check_magic(path: Path) -> None:
                              "check the file or save it from Excel as .xlsx")
 
 
+# ------------------------------------------------------------ part names
+
+def name_problem(name: str) -> str | None:
+    """Why a zip entry name cannot be a package part name, or None."""
+    if not name:
+        return "an empty name"
+    if "\\" in name:
+        return "a backslash"
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return "an absolute path"
+    if any(seg == ".." for seg in name.split("/")):
+        return "'..'"
+    if any(ord(ch) < 32 for ch in name):
+        return "a control character"
+    return None
+
+
+def check_names(zf: zipfile.ZipFile, path: Path | str) -> None:
+    """Refuse entry names a package may not hold (``..``, absolute paths,
+    backslashes, duplicates also when they differ only by case): copied on,
+    they could be extracted outside the folder by another tool."""
+    seen: dict[str, str] = {}
+    for info in zf.infolist():
+        name = info.filename
+        problem = name_problem(name)
+        if problem:
+            raise _refuse(path, f"holds a zip entry {name!r} with {problem} in its name, which a workbook "
+                              "may not have; refused for safety — check where the file came from")
+        key = name.lower()
+        if key in seen:
+            raise _refuse(path, f"holds the zip entry {name!r} twice (also as {seen[key]!r}); "
+                              "refused — open and repair it in Excel, then save it again")
+        seen[key] = name
+
+
 def _check_zip_directory(path: Path, zf: zipfile.ZipFile) -> None:
     infos = zf.infolist()
     if len(infos) > MAX_MEMBERS:
         raise _refuse(path, f"holds {len(infos)} parts (ceiling {MAX_MEMBERS}); "
                             "refused as a possible zip bomb — check where the file came from")
+    check_names(zf, path)
     total = 0
-    seen: set[str] = set()
     for info in infos:
-        key = info.filename.lower()
-        if key in seen:
-            raise _damaged(path, f"is damaged: part {info.filename} appears twice in the zip; "
-                                 "open and repair it in Excel, then save it again")
-        seen.add(key)
         if info.flag_bits & 0x1:
             raise _refuse(path, f"part {info.filename} is encrypted in the zip; "
                                 "remove the password in Excel and save it again")

@@ -7,19 +7,21 @@ beside it, re-opened and checked; until then the original is untouched.
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
 import stat
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
-from kpi_xl.errors import KpiError, Place, WriteError
+from kpi_xl.errors import KpiError, Place, RefusedFile, WriteError
 from kpi_xl.plan import (AddConditionalFormat, OwnedSheet, Plan, RemoveSheet, SetCell, SetColumnWidth,
                          SparklineGroup, Style)
-from kpi_xl.xlsx import safety
+from kpi_xl.xlsx import lock, safety
 from kpi_xl.xlsx.calc_chain import CalcChain
 from kpi_xl.xlsx.conditional import ConditionalFormats
 from kpi_xl.xlsx.package import REL_SHARED_STRINGS, Package, source_of_rels
@@ -40,11 +42,15 @@ class WriteResult:
     removed_parts: list[str] = field(default_factory=list)
     changed: bool = False
     dry_run: bool = False
+    original: Path | None = None  # BOOK.orig.xlsx, when this write made it
+    notes: list[str] = field(default_factory=list)  # what the user should know (hard links)
 
     def as_dict(self) -> dict:
         return {
             "output": str(self.output),
             "backup": str(self.backup) if self.backup else None,
+            "original": str(self.original) if self.original else None,
+            "notes": list(self.notes),
             "changed": self.changed,
             "dry_run": self.dry_run,
             "changed_parts": list(self.changed_parts),
@@ -292,16 +298,63 @@ def backup_path(target: Path, backup: Backup) -> Path | None:
     raise WriteError(f"backup must be 'bak', 'timestamp' or 'none', not {backup!r}")
 
 
-def _signature(path: Path) -> tuple[int, int]:
-    st = path.stat()
-    return st.st_size, st.st_mtime_ns
+def orig_path(target: Path) -> Path:
+    """Where the workbook as it was before kpi-xl first changed it is kept."""
+    return target.with_name(f"{target.stem}.orig{target.suffix}")
+
+
+def check_output(path: Path, target: Path) -> None:
+    """``output`` names an .xlsx/.xlsm file of the input's kind."""
+    want = path.suffix.lower()
+    if target.name in ("", ".", "..") or target.is_dir():
+        raise WriteError(f"--output must name a {want} file, not a folder", Place(file=str(target)))
+    if target.suffix.lower() not in (".xlsx", ".xlsm") or target.suffix.lower() != want:
+        raise WriteError(f"--output must end in {want} like the workbook it refreshes "
+                         "(kpi-xl writes the same kind of file)", Place(file=str(target)))
+
+
+def assert_may_replace(target: Path) -> None:
+    """Refuse to replace a file its owner marked read-only or this user
+    could not write (root can write anything; the mode says what was meant)."""
+    real = lock.real_path(target)
+    if not real.exists():
+        return
+    st = real.stat()
+    if not stat.S_ISREG(st.st_mode):
+        raise WriteError("is not a regular file; kpi-xl replaces only workbook files", Place(file=str(target)))
+    if not os.access(real, os.W_OK) or not st.st_mode & 0o222:
+        raise RefusedFile(f"is read-only (mode {stat.S_IMODE(st.st_mode):04o}); kpi-xl will not replace "
+                          "a file you could not save — make it writable or write a copy with --output",
+                          Place(file=str(target)))
+    if not os.access(real.parent, os.W_OK):
+        raise RefusedFile(f"cannot be replaced: folder {real.parent} is read-only; "
+                          "write a copy with --output", Place(file=str(target)))
+
+
+def hard_link_note(target: Path) -> str | None:
+    """What a user should know when the file has other hard links."""
+    try:
+        links = os.stat(target).st_nlink
+    except OSError:
+        return None
+    if links > 1:
+        return (f"{target.name} has {links - 1} other hard link(s); they keep the old contents "
+                "(the workbook is replaced by a new file, not rewritten in place)")
+    return None
 
 
 def apply_plan(path: str | os.PathLike, plan: Plan, *, output: str | os.PathLike | None = None,
-               backup: Backup = "bak", dry_run: bool = False) -> WriteResult:
+               backup: Backup = "bak", dry_run: bool = False, expect: lock.FileIdentity | None = None,
+               lock_wait: float = 30.0) -> WriteResult:
     """Apply ``plan`` to the workbook at ``path`` (or write the result to
     ``output``). Returns what changed; ``changed`` is False, and no file is
     written, when the workbook already is as the plan wants it.
+
+    The write holds the workbook's kpi-xl lock (waiting up to ``lock_wait``
+    seconds), and just before the rename checks that ``path`` is still the
+    file that was read (``expect``: the identity when the caller read it).
+    A symlinked workbook is written through to its target, whose mode,
+    owner and group are kept.
 
     Raises RefusedFile/WorkbookError for files kpi-xl will not touch and
     WriteError when the plan cannot be applied; in both cases the original
@@ -313,54 +366,95 @@ def apply_plan(path: str | os.PathLike, plan: Plan, *, output: str | os.PathLike
         safety.assert_readable(path)
         safety.verify_parts(path)
     else:
-        safety.assert_writable(path)
         if target != path:
-            safety.assert_not_open_in_excel(target)
+            check_output(path, target)
+        safety.assert_writable(path)
+        safety.assert_not_open_in_excel(target)
+        safety.assert_not_open_in_excel(lock.real_path(target))
+        assert_may_replace(target)
     backup_to = None if dry_run else backup_path(target, backup)
-    signature = _signature(path)
+    held = contextlib.nullcontext() if dry_run else lock.refresh_lock(target, lock_wait)
     try:
-        with Package(path) as pkg:
-            build_changes(pkg, plan)
-            changed, added, removed, contents = pkg.changes()
-            result = WriteResult(target, None, changed, added, removed, bool(changed or added or removed),
-                                 dry_run)
-            if dry_run:
+        with held:
+            if not dry_run:
+                clean_stale_temps(target)
+            with Package(path) as pkg:
+                identity = expect or pkg.identity()
+                first_change = target == path and not WorkbookPart(pkg).owned_roles()
+                build_changes(pkg, plan)
+                changed, added, removed, contents = pkg.changes()
+                result = WriteResult(target, None, changed, added, removed,
+                                     bool(changed or added or removed), dry_run)
+                if dry_run:
+                    return result
+                if not result.changed:
+                    if target != path:
+                        _copy_unchanged(pkg, target, backup_to, result)
+                    return result
+                keep_orig = orig_path(target) if first_change and backup != "none" else None
+                _write(pkg, path, target, contents, removed, changed + added, backup_to, keep_orig,
+                       identity, result)
                 return result
-            if not result.changed:
-                if target != path:
-                    _copy_unchanged(path, target, backup_to, result)
-                return result
-            _write(pkg, path, target, contents, removed, changed + added, backup_to, signature, result)
-            return result
     except KpiError as exc:
         raise _with_place(exc, path) from exc
     except OSError as exc:
-        raise WriteError(f"could not write ({exc}); the original is unchanged", Place(file=str(path))) from exc
+        raise WriteError(f"could not write ({exc.strerror or exc}); the original is unchanged",
+                         Place(file=str(path))) from exc
     except Exception as exc:  # a fault in kpi-xl or a workbook it does not understand
         raise WriteError(f"could not apply the changes ({type(exc).__name__}: {exc}); the original is unchanged",
                          Place(file=str(path))) from exc
 
 
-def _copy_unchanged(path: Path, target: Path, backup_to: Path | None, result: WriteResult) -> None:
+def _copy_unchanged(pkg: Package, target: Path, backup_to: Path | None, result: WriteResult) -> None:
     """Nothing to change but another output asked for: copy the input."""
-    if target.exists() and target.read_bytes() == path.read_bytes():
+    real = lock.real_path(target)
+    if real.exists() and real.read_bytes() == pkg.path.read_bytes():
         return
-    if target.exists() and backup_to is not None:
-        shutil.copy2(target, backup_to)
+    if real.exists() and backup_to is not None:
+        _atomic_copy(real, backup_to, target)
         result.backup = backup_to
-    tmp = _temp_beside(target)
+    tmp = _temp_beside(real, target)
     try:
-        shutil.copyfile(path, tmp)
-        os.replace(tmp, target)
+        with open(pkg.path, "rb") as src, open(tmp, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+            dst.flush()
+            os.fsync(dst.fileno())
+        _keep_identity(tmp, real)
+        os.replace(tmp, real)
     except BaseException:
         _unlink(tmp)
         raise
 
 
-def _temp_beside(target: Path) -> Path:
-    fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".kpixl-tmp", dir=target.parent)
+# ------------------------------------------------------------- temp files
+
+_RANDOM = r"[a-z0-9_]{8}"
+
+
+def _temp_beside(where: Path, book: Path) -> Path:
+    """A temp file in ``where``'s folder named after ``book``, so the next
+    run on that book can find it if this one is killed."""
+    fd, name = tempfile.mkstemp(prefix=f".{book.name}.", suffix=".kpixl-tmp", dir=where.parent)
     os.close(fd)
     return Path(name)
+
+
+def clean_stale_temps(book: Path) -> list[Path]:
+    """Remove temp files a killed run left for ``book`` (call with the lock
+    held: no other run is writing them). Returns what was removed."""
+    names = {book.name, book.stem}  # the stem: temp names of kpi-xl before 0.2
+    pattern = re.compile(r"^\.(?:%s)\.%s\.kpixl-tmp$" % ("|".join(re.escape(n) for n in names), _RANDOM))
+    removed = []
+    for folder in {book.absolute().parent, lock.real_path(book).parent}:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if pattern.match(entry.name) and entry.is_file(follow_symlinks=False):
+                _unlink(Path(entry.path))
+                removed.append(Path(entry.path))
+    return removed
 
 
 def _default_mode() -> int:
@@ -377,11 +471,67 @@ def _unlink(path: Path) -> None:
         pass
 
 
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _keep_identity(tmp: Path, real: Path) -> None:
+    """Give ``tmp`` the mode, owner and group of the file it replaces,
+    where this process may set them."""
+    if not real.exists():
+        os.chmod(tmp, _default_mode())
+        return
+    st = real.stat()
+    os.chmod(tmp, stat.S_IMODE(st.st_mode))
+    if hasattr(os, "chown"):
+        for uid, gid in ((st.st_uid, st.st_gid), (-1, st.st_gid)):
+            try:
+                os.chown(tmp, uid, gid)
+                break
+            except OSError:
+                continue
+
+
+def _atomic_copy(src: Path | BinaryIO, dest: Path, book: Path) -> None:
+    """Copy to ``dest`` through a temp file (fsync, rename): ``dest`` is
+    either its old whole self or the new whole copy, and a symlink at
+    ``dest`` is replaced, never written through."""
+    if dest.is_dir() and not dest.is_symlink():
+        raise WriteError(f"cannot keep the backup: {dest.name} is a folder", Place(file=str(dest)))
+    tmp = _temp_beside(dest, book)
+    try:
+        with open(tmp, "wb") as out:
+            if isinstance(src, Path):
+                with open(src, "rb") as fh:
+                    shutil.copyfileobj(fh, out, 1 << 20)
+            else:
+                src.seek(0)
+                shutil.copyfileobj(src, out, 1 << 20)
+                src.seek(0)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        _unlink(tmp)
+        raise
+
+
 def _write(pkg: Package, path: Path, target: Path, contents: dict[str, bytes], removed: list[str],
-           deep: list[str], backup_to: Path | None, signature, result: WriteResult) -> None:
+           deep: list[str], backup_to: Path | None, keep_orig: Path | None,
+           identity: lock.FileIdentity, result: WriteResult) -> None:
     from kpi_xl.xlsx.integrity import check_package
 
-    tmp = _temp_beside(target)
+    real = lock.real_path(target)
+    tmp = _temp_beside(real, target)
     try:
         pkg.save(tmp, contents, removed)
         problems = check_package(tmp, before=path, parts=deep)
@@ -389,15 +539,23 @@ def _write(pkg: Package, path: Path, target: Path, contents: dict[str, bytes], r
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise WriteError(f"the new workbook failed the integrity check: {problems[0]}{more}; "
                              "the original is unchanged", Place(file=str(path)))
-        if _signature(path) != signature:
-            raise WriteError("the workbook changed on disk while kpi-xl was writing; "
-                             "nothing was written — run again", Place(file=str(path)))
-        os.chmod(tmp, stat.S_IMODE(target.stat().st_mode) if target.exists() else _default_mode())
-        if target.exists():
+        _keep_identity(tmp, real)
+        if real.exists():
+            source = pkg._fh if target == path else real
+            if keep_orig is not None and not os.path.lexists(keep_orig):
+                _atomic_copy(source, keep_orig, target)
+                result.original = keep_orig
             if backup_to is not None:
-                shutil.copy2(target, backup_to)
+                _atomic_copy(source, backup_to, target)
                 result.backup = backup_to
-        os.replace(tmp, target)
+            note = hard_link_note(real)
+            if note:
+                result.notes.append(note)
+        if not identity.still(path):
+            raise WriteError("changed on disk while kpi-xl was working (saved by another program?); "
+                             "nothing was written — run again", Place(file=str(path)))
+        os.replace(tmp, real)
+        _fsync_dir(real.parent)
     except BaseException:
         _unlink(tmp)
         raise
