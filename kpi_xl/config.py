@@ -6,10 +6,12 @@ key path: ``council.yaml: rag -> tolerance: must be between 0 and 1``.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ConfigError, Place
 from .paths import CONFIG_DIR
@@ -21,14 +23,37 @@ Movement = Literal["POSITIVE", "STABLE", "NEGATIVE", "INCREASE", "DECREASE"]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # Numbers must be finite: ``.inf`` or ``.nan`` as a tolerance would rate
+    # everything one colour and put "inf" into formulas.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+
+def _formula_text(text: str) -> str:
+    """Text kpi-xl writes into formulas (labels, arrows, words): short, one line."""
+    if not text or not text.strip():
+        raise ValueError("must not be empty")
+    if len(text) > 100:
+        raise ValueError(f"must be at most 100 characters (has {len(text)})")
+    if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in text):
+        raise ValueError("must not contain control characters (line breaks, tabs)")
+    return text
+
+
+FormulaText = Annotated[str, AfterValidator(_formula_text)]
+
+
+def _category_name(text: str) -> str:
+    text = _formula_text(text)
+    if "," in text or '"' in text:  # a data validation list separates choices by commas
+        raise ValueError("must not contain a comma or a double quote (it is a choice in a drop-down list)")
+    return text
 
 
 class RagLabels(Strict):
-    GREEN: str = "GREEN"
-    AMBER: str = "AMBER"
-    RED: str = "RED"
-    none: str = "Not targeted"
+    GREEN: FormulaText = "GREEN"
+    AMBER: FormulaText = "AMBER"
+    RED: FormulaText = "RED"
+    none: FormulaText = "Not targeted"
 
 
 class RagColours(Strict):
@@ -69,17 +94,17 @@ class RagConfig(Strict):
 
 
 class Vocabulary(Strict):
-    better: str = "POSITIVE"
-    same: str = "STABLE"
-    worse: str = "NEGATIVE"
-    up: str = "INCREASE"
-    down: str = "DECREASE"
+    better: FormulaText = "POSITIVE"
+    same: FormulaText = "STABLE"
+    worse: FormulaText = "NEGATIVE"
+    up: FormulaText = "INCREASE"
+    down: FormulaText = "DECREASE"
 
 
 class Arrows(Strict):
-    up: str = "↑"
-    down: str = "↓"
-    same: str = "↔"
+    up: FormulaText = "↑"
+    down: FormulaText = "↓"
+    same: FormulaText = "↔"
 
 
 class DirectionConfig(Strict):
@@ -97,7 +122,7 @@ class DirectionConfig(Strict):
 
 
 class CategoryRule(Strict):
-    name: str
+    name: Annotated[str, AfterValidator(_category_name)]
     rag: list[RagName]
     # Directions (words as in DirectionConfig.words, or None for "no direction")
     # that qualify; empty means any.
@@ -214,11 +239,57 @@ def _first_error(exc: ValidationError) -> str:
     return f"{path}: {message}" if path else message
 
 
+_BaseLoader = yaml.SafeLoader
+
+
+class _UniqueKeyLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe YAML whose mappings refuse a key given twice (YAML would keep
+    the last silently, and the officer's first setting would be lost)."""
+
+
+def _unique_mapping(loader, node, deep=False):
+    seen: dict = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            continue
+        if key in seen:
+            raise ConfigError(f"line {key_node.start_mark.line + 1}: key {key!r} is given twice "
+                              f"(first on line {seen[key]}); keep one")
+        seen[key] = key_node.start_mark.line + 1
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
+def _check_unique_keys(path: Path) -> None:
+    """A key given twice in the council's file is an error with its line."""
+    try:
+        yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 - safe loader
+    except ConfigError as exc:
+        raise ConfigError(exc.message, Place(file=str(path))) from None
+
+
 MAX_INDICATOR_ENTRIES = 10_000  # per-indicator overrides: far more than any council has
 
 
 def _read_yaml(path: Path) -> dict:
-    data = read_yaml(path, what="config file")
+    if path.is_dir():
+        raise ConfigError("is a folder; give the path of a YAML config file", Place(file=str(path)))
+    try:
+        data = read_yaml(path, what="config file")
+    except (ValueError, OverflowError, RecursionError) as exc:
+        # e.g. an integer of thousands of digits (Python refuses to convert it)
+        text = path.read_text(encoding="utf-8", errors="replace")
+        long = re.search(r"\d{100,}", text)
+        where = f"line {text.count(chr(10), 0, long.start()) + 1}: " if long else ""
+        raise ConfigError(f"{where}a value kpi-xl cannot read ({str(exc).split(';')[0]}); "
+                          "numbers must be of a sensible size", Place(file=str(path))) from None
+    if path.resolve() != DEFAULTS_FILE.resolve():
+        _check_unique_keys(path)
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -49,7 +49,20 @@ class KpiError(Exception):
 
     def __str__(self) -> str:
         where = str(self.place)
-        return f"{where}: {self.message}" if where else self.message
+        return one_line(f"{where}: {self.message}" if where else self.message)
+
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters escaped (a file name with a line
+    break in it still gives a one-line message)."""
+    if not any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or ch in "\u2028\u2029" for ch in text):
+        return text
+    return "".join(_ESCAPES.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0xA0 else f"\\u{ord(ch):04x}")
+                   if ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or ch in "\u2028\u2029" else ch
+                   for ch in text)
 
 
 class ConfigError(KpiError):

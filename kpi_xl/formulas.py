@@ -31,8 +31,27 @@ class Operand:
         if self.ref is not None:
             return self.ref
         if isinstance(self.literal, str):
-            return '"' + self.literal.replace('"', '""') + '"'
+            return excel_string(self.literal)
         return _num(self.literal)
+
+
+MAX_STRING = 255  # Excel's longest text constant in a formula
+
+
+def excel_string(text: str) -> str:
+    """``text`` as an Excel string constant: quoted, its quotes doubled, so
+    config text (labels, arrows) can never end the string and add formula
+    terms of its own. Refuses what Excel could not hold."""
+    text = str(text)
+    if not formula_safe(text):
+        raise ValueError(f"text cannot go into a formula (over {MAX_STRING} characters or control "
+                         f"characters): {text[:40]!r}")
+    return '"' + text.replace('"', '""') + '"'
+
+
+def formula_safe(text: str) -> bool:
+    """Short enough for a formula's text constant, and nothing XML cannot hold."""
+    return len(text) <= MAX_STRING and not any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text)
 
 
 def _num(x) -> str:
@@ -56,7 +75,7 @@ def polarity_sign(polarity: Operand, wordings: dict[str, list[str]] | None = Non
 
 
 def _array(texts: list[str]) -> str:
-    return "{" + ",".join(Operand(literal=t).text() for t in texts) + "}"
+    return "{" + ",".join(Operand(literal=t).text() for t in texts if formula_safe(t)) + "}"
 
 
 def rag_formula(value: str, target: Operand, polarity: Operand, *, tolerance: float,
@@ -164,7 +183,8 @@ def arrow_formula(current: str, previous: str, *, decimals: int | None,
     change = f"({c}-{p})"
     band = _num(stable_band + EPSILON)
     return (f'IF(OR(NOT(ISNUMBER({current})),NOT(ISNUMBER({previous}))),"",'
-            f'IF(ABS({change})<={band},"{same}",IF({change}>0,"{up}","{down}")))')
+            f'IF(ABS({change})<={band},{excel_string(same)},'
+            f'IF({change}>0,{excel_string(up)},{excel_string(down)})))')
 
 
 def _rounded(ref: str, decimals: int | None) -> str:

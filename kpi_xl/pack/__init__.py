@@ -67,6 +67,11 @@ def make_report(book: str | Path, config: Config, *, pdf: str | Path | None = No
     if pdf is None and docx is None:
         raise KpiError("say where to write the pack: a PDF, a DOCX or both",
                        Place(file=str(book)))
+    from ..xlsx.safety import assert_can_create
+
+    for out, what in ((pdf, "PDF"), (docx, "DOCX")):
+        if out is not None:
+            assert_can_create(out, what)
     require_report_libraries(docx or pdf)
     if pdf is not None:
         from .pdf import require_soffice

@@ -14,7 +14,7 @@ from ..xlsx.refs import col_index as column_index_from_string, col_letters as ge
 
 from ..config import Config
 from ..contrast import legible
-from ..formulas import arrow_formula, rating_formula
+from ..formulas import arrow_formula, excel_string, rating_formula
 from ..errors import quote_sheet
 from ..rules import normalise_rag
 from ..plan import AddConditionalFormat, CFRule, Plan, SetColumnWidth, SparklineGroup, Style
@@ -228,7 +228,7 @@ def rag_word_rules(config: Config) -> tuple[CFRule, ...]:
     """Colour a cell by the rating word it holds (the council's labels), so a
     rating typed later recolours live; used on indicator tables and owned sheets."""
     labels = config.rag.labels
-    return tuple(CFRule("cellIs", f'"{getattr(labels, name)}"', operator="equal",
+    return tuple(CFRule("cellIs", excel_string(getattr(labels, name)), operator="equal",
                         style=rag_style(config, name))
                  for name in RAG_NAMES)
 
@@ -242,7 +242,7 @@ def _plan_colours(plan: Plan, layout: TableLayout, columns: TableColumns, rows: 
                                              rag_word_rules(config)))
     latest = layout.latest_period_column
     value_rules = tuple(
-        CFRule("expression", f'${columns.rag}{first}="{getattr(labels, name)}"',
+        CFRule("expression", f'${columns.rag}{first}={excel_string(getattr(labels, name))}',
                style=rag_style(config, name))
         for name in RAG_NAMES)
     plan.changes.append(AddConditionalFormat(sheet, f"{latest}{first}:{latest}{last}", value_rules))

@@ -313,3 +313,21 @@ def assert_writable(path: str | os.PathLike) -> None:
         raise _refuse(path, f"cannot be written: folder {path.parent} is read-only; "
                             "copy the workbook somewhere writable")
     verify_parts(path)
+
+
+def assert_can_create(path: str | os.PathLike, what: str = "file") -> None:
+    """Refuse, before any work, an output path that cannot be written: a
+    folder, a folder that cannot be made, or one this process cannot write."""
+    import tempfile
+
+    path = Path(path)
+    if path.name in ("", ".", "..") or path.is_dir():
+        raise RefusedFile(f"is a folder; give the name of the {what} to write", Place(file=str(path)))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".kpixl-probe.", dir=path.parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise RefusedFile(f"cannot be written ({exc.strerror or exc}); choose a folder you can write to",
+                          Place(file=str(path))) from None
