@@ -98,9 +98,12 @@ class CheckResult:
 def check_workbook(path: str | Path, config: Config | None = None) -> CheckResult:
     """Read the workbook's indicator tables and check them. Raises
     WorkbookError/LayoutError (one line each) when it cannot be read."""
+    from .refresh_job import _skip_owned
+    from .xlsx.workbook_part import owned_sheets
+
     config = config if config is not None else load_config()
     path = Path(path)
-    table = read_workbook(path, config)
+    table = read_workbook(path, _skip_owned(config, owned_sheets(path)))  # not kpi-xl's own sheets
     _rated, report = rate_and_check(table, config)
     return CheckResult(path, table, report)
 

@@ -182,6 +182,9 @@ class WorkbookSettings(Strict):
     backup: Literal["bak", "timestamp", "none"] = "bak"
     # Seconds a refresh waits for another run on the same workbook to finish.
     lock_wait: float = Field(30, ge=0, le=3600)
+    # A protected indicator sheet: "refuse" it, or write only to the cells
+    # its protection leaves unlocked (formats and widths there are left alone).
+    protected_sheets: Literal["refuse", "unlocked_cells"] = "refuse"
 
 
 class Config(Strict):

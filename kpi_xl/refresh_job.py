@@ -154,10 +154,12 @@ def _refresh_unlocked(path: Path, config: Config, output, target: Path, dry_run:
         progress("writing" if not dry_run else "checking what would change")
     result.write = apply_plan(path, result.plan, output=Path(output) if output else None,
                               backup=backup or config.workbook.backup, dry_run=dry_run,
-                              expect=identity, lock_wait=config.workbook.lock_wait)
+                              expect=identity, lock_wait=config.workbook.lock_wait,
+                              protected=config.workbook.protected_sheets)
     result.dry_run = dry_run
     for note in getattr(result.write, "notes", []):
-        result.report.add(Finding("hard_links_broken", note, "warning"))
+        kind = "hard_links_broken" if "hard link" in note else "protected_cells_skipped"
+        result.report.add(Finding(kind, note, "warning"))
     return result
 
 

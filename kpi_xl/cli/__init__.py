@@ -7,6 +7,8 @@ this module back. ``kpi-xl`` (pyproject's console script) runs :func:`main`.
 """
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from . import addin, check, comparators, pack, refresh, templates
@@ -38,5 +40,10 @@ app.add_typer(addin.app, name="addin", help="Build and install the Excel add-in.
 
 
 def main() -> None:  # console script entry point
+    # Text from workbooks may hold what a terminal cannot show (a lone
+    # surrogate from Excel's _xD800_): print it escaped, never a traceback.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     app(prog_name="kpi-xl")
 

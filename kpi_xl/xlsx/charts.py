@@ -17,6 +17,8 @@ from kpi_xl.xlsx.refs import parse_cell
 from kpi_xl.xlsx.worksheet import WORKSHEET_ORDER, SheetPatcher
 from kpi_xl.xlsx.xmlutil import insert_in_order
 
+from kpi_xl.xlsx.shared_strings import encode_text
+
 if TYPE_CHECKING:  # pragma: no cover
     from kpi_xl.xlsx.writer import WriteContext
 
@@ -53,7 +55,7 @@ def _rich_title(parent, text: str) -> None:
     _a(ppr, "defRPr", sz="1200", b="1")
     r = _a(p, "r")
     _a(r, "rPr", lang="en-GB", sz="1200", b="1")
-    _a(r, "t").text = text
+    _a(r, "t").text = encode_text(text)  # Excel's _xHHHH_ escapes, as in cells
     _c(title, "overlay", "0")
 
 
@@ -62,7 +64,7 @@ def _series(parent, index: int, series: ChartSeries, categories: str) -> None:
     _c(ser, "idx", str(index))
     _c(ser, "order", str(index))
     tx = _c(ser, "tx")
-    _c(tx, "v").text = series.name
+    _c(tx, "v").text = encode_text(series.name)
     sp = _c(ser, "spPr")
     line = _a(sp, "ln", w="28575", cap="rnd")
     fill = _a(line, "solidFill")

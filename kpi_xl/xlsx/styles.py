@@ -267,6 +267,14 @@ class Styles:
             xf.set("quotePrefix", "1")
         return self._append("cellXfs", "xf", xf, keep=keep)
 
+    def unlocked(self, index: int) -> bool:
+        """The format leaves the cell editable when the sheet is protected."""
+        xfs = self.items("cellXfs", "xf")
+        if not 0 <= index < len(xfs):
+            return False
+        protection = xfs[index].find(self._q("protection"))
+        return protection is not None and protection.get("locked") in ("0", "false")
+
     def quote_prefixed(self, index: int) -> bool:
         xfs = self.items("cellXfs", "xf")
         return 0 <= index < len(xfs) and xfs[index].get("quotePrefix") in ("1", "true")

@@ -26,6 +26,7 @@ from kpi_xl.xlsx.calc_chain import CalcChain
 from kpi_xl.xlsx.conditional import ConditionalFormats
 from kpi_xl.xlsx.package import REL_SHARED_STRINGS, Package, source_of_rels
 from kpi_xl.xlsx.shared_strings import SharedStrings
+from kpi_xl.xlsx.refs import parse_cell
 from kpi_xl.xlsx.worksheet import SheetPatcher
 from kpi_xl.xlsx.styles import Styles
 from kpi_xl.xlsx.workbook_part import CF_NAME, OWNED_NAME, WorkbookPart
@@ -75,6 +76,8 @@ class WriteContext:
         self._by_name: dict[str, SheetPatcher] = {}
         self.cf_markers: dict[str, dict[str, list[str]]] = {}
         self.worksheets_before = self.workbook.worksheet_names()
+        self.protected: str = "refuse"
+        self.skipped_protected: list[str] = []
 
     @property
     def styles(self) -> Styles:
@@ -208,7 +211,38 @@ def _put_owned(ctx: WriteContext, owned: OwnedSheet) -> None:
     ctx.workbook.set_print_titles(entry.index, entry.name, owned.print_title_rows)
 
 
+Protected = Literal["refuse", "unlocked_cells"]
+
+
+def _sheet_protected(patcher: SheetPatcher) -> bool:
+    el = patcher.root.find(patcher.q("sheetProtection"))
+    return el is not None and el.get("sheet") in ("1", "true")
+
+
+def _allowed_on_protected(ctx: WriteContext, patcher: SheetPatcher, change) -> bool:
+    """Whether ``change`` may go into a protected sheet of the officer's:
+    refused outright, or (``unlocked_cells``) only values in cells the
+    protection leaves unlocked; formats and widths are never changed there."""
+    if ctx.protected != "unlocked_cells":
+        raise RefusedFile(f"sheet {patcher.name!r} is protected, so kpi-xl will not write into it; "
+                          "unprotect it (Review > Unprotect Sheet) or set workbook.protected_sheets: "
+                          "unlocked_cells to write only to its unlocked cells", Place(file=str(ctx.file)))
+    if not isinstance(change, SetCell):
+        return False
+    row, col = parse_cell(change.cell)
+    _, c = patcher.find_cell(row, col)
+    style = int(c.get("s", "0")) if c is not None else patcher.default_style(row, col)
+    return ctx.styles.unlocked(style)
+
+
 def _apply_change(ctx: WriteContext, change) -> None:
+    if getattr(change, "sheet", None) is not None:
+        patcher = ctx.patcher(change.sheet)
+        if _sheet_protected(patcher) and not _is_owned(ctx, patcher):
+            if not _allowed_on_protected(ctx, patcher, change):
+                where = getattr(change, "cell", None) or getattr(change, "range", None) or ""
+                ctx.skipped_protected.append(f"{patcher.name}!{where}".rstrip("!"))
+                return
     if isinstance(change, SetCell):
         ctx.patcher(change.sheet).set_cell(change)
     elif isinstance(change, SetColumnWidth):
@@ -231,9 +265,11 @@ def _is_owned(ctx: WriteContext, patcher: SheetPatcher) -> bool:
     return patcher.part in owned
 
 
-def _with_place(exc: KpiError, path: Path) -> WriteError:
+def _with_place(exc: KpiError, path: Path) -> KpiError:
+    """The error with the file named; a refusal stays a refusal."""
     place = exc.place if exc.place.file else replace(exc.place, file=str(path))
-    return WriteError(exc.message, place)
+    kind = type(exc) if isinstance(exc, RefusedFile) else WriteError
+    return kind(exc.message, place)
 
 
 def _merge_styles(first: Style | None, second: Style | None) -> Style | None:
@@ -267,9 +303,29 @@ def coalesce_cells(changes: list) -> list:
     return out
 
 
-def build_changes(pkg: Package, plan: Plan) -> WriteContext:
+def _structure_locked(ctx: WriteContext) -> bool:
+    el = ctx.workbook.root.find(ctx.workbook.q("workbookProtection"))
+    return el is not None and el.get("lockStructure") in ("1", "true")
+
+
+def _check_structure(ctx: WriteContext, plan: Plan) -> None:
+    """A workbook whose structure is locked gets no sheet added or removed."""
+    if not _structure_locked(ctx):
+        return
+    adds = [o.name for o in plan.sheets if ctx.workbook.owned_entry(o.role, prefer_name=o.name) is None]
+    removes = [r.role if isinstance(r, RemoveSheet) else str(r) for r in plan.remove
+               if ctx.workbook.owned_entry(r.role if isinstance(r, RemoveSheet) else str(r)) is not None]
+    if adds or removes:
+        what = f"add the sheet {adds[0]!r}" if adds else f"remove kpi-xl's {removes[0]} sheet"
+        raise RefusedFile(f"the workbook's structure is protected, so kpi-xl cannot {what}; unprotect it "
+                          "(Review > Protect Workbook) and run again", Place(file=str(ctx.file)))
+
+
+def build_changes(pkg: Package, plan: Plan, protected: str = "refuse") -> WriteContext:
     """Apply ``plan`` to the package in memory (nothing is written)."""
     ctx = WriteContext(pkg)
+    ctx.protected = protected
+    _check_structure(ctx, plan)
     for removal in plan.remove:
         _remove_owned(ctx, removal.role if isinstance(removal, RemoveSheet) else str(removal))
     for owned in plan.sheets:
@@ -345,7 +401,7 @@ def hard_link_note(target: Path) -> str | None:
 
 def apply_plan(path: str | os.PathLike, plan: Plan, *, output: str | os.PathLike | None = None,
                backup: Backup = "bak", dry_run: bool = False, expect: lock.FileIdentity | None = None,
-               lock_wait: float = 30.0) -> WriteResult:
+               lock_wait: float = 30.0, protected: Protected = "refuse") -> WriteResult:
     """Apply ``plan`` to the workbook at ``path`` (or write the result to
     ``output``). Returns what changed; ``changed`` is False, and no file is
     written, when the workbook already is as the plan wants it.
@@ -381,10 +437,13 @@ def apply_plan(path: str | os.PathLike, plan: Plan, *, output: str | os.PathLike
             with Package(path) as pkg:
                 identity = expect or pkg.identity()
                 first_change = target == path and not WorkbookPart(pkg).owned_roles()
-                build_changes(pkg, plan)
+                ctx = build_changes(pkg, plan, protected)
                 changed, added, removed, contents = pkg.changes()
                 result = WriteResult(target, None, changed, added, removed,
                                      bool(changed or added or removed), dry_run)
+                if ctx.skipped_protected:
+                    result.notes.append(f"{len(ctx.skipped_protected)} change(s) left out of protected "
+                                        f"sheets (locked cells, formats), e.g. {ctx.skipped_protected[0]}")
                 if dry_run:
                     return result
                 if not result.changed:

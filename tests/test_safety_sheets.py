@@ -1,0 +1,94 @@
+"""Issue 13, the sheets: protection respected (S2), Excel's _xHHHH_ escapes
+round-trip (U1), ``check`` reads past kpi-xl's own sheets (U3)."""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.workbook.protection import WorkbookProtection
+
+from kpi_xl.check import check_workbook
+from kpi_xl.config import load_config
+from kpi_xl.errors import RefusedFile
+from kpi_xl.refresh_job import refresh
+from kpi_xl.templates import TemplateIndicator, build_returns_workbook
+from kpi_xl.xlsx.package import sheet_part_names
+from tests.test_safety_files import make_book
+
+
+def with_config(config, **workbook):
+    return config.model_copy(update={"workbook": config.workbook.model_copy(update=workbook)})
+
+
+def protect(path: Path, *, sheet: bool = False, structure: bool = False) -> Path:
+    wb = openpyxl.load_workbook(path)
+    if sheet:
+        wb.worksheets[0].protection.sheet = True
+    if structure:
+        wb.security = WorkbookProtection(lockStructure=True)
+    wb.save(path)
+    return path
+
+
+def part(path: Path, name: str) -> bytes:
+    with zipfile.ZipFile(path) as z:
+        return z.read(name)
+
+
+# ------------------------------------------------------------------ S2
+
+def test_S2_protected_indicator_sheet_refused_in_one_line(tmp_path):
+    book = protect(make_book(tmp_path / "returns.xlsx"), sheet=True)
+    before = book.read_bytes()
+    with pytest.raises(RefusedFile) as err:
+        refresh(book, load_config())
+    message = str(err.value)
+    assert "is protected" in message and "Unprotect Sheet" in message and "\n" not in message
+    assert book.read_bytes() == before
+
+
+def test_S2_unlocked_cells_switch_writes_around_locked_cells(tmp_path):
+    book = protect(make_book(tmp_path / "returns.xlsx"), sheet=True)
+    first = next(iter(sheet_part_names(book).items()))
+    sheet_before = part(book, first[1])
+    result = refresh(book, with_config(load_config(), protected_sheets="unlocked_cells"))
+    assert part(book, first[1]) == sheet_before  # every cell there is locked: untouched
+    skipped = [f for f in result.report if f.type == "protected_cells_skipped"]
+    assert skipped and first[0] in skipped[0].message
+    assert "KPI Exceptions" in sheet_part_names(book)  # kpi-xl's own sheets still written
+
+
+def test_S2_locked_structure_refused_before_adding_sheets(tmp_path):
+    book = protect(make_book(tmp_path / "returns.xlsx"), structure=True)
+    before = book.read_bytes()
+    with pytest.raises(RefusedFile) as err:
+        refresh(book, load_config())
+    assert "structure is protected" in str(err.value) and "Protect Workbook" in str(err.value)
+    assert book.read_bytes() == before
+
+
+# ------------------------------------------------------------------ U1
+
+def test_U1_excel_escapes_in_names_round_trip(tmp_path):
+    name = "Care leavers _x0001_ in touch _xD800_ (snapshot)"
+    book = build_returns_workbook(tmp_path / "returns.xlsx", "Returns", [
+        TemplateIndicator(id="C01", area="Care", name=name, type="Percentage", polarity="higher",
+                          target=0.5, values=[0.4, 0.5, 0.6, 0.7])], {2024: [3, 4], 2025: [1, 2]})
+    refresh(book, load_config())
+    with zipfile.ZipFile(book) as z:
+        texts = b"".join(z.read(n) for n in z.namelist() if n.endswith(".xml"))
+    # Excel's escapes written back as Excel wrote them, in cells and chart titles
+    assert texts.count(name.encode()) >= 3
+    assert b"_x005F_x0001_" not in texts
+
+
+# ------------------------------------------------------------------ U3
+
+def test_U3_check_after_refresh_finds_nothing_on_kpixl_sheets(tmp_path):
+    book = make_book(tmp_path / "returns.xlsx")
+    refresh(book, load_config())
+    findings = list(check_workbook(book, load_config()).report)
+    assert not [f for f in findings if f.place.sheet and f.place.sheet.startswith("KPI ")], \
+        [f.as_text() for f in findings]
