@@ -23,7 +23,7 @@ from .owned_sheets.charts import ROLE as CHARTS_ROLE
 from .owned_sheets.charts import build_charts_sheet
 from .owned_sheets.data_quality import build_data_quality_sheet
 from .owned_sheets.exceptions import ROLE as EXC_ROLE
-from .owned_sheets.exceptions import build_exceptions_sheet, read_notes
+from .owned_sheets.exceptions import build_exceptions_sheet, read_loose_cells, read_notes
 from .table import IndicatorTable
 
 Progress = Callable[[str], None]
@@ -96,7 +96,7 @@ def build_refresh(path: str | Path, config: Config, *, progress: Progress | None
                   ) -> RefreshResult:
     """Everything a refresh would do, as a plan; nothing is written."""
     from .reader import read_workbook
-    from .xlsx.workbook_part import owned_sheets
+    from .xlsx.package import owned_sheets
 
     say = progress or (lambda _msg: None)
     path = Path(path)
@@ -107,8 +107,11 @@ def build_refresh(path: str | Path, config: Config, *, progress: Progress | None
     rated, report = rate_and_check(table, config)
     plan = plan_indicator_tables(table, rated, config)
     answers = _plan_comparator_cells(plan, table, rated, config, report)
-    notes = read_notes(_sheet_rows(path, owned.get(EXC_ROLE)))
-    exceptions = build_exceptions_sheet(rated, config, notes, title=_title(config, rated))
+    rows = _sheet_rows(path, owned.get(EXC_ROLE))
+    formulas = _sheet_formulas(path, owned.get(EXC_ROLE))
+    notes = read_notes(rows, formulas)
+    loose = read_loose_cells(rows, formulas, config, set(rated["area"].fillna("(no area)")))
+    exceptions = build_exceptions_sheet(rated, config, notes, title=_title(config, rated), loose=loose)
     for ident, text in exceptions.ignored_overrides.items():
         report.add(Finding("unknown_override", f"override {text!r} is not a category; "
                            "the rule's category is used", "warning",
@@ -256,6 +259,29 @@ def _sheet_rows(path: Path, sheet: str | None) -> list[list]:
     width = grid.max_col()
     return [[grid.value(r, c) for c in range(1, width + 1)]
             for r in range(1, grid.last_row + 1)]
+
+
+def _sheet_formulas(path: Path, sheet: str | None) -> dict[str, str]:
+    """Cell ref -> formula text (no '=') of a sheet's own formulas: an
+    officer's =HYPERLINK() in Commentary comes back as a formula. Cells
+    filled from a shared formula keep their value only."""
+    if not sheet:
+        return {}
+    from .xlsx.package import Package
+    from .xlsx.workbook_part import WorkbookPart
+
+    with Package(path) as pkg:
+        entry = WorkbookPart(pkg).find_sheet(sheet)
+        if entry is None or not entry.part or not pkg.exists(entry.part):
+            return {}
+        root = pkg.xml(entry.part)
+        ns = root.nsmap.get(None, "")
+        out = {}
+        for c in root.iter(f"{{{ns}}}c"):
+            f = c.find(f"{{{ns}}}f")
+            if f is not None and f.text and c.get("r") and f.get("t") in (None, "normal"):
+                out[c.get("r")] = f.text
+        return out
 
 
 def _title(config: Config, rated: pd.DataFrame) -> str:

@@ -12,7 +12,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 from kpi_xl.check import check_workbook
 from kpi_xl.config import load_config
 from kpi_xl.errors import RefusedFile
-from kpi_xl.refresh_job import refresh
+from kpi_xl.refresh import refresh
 from kpi_xl.templates import TemplateIndicator, build_returns_workbook
 from kpi_xl.xlsx.package import sheet_part_names
 from tests.test_safety_files import make_book
@@ -92,3 +92,72 @@ def test_U3_check_after_refresh_finds_nothing_on_kpixl_sheets(tmp_path):
     findings = list(check_workbook(book, load_config()).report)
     assert not [f for f in findings if f.place.sheet and f.place.sheet.startswith("KPI ")], \
         [f.as_text() for f in findings]
+
+
+# ------------------------------------------------------------- D1, U7
+
+def exceptions_cells(path: Path) -> dict[str, object]:
+    from kpi_xl.reader.cells import Workbook
+    from kpi_xl.xlsx.package import owned_sheets
+
+    with Workbook(path) as wb:
+        grid = wb.read_sheet(owned_sheets(path)["exceptions"])
+    return {cell.ref: cell.value for cols in grid.rows.values() for cell in cols.values()}
+
+
+def exceptions_formulas(path: Path) -> dict[str, str]:
+    from kpi_xl.refresh import _sheet_formulas
+    from kpi_xl.xlsx.package import owned_sheets
+
+    return _sheet_formulas(path, owned_sheets(path)["exceptions"])
+
+
+def row_of(cells: dict[str, object], ident: str) -> int:
+    return next(int(ref[1:]) for ref, value in cells.items() if ref.startswith("C") and value == ident)
+
+
+def test_D1_U7_officer_cells_on_the_exceptions_sheet_are_kept(tmp_path):
+    from kpi_xl.plan import Plan, SetCell
+    from kpi_xl.xlsx.writer import apply_plan
+
+    book = make_book(tmp_path / "returns.xlsx")
+    refresh(book, load_config())
+    cells = exceptions_cells(book)
+    sheet = "KPI Exceptions"
+    r = row_of(cells, "S02")
+    link = 'HYPERLINK("https://audit.example/S02","audit trail")'
+    apply_plan(book, Plan(changes=[
+        SetCell(sheet, "N4", "Action owner"),
+        SetCell(sheet, f"N{r}", "J. Bloggs, by March"),
+        SetCell(sheet, f"L{r}", "audit trail", formula=link),
+        SetCell(sheet, "C2", "Reviewed at DMT 3 June"),
+        SetCell(sheet, "B60", "Sign-off: Head of Service"),
+    ]), backup="none")
+    for run in range(2):  # kept, and kept again
+        council = f"Council {run}"  # a different title: the sheet is written again
+        refresh(book, load_config().model_copy(update={"workbook": load_config().workbook.model_copy(
+            update={"council": council})}))
+        cells = exceptions_cells(book)
+        formulas = exceptions_formulas(book)
+        r = row_of(cells, "S02")
+        assert cells["N4"] == "Action owner"
+        assert cells[f"N{r}"] == "J. Bloggs, by March", run
+        assert formulas.get(f"L{r}") == link, (run, formulas)  # the officer's formula stays a formula
+        values = set(cells.values())
+        assert "Reviewed at DMT 3 June" in values and "Sign-off: Head of Service" in values, run
+        assert council in str(cells["A1"])
+
+
+def test_U7_officer_text_that_looks_like_a_formula_stays_text(tmp_path):
+    from kpi_xl.plan import Plan, SetCell
+    from kpi_xl.xlsx.writer import apply_plan
+
+    book = make_book(tmp_path / "returns.xlsx")
+    refresh(book, load_config())
+    r = row_of(exceptions_cells(book), "S01")
+    apply_plan(book, Plan(changes=[SetCell("KPI Exceptions", f"L{r}", '=HYPERLINK("http://x","y")')]),
+               backup="none")
+    refresh(book, load_config().model_copy(update={"workbook": load_config().workbook.model_copy(
+        update={"council": "Other"})}))
+    assert exceptions_cells(book)[f"L{r}"] == '=HYPERLINK("http://x","y")'
+    assert f"L{r}" not in exceptions_formulas(book)

@@ -53,9 +53,23 @@ class Note:
     override: str | None = None
     commentary: str | None = None
     name: str | None = None
+    # The officer's own formulas in Override/Commentary (header -> text
+    # without '='), kept as formulas, and cells they added to the row in
+    # columns kpi-xl does not write (column letter -> (value, formula)).
+    formulas: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, tuple] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
-        return not (self.override or self.commentary)
+        return not (self.override or self.commentary or self.extra)
+
+
+@dataclass(frozen=True)
+class LooseCell:
+    """A cell an officer typed on the sheet outside the indicator rows."""
+
+    ref: str
+    value: object
+    formula: str | None = None
 
 
 @dataclass
@@ -66,25 +80,92 @@ class ExceptionsResult:
     labels: dict[str, str] = field(default_factory=dict)  # id -> "CP2  name", as shown
 
 
-def read_notes(rows: list[list]) -> dict[str, Note]:
+def read_notes(rows: list[list], formulas: dict[str, str] | None = None) -> dict[str, Note]:
     """Officers' overrides and commentary from the sheet's rows as read
-    (row lists from column A), keyed by indicator id."""
+    (row lists from column A), keyed by indicator id; with ``formulas``
+    (cell ref -> formula), their own formulas stay formulas, and cells they
+    added in other columns of an indicator's row follow the indicator."""
     notes: dict[str, Note] = {}
+    formulas = formulas or {}
     header_at = _find_header(rows)
     if header_at is None:
         return notes
     index = {str(v).strip(): i for i, v in enumerate(rows[header_at]) if v is not None}
     key_at = index.get("Key")  # the stable id; sheets before the Key column keep it in ID
-    for row in rows[header_at + 1:]:
+    ours = {i for name, i in index.items() if name in HEADERS}
+    for r, row in enumerate(rows[header_at + 1:], start=header_at + 2):
+        if _get(row, 0) == LOOSE_HEADING:
+            break  # below it, cells kept by read_loose_cells
         ident = _get(row, key_at) or _get(row, index.get("ID"))
         if not ident:
             continue
         note = Note(override=_get(row, index.get("Override")),
                     commentary=_get(row, index.get("Commentary")),
                     name=_get(row, index.get("Indicator")))
+        for header in ("Override", "Commentary"):
+            i = index.get(header)
+            ref = f"{get_column_letter(i + 1)}{r}" if i is not None else None
+            if ref in formulas:
+                note.formulas[header] = formulas[ref]
+        for i, value in enumerate(row):
+            ref = f"{get_column_letter(i + 1)}{r}"
+            if i not in ours and (value not in (None, "") or ref in formulas):
+                note.extra[get_column_letter(i + 1)] = (value, formulas.get(ref))
         if not note.is_empty():
             notes[str(ident)] = note
     return notes
+
+
+KEPT_HEADING = "Notes kept from earlier refreshes (indicator not rated this time)"
+LOOSE_HEADING = "Kept from earlier refreshes: cells typed on this sheet outside the indicator rows"
+NONE_TEXT = "None this period"
+
+
+def read_loose_cells(rows: list[list], formulas: dict[str, str] | None = None,
+                     config: Config | None = None, areas: set[str] = frozenset()) -> list[LooseCell]:
+    """Cells on the sheet that kpi-xl did not write and that belong to no
+    indicator row: kept at the foot of the sheet, never dropped."""
+    formulas = formulas or {}
+    header_at = _find_header(rows)
+    if header_at is None:
+        return []
+    index = {str(v).strip(): i for i, v in enumerate(rows[header_at]) if v is not None}
+    categories = {c.name for c in (config or Config()).exceptions.categories}
+    loose = []
+    below_heading = False
+    for r, row in enumerate(rows, start=1):
+        if _get(row, 0) == LOOSE_HEADING:
+            below_heading = True
+            continue
+        if r - 1 > header_at and not below_heading and (_get(row, index.get("Key"))
+                                                         or _get(row, index.get("ID"))):
+            continue  # an indicator row: read_notes keeps what officers added there
+        for i, value in enumerate(row):
+            ref = f"{get_column_letter(i + 1)}{r}"
+            if value in (None, "") and ref not in formulas:
+                continue
+            if not below_heading and _written_by_kpixl(r, i, value, header_at, index, categories, areas):
+                continue
+            loose.append(LooseCell(ref, value, formulas.get(ref)))
+    return loose
+
+
+def _written_by_kpixl(r: int, i: int, value, header_at: int, index: dict[str, int],
+                      categories: set[str], areas: set[str]) -> bool:
+    if r in (1, 2) and i == 0:  # title and the note under it
+        return True
+    if r - 1 == header_at:
+        return str(value).strip() in HEADERS
+    if r - 1 < header_at:
+        return False
+    text = str(value).strip()
+    if i == 0:  # an area heading (of an area still rated) or a heading kpi-xl writes
+        return text in (KEPT_HEADING, LOOSE_HEADING) or text in areas
+    if i == index.get("Category", 1):
+        return text in categories or text.startswith(NONE_TEXT)
+    if i == index.get("Indicator", 3):
+        return text == NONE_TEXT
+    return False
 
 
 def _find_header(rows: list[list]) -> int | None:
@@ -103,7 +184,7 @@ def _get(row: list, i: int | None) -> str | None:
 
 
 def build_exceptions_sheet(rated: pd.DataFrame, config: Config, notes: dict[str, Note], *,
-                           title: str) -> ExceptionsResult:
+                           title: str, loose: list[LooseCell] | tuple = ()) -> ExceptionsResult:
     names = [c.name for c in config.exceptions.categories]
     result = ExceptionsResult(OwnedSheet(role=ROLE, name=config.exceptions.sheet_name,
                                          freeze=f"A{HEADER_ROW + 1}", tab_color="1F4E78",
@@ -147,6 +228,7 @@ def build_exceptions_sheet(rated: pd.DataFrame, config: Config, notes: dict[str,
                                  style=Style(italic=True)))
             row += 1
     row = _kept_notes(cells, row + 1, notes, seen)
+    row = _kept_loose(cells, row + 1, loose) - 1
     last = max(row - 1, HEADER_ROW + 1)
     sheet.validations.append(DataValidationList(
         f"{COL['Override']}{HEADER_ROW + 1}:{COL['Override']}{last}", tuple(names),
@@ -209,7 +291,9 @@ def _indicator_row(cells: list, row: int, area: str, cat: str, record: dict, not
         style = number_style if name in ("Latest", "Target") else \
             NOTE_STYLE if name in ("Override", "Commentary") else \
             KEY_STYLE if name == "Key" else BODY_STYLE
-        cells.append(SetCell("", f"{COL[name]}{row}", _plain(value), style=style))
+        formula = note.formulas.get(name) if note else None
+        cells.append(SetCell("", f"{COL[name]}{row}", _plain(value), formula=formula, style=style))
+    _extra_cells(cells, row, note)
 
 
 def _direction_text(record: dict) -> str | None:
@@ -222,17 +306,41 @@ def _kept_notes(cells: list, row: int, notes: dict[str, Note], seen: set[str]) -
     orphans = {k: v for k, v in notes.items() if k not in seen}
     if not orphans:
         return row
-    cells.append(SetCell("", f"A{row}", "Notes kept from earlier refreshes (indicator not rated "
-                         "this time)", style=AREA_STYLE))
+    cells.append(SetCell("", f"A{row}", KEPT_HEADING, style=AREA_STYLE))
     row += 1
     for ident, note in sorted(orphans.items()):
         cells.append(SetCell("", f"{COL['ID']}{row}", ident, style=BODY_STYLE))
         cells.append(SetCell("", f"{COL['Key']}{row}", ident, style=KEY_STYLE))
         cells.append(SetCell("", f"{COL['Indicator']}{row}", note.name, style=BODY_STYLE))
-        cells.append(SetCell("", f"{COL['Override']}{row}", note.override, style=NOTE_STYLE))
-        cells.append(SetCell("", f"{COL['Commentary']}{row}", note.commentary, style=NOTE_STYLE))
+        for name in ("Override", "Commentary"):
+            cells.append(SetCell("", f"{COL[name]}{row}", getattr(note, name.lower()),
+                                 formula=note.formulas.get(name), style=NOTE_STYLE))
+        _extra_cells(cells, row, note)
         row += 1
     return row
+
+
+def _kept_loose(cells: list, row: int, loose: list[LooseCell] | tuple) -> int:
+    """Officers' cells from outside the indicator rows, at the foot, in
+    their own columns and in the order of the rows they were typed in."""
+    from kpi_xl.xlsx.refs import parse_cell
+
+    by_row: dict[int, list[LooseCell]] = {}
+    for cell in loose:
+        at, col = parse_cell(cell.ref)
+        if at == HEADER_ROW and col > len(HEADERS):  # the officer's own column heading stays put
+            cells.append(SetCell("", cell.ref, _plain(cell.value), formula=cell.formula, style=HEAD_STYLE))
+        else:
+            by_row.setdefault(at, []).append(cell)
+    if not by_row:
+        return row
+    cells.append(SetCell("", f"A{row}", LOOSE_HEADING, style=AREA_STYLE))
+    for _, group in sorted(by_row.items()):
+        row += 1
+        for cell in group:
+            col = "".join(ch for ch in cell.ref if ch.isalpha())
+            cells.append(SetCell("", f"{col}{row}", _plain(cell.value), formula=cell.formula))
+    return row + 1
 
 
 def _rag_colours(config: Config, last: int) -> AddConditionalFormat:
