@@ -161,3 +161,100 @@ def test_U7_officer_text_that_looks_like_a_formula_stays_text(tmp_path):
         update={"council": "Other"})}))
     assert exceptions_cells(book)[f"L{r}"] == '=HYPERLINK("http://x","y")'
     assert f"L{r}" not in exceptions_formulas(book)
+
+
+# ------------------------------------------------------------------ D4
+
+def copy_sheet_as_excel_does(path: Path, source: str, new_name: str) -> None:
+    """What Excel's Move or Copy > Create a copy writes: a new part, a new
+    sheetId, and the source's sheet-scoped names copied to the new sheet."""
+    from lxml import etree
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel_ns = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    pkg_ns = "http://schemas.openxmlformats.org/package/2006/relationships"
+    ct_ns = "http://schemas.openxmlformats.org/package/2006/content-types"
+    with zipfile.ZipFile(path) as z:
+        files = {n: z.read(n) for n in z.namelist()}
+    wb = etree.fromstring(files["xl/workbook.xml"])
+    rels = etree.fromstring(files["xl/_rels/workbook.xml.rels"])
+    sheets = wb.find(f"{{{main}}}sheets")
+    entries = list(sheets)
+    index = next(i for i, el in enumerate(entries) if el.get("name") == source)
+    src = entries[index]
+    rid = src.get(f"{{{rel_ns}}}id")
+    target = next(r.get("Target") for r in rels if r.get("Id") == rid)
+    src_part = "xl/" + target.lstrip("/").removeprefix("xl/")
+    new_part = "xl/worksheets/sheet99.xml"
+    files[new_part] = files[src_part]
+    rel = etree.SubElement(rels, f"{{{pkg_ns}}}Relationship", Id="rId999", Target="worksheets/sheet99.xml",
+                           Type=rel_ns + "/worksheet")
+    assert rel is not None
+    copy = etree.SubElement(sheets, f"{{{main}}}sheet", name=new_name,
+                            sheetId=str(max(int(e.get("sheetId")) for e in entries) + 1))
+    copy.set(f"{{{rel_ns}}}id", "rId999")
+    names = wb.find(f"{{{main}}}definedNames")
+    for dn in list(names):
+        if dn.get("localSheetId") == str(index):
+            twin = etree.SubElement(names, f"{{{main}}}definedName", dict(dn.attrib))
+            twin.set("localSheetId", str(len(entries)))
+            twin.text = dn.text
+    ct = etree.fromstring(files["[Content_Types].xml"])
+    etree.SubElement(ct, f"{{{ct_ns}}}Override", PartName="/" + new_part,
+                     ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml")
+    files["[Content_Types].xml"] = etree.tostring(ct, xml_declaration=True, encoding="UTF-8", standalone=True)
+    files["xl/workbook.xml"] = etree.tostring(wb, xml_declaration=True, encoding="UTF-8", standalone=True)
+    files["xl/_rels/workbook.xml.rels"] = etree.tostring(rels, xml_declaration=True, encoding="UTF-8",
+                                                         standalone=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+
+
+def rename_sheet(path: Path, old: str, new: str) -> None:
+    from kpi_xl.plan import Plan
+    from lxml import etree
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    with zipfile.ZipFile(path) as z:
+        files = {n: z.read(n) for n in z.namelist()}
+    wb = etree.fromstring(files["xl/workbook.xml"])
+    for el in wb.iter(f"{{{main}}}sheet"):
+        if el.get("name") == old:
+            el.set("name", new)
+    files["xl/workbook.xml"] = etree.tostring(wb, xml_declaration=True, encoding="UTF-8", standalone=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    assert Plan is not None
+
+
+def test_D4_a_copy_of_kpixl_sheet_is_the_users_not_regenerated(tmp_path):
+    from kpi_xl.plan import Plan, SetCell
+    from kpi_xl.xlsx.writer import apply_plan
+
+    book = make_book(tmp_path / "returns.xlsx")
+    refresh(book, load_config())
+    rename_sheet(book, "KPI Exceptions", "Exceptions (kpi-xl)")
+    copy_sheet_as_excel_does(book, "Exceptions (kpi-xl)", "KPI Exceptions")
+    apply_plan(book, Plan(changes=[SetCell("KPI Exceptions", "A3", "MY OWN ANALYSIS")]), backup="none")
+    mine = part(book, "xl/worksheets/sheet99.xml")
+    refresh(book, load_config().model_copy(update={"workbook": load_config().workbook.model_copy(
+        update={"council": "Other"})}))
+    assert part(book, "xl/worksheets/sheet99.xml") == mine  # the user's copy untouched
+    from kpi_xl.xlsx.package import owned_sheets
+    assert owned_sheets(book)["exceptions"] == "Exceptions (kpi-xl)"  # kpi-xl's own, regenerated
+
+
+def test_D4_owned_sheet_whose_kpixl_cells_were_changed_is_refused(tmp_path):
+    from kpi_xl.plan import Plan, SetCell
+    from kpi_xl.xlsx.writer import apply_plan
+
+    book = make_book(tmp_path / "returns.xlsx")
+    refresh(book, load_config())
+    apply_plan(book, Plan(changes=[SetCell("KPI Exceptions", "A4", "My own table")]), backup="none")
+    before = book.read_bytes()
+    with pytest.raises(RefusedFile) as err:
+        refresh(book, load_config())
+    assert "not as kpi-xl left it" in str(err.value) and "KPI Exceptions" in str(err.value)
+    assert book.read_bytes() == before

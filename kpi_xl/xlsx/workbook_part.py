@@ -25,6 +25,11 @@ from kpi_xl.xlsx.package import (CT_WORKSHEET, MAIN_NS, R_NS, REL_CHARTSHEET, RE
 from kpi_xl.xlsx.xmlutil import insert_in_order, local
 
 OWNED_NAME = "_kpixl_owned"
+# What kpi-xl last wrote on an owned sheet: "sheetId|refs|digest". Copying a
+# sheet in Excel copies its names too, but the copy gets a new sheetId; a
+# sheet whose kpi-xl cells no longer hold what kpi-xl wrote is the user's.
+SIG_NAME = "_kpixl_owned_sig"
+SIG_ROWS = 5  # the cells fingerprinted: kpi-xl's text in the sheet's first rows
 CF_NAME = "_kpixl_cf"
 PRINT_TITLES = "_xlnm.Print_Titles"
 
@@ -115,6 +120,8 @@ class WorkbookPart:
         self.root = pkg.xml(self.part)
         self.ns = etree.QName(self.root).namespace or MAIN_NS
         self.rels = pkg.rels(self.part)
+        self._trusted: set[int] = set()  # sheets whose signature this run wrote
+        self._verified: dict[tuple[int, str], bool] = {}
 
     def q(self, name: str) -> str:
         return f"{{{self.ns}}}{name}"
@@ -320,11 +327,48 @@ class WorkbookPart:
                 continue
             role = parse_string_constant(el.text)
             index = el.get("localSheetId")
-            if role and index and index.isdigit() and int(index) < len(sheets):
+            if role and index and index.isdigit() and int(index) < len(sheets) \
+                    and self._signature_holds(sheets[int(index)]):
                 out.setdefault(role, []).append(sheets[int(index)])
         for entries in out.values():
             entries.sort(key=lambda e: e.sheet_id)
         return out
+
+    def set_signature(self, entry: SheetEntry, pairs: list[tuple[str, str]]) -> None:
+        """Record what kpi-xl wrote on ``entry`` (ref, text pairs of its first rows)."""
+        refs = ",".join(ref for ref, _ in pairs)
+        self.set_marker(SIG_NAME, entry.index, f"{entry.sheet_id}|{refs}|{fingerprint(pairs)}")
+        self._trusted.add(entry.index)
+
+    def _signature_holds(self, entry: SheetEntry) -> bool:
+        """False for a copy (another sheetId); RefusedFile for a sheet whose
+        kpi-xl cells were changed. A sheet marked before signatures holds."""
+        if entry.index in self._trusted:
+            return True
+        value = self.marker_value(SIG_NAME, entry.index)
+        if not value:
+            return True
+        key = (entry.index, value)
+        if key not in self._verified:
+            self._verified[key] = self._check_signature(entry, value)
+        return self._verified[key]
+
+    def _check_signature(self, entry: SheetEntry, value: str) -> bool:
+        from kpi_xl.errors import RefusedFile
+
+        sheet_id, _, rest = value.partition("|")
+        refs_text, _, digest = rest.rpartition("|")
+        if not sheet_id.isdigit() or int(sheet_id) != entry.sheet_id:
+            return False  # a copy of kpi-xl's sheet: the officer's own
+        refs = [r for r in refs_text.split(",") if r]
+        texts = sheet_texts(self.pkg, self, entry.part, refs) if entry.part else {}
+        pairs = [(ref, texts.get(ref, "")) for ref in refs]
+        if fingerprint(pairs) != digest:
+            changed = next((ref for ref in refs if not texts.get(ref)), refs[0] if refs else "")
+            raise RefusedFile(f"sheet {entry.name!r} carries kpi-xl's marker but is not as kpi-xl left it "
+                              f"(e.g. cell {changed}), so kpi-xl will not regenerate it; rename it to keep it "
+                              "as your own sheet, or delete it and run again", Place(file=str(self.pkg.path)))
+        return True
 
     def owned_roles(self) -> dict[str, str]:
         """Role -> name of the sheet kpi-xl owns in that role."""
@@ -424,3 +468,44 @@ def owned_sheets(path: str | os.PathLike) -> dict[str, str]:
     safety.assert_readable(path)
     with Package(path) as pkg:
         return WorkbookPart(pkg).owned_roles()
+
+
+def fingerprint(pairs: list[tuple[str, str]]) -> str:
+    import hashlib
+
+    text = "\n".join(f"{ref}\t{value}" for ref, value in pairs)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+def sheet_texts(pkg: Package, workbook: "WorkbookPart", part: str, refs: list[str]) -> dict[str, str]:
+    """The text of some cells of a sheet part (shared or inline strings)."""
+    from kpi_xl.xlsx.package import REL_SHARED_STRINGS
+    from kpi_xl.xlsx.shared_strings import string_item_text
+
+    if not pkg.exists(part):
+        return {}
+    wanted = set(refs)
+    root = pkg.xml(part)
+    ns = etree.QName(root).namespace or MAIN_NS
+    strings = None
+    out: dict[str, str] = {}
+    for c in root.iter(f"{{{ns}}}c"):
+        ref = c.get("r")
+        if ref not in wanted:
+            continue
+        kind = c.get("t")
+        if kind == "inlineStr":
+            si = c.find(f"{{{ns}}}is")
+            out[ref] = string_item_text(si)[0] if si is not None else ""
+        elif kind == "s":
+            if strings is None:
+                rels = workbook.rels.by_type(REL_SHARED_STRINGS)
+                target = workbook.rels.target_part(rels[0]) if rels else None
+                sst = pkg.xml(target) if target and pkg.exists(target) else None
+                strings = [si for si in sst if isinstance(si.tag, str)] if sst is not None else []
+            v = c.findtext(f"{{{ns}}}v")
+            if v is not None and v.strip().isdigit() and int(v) < len(strings):
+                out[ref] = string_item_text(strings[int(v)])[0]
+        elif kind == "str":
+            out[ref] = c.findtext(f"{{{ns}}}v") or ""
+    return out

@@ -29,7 +29,7 @@ from kpi_xl.xlsx.shared_strings import SharedStrings
 from kpi_xl.xlsx.refs import parse_cell
 from kpi_xl.xlsx.worksheet import SheetPatcher
 from kpi_xl.xlsx.styles import Styles
-from kpi_xl.xlsx.workbook_part import CF_NAME, OWNED_NAME, WorkbookPart
+from kpi_xl.xlsx.workbook_part import CF_NAME, OWNED_NAME, SIG_ROWS, WorkbookPart
 
 Backup = Literal["bak", "timestamp", "none"]
 
@@ -209,6 +209,18 @@ def _put_owned(ctx: WriteContext, owned: OwnedSheet) -> None:
         ctx.workbook.set_marker(CF_NAME, entry.index, None)
     ctx.patchers[entry.part] = new_worksheet.build(ctx, owned, entry.name, entry.part, entry.sheet_id)
     ctx.workbook.set_print_titles(entry.index, entry.name, owned.print_title_rows)
+    ctx.workbook.set_signature(entry, _signature_pairs(owned))
+
+
+def _signature_pairs(owned: OwnedSheet) -> list[tuple[str, str]]:
+    """kpi-xl's text in the first rows of an owned sheet, what the next run
+    checks to know the sheet is still the one it wrote."""
+    pairs = []
+    for cell in owned.cells:
+        row, _ = parse_cell(cell.cell)
+        if row <= SIG_ROWS and cell.formula is None and isinstance(cell.value, str) and cell.value:
+            pairs.append((cell.cell.replace("$", "").upper(), cell.value))
+    return sorted(pairs, key=lambda p: parse_cell(p[0]))
 
 
 Protected = Literal["refuse", "unlocked_cells"]
