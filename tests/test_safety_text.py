@@ -16,7 +16,6 @@ from kpi_xl.errors import ConfigError
 from kpi_xl.refresh import refresh
 from tests.test_safety_files import make_book
 
-_register_commands()
 runner = CliRunner()
 STRING = re.compile(r'"(?:[^"]|"")*"')
 
