@@ -14,8 +14,10 @@ outcome) and render :class:`BatchResult` as text or JSON.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -54,6 +56,7 @@ class BatchResult:
     outcomes: list[BookOutcome]  # in the order the workbooks were given
     seconds: float
     workers: int
+    interrupted: bool = False  # stopped by Ctrl-C after the workbooks in flight
 
     @property
     def refreshed(self) -> list[BookOutcome]:
@@ -72,9 +75,11 @@ class BatchResult:
 
     def summary_line(self) -> str:
         n, bad = len(self.outcomes), len(self.failed)
+        skipped = sum(1 for o in self.outcomes if o.error_type == "interrupted")
+        stopped = f"; stopped by Ctrl-C, {skipped} not started" if self.interrupted else ""
         return (f"kpi-xl refreshed {n - bad} of {n} workbooks"
-                f"{f', {bad} failed' if bad else ''} in {self.seconds:.1f} s "
-                f"({self.workers} process{'es' if self.workers != 1 else ''})")
+                f"{f', {bad - skipped} failed' if bad - skipped else ''} in {self.seconds:.1f} s "
+                f"({self.workers} process{'es' if self.workers != 1 else ''}){stopped}")
 
     def rows(self) -> list[list[str]]:
         """The summary table: header, one row per workbook, a total row."""
@@ -109,14 +114,17 @@ class BatchResult:
         return {"workbooks": [o.as_dict() for o in self.outcomes],
                 "total": len(self.outcomes), "refreshed": len(self.refreshed),
                 "failed": len(self.failed), "counts": self.totals(),
-                "seconds": round(self.seconds, 3), "workers": self.workers}
+                "seconds": round(self.seconds, 3), "workers": self.workers,
+                "interrupted": self.interrupted}
 
 
 def collect_workbooks(paths: Iterable[str | Path]) -> list[Path]:
-    """The workbooks to refresh: files as given, and the .xlsx/.xlsm files in
-    each folder given (not its sub-folders; Excel's "~$" lock files and
-    backups skipped). Each file once, in the order given. A path that does
-    not exist is kept, so that it is reported with the others."""
+    """The workbooks to refresh: files as given, and every entry named
+    .xlsx/.xlsm in each folder given (not its sub-folders), also names with
+    ".bak" in them; a dangling link or a folder named like a workbook is
+    kept, so it is reported with the others. Skipped: Excel's "~$" lock
+    files, hidden files, and kpi-xl's own BOOK.orig.xlsx beside BOOK.xlsx.
+    Each file once, in the order given. A path that does not exist is kept."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -135,6 +143,29 @@ def collect_workbooks(paths: Iterable[str | Path]) -> list[Path]:
     return list(unique.values())
 
 
+class _StopFlag:
+    """Ctrl-C during a batch: the first one asks to stop after the
+    workbooks in flight (so none is left half done); a second one stops now."""
+
+    def __init__(self):
+        self.set = False
+        self._previous = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        if self.set:
+            raise KeyboardInterrupt
+        self.set = True
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
 def run_batch(paths: Iterable[str | Path], config: Config, *, dry_run: bool = False,
               backup: str | None = None, workers: int | None = None,
               progress: Progress | None = None) -> BatchResult:
@@ -142,15 +173,28 @@ def run_batch(paths: Iterable[str | Path], config: Config, *, dry_run: bool = Fa
 
     ``workers`` defaults to the number of CPUs (never more than the number
     of workbooks); 1 refreshes them one after another in this process.
+    Ctrl-C stops after the workbooks in flight; the others are reported as
+    not started and ``interrupted`` is set.
     """
     books = collect_workbooks(paths)
     workers = max(1, min(workers or os.cpu_count() or 1, len(books)))
     started = time.perf_counter()
-    if workers == 1:
-        outcomes = _run_here(books, config, dry_run, backup, progress)
-    else:
-        outcomes = _run_in_pool(books, config, dry_run, backup, workers, progress)
-    return BatchResult(outcomes, time.perf_counter() - started, workers)
+    with _StopFlag() as stop:
+        if workers == 1:
+            outcomes = _run_here(books, config, dry_run, backup, progress, stop)
+        else:
+            outcomes = _run_in_pool(books, config, dry_run, backup, workers, progress, stop)
+    return BatchResult(outcomes, time.perf_counter() - started, workers, stop.set)
+
+
+def _not_started(book: Path) -> BookOutcome:
+    return BookOutcome(str(book), False, error=f"{book}: not refreshed: the batch was stopped (Ctrl-C)",
+                       error_type="interrupted")
+
+
+def _ignore_sigint() -> None:
+    """Workers finish their workbook; the parent decides what stops."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def refresh_book(path: str | Path, config: Config, dry_run: bool = False,
@@ -177,17 +221,17 @@ def refresh_book(path: str | Path, config: Config, dry_run: bool = False,
 
 
 def _run_here(books: list[Path], config: Config, dry_run: bool, backup: str | None,
-              progress: Progress | None) -> list[BookOutcome]:
+              progress: Progress | None, stop: _StopFlag) -> list[BookOutcome]:
     outcomes = []
     for done, book in enumerate(books, start=1):
-        outcomes.append(refresh_book(book, config, dry_run, backup))
+        outcomes.append(_not_started(book) if stop.set else refresh_book(book, config, dry_run, backup))
         if progress:
             progress(done, len(books), outcomes[-1])
     return outcomes
 
 
 def _run_in_pool(books: list[Path], config: Config, dry_run: bool, backup: str | None,
-                 workers: int, progress: Progress | None) -> list[BookOutcome]:
+                 workers: int, progress: Progress | None, stop: _StopFlag) -> list[BookOutcome]:
     outcomes: dict[int, BookOutcome] = {}
     broken: list[int] = []
 
@@ -196,22 +240,31 @@ def _run_in_pool(books: list[Path], config: Config, dry_run: bool, backup: str |
         if progress:
             progress(len(outcomes), len(books), outcome)
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint) as pool:
         futures = {pool.submit(refresh_book, book, config, dry_run, backup): i
                    for i, book in enumerate(books)}
-        for future in as_completed(futures):
-            i = futures[future]
-            try:
-                record(i, future.result())
-            except BrokenProcessPool:
-                broken.append(i)
-            except Exception as exc:  # noqa: BLE001  e.g. a result that could not be pickled
-                record(i, _failed(books[i], f"{type(exc).__name__}: {exc}", type(exc).__name__))
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for future in done:
+                i = futures[future]
+                if future.cancelled():
+                    record(i, _not_started(books[i]))
+                    continue
+                try:
+                    record(i, future.result())
+                except BrokenProcessPool:
+                    broken.append(i)
+                except Exception as exc:  # noqa: BLE001  e.g. a result that could not be pickled
+                    record(i, _failed(books[i], f"{type(exc).__name__}: {exc}", type(exc).__name__))
+            if stop.set:
+                for future in pending:
+                    future.cancel()  # not started yet; those in flight run to the end
     # A worker died (killed, out of memory, a crash inside a C library): the
     # pool takes every unfinished workbook down with it. Run those again, each
     # in a process of its own, so only the one that kills its worker fails.
     for i in sorted(broken):
-        record(i, _isolated(books[i], config, dry_run, backup))
+        record(i, _not_started(books[i]) if stop.set else _isolated(books[i], config, dry_run, backup))
     return [outcomes[i] for i in range(len(books))]
 
 
@@ -230,6 +283,12 @@ def _failed(book: Path, message: str, error_type: str) -> BookOutcome:
 
 
 def _is_workbook(path: Path) -> bool:
+    """Named like a workbook (a folder or dangling link so named is kept, to
+    be reported); not a lock file, a hidden file or kpi-xl's original copy."""
     name = path.name
-    return (path.is_file() and path.suffix.lower() in WORKBOOK_SUFFIXES
-            and not name.startswith(("~$", ".")) and ".bak" not in name.lower())
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES or name.startswith(("~$", ".")):
+        return False
+    stem = path.stem
+    if stem.lower().endswith(".orig") and path.with_name(stem[:-5] + path.suffix).exists():
+        return False  # BOOK.orig.xlsx: the workbook before kpi-xl first changed it
+    return True

@@ -13,6 +13,7 @@ from typing import Callable
 import pandas as pd
 
 from .config import Config, SheetLayout
+from .errors import Place
 from .findings import Finding, Report
 from .plan import Plan
 from .planning.indicator_tables import plan_comparators, plan_indicator_tables
@@ -204,6 +205,7 @@ def _plan_comparator_cells(plan: Plan, table: IndicatorTable, rated: pd.DataFram
         from .comparators.fill import table_comparators
     except ImportError:
         return None
+    _warn_missing_store(table, config, report)
     found = table_comparators(table, config, _reporting_fy(rated), _taken_columns(plan))
     units = dict(zip(rated["id"], rated["unit"]))
     plan_comparators(plan, found.fills, units, found.headers)
@@ -231,6 +233,24 @@ def _may_have_store(config: Config, table: IndicatorTable) -> bool:
         return True  # the council's settings: the comparators decide
     folder = Path(table.path).resolve().parent if table.path else Path.cwd()
     return (folder / "kpi-comparators.sqlite").is_file()
+
+
+def _warn_missing_store(table: IndicatorTable, config: Config, report: Report) -> None:
+    """A comparator store the config names but that is not there: say so
+    (without it no comparator cell is filled)."""
+    from .comparators import load_settings, resolve_store_path
+
+    settings = load_settings(config)
+    if not settings.store:
+        return
+    folder = Path(table.path).resolve().parent if table.path else None
+    store = resolve_store_path(settings, config, folder)
+    if not store.is_file():
+        report.add(Finding("comparator_store_missing",
+                           f"the comparator store {store} named by comparators -> store does not exist; "
+                           "comparator cells were not filled (import the DfE files with "
+                           "'kpi-xl comparators import', or fix the path)", "warning",
+                           Place(file=config.source, key="comparators -> store")))
 
 
 def _reporting_fy(rated: pd.DataFrame) -> int | None:

@@ -130,7 +130,7 @@ def run_batch_command(books: List[Path], config: Optional[Path], *, json_: bool,
     else:
         typer.echo(result.as_text())
         typer.echo(result.summary_line())
-    raise typer.Exit(0 if result.ok else 1)
+    raise typer.Exit(130 if result.interrupted else 0 if result.ok else 1)
 
 
 def _shown(outcome) -> str | None:

@@ -239,8 +239,14 @@ def assert_readable(path: str | os.PathLike) -> None:
     zip bombs, Strict OOXML, DTD or entity declarations in XML parts.
     """
     path = Path(path)
+    if path.is_symlink() and not path.exists():
+        raise WorkbookError(f"is a link to {os.readlink(path)}, which does not exist; "
+                            "fix or remove the link", Place(file=str(path)))
     if not path.exists():
         raise WorkbookError("file not found; check the path", Place(file=str(path)))
+    if path.is_dir():
+        raise WorkbookError("is a folder, not a workbook (its name ends like one); "
+                            "give the path of an .xlsx or .xlsm file", Place(file=str(path)))
     if not path.is_file():
         raise WorkbookError("is not a file; give the path of an .xlsx or .xlsm workbook", Place(file=str(path)))
     _check_extension(path)
