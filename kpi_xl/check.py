@@ -103,7 +103,11 @@ def check_workbook(path: str | Path, config: Config | None = None) -> CheckResul
 
     config = config if config is not None else load_config()
     path = Path(path)
-    table = read_workbook(path, _skip_owned(config, owned_sheets(path)))  # not kpi-xl's own sheets
+    # kpi-xl's own sheets are not read as the council's (a file of another
+    # kind is left to the reader, which names what it expected)
+    owned = owned_sheets(path) if path.suffix.lower() in (".xlsx", ".xlsm", ".xltx", ".xltm") \
+        and path.is_file() else {}
+    table = read_workbook(path, _skip_owned(config, owned))
     _rated, report = rate_and_check(table, config)
     return CheckResult(path, table, report)
 

@@ -131,7 +131,7 @@ def refresh(path: str | Path, config: Config, *, output: str | Path | None = Non
             progress: Progress | None = None) -> RefreshResult:
     """Refresh a workbook in place (or into ``output``), atomically, with a backup."""
     from .xlsx.lock import FileIdentity, refresh_lock
-    from .xlsx.safety import assert_not_open_in_excel, assert_readable
+    from .xlsx.safety import assert_not_open_in_excel
     from .xlsx.writer import check_output, apply_plan
 
     path = Path(path)
@@ -144,8 +144,10 @@ def refresh(path: str | Path, config: Config, *, output: str | Path | None = Non
     # One run at a time for the whole job: what is read is what is planned
     # over, and the writer checks the file is still that one before renaming.
     with refresh_lock(target, config.workbook.lock_wait):
-        assert_readable(path)
-        identity = FileIdentity.of(path)
+        try:
+            identity = FileIdentity.of(path)
+        except OSError:  # missing, a folder...: the reader says so in its own words
+            identity = None
         return _refresh_unlocked(path, config, output, target, False, backup, progress, identity)
 
 

@@ -14,6 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
+import re
+
 import pytest
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
@@ -22,6 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from kpi_xl.plan import AddConditionalFormat, Plan, SetCell, Style
 from kpi_xl.xlsx.integrity import check_package
 from kpi_xl.xlsx.workbook_part import owned_sheets
+from kpi_xl.errors import RefusedFile
 from kpi_xl.xlsx.writer import apply_plan
 from tests.test_xlsx_support import (MAIN, OWNED_MARK, assert_only_wanted_changes, cell_xml,
                                      first_worksheet, lo_convert, parts, pdf_text, pick_targets, standard_plan,
@@ -41,6 +44,14 @@ def run_standard(src: Path, work: Path) -> tuple[Path, object]:
     targets = pick_targets(dst, part)
     names = [n for n, _, _ in workbook_sheets(dst)]
     plan = standard_plan(sheet, targets, names)
+    if re.search(rb'<sheetProtection[^>]*\ssheet="(1|true)"', parts(dst)[part]):
+        # A protected sheet is refused (issue 13, S2) and the file left alone;
+        # the writer's other checks then run on a copy without the protection.
+        with pytest.raises(RefusedFile, match="is protected"):
+            apply_plan(dst, plan, backup="none")
+        assert dst.read_bytes() == src.read_bytes()
+        src = _without_sheet_protection(dst, part, work / f"unprotected_{src.name}")
+        shutil.copyfile(src, dst)
 
     result = apply_plan(dst, plan, backup="none")
     assert result.changed
@@ -59,6 +70,18 @@ def run_standard(src: Path, work: Path) -> tuple[Path, object]:
     assert not again.changed, again.as_dict()
     assert state(dst) == again_before
     return dst, result
+
+
+def _without_sheet_protection(path: Path, part: str, out: Path) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as w:
+        for info in z.infolist():
+            data = z.read(info)
+            if info.filename == part:
+                data = re.sub(rb"<sheetProtection[^>]*/>", b"", data)
+            w.writestr(info, data)
+    return out
 
 
 def test_corpus_every_workbook(corpus_dir, tmp_path):

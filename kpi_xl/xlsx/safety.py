@@ -245,8 +245,8 @@ def assert_readable(path: str | os.PathLike) -> None:
     if not path.exists():
         raise WorkbookError("file not found; check the path", Place(file=str(path)))
     if path.is_dir():
-        raise WorkbookError("is a folder, not a workbook (its name ends like one); "
-                            "give the path of an .xlsx or .xlsm file", Place(file=str(path)))
+        raise WorkbookError("is a folder, not a file (its name ends like a workbook's); "
+                            "give the path of an .xlsx or .xlsm workbook", Place(file=str(path)))
     if not path.is_file():
         raise WorkbookError("is not a file; give the path of an .xlsx or .xlsm workbook", Place(file=str(path)))
     _check_extension(path)
