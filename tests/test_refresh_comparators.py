@@ -137,7 +137,7 @@ def test_the_refreshed_demo_and_wokingham_show_no_hashes_in_libreoffice(store_fo
     demo = example_workbook(tmp_path / "demo", force=True)
     wokingham = tmp_path / "wok" / "wokingham.xlsx"
     wokingham.parent.mkdir()
-    shutil.copy(shared_workbooks / "wokingham_dashboard_q2_2023_24.xlsx", wokingham)
+    shutil.copyfile(shared_workbooks / "wokingham_dashboard_q2_2023_24.xlsx", wokingham)
     for book, extra in ((demo, {}), (wokingham, {"add_columns": True, "benchmark_columns": True})):
         (book.parent / "kpi-comparators.sqlite").write_bytes(
             (store_folder / "kpi-comparators.sqlite").read_bytes())

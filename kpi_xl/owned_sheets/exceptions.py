@@ -296,6 +296,12 @@ def _indicator_row(cells: list, row: int, area: str, cat: str, record: dict, not
     _extra_cells(cells, row, note)
 
 
+def _extra_cells(cells: list, row: int, note: Note | None) -> None:
+    """What the officer added to an indicator's row, in the same columns."""
+    for col, (value, formula) in sorted((note.extra if note else {}).items()):
+        cells.append(SetCell("", f"{col}{row}", _plain(value), formula=formula))
+
+
 def _direction_text(record: dict) -> str | None:
     if not record.get("arrow"):
         return None
