@@ -98,8 +98,8 @@ class CheckResult:
 def check_workbook(path: str | Path, config: Config | None = None) -> CheckResult:
     """Read the workbook's indicator tables and check them. Raises
     WorkbookError/LayoutError (one line each) when it cannot be read."""
-    from .refresh import _skip_owned
-    from .xlsx.package import owned_sheets
+    from .refresh_job import _skip_owned
+    from .xlsx.workbook_part import owned_sheets
 
     config = config if config is not None else load_config()
     path = Path(path)

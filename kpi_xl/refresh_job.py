@@ -97,7 +97,7 @@ def build_refresh(path: str | Path, config: Config, *, progress: Progress | None
                   ) -> RefreshResult:
     """Everything a refresh would do, as a plan; nothing is written."""
     from .reader import read_workbook
-    from .xlsx.package import owned_sheets
+    from .xlsx.workbook_part import owned_sheets
 
     say = progress or (lambda _msg: None)
     path = Path(path)

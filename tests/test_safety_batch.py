@@ -12,8 +12,8 @@ from pathlib import Path
 
 from kpi_xl.batch import collect_workbooks, run_batch
 from kpi_xl.config import load_config
-from kpi_xl.refresh import refresh
-from kpi_xl.xlsx.package import owned_sheets
+from kpi_xl.refresh_job import refresh
+from kpi_xl.xlsx.workbook_part import owned_sheets
 from tests.test_safety_files import make_book
 
 REPO = Path(__file__).resolve().parent.parent

@@ -19,7 +19,7 @@ import pytest
 
 from kpi_xl.reader.cells import Workbook
 from kpi_xl.xlsx.integrity import check_package
-from kpi_xl.xlsx.package import owned_sheets
+from kpi_xl.xlsx.workbook_part import owned_sheets
 from tests.test_safety_files import leftovers, make_book
 
 REPO = Path(__file__).resolve().parent.parent
@@ -59,7 +59,7 @@ def exceptions_title(path: Path) -> str | None:
 FORK_SERVER = """
 import os, sys, time
 from kpi_xl.config import load_config
-from kpi_xl.refresh import refresh
+from kpi_xl.refresh_job import refresh
 config = load_config()
 print("ready", flush=True)
 for line in sys.stdin:
@@ -146,7 +146,7 @@ for line in sys.stdin:
     for config in configs:
         pid = os.fork()
         if pid == 0:
-            from kpi_xl.refresh import refresh
+            from kpi_xl.refresh_job import refresh
             os.close(w)
             os.read(r, 1)  # both start together
             try:

@@ -12,7 +12,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 from kpi_xl.check import check_workbook
 from kpi_xl.config import load_config
 from kpi_xl.errors import RefusedFile
-from kpi_xl.refresh import refresh
+from kpi_xl.refresh_job import refresh
 from kpi_xl.templates import TemplateIndicator, build_returns_workbook
 from kpi_xl.xlsx.package import sheet_part_names
 from tests.test_safety_files import make_book
@@ -98,7 +98,7 @@ def test_U3_check_after_refresh_finds_nothing_on_kpixl_sheets(tmp_path):
 
 def exceptions_cells(path: Path) -> dict[str, object]:
     from kpi_xl.reader.cells import Workbook
-    from kpi_xl.xlsx.package import owned_sheets
+    from kpi_xl.xlsx.workbook_part import owned_sheets
 
     with Workbook(path) as wb:
         grid = wb.read_sheet(owned_sheets(path)["exceptions"])
@@ -106,8 +106,8 @@ def exceptions_cells(path: Path) -> dict[str, object]:
 
 
 def exceptions_formulas(path: Path) -> dict[str, str]:
-    from kpi_xl.refresh import _sheet_formulas
-    from kpi_xl.xlsx.package import owned_sheets
+    from kpi_xl.refresh_job import _sheet_formulas
+    from kpi_xl.xlsx.workbook_part import owned_sheets
 
     return _sheet_formulas(path, owned_sheets(path)["exceptions"])
 
@@ -242,7 +242,7 @@ def test_D4_a_copy_of_kpixl_sheet_is_the_users_not_regenerated(tmp_path):
     refresh(book, load_config().model_copy(update={"workbook": load_config().workbook.model_copy(
         update={"council": "Other"})}))
     assert part(book, "xl/worksheets/sheet99.xml") == mine  # the user's copy untouched
-    from kpi_xl.xlsx.package import owned_sheets
+    from kpi_xl.xlsx.workbook_part import owned_sheets
     assert owned_sheets(book)["exceptions"] == "Exceptions (kpi-xl)"  # kpi-xl's own, regenerated
 
 

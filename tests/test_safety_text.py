@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from kpi_xl.cli import app
 from kpi_xl.config import load_config
 from kpi_xl.errors import ConfigError
-from kpi_xl.refresh import refresh
+from kpi_xl.refresh_job import refresh
 from tests.test_safety_files import make_book
 
 runner = CliRunner()
