@@ -142,6 +142,10 @@ class ExceptionsConfig(Strict):
     sheet_name: str = "KPI Exceptions"
     categories: list[CategoryRule] = Field(default_factory=_default_categories)
     uncategorised: str = "Not rated"
+    # An override set in an earlier period, or whose rule category has changed
+    # since: keep it silently, keep it with a finding (warn), or stop applying
+    # it once its period has passed (expire_each_period).
+    override_expiry: Literal["keep", "warn", "expire_each_period"] = "warn"
 
 
 class IndicatorSettings(Strict):

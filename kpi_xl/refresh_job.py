@@ -22,7 +22,8 @@ from .rules import normalise_rag, published_movement
 from .plan import RemoveSheet
 from .owned_sheets.charts import ROLE as CHARTS_ROLE
 from .owned_sheets.charts import build_charts_sheet
-from .owned_sheets.data_quality import build_data_quality_sheet
+from .owned_sheets.data_quality import ROLE as DQ_ROLE
+from .owned_sheets.data_quality import build_data_quality_sheet, carried_findings, previous_findings
 from .owned_sheets.exceptions import ROLE as EXC_ROLE
 from .owned_sheets.exceptions import build_exceptions_sheet, read_loose_cells, read_notes
 from .table import IndicatorTable
@@ -117,9 +118,16 @@ def build_refresh(path: str | Path, config: Config, *, progress: Progress | None
         report.add(Finding("unknown_override", f"override {text!r} is not a category; "
                            "the rule's category is used", "warning",
                            indicator=ident))
+    for ident, (kind, message, cell) in exceptions.stale_overrides.items():
+        report.add(Finding(kind, message, "warning",
+                           Place(sheet=config.exceptions.sheet_name, cell=cell or None),
+                           indicator=ident))
     plan.sheets.append(exceptions.sheet)
+    previous = previous_findings(_sheet_rows(path, owned.get(DQ_ROLE)), str(path),
+                                 exceptions.labels)
+    report.extend(carried_findings(previous, report, corrected_cells(plan, rated)))
     plan.sheets.append(build_data_quality_sheet(
-        report, name=config.workbook.data_quality_sheet,
+        report, name=config.workbook.data_quality_sheet, previous=previous,
         title=f"Data quality findings: {path.name}", labels=exceptions.labels))
     _plan_charts(plan, rated, config, owned)
     return RefreshResult(path, table, rated, report, plan, change_log(rated, config),
@@ -176,6 +184,26 @@ def _plan_charts(plan: Plan, rated: pd.DataFrame, config: Config, owned: dict[st
         plan.sheets.append(charts)
     elif CHARTS_ROLE in owned:
         plan.remove.append(RemoveSheet(CHARTS_ROLE))
+
+
+def corrected_cells(plan: Plan, rated: pd.DataFrame) -> dict[tuple[str, str], bool]:
+    """For each RAG and DoT cell of the tables: whether it already holds what
+    this plan writes there (kpi-xl's earlier correction stands)."""
+    planned = {(c.sheet, c.cell): c.value for c in plan.cells()}
+    out = {}
+    for r in rated.to_dict("records"):
+        cells = r.get("cells") or {}
+        for role, shown in (("rag", r.get("published_rag")), ("dot", r.get("published_dot"))):
+            key = (r["sheet"], cells.get(role) or "")
+            if key in planned:
+                out[key] = _same_text(planned[key], shown)
+    return out
+
+
+def _same_text(a, b) -> bool:
+    def norm(x):
+        return None if x is None or (isinstance(x, str) and not x.strip()) else str(x).strip()
+    return norm(a) == norm(b)
 
 
 def change_log(rated: pd.DataFrame, config: Config) -> list[dict]:

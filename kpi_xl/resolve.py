@@ -184,12 +184,14 @@ def published(x: float, decimals: int | None) -> float:
 
 
 def decimals_of_format(number_format: object) -> int | None:
-    """Places a number format shows, in stored units ("0.0%" -> 3, "0" -> 0)."""
-    reading = parse_value(0.5, str(number_format))
-    if not isinstance(number_format, str) or reading.decimals is None \
-            or number_format.strip().lower() == "general":
+    """Places a number format shows, in stored units ("0.0%" -> 3, "0" -> 0);
+    None for "General" and text that is not a number format."""
+    if not isinstance(number_format, str) or number_format.strip().lower() == "general":
         return None
-    return shared_decimals(reading)
+    reading = parse_value(0.5, number_format)
+    if not reading.is_number or not re.search(r"[0#?]", number_format):
+        return None
+    return reading.decimals + 2 if reading.unit == "percent" else reading.decimals
 
 
 # --- the points compared -------------------------------------------------------------------
@@ -427,7 +429,8 @@ def _runs_backwards(columns: list) -> bool:
 
 def resolve_figures(config: Config, settings: IndicatorSettings, *, value: Reading | None,
                     previous: Reading | None = None, target_raw: object = None,
-                    polarity_raw: object = None, decimals: int | None = None) -> RatingInput:
+                    polarity_raw: object = None, decimals: int | None = None,
+                    amber: Reading | None = None) -> RatingInput:
     """The rating input from figures and words as typed in cells (what the
     worksheet functions are given), read as the reader reads a sheet."""
     target, wanted = None, None
@@ -443,6 +446,8 @@ def resolve_figures(config: Config, settings: IndicatorSettings, *, value: Readi
     return settled(
         config, settings, value=figure, previous=earlier, improved_on=earlier,
         target=target, target_direction=wanted, polarity=polarity,
+        amber=(scaled_target(amber, value.unit if value is not None else None)
+               if amber is not None and amber.is_number else None),
         polarity_text=_text(polarity_raw),
         decimals=decimals if decimals is not None else shared_decimals(value, previous),
         unit=value.unit if value is not None else None,

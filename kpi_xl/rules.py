@@ -1,9 +1,11 @@
 """The rating rules: pure functions, no Excel anywhere.
 
-Scalar rules (``rate``, ``direction``, ``category``) are what the UDFs call;
-``apply_rules`` runs them over the indicator table and yields findings for
-inconsistent inputs. Both paths use the same functions, so a cell formula
-and a refresh can never disagree.
+Every indicator is first resolved once into a :class:`kpi_xl.resolve.RatingInput`
+(polarity, target, tolerance, comparison figures, precision: see that module);
+``rate_input`` and ``direction_of`` decide from it, and the UDFs and the
+formula writer take the same input, so a cell, its formula and a refresh
+never disagree. ``apply_rules`` runs them over the indicator table and yields
+findings for inconsistent inputs.
 
 Decisions a council may question, stated once here:
 - Equal to target is on target (GREEN).
@@ -16,8 +18,12 @@ Decisions a council may question, stated once here:
 - An explicit amber threshold replaces the tolerance: AMBER when the value
   is between the amber threshold and the target (inclusive).
 - A directional target ("Decreasing"/"Increasing") is rated by movement since
-  the comparison period: moved the asked way GREEN, unchanged AMBER, the
-  other way RED; no rating without both figures.
+  the comparison period, judged as the direction of travel is (published
+  precision, stable band): moved the asked way GREEN, STABLE AMBER, the
+  other way RED; no rating without both figures. ``amber_if_improved_on``
+  does not apply to it (it is already a rating by movement).
+- A figure that cannot be set against its target (57.1 against "60%") is not
+  rated; a ``unit_mismatch`` finding says why.
 - Direction of travel compares at the published precision: 13% vs 13% is
   STABLE even if the stored fractions differ beyond what is shown.
 """

@@ -367,7 +367,7 @@ def test_xlwings_registers_every_function_with_help_and_category():
     optional = {name: [a["name"] for a in info["args"] if "optional" in a]
                 for name, info in registered.items()}
     assert optional["KPI_RAG"] == ["tolerance", "mode", "previous", "indicator", "config",
-                                   "decimals"]
+                                   "decimals", "amber"]
     assert optional["KPI_DOT"] == ["polarity", "targeted", "decimals", "indicator", "config"]
     assert optional["KPI_ARROW"] == ["decimals", "indicator", "config"]
     assert optional["KPI_COMPARATOR"] == ["year", "la"]
@@ -408,6 +408,15 @@ def test_directional_target_is_rated_by_movement_with_the_comparison_figure():
     assert KPI_RAG(12, "Decreasing", "Lower is better", previous=12) == "AMBER"
     assert KPI_RAG(0.1301, "Increasing", "High", previous=0.13, decimals="0%") == "AMBER"
     assert KPI_RAG(10, "Decreasing", "Lower is better") == ""  # no comparison figure yet
+
+
+def test_explicit_amber_and_a_percent_format_read_as_the_refresh_reads_the_cells():
+    # 25 against 20, lower is better, amber up to 30: AMBER (5% tolerance alone: RED)
+    assert KPI_RAG(25, 20, "Lower is better", amber=30) == "AMBER"
+    assert KPI_RAG(25, 20, "Lower is better") == "RED"
+    # 1.045 in a "0.0%" cell is 104.5%, not a count of 1.045 against "95%"
+    assert KPI_RAG(1.045, "95%", "High", decimals="0.0%") == "GREEN"
+    assert KPI_RAG(57.1, "60%", "High", decimals="0.0").startswith("#KPI! unit mismatch")
 
 
 def test_dot_compares_at_the_precision_shown():

@@ -7,7 +7,7 @@ from kpi_xl.config import load_config
 from kpi_xl.errors import Place
 from kpi_xl.findings import Finding, Report
 from kpi_xl.owned_sheets.data_quality import build_data_quality_sheet
-from kpi_xl.owned_sheets.exceptions import COL, Note, build_exceptions_sheet, read_notes
+from kpi_xl.owned_sheets.exceptions import COL, HEADERS, Note, build_exceptions_sheet, read_notes
 
 CONFIG = load_config()
 
@@ -69,9 +69,9 @@ def test_notes_round_trip_and_override():
     assert shown == {"A1": "FD1", "A2": "FD2", "B1": "CP1"}
     for row in rows:
         if len(row) > key and row[key] == "A1":
-            row[11] = "Audit under way"
+            row[HEADERS.index("Commentary")] = "Audit under way"
         if len(row) > key and row[key] == "A2":
-            row[10] = "Amber to watch"
+            row[HEADERS.index("Override")] = "Amber to watch"
     notes = read_notes(rows)
     assert notes["A1"].commentary == "Audit under way"
     result = build_exceptions_sheet(FRAME, CONFIG, notes, title="t")
@@ -115,3 +115,62 @@ def test_data_quality_links_each_finding():
     sheet = build_data_quality_sheet(report, name="KPI Data Quality", title="t")
     assert [h.target for h in sheet.hyperlinks] == ["'My Dash'!H24"]
     assert grid(sheet)["B4"] == "dot_disagrees"
+
+
+# --- overrides that outlive their reason (issue 12) ---------------------------------------
+
+def _stale_frame():
+    """A1 is now GREEN ("Green to celebrate"), in Q2 2025-26."""
+    return rated(("A1", "Re-referrals", "Front Door", "GREEN", "POSITIVE", "↓", "Green to celebrate",
+                  0.15, "Q2 2025-26", 0.2, 0.2, "percent"))
+
+
+def _set_last_quarter():
+    # typed in Q1, when the rule said Reds of concern; kpi-xl noted it then
+    return {"A1": Note(override="Reds on watching", override_note=(
+        "Reds on watching: set in Q1 2025-26 when the rule said Reds of concern"))}
+
+
+def _config(policy: str):
+    from kpi_xl.config import config_from_dict
+    return config_from_dict({"exceptions": {"override_expiry": policy}})
+
+
+def test_a_stale_override_warns_and_says_so_beside_it():
+    result = build_exceptions_sheet(_stale_frame(), _config("warn"), _set_last_quarter(), title="t")
+    assert result.categories["A1"] == "Reds on watching"  # still applied
+    kind, message, cell = result.stale_overrides["A1"]
+    assert kind == "override_stale" and "set in Q1 2025-26" in message
+    assert cell.startswith(COL["Override"])
+    notes = read_notes(as_rows(result.sheet))
+    assert notes["A1"].override == "Reds on watching"
+    assert notes["A1"].override_note == ("Reds on watching: set in Q1 2025-26 when the rule said "
+                                         "Reds of concern; the rule now says Green to celebrate")
+
+
+def test_expire_each_period_stops_applying_but_keeps_the_officers_text():
+    result = build_exceptions_sheet(_stale_frame(), _config("expire_each_period"),
+                                    _set_last_quarter(), title="t")
+    assert result.categories["A1"] == "Green to celebrate"
+    assert result.stale_overrides["A1"][0] == "override_expired"
+    notes = read_notes(as_rows(result.sheet))
+    assert notes["A1"].override == "Reds on watching"
+    assert "expired" in notes["A1"].override_note
+
+
+def test_keep_applies_a_stale_override_silently():
+    result = build_exceptions_sheet(_stale_frame(), _config("keep"), _set_last_quarter(), title="t")
+    assert result.categories["A1"] == "Reds on watching" and not result.stale_overrides
+
+
+def test_a_new_override_is_noted_with_its_period_and_is_not_stale():
+    notes = {"A1": Note(override="Amber to watch")}
+    result = build_exceptions_sheet(_stale_frame(), _config("warn"), notes, title="t")
+    assert not result.stale_overrides
+    again = read_notes(as_rows(result.sheet))
+    assert again["A1"].override_note == ("Amber to watch: set in Q2 2025-26 when the rule said "
+                                         "Green to celebrate")
+    # the next refresh, same period and rule: nothing stale, the same note
+    second = build_exceptions_sheet(_stale_frame(), _config("warn"), again, title="t")
+    assert not second.stale_overrides
+    assert read_notes(as_rows(second.sheet))["A1"].override_note == again["A1"].override_note

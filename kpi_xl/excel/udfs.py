@@ -12,7 +12,7 @@ compared as "General" shows it, as the refresh does for a General cell.
 Signatures (optional arguments in brackets; see macros/README.md):
 
 - KPI_RAG(value, target, polarity, [tolerance], [mode], [previous],
-  [indicator], [config], [decimals])  e.g. =KPI_RAG(G5,H5,I5,,,F5,"CSC07")
+  [indicator], [config], [decimals], [amber])  e.g. =KPI_RAG(G5,H5,I5,,,F5,"CSC07")
 - KPI_DOT(current, previous, [polarity], [targeted], [decimals], [indicator],
   [config])  e.g. =KPI_DOT(G5,F5,"Higher is better",,"0.0%")
 - KPI_ARROW(current, previous, [decimals], [indicator], [config])
@@ -375,15 +375,16 @@ def _blank(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
-def _reading(raw: Any, what: str) -> Reading | None:
-    """A figure as a Reading (None when blank, suppressed or not available)."""
+def _reading(raw: Any, what: str, number_format: str | None = None) -> Reading | None:
+    """A figure as a Reading (None when blank, suppressed or not available);
+    ``number_format``: the cells' format when given ("0.0%": a percentage)."""
     if _blank(raw):
         return None
     if isinstance(raw, bool) or isinstance(raw, (dt.date, dt.time)):
         raise UdfArgError(f"{what} is not a number")
     if isinstance(raw, (int, float)) and not math.isfinite(raw):
         raise UdfArgError(f"{what} is not a number")
-    reading = parse_value(raw)
+    reading = parse_value(raw, number_format)
     if reading.is_number:
         return reading
     if reading.status in ("suppressed", "not_available", "empty"):
@@ -437,9 +438,9 @@ def _flag(raw: Any, what: str, default: bool) -> bool:
 def _decimals(raw: Any) -> int | None:
     """Places the figures are shown with, in stored units: a whole number
     (0.1798 with 3 is 0.180), or a number format ("0.0%": 18.0%, so 3)."""
-    if _blank(raw):
-        return None
-    if isinstance(raw, str) and not _is_plain_number_text(raw):
+    if _blank(raw) or (isinstance(raw, str) and raw.strip().lower() == "general"):
+        return None  # shown whole: compared as stored
+    if isinstance(raw, str) and not raw.strip().isdigit():
         places = decimals_of_format(raw.strip())
         if places is None:
             raise UdfArgError('decimals must be a whole number or a number format such as "0.0%"')
@@ -448,14 +449,6 @@ def _decimals(raw: Any) -> int | None:
     if number is None or number < 0 or number != int(number) or number > 15:
         raise UdfArgError("decimals must be a whole number from 0 to 15")
     return int(number)
-
-
-def _is_plain_number_text(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 _SETTINGS_OF: dict[tuple, tuple[Config, Any]] = {}
@@ -526,11 +519,18 @@ def _polarity_text(raw: Any) -> Any:
 
 
 def _udf_input(config: Config, settings, value: Any, previous: Any, target: Any = None,
-               polarity: Any = None, decimals: Any = None, names: tuple = ("value", "previous")):
-    _excel_error_in(value, previous, target, polarity, decimals)
-    return resolve_figures(config, settings, value=_reading(value, names[0]),
-                           previous=_reading(previous, "previous"), target_raw=_target(target),
-                           polarity_raw=_polarity_text(polarity), decimals=_decimals(decimals))
+               polarity: Any = None, decimals: Any = None, names: tuple = ("value", "previous"),
+               amber: Any = None):
+    _excel_error_in(value, previous, target, polarity, decimals, amber)
+    # a number format passed as ``decimals`` says how the cells show the figures
+    fmt = decimals.strip() if isinstance(decimals, str) and not decimals.strip().isdigit() \
+        and decimals_of_format(decimals.strip()) is not None else None
+    figure = _reading(value, names[0], fmt)
+    threshold = _reading(amber, "amber", fmt)
+    return resolve_figures(config, settings, value=figure,
+                           previous=_reading(previous, "previous", fmt), target_raw=_target(target),
+                           polarity_raw=_polarity_text(polarity), decimals=_decimals(decimals),
+                           amber=threshold)
 
 
 def _rag_name(raw: Any, config: Config) -> str | None:
@@ -572,11 +572,11 @@ def _direction_word(raw: Any, config: Config) -> str | None:
 
 def rag_of(value: Any, target: Any, polarity: Any, tolerance: Any = None, mode: Any = None,
            previous: Any = None, indicator: Any = None, config_path: Any = None,
-           decimals: Any = None) -> Any:
+           decimals: Any = None, amber: Any = None) -> Any:
     _excel_error_in(value, target, polarity, tolerance, mode, previous, indicator, config_path)
     config = udf_config(config_path)
     settings = _settings(config, indicator, tolerance, mode)
-    inp = _udf_input(config, settings, value, previous, target, polarity, decimals)
+    inp = _udf_input(config, settings, value, previous, target, polarity, decimals, amber=amber)
     if inp.unit_error:
         raise UdfArgError(inp.unit_error)
     return rag_label(rate_input(inp), inp.ratable, config)
@@ -864,11 +864,12 @@ _ERROR_CODES = {"#NULL!": 2000, "#DIV/0!": 2007, "#VALUE!": 2015, "#REF!": 2023,
 @xw.arg("indicator", ndim=2, err_to_str=True, doc=_OPT_INDICATOR)
 @xw.arg("config", ndim=2, err_to_str=True, doc=_OPT_CONFIG)
 @xw.arg("decimals", ndim=2, err_to_str=True, doc=_OPT_DECIMALS)
+@xw.arg("amber", ndim=2, err_to_str=True, doc="Optional. An explicit amber threshold: AMBER between it and the target.")
 def KPI_RAG(value, target, polarity, tolerance=None, mode=None, previous=None, indicator=None,
-            config=None, decimals=None):
-    """KPI_RAG(value, target, polarity, [tolerance], [mode], [previous], [indicator], [config], [decimals]): GREEN/AMBER/RED as kpi-xl refresh rates it. =KPI_RAG(G5,H5,I5,,,F5,"CSC07")"""
+            config=None, decimals=None, amber=None):
+    """KPI_RAG(value, target, polarity, [tolerance], [mode], [previous], [indicator], [config], [decimals], [amber]): GREEN/AMBER/RED as kpi-xl refresh rates it. =KPI_RAG(G5,H5,I5,,,F5,"CSC07")"""
     return excel_value(elementwise(rag_of, value, target, polarity, tolerance, mode, previous,
-                                   indicator, config, decimals))
+                                   indicator, config, decimals, amber))
 
 
 @xw.func(category=CATEGORY)

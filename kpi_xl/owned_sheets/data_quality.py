@@ -2,13 +2,22 @@
 
 It prints: A4 landscape, one page wide, the header row on every page, and
 each row as tall as its wrapped message (no text running over the next).
+
+A second refresh with no new figures must rewrite nothing. Some findings are
+about cells the refresh then corrects (a published arrow that disagreed with
+the figures, a rating with no target): the next refresh no longer sees them.
+They are carried from the sheet as it stands while kpi-xl's correction
+stands unchanged in that cell (:func:`carried_findings`), and findings keep
+the rows they had (:func:`in_previous_order`), so the sheet stays byte for
+byte the same.
 """
 from __future__ import annotations
 
 from ..xlsx.refs import col_letters as get_column_letter
 
 from ..errors import quote_sheet
-from ..findings import Report
+from ..errors import Place
+from ..findings import Finding, Report
 from ..plan import AddConditionalFormat, CFRule, Hyperlink, OwnedSheet, SetCell, Style
 from .layout import fit_rows
 
@@ -21,11 +30,61 @@ BODY_STYLE = Style(wrap=True, vertical="top", border="thin")
 LINK_STYLE = Style(font_color="0563C1", vertical="top", border="thin")
 
 
+# Findings about a cell's content before kpi-xl rewrote it.
+CORRECTED_TYPES = {"rag_disagrees", "dot_disagrees", "dot_without_latest", "dot_without_previous",
+                   "rag_without_target"}
+
+
+def previous_findings(rows: list[list], file: str | None = None,
+                      labels: dict[str, str] | None = None) -> list[Finding]:
+    """The findings listed on the sheet as it stands (row lists from column A);
+    ``labels`` as the sheet was written with (an indicator shown by its label)."""
+    ids = {label: ident for ident, label in (labels or {}).items()}
+    found = []
+    for row in rows[HEADER_ROW:]:
+        cells = (list(row) + [None] * len(HEADERS))[:len(HEADERS)]
+        severity, kind, sheet, cell, indicator, message = cells
+        if severity in ("error", "warning", "info") and kind and message:
+            found.append(Finding(str(kind), str(message), severity,
+                                 Place(file=file, sheet=sheet or None, cell=cell or None),
+                                 ids.get(str(indicator), str(indicator))
+                                 if indicator is not None else None))
+    return found
+
+
+def _key(finding: Finding) -> tuple:
+    return (finding.type, finding.place.sheet, finding.place.cell, finding.indicator,
+            finding.message)
+
+
+def carried_findings(previous: list[Finding], report: Report,
+                     corrected: dict[tuple[str, str], bool]) -> list[Finding]:
+    """Earlier findings about cells kpi-xl corrected, kept while the correction
+    stands: ``corrected[(sheet, cell)]`` is True when the cell holds exactly
+    what this refresh writes there again."""
+    now = {_key(f) for f in report}
+    return [f for f in previous if f.type in CORRECTED_TYPES and _key(f) not in now
+            and corrected.get((f.place.sheet or "", f.place.cell or ""), False)]
+
+
+def in_previous_order(report: Report, previous: list[Finding]) -> list[Finding]:
+    """The findings, those already on the sheet first and in their rows."""
+    rank = {}
+    for i, finding in enumerate(previous):
+        rank.setdefault(_key(finding), i)
+    listed = list(report)
+    return sorted(listed, key=lambda f: (0, rank[_key(f)]) if _key(f) in rank else (1, 0))
+
+
 def build_data_quality_sheet(report: Report, *, name: str, title: str,
-                             labels: dict[str, str] | None = None) -> OwnedSheet:
+                             labels: dict[str, str] | None = None,
+                             previous: list[Finding] | None = None) -> OwnedSheet:
     """``labels``: indicator id -> how people name it ("CP2  Re-registrations"),
-    as the exception sheet shows it; the id itself otherwise."""
+    as the exception sheet shows it; the id itself otherwise. ``previous``: the
+    findings on the sheet as it stands, whose rows they keep."""
     labels = labels or {}
+    if previous:
+        report = Report(in_previous_order(report, previous))
     sheet = OwnedSheet(role=ROLE, name=name, freeze=f"A{HEADER_ROW + 1}", tab_color="7F7F7F",
                        print_title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
     sheet.cells.append(SetCell("", "A1", title, style=Style(bold=True, font_size=14)))

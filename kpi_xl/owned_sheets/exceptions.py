@@ -13,9 +13,19 @@ row on every page, rows as tall as their wrapped text, full area names,
 short readable ids (the council's code, else a code per area; the stable
 key notes are matched by sits in a hidden Key column), namesakes told apart
 by block, and one "None this period" line per area for its empty categories.
+
+An override remembers when it was set: kpi-xl writes beside it, in the
+Override note column, "Reds on watching: set in Q1 2023-24 when the rule said
+Reds of concern" and reads that back at the next refresh. An override set for
+an earlier period, or whose rule category has changed since, is stale; by
+``exceptions.override_expiry`` it is kept silently (``keep``), kept with a
+finding and a note ("...; the rule now says Green to celebrate", ``warn``,
+the default), or, once its period has passed, no longer applied
+(``expire_each_period``; the officer's text stays, the note says so).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -29,12 +39,12 @@ from ..plan import (AddConditionalFormat, DataValidationList, OwnedSheet, SetCel
 
 ROLE = "exceptions"
 HEADERS = ["Area", "Category", "ID", "Indicator", "Period", "Latest", "Target", "RAG",
-           "Direction", "Rule category", "Override", "Commentary", "Key"]
+           "Direction", "Rule category", "Override", "Override note", "Commentary", "Key"]
 COL = {name: get_column_letter(i + 1) for i, name in enumerate(HEADERS)}
 HEADER_ROW = 4
 WIDTHS = {"Area": 18, "Category": 15, "ID": 8, "Indicator": 46, "Period": 11, "Latest": 9,
           "Target": 9, "RAG": 11, "Direction": 13, "Rule category": 15, "Override": 15,
-          "Commentary": 44, "Key": 24}
+          "Override note": 24, "Commentary": 44, "Key": 24}
 NO_TARGET = "–"
 TITLE_STYLE = Style(bold=True, font_size=14)
 HEAD_STYLE = Style(bold=True, fill="1F4E78", font_color="FFFFFF", wrap=True, vertical="center",
@@ -44,6 +54,7 @@ CATEGORY_STYLE = Style(bold=True, italic=True)
 BODY_STYLE = Style(vertical="top", border="thin", wrap=True)
 NOTE_STYLE = Style(wrap=True, vertical="top", border="thin", fill="FFF2CC")
 KEY_STYLE = Style(vertical="top")  # hidden: never wraps, never sizes a row
+STALE_STYLE = Style(wrap=True, vertical="top", border="thin", italic=True)
 
 
 @dataclass
@@ -58,6 +69,7 @@ class Note:
     # columns kpi-xl does not write (column letter -> (value, formula)).
     formulas: dict[str, str] = field(default_factory=dict)
     extra: dict[str, tuple] = field(default_factory=dict)
+    override_note: str | None = None  # kpi-xl's record of when the override was set
 
     def is_empty(self) -> bool:
         return not (self.override or self.commentary or self.extra)
@@ -78,6 +90,8 @@ class ExceptionsResult:
     categories: dict[str, str] = field(default_factory=dict)  # id -> effective category
     ignored_overrides: dict[str, str] = field(default_factory=dict)  # id -> unknown text
     labels: dict[str, str] = field(default_factory=dict)  # id -> "CP2  name", as shown
+    # id -> (finding type, message, cell) for overrides that outlived their reason
+    stale_overrides: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
 
 def read_notes(rows: list[list], formulas: dict[str, str] | None = None) -> dict[str, Note]:
@@ -101,7 +115,8 @@ def read_notes(rows: list[list], formulas: dict[str, str] | None = None) -> dict
             continue
         note = Note(override=_get(row, index.get("Override")),
                     commentary=_get(row, index.get("Commentary")),
-                    name=_get(row, index.get("Indicator")))
+                    name=_get(row, index.get("Indicator")),
+                    override_note=_get(row, index.get("Override note")))
         for header in ("Override", "Commentary"):
             i = index.get(header)
             ref = f"{get_column_letter(i + 1)}{r}" if i is not None else None
@@ -210,7 +225,7 @@ def build_exceptions_sheet(rated: pd.DataFrame, config: Config, notes: dict[str,
             cells.append(SetCell("", f"{col}{row}", None, style=AREA_STYLE))
         row += 1
         in_area = rated_rows[rated_rows["area"].fillna("(no area)") == area]
-        placed = _place_by_category(in_area, notes, names, result)
+        placed = _place_by_category(in_area, notes, names, result, config)
         for cat in names + [c for c in placed if c not in names]:
             members = placed.get(cat, [])
             if not members:
@@ -220,6 +235,10 @@ def build_exceptions_sheet(rated: pd.DataFrame, config: Config, notes: dict[str,
             for record in members:
                 _indicator_row(cells, row, area, cat, record, notes.get(record["id"]), config,
                                naming)
+                if record["id"] in result.stale_overrides:
+                    kind, message, _ = result.stale_overrides[record["id"]]
+                    result.stale_overrides[record["id"]] = (kind, message,
+                                                            f"{COL['Override']}{row}")
                 seen.add(record["id"])
                 row += 1
         empty = [cat for cat in names if not placed.get(cat)]
@@ -253,19 +272,61 @@ def _areas(rated: pd.DataFrame) -> list[str]:
 
 
 def _place_by_category(rows: pd.DataFrame, notes: dict[str, Note], names: list[str],
-                       result: ExceptionsResult) -> dict[str, list[dict]]:
+                       result: ExceptionsResult, config: Config | None = None
+                       ) -> dict[str, list[dict]]:
+    policy = config.exceptions.override_expiry if config is not None else "warn"
     placed: dict[str, list[dict]] = {}
     for record in rows.to_dict("records"):
         cat = record.get("category")
         note = notes.get(record["id"])
         if note and note.override:
             if note.override in names:
-                cat = note.override
+                if _override_applies(record, note, policy, result):
+                    cat = note.override
             else:
                 result.ignored_overrides[record["id"]] = note.override
         result.categories[record["id"]] = cat
         placed.setdefault(cat, []).append(record)
     return placed
+
+
+_SET = re.compile(r"^(?P<override>.+?): set in (?P<period>.+?) when the rule said (?P<rule>.+?)"
+                  r"(?:;.*)?$")
+
+
+def override_origin(record: dict, note: Note) -> tuple[str, str]:
+    """(period, rule category) when the override was set: from kpi-xl's note
+    beside it, or now for an override typed since the last refresh (or
+    changed to another category)."""
+    match = _SET.match(note.override_note or "")
+    if match and match.group("override") == note.override:
+        return match.group("period"), match.group("rule")
+    return str(record.get("latest_period") or "this period"), str(record.get("category"))
+
+
+def _override_applies(record: dict, note: Note, policy: str, result: ExceptionsResult) -> bool:
+    """Whether the override moves the indicator; records the note written beside
+    it and, when stale, why (``result.stale_overrides``)."""
+    period, rule_then = override_origin(record, note)
+    rule_now = str(record.get("category"))
+    note.override_note = f"{note.override}: set in {period} when the rule said {rule_then}"
+    earlier = period != str(record.get("latest_period") or "this period")
+    changed = rule_then != rule_now
+    if policy == "keep" or not (earlier or changed):
+        return True
+    if earlier and policy == "expire_each_period":
+        note.override_note += f"; expired: the rule's category ({rule_now}) is used"
+        result.stale_overrides[record["id"]] = (
+            "override_expired", f"override {note.override!r} was set in {period}; it has expired "
+            f"and the rule's category ({rule_now}) is used", "")
+        return False
+    why = f"the rule now says {rule_now}" if changed else f"the latest period is now " \
+        f"{record.get('latest_period')}"
+    note.override_note += f"; {why}"
+    result.stale_overrides[record["id"]] = (
+        "override_stale", f"override {note.override!r} was set in {period} when the rule said "
+        f"{rule_then}; {why}: check it still holds", "")
+    return True
 
 
 def _indicator_row(cells: list, row: int, area: str, cat: str, record: dict, note: Note | None,
@@ -284,12 +345,14 @@ def _indicator_row(cells: list, row: int, area: str, cat: str, record: dict, not
         "Direction": _direction_text(record) or NO_TARGET,
         "Rule category": record.get("category"),
         "Override": note.override if note else None,
+        "Override note": note.override_note if note and note.override else None,
         "Commentary": note.commentary if note else None,
         "Key": record["id"],
     }
     for name, value in values.items():
         style = number_style if name in ("Latest", "Target") else \
             NOTE_STYLE if name in ("Override", "Commentary") else \
+            STALE_STYLE if name == "Override note" else \
             KEY_STYLE if name == "Key" else BODY_STYLE
         formula = note.formulas.get(name) if note else None
         cells.append(SetCell("", f"{COL[name]}{row}", _plain(value), formula=formula, style=style))
@@ -321,6 +384,8 @@ def _kept_notes(cells: list, row: int, notes: dict[str, Note], seen: set[str]) -
         for name in ("Override", "Commentary"):
             cells.append(SetCell("", f"{COL[name]}{row}", getattr(note, name.lower()),
                                  formula=note.formulas.get(name), style=NOTE_STYLE))
+        cells.append(SetCell("", f"{COL['Override note']}{row}", note.override_note,
+                             style=STALE_STYLE))
         _extra_cells(cells, row, note)
         row += 1
     return row
