@@ -147,7 +147,9 @@ def polarity_results(tmp_path_factory, soffice):
     refresh(path, load_config())
     cached = [c.value or "" for c in load_workbook(path, data_only=True)["KPIs"]["F"][1:]]
     formulas = [c.value for c in load_workbook(path)["KPIs"]["F"][1:]]
-    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/lo", "--headless",
+    from tests.test_one_reading import recalculating_profile
+
+    subprocess.run([soffice, recalculating_profile(tmp), "--headless",
                     "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir",
                     str(tmp), str(path)], check=True, capture_output=True, timeout=180)
     with open(tmp / "polarity.csv", encoding="utf-8") as fh:

@@ -108,8 +108,28 @@ def _book(path: Path, rows: list[dict], council: str, tmp: Path) -> Path:
     return config
 
 
+RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+ xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode"
+ oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def recalculating_profile(tmp: Path) -> str:
+    """A LibreOffice user profile that recalculates every formula on load.
+    By default LibreOffice shows the values an .xlsx caches, which for a
+    workbook kpi-xl wrote are the refresh's own answers: that would compare
+    the refresh with itself."""
+    user = tmp / "lo_recalc" / "user"
+    user.mkdir(parents=True, exist_ok=True)
+    (user / "registrymodifications.xcu").write_text(RECALC_ALWAYS, encoding="utf-8")
+    return f"-env:UserInstallation=file://{tmp}/lo_recalc"
+
+
 def _recalculated(soffice: str, books: list[Path], tmp: Path) -> dict[str, list[list[str]]]:
-    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/lo", "--headless",
+    subprocess.run([soffice, recalculating_profile(tmp), "--headless",
                     "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir",
                     str(tmp / "csv"), *map(str, books)], check=True, capture_output=True,
                    timeout=600)

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kpi_xl.cli import app
+from kpi_xl.owned_sheets.exceptions import COL
 from kpi_xl.config import config_from_dict, load_config
 from kpi_xl.plan import Plan
 from kpi_xl.reader.cells import Workbook
@@ -195,7 +196,7 @@ def test_commentary_survives_and_rating_moves(tmp_path):
     assert first.categories["T02"] == "Amber to watch"
     sheet, row = _exceptions_row(book, "T02")
     officer = Plan()
-    officer.set(sheet, f"L{row}", "=cmd|' /C calc'!A0 is not a formula, just words")
+    officer.set(sheet, f"{COL['Commentary']}{row}", "=cmd|' /C calc'!A0 is not a formula, just words")
     officer.set("Indicators", "J8", 0.70)  # T02's Q2 figure falls to 70%: RED
     apply_plan(book, officer, backup="none")
 
@@ -203,7 +204,7 @@ def test_commentary_survives_and_rating_moves(tmp_path):
     assert second.categories["T02"] == "Reds of concern"
     sheet, row = _exceptions_row(book, "T02")
     values = sheet_values(book, sheet)
-    assert values[f"L{row}"] == "=cmd|' /C calc'!A0 is not a formula, just words"
+    assert values[f"{COL['Commentary']}{row}"] == "=cmd|' /C calc'!A0 is not a formula, just words"
     assert values[f"B{row}"] == "Reds of concern"
     log = {e["id"]: e for e in second.change_log}
     assert (log["T02"]["previous_rag"], log["T02"]["rag"]) == ("AMBER", "RED")
