@@ -24,7 +24,7 @@ from openpyxl import Workbook, load_workbook
 
 from kpi_xl.config import load_config
 from kpi_xl.excel.udfs import KPI_ARROW, KPI_DOT, KPI_RAG
-from kpi_xl.refresh import refresh
+from kpi_xl.refresh_job import refresh
 from kpi_xl.resolve import NO_POLARITY, POLARITY_WORDINGS
 
 ROWS_PER_BOOK = 150  # two books: 300 rows in one LibreOffice run

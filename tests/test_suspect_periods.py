@@ -9,7 +9,7 @@ from openpyxl import Workbook
 
 from kpi_xl.config import load_config
 from kpi_xl.plan import SparklineGroup
-from kpi_xl.refresh import build_refresh
+from kpi_xl.refresh_job import build_refresh
 
 
 def _charted(result) -> set[str]:
