@@ -194,9 +194,6 @@ def disagreements(answers: list[tuple]) -> list[tuple]:
 
 
 @pytest.mark.libreoffice
-@pytest.mark.xfail(reason="passed 300/300 before rebasing onto main at 23:30 (#11: outturn "
-                   "comparison, rescaled percentages); a disagreement since is not yet found",
-                   strict=False)
 @settings(max_examples=2, deadline=None, database=None, phases=(Phase.generate,),
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example,
                                  HealthCheck.function_scoped_fixture])

@@ -301,8 +301,14 @@ def reconcile_units(series: list[Point], name: str | None, target: Cell | None
                             f"({', '.join(_fmt_reading(p.reading) for p in numbers)}); they are "
                             "read as written")
         return series, None
-    if whole and (named_percent or target_percent):
+    if whole and named_percent:
         return [_as_percent(p) if p.reading.is_number else p for p in series], None
+    if whole and target_percent:
+        # the name does not say percent: 57.1 may be a count or a rate, so the
+        # worksheet function and the refresh both call it a mismatch
+        return series, (f"figures such as {values[-1]:g} are whole numbers but the target is a "
+                        "percentage; give the figures as percentages or say which unit in the "
+                        "config (indicators: target)")
     if fractions and target_percent:
         return series, None  # 0.38 against "60%": fractions of one, as the target says
     if whole and target_reading is not None and target_reading.is_number \
