@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .config import Config, load_config
+from .config import Config, SheetLayout, load_config
 from .errors import Place, quote_sheet
 from .findings import Finding, Report
 from .reader import read_workbook
@@ -95,10 +95,17 @@ class CheckResult:
         return "\n".join(lines)
 
 
+def skip_owned_sheets(config: Config, owned: dict[str, str]) -> Config:
+    """The config with kpi-xl's own sheets excluded from layout detection."""
+    if not owned:
+        return config
+    skips = [SheetLayout(sheet=name, skip=True) for name in owned.values()]
+    return config.model_copy(update={"layout": list(config.layout) + skips})
+
+
 def check_workbook(path: str | Path, config: Config | None = None) -> CheckResult:
     """Read the workbook's indicator tables and check them. Raises
     WorkbookError/LayoutError (one line each) when it cannot be read."""
-    from .refresh_job import _skip_owned
     from .xlsx.workbook_part import owned_sheets
 
     config = config if config is not None else load_config()
@@ -107,7 +114,7 @@ def check_workbook(path: str | Path, config: Config | None = None) -> CheckResul
     # kind is left to the reader, which names what it expected)
     owned = owned_sheets(path) if path.suffix.lower() in (".xlsx", ".xlsm", ".xltx", ".xltm") \
         and path.is_file() else {}
-    table = read_workbook(path, _skip_owned(config, owned))
+    table = read_workbook(path, skip_owned_sheets(config, owned))
     _rated, report = rate_and_check(table, config)
     return CheckResult(path, table, report)
 

@@ -12,12 +12,12 @@ from typing import Callable
 
 import pandas as pd
 
-from .config import Config, SheetLayout
+from .config import Config
 from .errors import Place
 from .findings import Finding, Report
 from .plan import Plan
 from .planning.indicator_tables import plan_comparators, plan_indicator_tables
-from .check import rate_and_check
+from .check import rate_and_check, skip_owned_sheets
 from .rules import normalise_rag, published_movement
 from .plan import RemoveSheet
 from .owned_sheets.charts import ROLE as CHARTS_ROLE
@@ -104,7 +104,7 @@ def build_refresh(path: str | Path, config: Config, *, progress: Progress | None
     path = Path(path)
     owned = owned_sheets(path)
     say("reading indicator sheets")
-    table = read_workbook(path, _skip_owned(config, owned))
+    table = read_workbook(path, skip_owned_sheets(config, owned))
     say(f"rating {len(table)} indicators")
     rated, report = rate_and_check(table, config)
     plan = plan_indicator_tables(table, rated, config)
@@ -288,14 +288,6 @@ def _reporting_fy(rated: pd.DataFrame) -> int | None:
     for series in rated["series"]:
         years.extend(p.period.fy for p in series or [])
     return max(years) if years else None
-
-
-def _skip_owned(config: Config, owned: dict[str, str]) -> Config:
-    """The config with kpi-xl's own sheets excluded from layout detection."""
-    if not owned:
-        return config
-    skips = [SheetLayout(sheet=name, skip=True) for name in owned.values()]
-    return config.model_copy(update={"layout": list(config.layout) + skips})
 
 
 def _sheet_rows(path: Path, sheet: str | None) -> list[list]:

@@ -112,6 +112,16 @@ def exceptions_formulas(path: Path) -> dict[str, str]:
     return _sheet_formulas(path, owned_sheets(path)["exceptions"])
 
 
+def officer_columns() -> tuple[str, str]:
+    """(the Commentary column, the first column right of kpi-xl's own), by header name."""
+    from openpyxl.utils import column_index_from_string, get_column_letter
+
+    from kpi_xl.owned_sheets.exceptions import COL
+
+    last = max(column_index_from_string(c) for c in COL.values())
+    return COL["Commentary"], get_column_letter(last + 1)
+
+
 def row_of(cells: dict[str, object], ident: str) -> int:
     return next(int(ref[1:]) for ref, value in cells.items() if ref.startswith("C") and value == ident)
 
@@ -125,11 +135,12 @@ def test_D1_U7_officer_cells_on_the_exceptions_sheet_are_kept(tmp_path):
     cells = exceptions_cells(book)
     sheet = "KPI Exceptions"
     r = row_of(cells, "S02")
+    comment, free = officer_columns()
     link = 'HYPERLINK("https://audit.example/S02","audit trail")'
     apply_plan(book, Plan(changes=[
-        SetCell(sheet, "N4", "Action owner"),
-        SetCell(sheet, f"N{r}", "J. Bloggs, by March"),
-        SetCell(sheet, f"L{r}", "audit trail", formula=link),
+        SetCell(sheet, f"{free}4", "Action owner"),
+        SetCell(sheet, f"{free}{r}", "J. Bloggs, by March"),
+        SetCell(sheet, f"{comment}{r}", "audit trail", formula=link),
         SetCell(sheet, "C2", "Reviewed at DMT 3 June"),
         SetCell(sheet, "B60", "Sign-off: Head of Service"),
     ]), backup="none")
@@ -140,9 +151,9 @@ def test_D1_U7_officer_cells_on_the_exceptions_sheet_are_kept(tmp_path):
         cells = exceptions_cells(book)
         formulas = exceptions_formulas(book)
         r = row_of(cells, "S02")
-        assert cells["N4"] == "Action owner"
-        assert cells[f"N{r}"] == "J. Bloggs, by March", run
-        assert formulas.get(f"L{r}") == link, (run, formulas)  # the officer's formula stays a formula
+        assert cells[f"{free}4"] == "Action owner"
+        assert cells[f"{free}{r}"] == "J. Bloggs, by March", run
+        assert formulas.get(f"{comment}{r}") == link, (run, formulas)  # the officer's formula stays a formula
         values = set(cells.values())
         assert "Reviewed at DMT 3 June" in values and "Sign-off: Head of Service" in values, run
         assert council in str(cells["A1"])
@@ -155,12 +166,13 @@ def test_U7_officer_text_that_looks_like_a_formula_stays_text(tmp_path):
     book = make_book(tmp_path / "returns.xlsx")
     refresh(book, load_config())
     r = row_of(exceptions_cells(book), "S01")
-    apply_plan(book, Plan(changes=[SetCell("KPI Exceptions", f"L{r}", '=HYPERLINK("http://x","y")')]),
+    comment, _ = officer_columns()
+    apply_plan(book, Plan(changes=[SetCell("KPI Exceptions", f"{comment}{r}", '=HYPERLINK("http://x","y")')]),
                backup="none")
     refresh(book, load_config().model_copy(update={"workbook": load_config().workbook.model_copy(
         update={"council": "Other"})}))
-    assert exceptions_cells(book)[f"L{r}"] == '=HYPERLINK("http://x","y")'
-    assert f"L{r}" not in exceptions_formulas(book)
+    assert exceptions_cells(book)[f"{comment}{r}"] == '=HYPERLINK("http://x","y")'
+    assert f"{comment}{r}" not in exceptions_formulas(book)
 
 
 # ------------------------------------------------------------------ D4
