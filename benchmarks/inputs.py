@@ -23,6 +23,8 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from kpi_xl.xlsx.refs import col_letters
+
 VERSION = 1
 CACHE = Path(os.environ.get("KPIXL_BENCH_CACHE", "/tmp/kpixl-bench"))
 AREAS = ["Early Help", "Front Door", "Child Protection", "Children in Care", "Care Leavers", "Workforce"]
@@ -73,14 +75,6 @@ class _Strings:
                 f'count="{len(self.index)}" uniqueCount="{len(self.index)}">{items}</sst>').encode()
 
 
-def _col(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
 def _s(ref: str, index: int) -> str:
     return f'<c r="{ref}" t="s"><v>{index}</v></c>'
 
@@ -95,7 +89,7 @@ _BELOW_ROW_BYTES = 330  # about what one row of the pasted block takes
 
 def _indicator_rows(sst: _Strings, indicators: int):
     header = ["ID", "Indicator", "Area", "Polarity", "Target"] + QUARTERS + ["RAG", "DoT"]
-    yield 1, "".join(_s(f"{_col(c)}1", sst(h)) for c, h in enumerate(header, 1))
+    yield 1, "".join(_s(f"{col_letters(c)}1", sst(h)) for c, h in enumerate(header, 1))
     for i in range(indicators):
         r = i + 2
         cells = [_s(f"A{r}", sst(f"CSC{i:05d}")),
@@ -104,7 +98,7 @@ def _indicator_rows(sst: _Strings, indicators: int):
                  _s(f"D{r}", sst("Higher is better" if i % 2 else "Lower is better")),
                  _n(f"E{r}", 60 + i % 20)]
         for q in range(len(QUARTERS)):
-            cells.append(_n(f"{_col(6 + q)}{r}", round(50 + (i * 7 + q * 3) % 40 + q * 0.5, 1)))
+            cells.append(_n(f"{col_letters(6 + q)}{r}", round(50 + (i * 7 + q * 3) % 40 + q * 0.5, 1)))
         yield r, "".join(cells)
 
 
@@ -112,19 +106,19 @@ def _below_rows(sst: _Strings, first: int, count: int):
     """A block of raw figures: a header row, then ids and numbers (no
     indicator header, so no table is found there)."""
     head = ["Child ID", "Team", "Outcome"] + [f"Field {k}" for k in range(4, _BELOW_COLS + 1)]
-    yield first, "".join(_s(f"{_col(c)}{first}", sst(h)) for c, h in enumerate(head, 1))
+    yield first, "".join(_s(f"{col_letters(c)}{first}", sst(h)) for c, h in enumerate(head, 1))
     team_ids = [sst(t) for t in TEAMS]
     outcome_ids = [sst(o) for o in OUTCOMES]
     for k in range(count):
         r = first + 1 + k
         cells = [_n(f"A{r}", 100000 + k), _s(f"B{r}", team_ids[k % 5]), _s(f"C{r}", outcome_ids[k % 5])]
-        cells += [_n(f"{_col(c)}{r}", (k * c) % 997 + 0.25) for c in range(4, _BELOW_COLS + 1)]
+        cells += [_n(f"{col_letters(c)}{r}", (k * c) % 997 + 0.25) for c in range(4, _BELOW_COLS + 1)]
         yield r, "".join(cells)
 
 
 def _extract_rows(sst: _Strings, count: int):
     head = ["Child ID", "Team", "Referral date", "Outcome", "Days", "Age", "Ethnicity", "Re-referral"]
-    yield 1, "".join(_s(f"{_col(c)}1", sst(h)) for c, h in enumerate(head, 1))
+    yield 1, "".join(_s(f"{col_letters(c)}1", sst(h)) for c, h in enumerate(head, 1))
     eth = [sst(e) for e in ["WBRI", "WOTH", "MWBC", "ABAN", "BAFR"]]
     for k in range(count):
         r = k + 2
@@ -161,7 +155,7 @@ def _build(path: Path, indicators: int, extract_rows: int, below_rows: int) -> N
         if below_rows:
             first = indicators + 4
             rows = _chain(rows, _below_rows(sst, first, below_rows))
-            last = f"{_col(_BELOW_COLS)}{first + below_rows}"
+            last = f"{col_letters(_BELOW_COLS)}{first + below_rows}"
         _write_sheet(zf, "xl/worksheets/sheet1.xml", rows, last)
         if extract_rows:
             _write_sheet(zf, "xl/worksheets/sheet2.xml", _extract_rows(sst, extract_rows),
