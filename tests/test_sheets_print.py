@@ -72,7 +72,8 @@ def test_rows_are_as_tall_as_their_wrapped_text(books):
                     checked += 1
                     height = ws.row_dimensions[row[0].row].height
                     assert height and height >= 15 * need, (ws.title, row[0].row, height, need)
-    assert checked >= 3
+    # the example alone has two rows that wrap; Wokingham (when ../shared is there) adds more
+    assert checked >= len(books) + 1
 
 
 def test_full_area_names_short_ids_and_hidden_keys(books):
