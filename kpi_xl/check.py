@@ -26,7 +26,7 @@ from .config import Config, SheetLayout, load_config
 from .errors import Place, quote_sheet
 from .findings import Finding, Report
 from .reader import read_workbook
-from .reader.build import split_sheet_ref
+from .xlsx.refs import split_sheet_ref
 from .resolve import suspect_tables
 from .rules import apply_rules, normalise_rag
 from .table import IndicatorTable, Point, TableLayout

@@ -20,11 +20,11 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.chart import LineChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 
 from .config import Config
 from .errors import KpiError, Place
 from .paths import TEMPLATES_DIR
+from .xlsx.refs import col_letters as get_column_letter
 from .yamlio import parse_yaml
 
 SHEET = "Indicators"

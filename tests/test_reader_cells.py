@@ -7,8 +7,9 @@ import warnings
 import openpyxl
 import pytest
 
-from kpi_xl.reader.cells import (Workbook, column_index, column_letter, is_date_format,
-                                 split_ref)
+from kpi_xl.reader.cells import Workbook, is_date_format
+from kpi_xl.xlsx.refs import cell_position as split_ref, col_index as column_index, \
+    col_letters as column_letter
 from tests.test_reader_support import raw_xlsx
 
 SHEET = (

@@ -305,7 +305,7 @@ def test_directional_and_unreadable_targets(tmp_path):
 
 
 def test_split_sheet_ref():
-    from kpi_xl.reader.build import split_sheet_ref
+    from kpi_xl.xlsx.refs import split_sheet_ref
     assert split_sheet_ref("B2", "Own") == ("Own", "B2")
     assert split_sheet_ref("Targets!B2", "Own") == ("Targets", "B2")
     assert split_sheet_ref("'Council''s targets'!C9", "Own") == ("Council's targets", "C9")

@@ -30,6 +30,7 @@ from lxml import etree
 
 from ..errors import KpiError, Place, WriteError
 from ..paths import MACROS_DIR
+from ..xlsx.namespaces import CUSTOM_UI_NS, PKG_REL_NS, UI_REL_2007, UI_REL_2010
 from ..xlsx.safety import parse_xml
 
 ADDIN_NAME = "kpi_xl.xlam"
@@ -41,12 +42,8 @@ CUSTOM_UI_PART = "customUI/customUI14.xml"
 VBA_PART = "xl/vbaProject.bin"
 RELS_PART = "_rels/.rels"
 
-PKG_RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-# Office 2010+ ribbon (customUI14.xml) and Office 2007 ribbon (customUI.xml).
-UI_REL_2010 = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
-UI_REL_2007 = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
+PKG_RELS_NS = PKG_REL_NS
 UI_REL_TYPES = (UI_REL_2010, UI_REL_2007)
-CUSTOM_UI_NS = "http://schemas.microsoft.com/office/2009/07/customui"
 
 # The template's VBA reads its settings from this xlwings config file
 # (the template's PROJECT_NAME is "myaddin"; we keep its VBA unchanged).

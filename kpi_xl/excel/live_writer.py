@@ -40,9 +40,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-from openpyxl.utils.cell import coordinate_from_string, column_index_from_string, get_column_letter
-
 from ..errors import Place, WriteError, quote_sheet
+from ..xlsx.namespaces import OWNED_NAME
+from ..xlsx.refs import col_letters as get_column_letter, parse_cell as cell_position
 from ..plan import (
     AddConditionalFormat,
     CFRule,
@@ -55,7 +55,6 @@ from ..plan import (
     Style,
 )
 
-OWNED_NAME = "_kpixl_owned"
 
 # OOXML operator names (as in the plan) -> xlwings' conditional-format operators.
 CF_OPERATORS = {
@@ -107,12 +106,6 @@ def host_platform() -> str:
 
 
 # --- cells and rectangles ------------------------------------------------------------
-
-def cell_position(ref: str) -> tuple[int, int]:
-    """(row, column) of "G5" (absolute "$G$5" too)."""
-    letters, row = coordinate_from_string(ref.replace("$", ""))
-    return row, column_index_from_string(letters)
-
 
 @dataclass(frozen=True)
 class Block:

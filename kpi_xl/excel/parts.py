@@ -18,11 +18,10 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from openpyxl.utils.cell import column_index_from_string, get_column_letter
-
 from ..errors import KpiError
 from ..plan import AddConditionalFormat, Plan, SetCell, SetColumnWidth, SparklineGroup
 from ..planning.indicator_tables import choose_columns
+from ..xlsx.refs import col_index as column_index_from_string, col_letters as get_column_letter
 
 PARTS = ("all", "rag", "direction", "comparators", "exceptions", "data_quality")
 SHEET_PARTS = ("exceptions", "data_quality")  # owned-sheet roles

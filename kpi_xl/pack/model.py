@@ -527,12 +527,12 @@ def workbook_notes(path: str | Path) -> dict[str, Note]:
 
 def owned_sheet_rows(sheet: OwnedSheet) -> list[list]:
     """An owned sheet's planned cells as row lists from column A (as read)."""
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+    from ..xlsx.refs import parse_cell
 
     grid: dict[int, dict[int, object]] = {}
     for cell in sheet.cells:
-        letters, row = coordinate_from_string(cell.cell)
-        grid.setdefault(row, {})[column_index_from_string(letters)] = cell.value
+        row, col = parse_cell(cell.cell)
+        grid.setdefault(row, {})[col] = cell.value
     if not grid:
         return []
     rows = []

@@ -26,7 +26,8 @@ from ..table import COLUMNS, Point, TableLayout
 from ..resolve import apply_settings, parse_polarity, parse_target_direction  # noqa: F401
 from ..resolve import scaled_target as _scaled
 from ..values import Reading, parse_value
-from .cells import Cell, column_letter
+from ..xlsx.refs import col_letters as column_letter, split_sheet_ref
+from .cells import Cell
 from .detect import DASHES, Block, View, text_of
 
 # Added to table.COLUMNS by the reader (the schema allows additions).
@@ -143,16 +144,6 @@ class Context:
             sheet, cell = split_sheet_ref(ref, record["sheet"])
             self.warn(type_, message, sheet, cell, record["id"])
         self.pending.clear()
-
-
-def split_sheet_ref(ref: str, own_sheet: str) -> tuple[str, str]:
-    """"'My sheet'!B2" -> ("My sheet", "B2"); a bare "B2" is on ``own_sheet``."""
-    sheet, bang, cell = ref.rpartition("!")
-    if not bang:
-        return own_sheet, ref
-    if sheet.startswith("'") and sheet.endswith("'"):
-        sheet = sheet[1:-1].replace("''", "'")
-    return sheet, cell
 
 
 def table_layout(block: Block) -> TableLayout:

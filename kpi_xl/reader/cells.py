@@ -21,7 +21,6 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -29,11 +28,9 @@ from lxml import etree
 
 from ..errors import Place, RefusedFile, WorkbookError
 from ..xlsx import safety
-from ..xlsx.refs import col_letters
+from ..xlsx.namespaces import MAIN_NS, R_NS
+from ..xlsx.refs import COLUMN_OF_REF, cell_position, col_index, col_letters
 
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _M = "{%s}" % MAIN_NS
 ROW, CELL, VALUE, FORMULA, INLINE = _M + "row", _M + "c", _M + "v", _M + "f", _M + "is"
 TEXT, RUN, PHONETIC, SI, MERGE = _M + "t", _M + "r", _M + "rPh", _M + "si", _M + "mergeCell"
@@ -125,38 +122,6 @@ class Grid:
 
     def max_col(self) -> int:
         return max((max(cols) for cols in self.rows.values() if cols), default=0)
-
-
-# ------------------------------------------------------------------ addresses
-
-# The writer's helper, cached: the reader names every cell it keeps.
-column_letter = lru_cache(maxsize=None)(col_letters)
-
-
-@lru_cache(maxsize=None)
-def column_index(letters: str) -> int:
-    index = 0
-    for ch in letters.upper():
-        if not "A" <= ch <= "Z":
-            raise ValueError(f"not a column letter: {letters!r}")
-        index = index * 26 + ord(ch) - 64
-    return index
-
-
-_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)")
-_REF_LETTERS = re.compile(r"([A-Za-z]{1,3})[0-9]")
-
-
-def split_ref(ref: str) -> tuple[int, int]:
-    """"G5" -> (row 5, col 7)."""
-    match = _REF.fullmatch(ref.strip())
-    if not match:
-        raise ValueError(f"not a cell reference: {ref!r}")
-    return int(match.group(2)), column_index(match.group(1))
-
-
-def cell_ref(row: int, col: int) -> str:
-    return f"{column_letter(col)}{row}"
 
 
 # ------------------------------------------------------------------ workbook
@@ -292,7 +257,7 @@ class Workbook:
         rels = self._rels(self._workbook_part)
         sheets = []
         for el in root.iterfind(f"{_M}sheets/{_M}sheet"):
-            rel_type, target = rels.get(el.get(f"{{{REL_NS}}}id"), ("", None))
+            rel_type, target = rels.get(el.get(f"{{{R_NS}}}id"), ("", None))
             kind = rel_type.rsplit("/", 1)[-1] if rel_type else "other"
             part = target if kind == "worksheet" and target and self._member(target) else None
             if kind == "worksheet" and part is None:
@@ -416,9 +381,9 @@ class Workbook:
             ref = c.get("r")
             col = next_col
             if ref:
-                match = _REF_LETTERS.match(ref)
+                match = COLUMN_OF_REF.match(ref)
                 if match:
-                    col = column_index(match.group(1).upper())
+                    col = col_index(match.group(1).upper())
             next_col = col + 1
             value, has_formula = self._cell_value(c)
             if value is None or value == "":
@@ -426,7 +391,7 @@ class Workbook:
             fmt, is_date = self._format(c.get("s"))
             if is_date and isinstance(value, (int, float)) and not isinstance(value, bool):
                 value = _serial_to_datetime(value, self.date1904)
-            cells[col] = Cell(f"{column_letter(col)}{row_number}", row_number, col, value, fmt,
+            cells[col] = Cell(f"{col_letters(col)}{row_number}", row_number, col, value, fmt,
                               has_formula)
         return cells
 
@@ -625,8 +590,8 @@ def _number(text: str) -> int | float | str:
 def _parse_merge(ref: str) -> Merge | None:
     try:
         first, _, last = ref.partition(":")
-        r1, c1 = split_ref(first)
-        r2, c2 = split_ref(last or first)
+        r1, c1 = cell_position(first)
+        r2, c2 = cell_position(last or first)
     except ValueError:
         return None
     return Merge(min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))

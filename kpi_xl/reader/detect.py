@@ -40,7 +40,8 @@ from dataclasses import dataclass, field
 
 from ..periods import Period, parse_period, parse_year
 from ..values import parse_value
-from .cells import Cell, Grid, cell_ref, column_letter
+from ..xlsx.refs import cell_ref, col_letters as column_letter
+from .cells import Cell, Grid
 
 PEEK_ROWS = 60  # rows of every sheet looked at to decide whether it holds a table
 MAX_BANDS = 3  # band rows looked at above a header row

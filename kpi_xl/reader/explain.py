@@ -12,7 +12,7 @@ from __future__ import annotations
 import yaml
 
 from ..table import IndicatorTable, TableLayout
-from .cells import column_letter
+from ..xlsx.refs import col_letters as column_letter
 from .detect import Block, View
 
 

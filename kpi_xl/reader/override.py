@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..config import Config, SheetLayout
 from ..errors import ConfigError, LayoutError, Place
 from ..periods import parse_period
-from .cells import cell_ref, column_index
+from ..xlsx.refs import cell_ref, col_index as column_index
 from .detect import (COMPARATOR_KINDS, ROLES, Block, Column, Header, View, classify_column,
                      one_column_per_role, find_headers, read_body, text_of)
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from kpi_xl.plan import ChartSeries, LineChart
-from kpi_xl.xlsx.package import CT_CHART, CT_DRAWING, R_NS, REL_CHART, REL_DRAWING
+from kpi_xl.xlsx.namespaces import A_NS, C_NS, CT_CHART, CT_DRAWING, R_NS, REL_CHART, REL_DRAWING, XDR_NS
 from kpi_xl.xlsx.refs import parse_cell
 from kpi_xl.xlsx.worksheet import WORKSHEET_ORDER, SheetPatcher
 from kpi_xl.xlsx.xmlutil import insert_in_order
@@ -22,9 +22,6 @@ from kpi_xl.xlsx.shared_strings import encode_text
 if TYPE_CHECKING:  # pragma: no cover
     from kpi_xl.xlsx.writer import WriteContext
 
-XDR_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
-A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
-C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 
 
 def _e(parent, ns: str, name: str, val: str | None = None, **attrs) -> etree._Element:

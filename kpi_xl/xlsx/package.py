@@ -24,25 +24,13 @@ from lxml import etree
 from kpi_xl.errors import Place, WorkbookError, WriteError
 from kpi_xl.xlsx import safety
 
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-MAIN_NS = safety.MAIN_NS
-
-REL_WORKSHEET = R_NS + "/worksheet"
-REL_CHARTSHEET = R_NS + "/chartsheet"
-REL_STYLES = R_NS + "/styles"
-REL_SHARED_STRINGS = R_NS + "/sharedStrings"
-REL_CALC_CHAIN = R_NS + "/calcChain"
-REL_DRAWING = R_NS + "/drawing"
-REL_CHART = R_NS + "/chart"
-REL_EXTENDED_PROPERTIES = R_NS + "/extended-properties"
-
-CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-CT_SHARED_STRINGS = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
-CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
-CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
-CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
+# The names spelled out in packages live in namespaces.py; the ones the
+# part modules use are importable from here too.
+from kpi_xl.xlsx.namespaces import (CT_CHART, CT_DRAWING, CT_NS, CT_RELS,  # noqa: F401
+                                    CT_SHARED_STRINGS, CT_WORKSHEET, MAIN_NS, PKG_REL_NS, R_NS,
+                                    REL_CALC_CHAIN, REL_CHART, REL_CHARTSHEET, REL_DRAWING,
+                                    REL_EXTENDED_PROPERTIES, REL_SHARED_STRINGS, REL_STYLES,
+                                    REL_WORKSHEET)
 
 # Excel writes every member with this timestamp; so do we for parts we write,
 # which keeps our output deterministic.

@@ -1,25 +1,36 @@
-"""A1 references: cells, ranges and sqref lists."""
+"""A1 references: columns, cells, ranges, sqref lists and sheet-qualified
+references, for the reader and both writers (the one module for them, as
+XlsxWriter has one: nothing else in kpi-xl parses or spells A1)."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from kpi_xl.errors import WriteError
+from kpi_xl.errors import WriteError, quote_sheet  # noqa: F401  (quote_sheet: spelled here too)
 
 MAX_ROW = 1_048_576
 MAX_COL = 16_384
 
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
+# The column letters at the start of a cell's r="G5" (the reader's hot path).
+COLUMN_OF_REF = re.compile(r"([A-Za-z]{1,3})[0-9]")
 
 
+@lru_cache(maxsize=None)
 def col_index(letters: str) -> int:
-    """'A' -> 1, 'XFD' -> 16384."""
+    """'A' -> 1, 'XFD' -> 16384 (any case). Raises ValueError for anything
+    but letters. Cached: the reader asks for every cell it keeps."""
     n = 0
     for ch in letters.upper():
+        if not "A" <= ch <= "Z":
+            raise ValueError(f"not a column letter: {letters!r}")
         n = n * 26 + (ord(ch) - 64)
     return n
 
 
+@lru_cache(maxsize=None)
 def col_letters(index: int) -> str:
+    """1 -> 'A', 16384 -> 'XFD'."""
     out = ""
     while index:
         index, rem = divmod(index - 1, 26)
@@ -27,12 +38,21 @@ def col_letters(index: int) -> str:
     return out
 
 
-def parse_cell(ref: str) -> tuple[int, int]:
-    """'G5' -> (row 5, column 7). Raises WriteError for anything else."""
+def cell_position(ref: str) -> tuple[int, int]:
+    """'G5' or '$G$5' -> (row 5, column 7); ValueError for anything else
+    (no check that the cell is inside a sheet: see :func:`parse_cell`)."""
     match = _CELL.match(ref.strip()) if isinstance(ref, str) else None
     if not match:
-        raise WriteError(f"{ref!r} is not a cell reference like G5")
-    col, row = col_index(match.group(1)), int(match.group(2))
+        raise ValueError(f"not a cell reference: {ref!r}")
+    return int(match.group(2)), col_index(match.group(1))
+
+
+def parse_cell(ref: str) -> tuple[int, int]:
+    """'G5' -> (row 5, column 7), inside the sheet. Raises WriteError for anything else."""
+    try:
+        row, col = cell_position(ref)
+    except ValueError:
+        raise WriteError(f"{ref!r} is not a cell reference like G5") from None
     if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
         raise WriteError(f"cell {ref} is outside the sheet (A1:XFD1048576)")
     return row, col
@@ -71,10 +91,11 @@ def in_range(row: int, col: int, bounds: tuple[int, int, int, int]) -> bool:
     return r1 <= row <= r2 and c1 <= col <= c2
 
 
-def split_sheet_ref(ref: str) -> tuple[str | None, str]:
-    """"'My sheet'!B5:G10" -> ('My sheet', 'B5:G10'); 'B5' -> (None, 'B5')."""
+def split_sheet_ref(ref: str, own_sheet: str | None = None) -> tuple[str | None, str]:
+    """"'My sheet'!B5:G10" -> ('My sheet', 'B5:G10'); a bare 'B5' is on
+    ``own_sheet`` (None when not given). Inverse of ``f"{quote_sheet(sheet)}!{cells}"``."""
     if "!" not in ref:
-        return None, ref
+        return own_sheet, ref
     sheet, _, cells = ref.rpartition("!")
     if sheet.startswith("'") and sheet.endswith("'"):
         sheet = sheet[1:-1].replace("''", "'")

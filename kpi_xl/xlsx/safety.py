@@ -17,6 +17,7 @@ from pathlib import Path
 from lxml import etree
 
 from kpi_xl.errors import Place, RefusedFile, WorkbookError
+from kpi_xl.xlsx.namespaces import MAIN_NS, OFFICE_DOCUMENT_TYPES, STRICT_NS
 
 # Ceilings against zip bombs. A real returns workbook with a 100k-row extract
 # is tens of MB uncompressed; a gigabyte is far beyond any of them.
@@ -29,12 +30,6 @@ MAX_PROLOGUE = 64 << 10  # bytes read to find the root element of an XML part
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
-STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-OFFICE_DOCUMENT_TYPES = {
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument",
-    "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument",
-}
 
 _PARSER = etree.XMLParser(
     resolve_entities=False,

@@ -9,9 +9,9 @@ import re
 
 from lxml import etree
 
-from kpi_xl.xlsx.package import MAIN_NS, Deferred, Package
+from kpi_xl.xlsx.namespaces import MAIN_NS, XML_SPACE
+from kpi_xl.xlsx.package import Deferred, Package
 
-XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 _ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 # Characters XML 1.0 cannot hold; Excel writes them as _xHHHH_.

@@ -12,13 +12,12 @@ from lxml import etree
 
 from kpi_xl.errors import WriteError, quote_sheet
 from kpi_xl.plan import SparklineGroup
+from kpi_xl.xlsx.namespaces import X14_NS, XM_NS
 from kpi_xl.xlsx.refs import cell_ref, parse_range, range_ref, split_sheet_ref
 from kpi_xl.xlsx.worksheet import WORKSHEET_ORDER, SheetPatcher
 from kpi_xl.xlsx.styles import argb
 from kpi_xl.xlsx.xmlutil import canon, insert_in_order, local
 
-X14_NS = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"
-XM_NS = "http://schemas.microsoft.com/office/excel/2006/main"
 SPARKLINE_URI = "{05C60535-1F16-4fd2-B633-F4F36F0B64E0}"
 # Excel writes these worksheet extensions before the sparklines one.
 EARLIER_URIS = ("{78C0D931-6437-407d-A8EE-F0AAD7539E65}",  # x14 conditional formats

@@ -12,7 +12,8 @@ from lxml import etree
 
 from kpi_xl.errors import WriteError
 from kpi_xl.plan import Style
-from kpi_xl.xlsx.package import MAIN_NS, Package, REL_STYLES
+from kpi_xl.xlsx.namespaces import CT_STYLES, MAIN_NS, REL_STYLES
+from kpi_xl.xlsx.package import Package
 from kpi_xl.xlsx.xmlutil import canon, insert_in_order, local, place_after
 
 STYLESHEET_ORDER = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles",
@@ -26,8 +27,6 @@ DXF_ORDER = ("font", "numFmt", "fill", "alignment", "protection", "border", "ext
 BUILTIN_NUMFMTS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10,
                    "0.00E+00": 11, "# ?/?": 12, "# ??/??": 13, "##0.0E+0": 48, "@": 49}
 FIRST_CUSTOM_NUMFMT = 164
-
-CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
 
 MINIMAL_STYLES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <styleSheet xmlns="{MAIN_NS}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles><dxfs count="0"/></styleSheet>""".encode()

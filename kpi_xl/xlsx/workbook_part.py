@@ -20,18 +20,13 @@ from lxml import etree
 
 from kpi_xl.errors import Place, WriteError
 from kpi_xl.xlsx import safety
-from kpi_xl.xlsx.package import (CT_WORKSHEET, MAIN_NS, R_NS, REL_CHARTSHEET, REL_EXTENDED_PROPERTIES,
-                                 REL_WORKSHEET, Package, workbook_part)
+from kpi_xl.xlsx.namespaces import (CF_NAME, CT_WORKSHEET, MAIN_NS, OWNED_NAME, PRINT_TITLES, R_NS,
+                                    REL_CHARTSHEET, REL_EXTENDED_PROPERTIES, REL_SHARED_STRINGS,
+                                    REL_WORKSHEET, SIG_NAME, VT_NS)
+from kpi_xl.xlsx.package import Package, workbook_part
 from kpi_xl.xlsx.xmlutil import insert_in_order, local
 
-OWNED_NAME = "_kpixl_owned"
-# What kpi-xl last wrote on an owned sheet: "sheetId|refs|digest". Copying a
-# sheet in Excel copies its names too, but the copy gets a new sheetId; a
-# sheet whose kpi-xl cells no longer hold what kpi-xl wrote is the user's.
-SIG_NAME = "_kpixl_owned_sig"
 SIG_ROWS = 5  # the cells fingerprinted: kpi-xl's text in the sheet's first rows
-CF_NAME = "_kpixl_cf"
-PRINT_TITLES = "_xlnm.Print_Titles"
 
 WORKBOOK_ORDER = ("fileVersion", "fileSharing", "workbookPr", "workbookProtection", "bookViews", "sheets",
                   "functionGroups", "externalReferences", "definedNames", "calcPr", "oleSize",
@@ -41,8 +36,6 @@ WORKBOOK_ORDER = ("fileVersion", "fileSharing", "workbookPr", "workbookProtectio
 FORBIDDEN_SHEET_CHARS = set('[]:*?/\\')
 MAX_SHEET_NAME = 31
 MAX_STRING_CONSTANT = 255
-
-VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 
 
 def sheet_name_problem(name: str) -> str | None:
@@ -479,7 +472,6 @@ def fingerprint(pairs: list[tuple[str, str]]) -> str:
 
 def sheet_texts(pkg: Package, workbook: "WorkbookPart", part: str, refs: list[str]) -> dict[str, str]:
     """The text of some cells of a sheet part (shared or inline strings)."""
-    from kpi_xl.xlsx.package import REL_SHARED_STRINGS
     from kpi_xl.xlsx.shared_strings import string_item_text
 
     if not pkg.exists(part):

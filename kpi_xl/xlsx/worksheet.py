@@ -19,6 +19,7 @@ from lxml import etree
 
 from kpi_xl.errors import Place, WriteError
 from kpi_xl.plan import SetCell, SetColumnWidth, Style
+from kpi_xl.xlsx.namespaces import REL_TABLE
 from kpi_xl.xlsx.refs import MAX_COL, cell_ref, col_index, in_range, parse_cell, parse_range, range_ref
 from kpi_xl.xlsx.shared_strings import decode_text, make_t, string_item_text
 from kpi_xl.xlsx.xmlutil import insert_in_order, local, place_after
@@ -41,7 +42,6 @@ MAX_FORMULA = 8_192
 ERROR_VALUES = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
                 "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"}
 FORMULA_LIKE = ("=", "+", "-", "@")
-REL_TABLE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/table"
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+from kpi_xl.xlsx.namespaces import MC_NS
 
 
 def local(el: etree._Element) -> str:
