@@ -1,19 +1,12 @@
 """``kpi-xl check``: find the indicator tables and report what is wrong with them.
 
-Findings and their severities:
-
-- errors (the report would be wrong): a period that appears twice in a
-  table (``period_duplicate``), a figure that cannot be read
-  (``unparseable_value``), a percentage over 100% (``percent_over_100``);
-- warnings: period columns out of date order (``period_out_of_order``), a
-  quarter missing between two others (``period_gap``), a direction of travel
-  given where the latest figure is missing or suppressed
-  (``dot_without_latest``), a RAG on an indicator with no target
-  (``rag_without_target``), a target with no polarity
-  (``target_without_polarity``), an indicator with no figures
-  (``no_figures``), and what the reader found (unmatched targets rows,
-  unreadable targets or polarities, rows with figures but no name);
-- info: suppressed figures (``suppressed_value``).
+The findings come from the reader (the tables' periods, rows and targets it
+could not use), from :func:`check_table` (each indicator's figures, target,
+polarity, RAG and DoT) and from the rules (published ratings and directions
+that disagree). Every type, its severity and what to do about it is declared
+once in :mod:`kpi_xl.finding_types` (``kpi-xl check --list-findings``); a
+council's ``findings:`` config skips or re-grades them, and the exit code
+follows the severities as re-graded.
 """
 from __future__ import annotations
 
@@ -25,6 +18,9 @@ from pathlib import Path
 from .config import Config, SheetLayout, load_config
 from .errors import Place, quote_sheet
 from .findings import Finding, Report
+from .finding_types import (CATALOGUE, DOT_WITHOUT_LATEST, LATEST_MISSING, NO_FIGURES,
+                            NOTE_IN_FIGURES, PERCENT_OVER_100, RAG_WITHOUT_TARGET, SEVERAL_FIGURES,
+                            SUPPRESSED_VALUE, TARGET_WITHOUT_POLARITY, UNPARSEABLE_VALUE)
 from .reader import read_workbook
 from .xlsx.refs import split_sheet_ref
 from .resolve import suspect_tables
@@ -95,6 +91,29 @@ class CheckResult:
         return "\n".join(lines)
 
 
+def finding_types(config: Config | None = None) -> list[dict]:
+    """The findings catalogue as the council sees it: each declared type with
+    its default severity, the severity ``config``'s findings: settings give it
+    and whether they skip it (``kpi-xl check --list-findings``)."""
+    chosen = (config or load_config()).findings
+    return [{**t.as_dict(), "default_severity": t.severity,
+             "severity": chosen.severity.get(t.name, t.severity), "skipped": t.name in chosen.skip}
+            for t in CATALOGUE.values()]
+
+
+def finding_types_text(types: list[dict]) -> str:
+    """The catalogue for people: a line per type, then what to do, indented."""
+    from textwrap import wrap
+
+    width = max(len(t["type"]) for t in types)
+    lines = [f"kpi-xl finding types ({len(types)}): type, severity, title; then what to do"]
+    for t in types:
+        level = t["severity"] + (" (skipped)" if t["skipped"] else "")
+        lines.append(f"{t['type']:{width}}  {level:7}  {t['title']}")
+        lines += [f"    {line}" for line in wrap(t["help"], 84)]
+    return "\n".join(lines)
+
+
 def skip_owned_sheets(config: Config, owned: dict[str, str]) -> Config:
     """The config with kpi-xl's own sheets excluded from layout detection."""
     if not owned:
@@ -126,7 +145,9 @@ def rate_and_check(table: IndicatorTable, config: Config):
     ``check`` and ``refresh`` both report exactly these."""
     rated, rule_findings = apply_rules(table.frame, config, file=table.path,
                                        suspect_tables=suspect_tables(table.layouts, table.path))
-    report = Report(list(table.findings))
+    # The council's findings: settings apply here, so what check, refresh, the
+    # data quality sheet and the pack show is the same.
+    report = Report(list(table.findings), choice=config.findings)
     report.extend(check_table(table))
     report.extend(rule_findings)
     return rated, report
@@ -158,24 +179,24 @@ def indicator_findings(record: dict, file: str) -> list[Finding]:
         reading = point.reading
         label = point.period.canonical()
         if reading.status == "text" and reading.figures >= 2:
-            found.append(Finding("several_figures", f"{label}: {reading.raw!r} states several "
+            found.append(Finding(SEVERAL_FIGURES, f"{label}: {reading.raw!r} states several "
                                  "figures, so it has no single figure to rate", "info",
                                  at(point.cell), ident))
         elif reading.status == "text" and _is_note(reading.raw):
-            found.append(Finding("note_in_figures", f"{label}: a note, not a figure "
+            found.append(Finding(NOTE_IN_FIGURES, f"{label}: a note, not a figure "
                                  f"({str(reading.raw)[:60]!r})", "info", at(point.cell), ident))
         elif reading.status == "text":
-            found.append(Finding("unparseable_value", f"{label}: {reading.raw!r} is not a figure, "
+            found.append(Finding(UNPARSEABLE_VALUE, f"{label}: {reading.raw!r} is not a figure, "
                                  "a suppression (x, c) or a not-available marker", "error",
                                  at(point.cell), ident))
         elif reading.status == "suppressed":
-            found.append(Finding("suppressed_value", f"{label}: suppressed ({reading.symbol or reading.raw})",
+            found.append(Finding(SUPPRESSED_VALUE, f"{label}: suppressed ({reading.symbol or reading.raw})",
                                  "info", at(point.cell), ident))
         elif reading.is_number and reading.unit == "percent" and reading.value > 1 + PERCENT_SLACK:
-            found.append(Finding("percent_over_100", f"{label}: {reading.value:.1%} is over 100%",
+            found.append(Finding(PERCENT_OVER_100, f"{label}: {reading.value:.1%} is over 100%",
                                  "error", at(point.cell), ident))
     if series and not any(p.reading.is_number or p.reading.status == "suppressed" for p in series):
-        found.append(Finding("no_figures", "no period holds a figure", "warning",
+        found.append(Finding(NO_FIGURES, "no period holds a figure", "warning",
                              at(cells.get("name")), ident))
     latest = max(series, key=lambda p: p.period.sort_key) if series else None
     dot = record.get("published_dot")
@@ -183,7 +204,7 @@ def indicator_findings(record: dict, file: str) -> list[Finding]:
             and any(p.reading.is_number for p in series) and not dot:  # with a DoT: dot_without_latest
         kept = [r for r in ("rag", "dot") if record.get(f"published_{r}")]
         keep = f"; its published {' and '.join(kept).upper()} is kept" if kept else ""
-        found.append(Finding("latest_missing", f"no figure for the reporting period "
+        found.append(Finding(LATEST_MISSING, f"no figure for the reporting period "
                              f"{latest.period.canonical()} ({latest.cell}); not rated{keep}",
                              "warning" if latest.reading.status == "empty" else "info",
                              at(latest.cell), ident))
@@ -191,17 +212,17 @@ def indicator_findings(record: dict, file: str) -> list[Finding]:
         shown = latest.reading.symbol or latest.reading.raw
         why = {"suppressed": f"suppressed ({shown})", "empty": "empty",
                "not_available": f"not available ({shown})"}.get(latest.reading.status, "not a figure")
-        found.append(Finding("dot_without_latest", f"a direction of travel ({dot}) is given but the "
+        found.append(Finding(DOT_WITHOUT_LATEST, f"a direction of travel ({dot}) is given but the "
                              f"latest figure ({latest.period.canonical()}, {latest.cell}) is {why}; "
                              "the published direction is kept",
                              "warning", at(cells.get("dot")), ident))
     has_target = record.get("target") is not None or bool(record.get("target_direction"))
     rag = record.get("published_rag")
     if normalise_rag(rag) and not has_target:
-        found.append(Finding("rag_without_target", f"a rating ({rag}) is given but the indicator "
+        found.append(Finding(RAG_WITHOUT_TARGET, f"a rating ({rag}) is given but the indicator "
                              "has no target", "warning", at(cells.get("rag")), ident))
     if has_target and record.get("polarity") is None and not record.get("target_direction"):
-        found.append(Finding("target_without_polarity", "a target is given but no polarity (higher "
+        found.append(Finding(TARGET_WITHOUT_POLARITY, "a target is given but no polarity (higher "
                              "or lower is better), so it cannot be rated; add a polarity column or "
                              "set it in the config's indicators: section", "warning",
                              at(cells.get("target")), ident))

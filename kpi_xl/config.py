@@ -7,6 +7,7 @@ key path: ``council.yaml: rag -> tolerance: must be between 0 and 1``.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -14,6 +15,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ConfigError, Place
+from .finding_types import CATALOGUE, Severity, unknown_type_message
 from .paths import CONFIG_DIR
 from .yamlio import check_entries, read_yaml
 
@@ -191,6 +193,37 @@ class WorkbookSettings(Strict):
     protected_sheets: Literal["refuse", "unlocked_cells"] = "refuse"
 
 
+def _declared_type(name: str) -> str:
+    if name not in CATALOGUE:
+        raise ValueError(unknown_type_message(name))
+    return name
+
+
+def _skippable_type(name: str) -> str:
+    if not CATALOGUE[_declared_type(name)].skippable:
+        raise ValueError(f"{name} cannot be skipped: it says kpi-xl did not do what was asked "
+                         "or changed how the file is stored (you may re-grade it instead)")
+    return name
+
+
+FindingName = Annotated[str, AfterValidator(_declared_type)]
+
+
+class FindingsSettings(Strict):
+    """Which findings a council sees (everywhere they are shown), and at what
+    severity; types are those of ``kpi-xl check --list-findings``."""
+
+    skip: list[Annotated[str, AfterValidator(_skippable_type)]] = []
+    severity: dict[FindingName, Severity] = {}
+
+    def shown(self, finding):
+        """The finding as the council sees it, or None when its type is skipped."""
+        if finding.type in self.skip:
+            return None
+        level = self.severity.get(finding.type, finding.severity)
+        return finding if level == finding.severity else replace(finding, severity=level)
+
+
 class Config(Strict):
     workbook: WorkbookSettings = WorkbookSettings()
     rag: RagConfig = RagConfig()
@@ -201,6 +234,7 @@ class Config(Strict):
     # The comparator settings are kept as a plain mapping here and validated
     # by kpi_xl.comparators, which owns their model.
     comparators: dict[str, Any] = {}
+    findings: FindingsSettings = FindingsSettings()
     source: str | None = Field(None, exclude=True)  # file it came from, for messages
 
     def for_indicator(self, id_: str, name: str | None = None) -> IndicatorSettings:
@@ -234,7 +268,8 @@ def config_from_dict(data: dict, source: str = "<config>") -> Config:
 def _first_error(exc: ValidationError) -> str:
     """The first validation error as 'key -> path: message'."""
     err = exc.errors()[0]
-    path = " -> ".join(str(p) for p in err["loc"])
+    # "[key]": pydantic's mark of an error in a mapping's key, named by the key before it
+    path = " -> ".join(str(p) for p in err["loc"] if p != "[key]")
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         message = "unknown key"

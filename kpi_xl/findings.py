@@ -1,27 +1,37 @@
 """Findings: checks yield these into a report instead of raising on the first bad row.
 
-A finding has a type (a stable machine name such as ``period_out_of_order``),
-a severity, a message for people, the place it refers to and, where there is
-one, the indicator id. The report renders as text, JSON-ready dicts and rows
-for a sheet.
+A finding has a type (a stable machine name such as ``period_out_of_order``,
+declared once in :mod:`kpi_xl.finding_types`), a severity, a message for
+people, the place it refers to and, where there is one, the indicator id.
+The report renders as text, JSON-ready dicts and rows for a sheet. A report
+made with a council's ``findings:`` settings (:class:`kpi_xl.config.FindingsSettings`)
+leaves out the types it skips and re-grades the others as it is told, so
+every place findings are shown (``check``, ``refresh``, the data quality
+sheet, the committee pack) shows the same ones.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Literal
+from typing import Iterable, Iterator, Protocol
 
 from .errors import Place
-
-Severity = Literal["error", "warning", "info"]
+from .finding_types import CATALOGUE, FindingType, Severity, unknown_type_message
 
 
 @dataclass(frozen=True)
 class Finding:
-    type: str
+    type: str  # a declared type (a FindingType or its name), stored as its name
     message: str
     severity: Severity = "warning"
     place: Place = field(default_factory=Place)
     indicator: str | None = None
+
+    def __post_init__(self):
+        # A typo in an emitter must not create a new type no catalogue explains.
+        name = self.type.name if isinstance(self.type, FindingType) else self.type
+        if name not in CATALOGUE:
+            raise ValueError(unknown_type_message(name))
+        object.__setattr__(self, "type", name)
 
     def as_dict(self) -> dict:
         return {
@@ -41,17 +51,35 @@ class Finding:
         return f"{head}  {where + ': ' if where else ''}{self.message}"
 
 
+class Choice(Protocol):
+    """Which findings a council sees: ``shown`` returns the finding as it is
+    shown (re-graded), or None when its type is skipped."""
+
+    def shown(self, finding: Finding) -> Finding | None: ...
+
+
 @dataclass
 class Report:
-    """An ordered collection of findings."""
+    """An ordered collection of findings; with ``choice``, only those the
+    council chose to see, at the severity it chose."""
 
     findings: list[Finding] = field(default_factory=list)
+    choice: Choice | None = None
+
+    def __post_init__(self):
+        if self.choice is not None:
+            self.findings = self._chosen(self.findings)
+
+    def _chosen(self, findings: Iterable[Finding]) -> list[Finding]:
+        if self.choice is None:
+            return list(findings)
+        return [shown for f in findings if (shown := self.choice.shown(f)) is not None]
 
     def add(self, finding: Finding) -> None:
-        self.findings.append(finding)
+        self.findings.extend(self._chosen([finding]))
 
     def extend(self, findings: Iterable[Finding]) -> None:
-        self.findings.extend(findings)
+        self.findings.extend(self._chosen(findings))
 
     def __iter__(self) -> Iterator[Finding]:
         return iter(self.findings)

@@ -15,6 +15,8 @@ import pandas as pd
 from .config import Config
 from .errors import Place
 from .findings import Finding, Report
+from .finding_types import (COMPARATOR_STORE_MISSING, HARD_LINKS_BROKEN, PROTECTED_CELLS_SKIPPED,
+                            UNKNOWN_OVERRIDE)
 from .plan import Plan
 from .planning.indicator_tables import plan_comparators, plan_indicator_tables
 from .check import rate_and_check, skip_owned_sheets
@@ -115,7 +117,7 @@ def build_refresh(path: str | Path, config: Config, *, progress: Progress | None
     loose = read_loose_cells(rows, formulas, config, set(rated["area"].fillna("(no area)")))
     exceptions = build_exceptions_sheet(rated, config, notes, title=_title(config, rated), loose=loose)
     for ident, text in exceptions.ignored_overrides.items():
-        report.add(Finding("unknown_override", f"override {text!r} is not a category; "
+        report.add(Finding(UNKNOWN_OVERRIDE, f"override {text!r} is not a category; "
                            "the rule's category is used", "warning",
                            indicator=ident))
     for ident, (kind, message, cell) in exceptions.stale_overrides.items():
@@ -172,7 +174,7 @@ def _refresh_unlocked(path: Path, config: Config, output, target: Path, dry_run:
                               protected=config.workbook.protected_sheets)
     result.dry_run = dry_run
     for note in getattr(result.write, "notes", []):
-        kind = "hard_links_broken" if "hard link" in note else "protected_cells_skipped"
+        kind = HARD_LINKS_BROKEN if "hard link" in note else PROTECTED_CELLS_SKIPPED
         result.report.add(Finding(kind, note, "warning"))
     return result
 
@@ -276,7 +278,7 @@ def _warn_missing_store(table: IndicatorTable, config: Config, report: Report) -
     folder = Path(table.path).resolve().parent if table.path else None
     store = resolve_store_path(settings, config, folder)
     if not store.is_file():
-        report.add(Finding("comparator_store_missing",
+        report.add(Finding(COMPARATOR_STORE_MISSING,
                            f"the comparator store {store} named by comparators -> store does not exist; "
                            "comparator cells were not filled (import the DfE files with "
                            "'kpi-xl comparators import', or fix the path)", "warning",

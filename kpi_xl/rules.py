@@ -38,6 +38,8 @@ import pandas as pd
 from .config import Config, DirectionConfig, ExceptionsConfig
 from .errors import Place
 from .findings import Finding
+from .finding_types import (DOT_DISAGREES, DOT_WITHOUT_PREVIOUS, FORMULA_CELL_NOT_LIVE, RAG_DISAGREES,
+                            UNIT_MISMATCH)
 from .resolve import (RatingInput, compares_with_outturn, published, resolve_record, select_points,  # noqa: F401
                       shared_decimals)
 
@@ -309,14 +311,14 @@ def input_findings(record: dict, inp: RatingInput, *, file: str | None = None
         return Place(file=file, sheet=on_sheet.strip("'").replace("''", "'"), cell=cell)
 
     if inp.unit_error:
-        yield Finding("unit_mismatch", f"{inp.unit_error}; not rated", "warning", at("target"),
+        yield Finding(UNIT_MISMATCH, f"{inp.unit_error}; not rated", "warning", at("target"),
                       ind)
     if inp.ratable and not inp.directional and inp.value_plain:
         why = {"target": (inp.target_cell, inp.target_live), "polarity": (inp.polarity_cell,
                                                                           inp.polarity_live)}
         for role, (cell, live) in why.items():
             if cell and not live:
-                yield Finding("formula_cell_not_live", f"the RAG formula uses the {role} kpi-xl "
+                yield Finding(FORMULA_CELL_NOT_LIVE, f"the RAG formula uses the {role} kpi-xl "
                               f"resolved ({_resolved_text(inp, role)}), not the {role} cell: "
                               "a change there shows at the next refresh", "info", at(role), ind)
 
@@ -342,7 +344,7 @@ def consistency_findings(record: dict, result: dict, polarity, target, config: C
     published = normalise_rag(record.get("published_rag"), config)
     unit = record.get("unit")
     if published and result["rag"] and published != result["rag"]:
-        yield Finding("rag_disagrees", f"published rating {published} disagrees with the rule "
+        yield Finding(RAG_DISAGREES, f"published rating {published} disagrees with the rule "
                       f"({result['rag']}: {_fmt(result['latest_value'], unit)} against target "
                       f"{_fmt(target, unit)}, {polarity or 'no polarity'} is better)", "warning",
                       at("rag"), ind)
@@ -358,12 +360,12 @@ def _dot_findings(record, result, config: Config, place: Place, ind) -> Iterable
         if result["latest_value"] is not None:  # no latest figure: check_table says so
             against = (f"the {result['previous_period']} figure is missing or suppressed"
                        if result["previous_period"] else "there is no earlier period of the same kind")
-            yield Finding("dot_without_previous", f"a direction of travel ({published.strip()}) "
+            yield Finding(DOT_WITHOUT_PREVIOUS, f"a direction of travel ({published.strip()}) "
                           f"is given but {against}", "warning", place, ind)
         return
     if said in ("up", "down", "same") and said != result["movement"]:
         unit = record.get("unit")
-        yield Finding("dot_disagrees", f"published direction {published.strip()} disagrees with "
+        yield Finding(DOT_DISAGREES, f"published direction {published.strip()} disagrees with "
                       f"the figures ({_fmt(result['previous_value'], unit)} to "
                       f"{_fmt(result['latest_value'], unit)}: {result['arrow']})", "warning",
                       place, ind)
@@ -371,7 +373,7 @@ def _dot_findings(record, result, config: Config, place: Place, ind) -> Iterable
         rule_says = {config.direction.words.better: "better",
                      config.direction.words.worse: "worse"}.get(result["direction"])
         if rule_says and rule_says != said:
-            yield Finding("dot_disagrees", f"published direction {published.strip()} disagrees "
+            yield Finding(DOT_DISAGREES, f"published direction {published.strip()} disagrees "
                           f"with the rule ({result['direction']})", "warning", place, ind)
 
 

@@ -17,6 +17,8 @@ from ..xlsx.refs import col_letters as get_column_letter
 
 from ..errors import quote_sheet
 from ..errors import Place
+from ..finding_types import (CATALOGUE, DOT_DISAGREES, DOT_WITHOUT_LATEST, DOT_WITHOUT_PREVIOUS,
+                             RAG_DISAGREES, RAG_WITHOUT_TARGET)
 from ..findings import Finding, Report
 from ..plan import AddConditionalFormat, CFRule, Hyperlink, OwnedSheet, SetCell, Style
 from .layout import fit_rows
@@ -31,20 +33,22 @@ LINK_STYLE = Style(font_color="0563C1", vertical="top", border="thin")
 
 
 # Findings about a cell's content before kpi-xl rewrote it.
-CORRECTED_TYPES = {"rag_disagrees", "dot_disagrees", "dot_without_latest", "dot_without_previous",
-                   "rag_without_target"}
+CORRECTED_TYPES = {t.name for t in (RAG_DISAGREES, DOT_DISAGREES, DOT_WITHOUT_LATEST,
+                                     DOT_WITHOUT_PREVIOUS, RAG_WITHOUT_TARGET)}
 
 
 def previous_findings(rows: list[list], file: str | None = None,
                       labels: dict[str, str] | None = None) -> list[Finding]:
     """The findings listed on the sheet as it stands (row lists from column A);
-    ``labels`` as the sheet was written with (an indicator shown by its label)."""
+    ``labels`` as the sheet was written with (an indicator shown by its label).
+    A row whose type is not a declared one (typed by someone, or from an older
+    kpi-xl) is not a finding: it is left out."""
     ids = {label: ident for ident, label in (labels or {}).items()}
     found = []
     for row in rows[HEADER_ROW:]:
         cells = (list(row) + [None] * len(HEADERS))[:len(HEADERS)]
         severity, kind, sheet, cell, indicator, message = cells
-        if severity in ("error", "warning", "info") and kind and message:
+        if severity in ("error", "warning", "info") and str(kind) in CATALOGUE and message:
             found.append(Finding(str(kind), str(message), severity,
                                  Place(file=file, sheet=sheet or None, cell=cell or None),
                                  ids.get(str(indicator), str(indicator))

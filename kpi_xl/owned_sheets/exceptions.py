@@ -32,6 +32,7 @@ import pandas as pd
 from ..xlsx.refs import col_letters as get_column_letter
 
 from ..config import Config
+from ..finding_types import OVERRIDE_EXPIRED, OVERRIDE_STALE
 from .layout import fit_rows
 from ..planning.indicator_tables import rag_word_rules
 from ..plan import (AddConditionalFormat, DataValidationList, OwnedSheet, SetCell,
@@ -317,14 +318,14 @@ def _override_applies(record: dict, note: Note, policy: str, result: ExceptionsR
     if earlier and policy == "expire_each_period":
         note.override_note += f"; expired: the rule's category ({rule_now}) is used"
         result.stale_overrides[record["id"]] = (
-            "override_expired", f"override {note.override!r} was set in {period}; it has expired "
+            OVERRIDE_EXPIRED.name, f"override {note.override!r} was set in {period}; it has expired "
             f"and the rule's category ({rule_now}) is used", "")
         return False
     why = f"the rule now says {rule_now}" if changed else f"the latest period is now " \
         f"{record.get('latest_period')}"
     note.override_note += f"; {why}"
     result.stale_overrides[record["id"]] = (
-        "override_stale", f"override {note.override!r} was set in {period} when the rule said "
+        OVERRIDE_STALE.name, f"override {note.override!r} was set in {period} when the rule said "
         f"{rule_then}; {why}: check it still holds", "")
     return True
 

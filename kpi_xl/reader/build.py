@@ -20,6 +20,8 @@ import pandas as pd
 from ..config import Config
 from ..errors import Place, quote_sheet
 from ..findings import Finding
+from ..finding_types import (CONFIG_INDICATOR_UNKNOWN, NAMELESS_ROW, POLARITY_UNREADABLE, ROW_NOT_READ,
+                             TARGET_UNMATCHED, TARGET_UNREADABLE, UNIT_MISMATCH, FindingType)
 from ..lait import match_lait
 from ..library import LibraryEntry, match_indicator
 from ..table import COLUMNS, Point, TableLayout
@@ -128,14 +130,14 @@ class Context:
     file: str
     findings: list[Finding] = field(default_factory=list)
     # Findings about an indicator wait for its id (assigned once all are read).
-    pending: list[tuple[dict, str, str, str]] = field(default_factory=list)
+    pending: list[tuple[dict, FindingType, str, str]] = field(default_factory=list)
 
-    def warn(self, type_: str, message: str, sheet: str, cell: str | None,
+    def warn(self, type_: FindingType, message: str, sheet: str, cell: str | None,
              indicator: str | None = None, severity: str = "warning") -> None:
         self.findings.append(Finding(type_, message, severity,  # type: ignore[arg-type]
                                      Place(file=self.file, sheet=sheet, cell=cell), indicator))
 
-    def note(self, record: dict, type_: str, message: str, ref: str) -> None:
+    def note(self, record: dict, type_: FindingType, message: str, ref: str) -> None:
         """A warning about one indicator; ``ref`` may name another sheet ("Targets!B2")."""
         self.pending.append((record, type_, message, ref))
 
@@ -173,11 +175,11 @@ def block_records(view: View, block: Block, table_index: int, ctx: Context) -> l
             area = value
         records.append(indicator_record(view, block, body.row, table_index, area, ctx))
     for r in block.nameless:
-        ctx.warn("nameless_row", "row has figures but no indicator name; it is not read",
+        ctx.warn(NAMELESS_ROW, "row has figures but no indicator name; it is not read",
                  view.sheet, f"{column_letter(header.name_col)}{r}")
     for r in block.skipped:
         name = text_of(view.raw(r, header.name_col))
-        ctx.warn("row_not_read", f"row {r} ({(name or '')[:50]!r}) looks like an indicator but "
+        ctx.warn(ROW_NOT_READ, f"row {r} ({(name or '')[:50]!r}) looks like an indicator but "
                  "has nothing in its period columns after the table's last indicator, so it was "
                  "not read; set last_row in the layout: config to read it", view.sheet,
                  f"{column_letter(header.name_col)}{r}")
@@ -235,7 +237,7 @@ def indicator_record(view: View, block: Block, row: int, table_index: int, area:
     _resolve_polarity(record, cell_of("polarity"), target_row, ctx)
     record["value_kind"] = value_kind(name, unit, record.get("data_type"), record["unit_word"])
     if mismatch:
-        ctx.note(record, "unit_mismatch", mismatch, record["cells"].get("name") or f"A{row}")
+        ctx.note(record, UNIT_MISMATCH, mismatch, record["cells"].get("name") or f"A{row}")
     return record
 
 
@@ -358,7 +360,7 @@ def _resolve_target(record: dict, own: Cell | None, own_amber: Cell | None,
             record["target_direction"] = direction
             record["target_source"] = source
         elif reading.status == "text" and not _not_targeted(cell.value, ctx.config):
-            ctx.note(record, "target_unreadable", f"target {text_of(cell.value)!r} is not a number, "
+            ctx.note(record, TARGET_UNREADABLE, f"target {text_of(cell.value)!r} is not a number, "
                      "a direction (Increasing/Decreasing) or a no-target word", ref or cell.ref)
     if amber_cell is not None and amber_cell.value is not None:
         reading = parse_value(amber_cell.value, amber_cell.number_format)
@@ -384,7 +386,7 @@ def _resolve_polarity(record: dict, own: Cell | None, target_row: TargetRow | No
         if source == "targets sheet":
             record["cells"]["polarity"] = ref
         if not recognised:
-            ctx.note(record, "polarity_unreadable", f"polarity {text_of(cell.value)!r} says neither "
+            ctx.note(record, POLARITY_UNREADABLE, f"polarity {text_of(cell.value)!r} says neither "
                      "higher nor lower is better", ref or cell.ref)
         if polarity is not None:
             record["polarity"], record["polarity_source"] = polarity, source
@@ -433,7 +435,7 @@ def unused_target_findings(targets: Targets, ctx: Context) -> None:
     for row in targets.rows:
         if not row.used:
             label = row.name or row.code or f"row {row.row}"
-            ctx.warn("target_unmatched", f"targets row {label!r} matches no indicator by name or id",
+            ctx.warn(TARGET_UNMATCHED, f"targets row {label!r} matches no indicator by name or id",
                      row.sheet, row.name_ref)
 
 
@@ -442,5 +444,5 @@ def unknown_config_indicators(records: list[dict], ctx: Context) -> None:
     for key in ctx.config.indicators:
         if key not in known:
             ctx.findings.append(Finding(
-                "config_indicator_unknown", f"indicators -> {key}: no indicator has this id or name",
+                CONFIG_INDICATOR_UNKNOWN, f"indicators -> {key}: no indicator has this id or name",
                 "warning", Place(file=ctx.config.source, key=f"indicators -> {key}")))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ..errors import Place
 from ..findings import Finding
+from ..finding_types import PERIOD_DUPLICATE, PERIOD_GAP, PERIOD_OUT_OF_ORDER
 from ..periods import Period, check_sequence
 from ..table import TableLayout
 
@@ -25,7 +26,7 @@ def period_findings(layout: TableLayout, file: str) -> list[Finding]:
     seen: dict[Period, str] = {}
     for letter, period in columns:
         if period in seen:
-            found.append(Finding("period_duplicate", f"{period.canonical()} appears twice{where} "
+            found.append(Finding(PERIOD_DUPLICATE, f"{period.canonical()} appears twice{where} "
                                  f"(columns {seen[period]} and {letter}); one label is wrong",
                                  "error", place(letter)))
         else:
@@ -34,10 +35,10 @@ def period_findings(layout: TableLayout, file: str) -> list[Finding]:
     messages = check_sequence([p for p, _ in unique])
     if messages:
         first_bad = _first_backwards(unique)
-        found.append(Finding("period_out_of_order", f"period columns are not in date order{where}: "
+        found.append(Finding(PERIOD_OUT_OF_ORDER, f"period columns are not in date order{where}: "
                              + "; ".join(messages), "warning", place(first_bad or columns[0][0])))
     for missing, before, after in _gaps([p for p, _ in unique]):
-        found.append(Finding("period_gap", f"no column for {missing.canonical()} between "
+        found.append(Finding(PERIOD_GAP, f"no column for {missing.canonical()} between "
                              f"{before.canonical()} and {after.canonical()}{where}; "
                              "is a period label wrong?", "warning", place(seen[after])))
     return found
