@@ -21,6 +21,7 @@ __version__ = "0.1.0"
 _API = {
     "refresh": "kpi_xl.refresh_job",
     "build_refresh": "kpi_xl.refresh_job",
+    "refresh_books": "kpi_xl.batch",
     "check_workbook": "kpi_xl.check",
     "read_workbook": "kpi_xl.reader",
     "apply_plan": "kpi_xl.xlsx.writer",

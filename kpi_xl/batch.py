@@ -1,4 +1,8 @@
-"""Refresh many workbooks at once, in parallel processes.
+"""Refresh one workbook, several, or every workbook in a folder: one code path.
+
+:func:`refresh_books` is what ``kpi-xl refresh`` and ``kpi-xl batch`` both
+call, whatever they are given; they differ only in how they show the result
+(one workbook's changes and findings, or the summary table).
 
 A performance team refreshes every returns workbook of the quarter (one per
 service, per team, per year) in one go. Each workbook is refreshed in its
@@ -17,14 +21,15 @@ import os
 import signal
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from .config import Config
 from .errors import KpiError, Place
+
+if TYPE_CHECKING:
+    from .refresh_job import RefreshResult
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 COUNT_KEYS = ("indicators", "RED", "AMBER", "GREEN", "findings")
@@ -43,12 +48,18 @@ class BookOutcome:
     output: str | None = None
     error: str | None = None
     error_type: str | None = None  # "WorkbookError", "RefusedFile", ... or "crash"
+    # Kept only when asked (``keep_results``), in this process: the refresh
+    # itself, or what it raised. Not part of the JSON.
+    result: RefreshResult | None = field(default=None, repr=False, compare=False)
+    exception: Exception | None = field(default=None, repr=False, compare=False)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name not in ("result", "exception")}
 
 
 Progress = Callable[[int, int, BookOutcome], None]
+Steps = Callable[[str], None]  # one workbook's steps: "reading indicator sheets", ...
 
 
 @dataclass
@@ -145,14 +156,17 @@ def collect_workbooks(paths: Iterable[str | Path]) -> list[Path]:
 
 class _StopFlag:
     """Ctrl-C during a batch: the first one asks to stop after the
-    workbooks in flight (so none is left half done); a second one stops now."""
+    workbooks in flight (so none is left half done); a second one stops now.
+    Not ``active`` (one workbook): Ctrl-C stops it at once, as its write is
+    atomic and nothing is half written."""
 
-    def __init__(self):
+    def __init__(self, active: bool = True):
         self.set = False
         self._previous = None
+        self._active = active
 
     def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
+        if self._active and threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._handle)
         return self
 
@@ -166,25 +180,40 @@ class _StopFlag:
             signal.signal(signal.SIGINT, self._previous)
 
 
-def run_batch(paths: Iterable[str | Path], config: Config, *, dry_run: bool = False,
-              backup: str | None = None, workers: int | None = None,
-              progress: Progress | None = None) -> BatchResult:
-    """Refresh every workbook in ``paths`` (files or folders), in parallel.
+def refresh_books(paths: Iterable[str | Path], config: Config, *, output: str | Path | None = None,
+                  dry_run: bool = False, backup: str | None = None, workers: int | None = None,
+                  progress: Progress | None = None, steps: Steps | None = None,
+                  keep_results: bool = False) -> BatchResult:
+    """Refresh every workbook in ``paths`` (files, or folders of them), in
+    parallel; each workbook's error is its outcome and the others carry on.
 
-    ``workers`` defaults to the number of CPUs (never more than the number
-    of workbooks); 1 refreshes them one after another in this process.
-    Ctrl-C stops after the workbooks in flight; the others are reported as
-    not started and ``interrupted`` is set.
+    ``output`` writes the one workbook there instead (``paths`` must name
+    exactly one). ``workers`` defaults to the number of CPUs (never more
+    than the number of workbooks); 1 refreshes them one after another in
+    this process. ``progress`` is told after each workbook; ``steps`` of each
+    step of a workbook refreshed in this process. ``keep_results`` keeps each
+    workbook's :class:`~kpi_xl.refresh_job.RefreshResult` (or the exception
+    it raised) on its outcome, and so runs in this process. With several
+    workbooks, Ctrl-C stops after those in flight; the others are reported
+    as not started and ``interrupted`` is set.
+
+    Example: ``refresh_books(["returns/"], load_config()).summary_line()``
     """
     books = collect_workbooks(paths)
-    workers = max(1, min(workers or os.cpu_count() or 1, len(books)))
+    if output is not None and len(books) != 1:
+        raise KpiError("an output path takes one workbook, not several", Place(key="output"))
+    workers = 1 if keep_results else max(1, min(workers or os.cpu_count() or 1, len(books)))
     started = time.perf_counter()
-    with _StopFlag() as stop:
+    with _StopFlag(active=len(books) > 1) as stop:
         if workers == 1:
-            outcomes = _run_here(books, config, dry_run, backup, progress, stop)
+            outcomes = _run_here(books, config, dry_run, backup, progress, stop,
+                                 output=output, steps=steps, keep=keep_results)
         else:
             outcomes = _run_in_pool(books, config, dry_run, backup, workers, progress, stop)
     return BatchResult(outcomes, time.perf_counter() - started, workers, stop.set)
+
+
+run_batch = refresh_books  # its name before it also drove one workbook
 
 
 def _not_started(book: Path) -> BookOutcome:
@@ -198,33 +227,40 @@ def _ignore_sigint() -> None:
 
 
 def refresh_book(path: str | Path, config: Config, dry_run: bool = False,
-                 backup: str | None = None) -> BookOutcome:
+                 backup: str | None = None, *, output: str | Path | None = None,
+                 steps: Steps | None = None, keep: bool = False) -> BookOutcome:
     """Refresh one workbook; any error becomes the outcome, never an exception.
-    Runs in a worker process, so it takes and returns only picklable data."""
+    Runs in a worker process, so it takes and returns only picklable data
+    (unless ``keep``: then the outcome also holds the result or the exception)."""
     from .refresh_job import refresh
 
     started = time.perf_counter()
     try:
-        result = refresh(path, config, dry_run=dry_run, backup=backup)
+        result = refresh(path, config, output=output, dry_run=dry_run, backup=backup,
+                         progress=steps)
     except KpiError as exc:
         return BookOutcome(str(path), False, time.perf_counter() - started,
-                           error=str(exc), error_type=type(exc).__name__)
+                           error=str(exc), error_type=type(exc).__name__,
+                           exception=exc if keep else None)
     except Exception as exc:  # noqa: BLE001  one workbook must not stop the batch
         return BookOutcome(str(path), False, time.perf_counter() - started,
                            error=f"{path}: unexpected error: {type(exc).__name__}: {exc}",
-                           error_type=type(exc).__name__)
+                           error_type=type(exc).__name__, exception=exc if keep else None)
     write = result.write
     return BookOutcome(str(path), True, time.perf_counter() - started,
                        counts=dict(result.counts), summary=result.summary_line(),
                        changed=result.changed,
-                       output=str(getattr(write, "output", "") or "") or None)
+                       output=str(getattr(write, "output", "") or "") or None,
+                       result=result if keep else None)
 
 
 def _run_here(books: list[Path], config: Config, dry_run: bool, backup: str | None,
-              progress: Progress | None, stop: _StopFlag) -> list[BookOutcome]:
+              progress: Progress | None, stop: _StopFlag, *, output: str | Path | None = None,
+              steps: Steps | None = None, keep: bool = False) -> list[BookOutcome]:
     outcomes = []
     for done, book in enumerate(books, start=1):
-        outcomes.append(_not_started(book) if stop.set else refresh_book(book, config, dry_run, backup))
+        outcomes.append(_not_started(book) if stop.set else refresh_book(
+            book, config, dry_run, backup, output=output, steps=steps, keep=keep))
         if progress:
             progress(done, len(books), outcomes[-1])
     return outcomes
@@ -232,6 +268,10 @@ def _run_here(books: list[Path], config: Config, dry_run: bool, backup: str | No
 
 def _run_in_pool(books: list[Path], config: Config, dry_run: bool, backup: str | None,
                  workers: int, progress: Progress | None, stop: _StopFlag) -> list[BookOutcome]:
+    # imported here: one workbook, refreshed in this process, needs no pool
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     outcomes: dict[int, BookOutcome] = {}
     broken: list[int] = []
 
@@ -269,6 +309,9 @@ def _run_in_pool(books: list[Path], config: Config, dry_run: bool, backup: str |
 
 
 def _isolated(book: Path, config: Config, dry_run: bool, backup: str | None) -> BookOutcome:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     with ProcessPoolExecutor(max_workers=1) as pool:
         try:
             return pool.submit(refresh_book, book, config, dry_run, backup).result()

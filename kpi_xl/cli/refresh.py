@@ -1,4 +1,8 @@
-"""``kpi-xl refresh`` and ``kpi-xl batch``: one workbook, several, or a folder."""
+"""``kpi-xl refresh`` and ``kpi-xl batch``: one workbook, several, or a folder.
+
+Both are thin over one library call, :func:`kpi_xl.batch.refresh_books`;
+``batch`` is ``refresh`` that always ends with the summary table.
+"""
 from __future__ import annotations
 
 import sys
@@ -21,6 +25,9 @@ def refresh(
     dry_run: bool = typer.Option(False, "--dry-run", help="Write nothing; report what would change."),
     json_: bool = JsonOption,
     no_backup: bool = typer.Option(False, "--no-backup", help="Do not keep BOOK.bak."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1,
+                                          help="Processes for several workbooks (default: one "
+                                               "per CPU)."),
 ):
     """Rate every indicator, fill direction of travel and comparators, and
     write the exception summary and data quality sheets, in place.
@@ -28,7 +35,8 @@ def refresh(
     Everything else in the workbook is copied byte for byte; the file is
     replaced atomically and a backup (BOOK.bak) is kept unless --no-backup.
     Several workbooks, or a folder, are refreshed in parallel with a
-    progress bar and a summary table (exit code 1 when any failed).
+    progress bar and a summary table (exit code 1 when any failed), as
+    `kpi-xl batch` does.
 
     Examples:
 
@@ -38,19 +46,39 @@ def refresh(
 
         kpi-xl refresh returns/2025-26/ --no-backup
     """
-    from ..config import load_config
-    from ..refresh_job import refresh as run_refresh
+    one = len(books) == 1 and not books[0].is_dir()
+    if output is not None and not one:
+        raise KpiError("--output takes one workbook; drop it to refresh several in place",
+                       Place(key="--output"))
+    refresh_and_show(books, config, table=not one, output=output, dry_run=dry_run, json_=json_,
+                     no_backup=no_backup, workers=workers)
 
-    if len(books) != 1 or books[0].is_dir():
-        if output is not None:
-            raise KpiError("--output takes one workbook; drop it to refresh several in place",
-                           Place(key="--output"))
-        return run_batch_command(books, config, json_=json_, no_backup=no_backup,
-                                 dry_run=dry_run)
-    book = books[0]
-    progress = None if json_ else (lambda msg: typer.echo(f"  {msg}...", err=True))
-    result = run_refresh(book, load_config(config), output=output, dry_run=dry_run,
-                         backup="none" if no_backup else None, progress=progress)
+
+def refresh_and_show(books: List[Path], config: Optional[Path], *, table: bool,
+                     output: Optional[Path] = None, dry_run: bool, json_: bool, no_backup: bool,
+                     workers: Optional[int] = None) -> None:
+    """Both commands: one :func:`kpi_xl.batch.refresh_books` call, shown as
+    one workbook's changes and findings, or as the summary table."""
+    from ..config import load_config
+
+    cfg = load_config(config)
+    backup = "none" if no_backup else None
+    if table:
+        _refresh_with_table(books, cfg, json_=json_, backup=backup, dry_run=dry_run,
+                            workers=workers)
+    else:
+        _refresh_one(books, cfg, output=output, json_=json_, backup=backup, dry_run=dry_run)
+
+
+def _refresh_one(books: List[Path], cfg, *, output, json_: bool, backup, dry_run: bool) -> None:
+    from ..batch import refresh_books
+
+    steps = None if json_ else (lambda msg: typer.echo(f"  {msg}...", err=True))
+    outcome = refresh_books(books, cfg, output=output, dry_run=dry_run, backup=backup,
+                            steps=steps, keep_results=True).outcomes[0]
+    if outcome.exception is not None:
+        raise outcome.exception  # one workbook: its error is the command's (exit 2)
+    result = outcome.result
     if json_:
         emit_json(result.as_dict())
     else:
@@ -104,18 +132,16 @@ def batch(
 
         kpi-xl batch early-help.xlsx front-door.xlsx --json --no-backup
     """
-    run_batch_command(books, config, json_=json_, no_backup=no_backup, dry_run=dry_run,
-                      workers=workers)
+    # `kpi-xl refresh` with the summary table even for one workbook
+    refresh_and_show(books, config, table=True, json_=json_, no_backup=no_backup,
+                     dry_run=dry_run, workers=workers)
 
 
-def run_batch_command(books: List[Path], config: Optional[Path], *, json_: bool, no_backup: bool,
-                      dry_run: bool, workers: Optional[int] = None) -> None:
-    """The batch behind `batch` and a many-workbook `refresh`: progress bar,
-    summary table, exit code 1 when any workbook failed."""
-    from ..batch import collect_workbooks, run_batch
-    from ..config import load_config
+def _refresh_with_table(books: List[Path], cfg, *, json_: bool, backup, dry_run: bool,
+                        workers: Optional[int]) -> None:
+    """Progress bar, summary table, exit code 1 when any workbook failed."""
+    from ..batch import collect_workbooks, refresh_books
 
-    cfg = load_config(config)
     found = collect_workbooks(books)
     with typer.progressbar(length=len(found), label="Refreshing", file=sys.stderr,
                            item_show_func=_shown) as bar:
@@ -123,8 +149,8 @@ def run_batch_command(books: List[Path], config: Optional[Path], *, json_: bool,
             bar.current_item = outcome  # shown by item_show_func
             bar.update(1)
 
-        result = run_batch(found, cfg, dry_run=dry_run, backup="none" if no_backup else None,
-                           workers=workers, progress=progress)
+        result = refresh_books(found, cfg, dry_run=dry_run, backup=backup, workers=workers,
+                               progress=progress)
     if json_:
         emit_json(result.as_dict())
     else:
