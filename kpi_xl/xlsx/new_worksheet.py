@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from kpi_xl.errors import WriteError
-from kpi_xl.plan import DataValidationList, Hyperlink, OwnedSheet, SetColumnWidth
+from kpi_xl.plan import DataValidationList, Hyperlink, OwnedSheet, SetCell, SetColumnWidth, Style
 from kpi_xl.xlsx.conditional import ConditionalFormats
 from kpi_xl.xlsx.package import MAIN_NS, R_NS
 from kpi_xl.xlsx.refs import cell_ref, col_index, normalise_sqref, parse_cell, range_ref
-from kpi_xl.xlsx.worksheet import WORKSHEET_ORDER, SheetPatcher, format_number
+from kpi_xl.xlsx.worksheet import FORMULA_LIKE, WORKSHEET_ORDER, SheetPatcher, format_number
 from kpi_xl.xlsx.styles import argb
 from kpi_xl.xlsx.xmlutil import insert_in_order
 
@@ -137,8 +137,9 @@ def build(ctx: "WriteContext", owned: OwnedSheet, name: str, part: str, sheet_id
     root = skeleton(owned)
     ctx.pkg.put_xml(part, root)
     patcher = SheetPatcher(ctx, name, part, sheet_id, root)
-    for cell in owned.cells:
-        patcher.set_cell(replace(cell, sheet=name))
+    if not _fill_empty_sheet(patcher, owned.cells):
+        for cell in owned.cells:
+            patcher.set_cell(replace(cell, sheet=name))
     for column, width in sorted(owned.column_widths.items(), key=lambda kv: _col_key(kv[0])):
         patcher.set_column_width(SetColumnWidth(name, column, width))
     _hide_columns(patcher, owned.hidden_columns)
@@ -157,6 +158,81 @@ def build(ctx: "WriteContext", owned: OwnedSheet, name: str, part: str, sheet_id
     patcher._extent = None
     ctx.pkg.put_xml(part, root)
     return patcher
+
+
+def _fill_empty_sheet(patcher: SheetPatcher, cells: list[SetCell]) -> bool:
+    """Write ``cells`` into the patcher's empty sheet at once: the XML
+    :meth:`SheetPatcher.set_cell` would make cell by cell, without looking
+    each cell up among those already written (that made an owned sheet cost
+    more than the rest of the refresh). False, and nothing written, when two
+    cells name the same place: then the cell-by-cell path decides.
+
+    Contents, shared strings and formats are taken in the cells' order (so
+    string and format indices come out as they did); rows and cells are then
+    put in row and column order.
+    """
+    places = []
+    for cell in cells:
+        row, col = parse_cell(cell.cell)
+        places.append((row, col))
+    if len(set(places)) != len(places):
+        return False
+    rows: dict[int, etree._Element] = {}
+    for cell, (row, col) in zip(cells, places):
+        row_el = rows.get(row)
+        if row_el is None and not _makes_cell(patcher, cell, cell_ref(row, col)):
+            continue
+        if row_el is None:
+            row_el = rows[row] = etree.SubElement(patcher.sheet_data, patcher.q("row"))
+            row_el.set("r", str(row))
+        if _new_cell(patcher, row_el, cell, cell_ref(row, col)) is not None:
+            patcher._grow_extent(row, col)
+    _sort_rows_and_cells(patcher, rows)
+    return True
+
+
+def _cell_style(patcher: SheetPatcher, change: SetCell, wanted) -> int:
+    """The format of a new cell on an empty sheet (whose base format is 0)."""
+    quote = wanted.kind == "text" and wanted.value.startswith(FORMULA_LIKE)
+    if change.style is None and not quote:
+        return 0
+    return patcher.ctx.styles.derive_xf(0, change.style or Style(), quote_prefix=quote)
+
+
+def _makes_cell(patcher: SheetPatcher, change: SetCell, ref: str) -> bool:
+    """Whether ``change`` makes a cell at all (a blank one only with a format)."""
+    wanted = patcher.wanted(change, ref)
+    return wanted.kind != "blank" or bool(_cell_style(patcher, change, wanted))
+
+
+def _new_cell(patcher: SheetPatcher, row_el: etree._Element, change: SetCell, ref: str
+              ) -> etree._Element | None:
+    """The <c> element ``change`` makes in ``row_el``, or None when it makes none."""
+    wanted = patcher.wanted(change, ref)
+    style = _cell_style(patcher, change, wanted)
+    if wanted.kind == "blank" and not style:
+        return None
+    c = etree.SubElement(row_el, patcher.q("c"))
+    c.set("r", ref)
+    if wanted.kind != "blank":
+        patcher.put_content(c, wanted)
+    if style:
+        c.set("s", str(style))
+    return c
+
+
+def _sort_rows_and_cells(patcher: SheetPatcher, rows: dict[int, etree._Element]) -> None:
+    """Rows in row order and each row's cells in column order, as the schema
+    wants (the cells were made in the plan's order)."""
+    if not rows:
+        return
+    for row_el in rows.values():
+        cols = [parse_cell(c.get("r"))[1] for c in row_el]
+        if cols != sorted(cols):
+            row_el[:] = [c for _, c in sorted(zip(cols, row_el), key=lambda pair: pair[0])]
+    if list(rows) != sorted(rows):
+        patcher.sheet_data[:] = [rows[number] for number in sorted(rows)]
+    patcher.touch()
 
 
 def _hide_columns(patcher: SheetPatcher, columns: tuple[str, ...]) -> None:

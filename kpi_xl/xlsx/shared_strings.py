@@ -140,6 +140,13 @@ class _ByteStrings:
             p = re.escape(self.prefix)
             plain = re.compile(rb"<" + p + rb"si>\s*<" + p + rb"t(?:\s+xml:space=\"preserve\")?>([^<]*)</"
                                + p + rb"t>\s*</" + p + rb"si>")
+            texts = plain.findall(self.data, self.root.end(), self.insert_at)
+            if len(texts) == len(self.starts):
+                # Every item is plain, so the n-th match is item n; built
+                # from the end, a text's first item wins (C speed, no loop).
+                count = len(texts)
+                self._plain = dict(zip(reversed(texts), range(count - 1, -1, -1)))
+                return self._plain
             position = {pos: i for i, pos in enumerate(self.starts)}
             found: dict[bytes, int] = {}
             for m in plain.finditer(self.data, self.root.end(), self.insert_at):

@@ -426,11 +426,16 @@ class SheetPatcher:
             c.attrib.pop(attr, None)
         if old_f is not None and wanted.kind != "formula":
             self.ctx.calc.forget_cell(self.sheet_id, cell)
+        self.put_content(c, wanted)
+
+    def put_content(self, c: etree._Element, wanted: Content) -> None:
+        """Write ``wanted`` into ``c``, which holds no content (no f, v or
+        is, no t=): the part of :meth:`_write_content` a new cell needs."""
+        self.values_changed = True
         position = 0
         if wanted.kind == "formula":
-            f = etree.Element(self.q("f"))
+            f = self._child(c, "f", position)
             f.text = wanted.formula
-            c.insert(position, f)
             position += 1
             cached = wanted.value
         else:
@@ -441,16 +446,12 @@ class SheetPatcher:
         if kind == "text" and wanted.kind != "formula":
             if self.ctx.strings.exists:
                 c.set("t", "s")
-                v = etree.Element(self.q("v"))
-                v.text = str(self.ctx.strings.index(cached.value))
-                c.insert(position, v)
+                self._child(c, "v", position).text = str(self.ctx.strings.index(cached.value))
             else:
                 c.set("t", "inlineStr")
-                inline = etree.Element(self.q("is"))
-                make_t(inline, cached.value)
-                c.insert(position, inline)
+                make_t(self._child(c, "is", position), cached.value)
             return
-        v = etree.Element(self.q("v"))
+        v = self._child(c, "v", position)
         if kind == "text":
             c.set("t", "str")
             v.text = cached.value
@@ -462,7 +463,15 @@ class SheetPatcher:
             v.text = cached.value
         else:
             v.text = format_number(cached.value)
-        c.insert(position, v)
+
+    def _child(self, c: etree._Element, tag: str, position: int) -> etree._Element:
+        """A new child of ``c`` at ``position``, made in ``c``'s document (an
+        element made on its own is a document of its own, and moving it in
+        costs more than the rest of writing a cell)."""
+        el = etree.SubElement(c, self.q(tag))
+        if len(c) > position + 1:
+            c.insert(position, el)
+        return el
 
     def _release_formula(self, c: etree._Element, f: etree._Element) -> None:
         """Before overwriting a shared formula's master cell, give every cell

@@ -299,18 +299,25 @@ def coalesce_cells(changes: list) -> list:
     derived, and a second identical refresh would add one more."""
     last: dict[tuple[str, str], int] = {}
     merged: dict[tuple[str, str], Style | None] = {}
+    keys: list[tuple[str, str] | None] = []
     for i, change in enumerate(changes):
         if isinstance(change, SetCell):
             key = (change.sheet.casefold(), change.cell.replace("$", "").upper())
             merged[key] = _merge_styles(merged.get(key), change.style)
             last[key] = i
+            keys.append(key)
+        else:
+            keys.append(None)
+    if len(last) == len(changes) - keys.count(None):
+        return list(changes)  # every cell set once: nothing to merge (the common case)
     out = []
     for i, change in enumerate(changes):
-        if isinstance(change, SetCell):
-            key = (change.sheet.casefold(), change.cell.replace("$", "").upper())
+        key = keys[i]
+        if key is not None:
             if last[key] != i:
                 continue
-            change = replace(change, style=merged[key])
+            if merged[key] is not change.style:
+                change = replace(change, style=merged[key])
         out.append(change)
     return out
 
