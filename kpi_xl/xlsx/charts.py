@@ -24,136 +24,101 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 
-def _e(parent, ns: str, name: str, val: str | None = None, **attrs) -> etree._Element:
-    el = etree.SubElement(parent, f"{{{ns}}}{name}")
-    if val is not None:
-        el.set("val", val)
-    for key, value in attrs.items():
-        el.set(key, value)
-    return el
+def _text(value: str) -> str:
+    """``value`` escaped for element text; a carriage return as a character
+    reference, which the parser would otherwise read as a line feed."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
-def _c(parent, name, val=None, **attrs):
-    return _e(parent, C_NS, name, val, **attrs)
+def _attr(value: str) -> str:
+    """``value`` escaped for a double-quoted attribute (tabs and line ends as
+    references, which the parser would otherwise read as spaces)."""
+    return (_text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;"))
 
 
-def _a(parent, name, val=None, **attrs):
-    return _e(parent, A_NS, name, val, **attrs)
+# The parts are written as text and parsed once: building them element by
+# element cost more than the rest of the charts sheet. The parsed tree is the
+# one the element-by-element build made (tests/test_chart_xml.py), so the
+# bytes written are the same.
+_CHART_HEAD = (f'<c:chartSpace xmlns:c="{C_NS}" xmlns:a="{A_NS}" xmlns:r="{R_NS}">'
+               '<c:roundedCorners val="0"/><c:chart>')
 
 
-def _rich_title(parent, text: str) -> None:
-    title = _c(parent, "title")
-    tx = _c(title, "tx")
-    rich = _c(tx, "rich")
-    _a(rich, "bodyPr")
-    _a(rich, "lstStyle")
-    p = _a(rich, "p")
-    ppr = _a(p, "pPr")
-    _a(ppr, "defRPr", sz="1200", b="1")
-    r = _a(p, "r")
-    _a(r, "rPr", lang="en-GB", sz="1200", b="1")
-    _a(r, "t").text = encode_text(text)  # Excel's _xHHHH_ escapes, as in cells
-    _c(title, "overlay", "0")
+def _rich_title(text: str) -> str:
+    return ('<c:title><c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr sz="1200" b="1"/>'
+            '</a:pPr><a:r><a:rPr lang="en-GB" sz="1200" b="1"/>'
+            # Excel's _xHHHH_ escapes, as in cells
+            f'<a:t>{_text(encode_text(text))}</a:t></a:r></a:p></c:rich></c:tx>'
+            '<c:overlay val="0"/></c:title>')
 
 
-def _series(parent, index: int, series: ChartSeries, categories: str) -> None:
-    ser = _c(parent, "ser")
-    _c(ser, "idx", str(index))
-    _c(ser, "order", str(index))
-    tx = _c(ser, "tx")
-    _c(tx, "v").text = encode_text(series.name)
-    sp = _c(ser, "spPr")
-    line = _a(sp, "ln", w="28575", cap="rnd")
-    fill = _a(line, "solidFill")
-    _a(fill, "srgbClr", series.color.lstrip("#").upper())
-    if series.dashed:
-        _a(line, "prstDash", "dash")
-    _a(line, "round")
-    marker = _c(ser, "marker")
-    _c(marker, "symbol", "none")
-    cat = _c(ser, "cat")
-    _c(_c(cat, "strRef"), "f").text = categories.lstrip("=")
-    val = _c(ser, "val")
-    _c(_c(val, "numRef"), "f").text = series.values.lstrip("=")
-    _c(ser, "smooth", "0")
+def _series(index: int, series: ChartSeries, categories: str) -> str:
+    dash = '<a:prstDash val="dash"/>' if series.dashed else ""
+    colour = _attr(series.color.lstrip("#").upper())
+    return (f'<c:ser><c:idx val="{index}"/><c:order val="{index}"/>'
+            f'<c:tx><c:v>{_text(encode_text(series.name))}</c:v></c:tx>'
+            f'<c:spPr><a:ln w="28575" cap="rnd"><a:solidFill><a:srgbClr val="{colour}"/></a:solidFill>'
+            f'{dash}<a:round/></a:ln></c:spPr><c:marker><c:symbol val="none"/></c:marker>'
+            f'<c:cat><c:strRef><c:f>{_text(categories.lstrip("="))}</c:f></c:strRef></c:cat>'
+            f'<c:val><c:numRef><c:f>{_text(series.values.lstrip("="))}</c:f></c:numRef></c:val>'
+            '<c:smooth val="0"/></c:ser>')
+
+
+def _axes(chart: LineChart, cat_id: str, val_id: str) -> str:
+    if chart.number_format:
+        value_format = f'<c:numFmt formatCode="{_attr(chart.number_format)}" sourceLinked="0"/>'
+    else:
+        value_format = '<c:numFmt formatCode="General" sourceLinked="1"/>'
+    return (f'<c:catAx><c:axId val="{cat_id}"/><c:scaling><c:orientation val="minMax"/></c:scaling>'
+            '<c:delete val="0"/><c:axPos val="b"/><c:numFmt formatCode="General" sourceLinked="1"/>'
+            f'<c:tickLblPos val="low"/><c:crossAx val="{val_id}"/><c:crosses val="autoZero"/>'
+            '<c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/>'
+            f'</c:catAx><c:valAx><c:axId val="{val_id}"/><c:scaling><c:orientation val="minMax"/></c:scaling>'
+            '<c:delete val="0"/><c:axPos val="l"/><c:majorGridlines/>'
+            f'{value_format}<c:tickLblPos val="nextTo"/><c:crossAx val="{cat_id}"/>'
+            '<c:crosses val="autoZero"/><c:crossBetween val="between"/></c:valAx>')
+
+
+def chart_text(chart: LineChart, number: int) -> str:
+    """The chart part's XML (``number`` makes its axis ids unique)."""
+    cat_id, val_id = str(50_000_000 + number * 2), str(50_000_001 + number * 2)
+    series = "".join(_series(i, one, chart.categories) for i, one in enumerate(chart.series))
+    return (_CHART_HEAD + _rich_title(chart.title) + '<c:autoTitleDeleted val="0"/><c:plotArea><c:layout/>'
+            f'<c:lineChart><c:grouping val="standard"/><c:varyColors val="0"/>{series}'
+            f'<c:marker val="1"/><c:axId val="{cat_id}"/><c:axId val="{val_id}"/></c:lineChart>'
+            + _axes(chart, cat_id, val_id) + '</c:plotArea><c:legend><c:legendPos val="b"/>'
+            '<c:overlay val="0"/></c:legend><c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/>'
+            '</c:chart></c:chartSpace>')
 
 
 def chart_xml(chart: LineChart, number: int) -> etree._Element:
-    space = etree.Element(f"{{{C_NS}}}chartSpace", nsmap={"c": C_NS, "a": A_NS, "r": R_NS})
-    _c(space, "roundedCorners", "0")
-    body = _c(space, "chart")
-    _rich_title(body, chart.title)
-    _c(body, "autoTitleDeleted", "0")
-    plot = _c(body, "plotArea")
-    _c(plot, "layout")
-    line_chart = _c(plot, "lineChart")
-    _c(line_chart, "grouping", "standard")
-    _c(line_chart, "varyColors", "0")
-    for i, series in enumerate(chart.series):
-        _series(line_chart, i, series, chart.categories)
-    _c(line_chart, "marker", "1")
-    cat_id, val_id = str(50_000_000 + number * 2), str(50_000_001 + number * 2)
-    _c(line_chart, "axId", cat_id)
-    _c(line_chart, "axId", val_id)
-    cat = _c(plot, "catAx")
-    _c(cat, "axId", cat_id)
-    _c(_c(cat, "scaling"), "orientation", "minMax")
-    _c(cat, "delete", "0")
-    _c(cat, "axPos", "b")
-    _c(cat, "numFmt", formatCode="General", sourceLinked="1")
-    _c(cat, "tickLblPos", "low")
-    _c(cat, "crossAx", val_id)
-    _c(cat, "crosses", "autoZero")
-    _c(cat, "auto", "1")
-    _c(cat, "lblAlgn", "ctr")
-    _c(cat, "lblOffset", "100")
-    _c(cat, "noMultiLvlLbl", "0")
-    val = _c(plot, "valAx")
-    _c(val, "axId", val_id)
-    _c(_c(val, "scaling"), "orientation", "minMax")
-    _c(val, "delete", "0")
-    _c(val, "axPos", "l")
-    _c(val, "majorGridlines")
-    if chart.number_format:
-        _c(val, "numFmt", formatCode=chart.number_format, sourceLinked="0")
-    else:
-        _c(val, "numFmt", formatCode="General", sourceLinked="1")
-    _c(val, "tickLblPos", "nextTo")
-    _c(val, "crossAx", cat_id)
-    _c(val, "crosses", "autoZero")
-    _c(val, "crossBetween", "between")
-    legend = _c(body, "legend")
-    _c(legend, "legendPos", "b")
-    _c(legend, "overlay", "0")
-    _c(body, "plotVisOnly", "1")
-    _c(body, "dispBlanksAs", "gap")
-    return space
+    root = etree.fromstring(chart_text(chart, number))
+    for el in root.iter(f"{{{A_NS}}}t", f"{{{C_NS}}}v", f"{{{C_NS}}}f"):
+        if el.text is None:
+            el.text = ""  # an empty title or name is written <a:t></a:t>, as it was
+    return root
 
 
-def _anchor(drawing: etree._Element, chart: LineChart, number: int, rid: str) -> None:
+def _anchor(chart: LineChart, number: int, rid: str) -> str:
+    """One chart's twoCellAnchor in the drawing part."""
     row, col = parse_cell(chart.anchor)
-    anchor = etree.SubElement(drawing, f"{{{XDR_NS}}}twoCellAnchor")
-    anchor.set("editAs", "oneCell")
+    ends = []
     for name, (c, r) in (("from", (col - 1, row - 1)),
                          ("to", (col - 1 + chart.width_cols, row - 1 + chart.height_rows))):
-        pos = etree.SubElement(anchor, f"{{{XDR_NS}}}{name}")
-        for tag, value in (("col", c), ("colOff", 0), ("row", r), ("rowOff", 0)):
-            etree.SubElement(pos, f"{{{XDR_NS}}}{tag}").text = str(value)
-    frame = etree.SubElement(anchor, f"{{{XDR_NS}}}graphicFrame")
-    frame.set("macro", "")
-    nv = etree.SubElement(frame, f"{{{XDR_NS}}}nvGraphicFramePr")
-    pr = etree.SubElement(nv, f"{{{XDR_NS}}}cNvPr")
-    pr.set("id", str(number + 1))
-    pr.set("name", f"Chart {number}")
-    etree.SubElement(nv, f"{{{XDR_NS}}}cNvGraphicFramePr")
-    xfrm = etree.SubElement(frame, f"{{{XDR_NS}}}xfrm")
-    _a(xfrm, "off", x="0", y="0")
-    _a(xfrm, "ext", cx="0", cy="0")
-    graphic = _a(frame, "graphic")
-    data = _a(graphic, "graphicData", uri=C_NS)
-    ref = etree.SubElement(data, f"{{{C_NS}}}chart", nsmap={"c": C_NS, "r": R_NS})
-    ref.set(f"{{{R_NS}}}id", rid)
-    etree.SubElement(anchor, f"{{{XDR_NS}}}clientData")
+        ends.append(f"<xdr:{name}><xdr:col>{c}</xdr:col><xdr:colOff>0</xdr:colOff>"
+                    f"<xdr:row>{r}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:{name}>")
+    return ('<xdr:twoCellAnchor editAs="oneCell">' + "".join(ends)
+            + '<xdr:graphicFrame macro=""><xdr:nvGraphicFramePr>'
+            f'<xdr:cNvPr id="{number + 1}" name="Chart {number}"/><xdr:cNvGraphicFramePr/>'
+            '</xdr:nvGraphicFramePr><xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm>'
+            f'<a:graphic><a:graphicData uri="{C_NS}"><c:chart xmlns:c="{C_NS}" xmlns:r="{R_NS}" '
+            f'r:id="{_attr(rid)}"/></a:graphicData></a:graphic></xdr:graphicFrame>'
+            '<xdr:clientData/></xdr:twoCellAnchor>')
+
+
+def drawing_xml(anchors: list[str]) -> etree._Element:
+    return etree.fromstring(f'<xdr:wsDr xmlns:xdr="{XDR_NS}" xmlns:a="{A_NS}">' + "".join(anchors)
+                            + "</xdr:wsDr>")
 
 
 def add_charts(ctx: "WriteContext", patcher: SheetPatcher, charts: list[LineChart]) -> None:
@@ -164,16 +129,31 @@ def add_charts(ctx: "WriteContext", patcher: SheetPatcher, charts: list[LineChar
             raise patcher.error(f"chart {chart.title!r} has no series")
         parse_cell(chart.anchor)
     drawing_part = pkg.unused_name("xl/drawings/drawing%d.xml")
-    drawing = etree.Element(f"{{{XDR_NS}}}wsDr", nsmap={"xdr": XDR_NS, "a": A_NS})
-    pkg.put_xml(drawing_part, drawing, CT_DRAWING)
+    pkg.put_xml(drawing_part, drawing_xml([]), CT_DRAWING)
     drawing_rels = pkg.rels(drawing_part)
-    for number, chart in enumerate(charts, start=1):
-        chart_part = pkg.unused_name("xl/charts/chart%d.xml")
+    chart_parts = _unused_chart_parts(pkg, len(charts))
+    rids: list[str] = []
+    for number, (chart, chart_part) in enumerate(zip(charts, chart_parts), start=1):
         pkg.put_xml(chart_part, chart_xml(chart, number), CT_CHART)
-        rid = drawing_rels.add(REL_CHART, chart_part)
-        _anchor(drawing, chart, number, rid)
-    pkg.put_xml(drawing_part, drawing, CT_DRAWING)
+        if number == 1:
+            # Added parts are zipped in the order they were first put, and
+            # the drawing's relationships came right after the first chart.
+            rids = drawing_rels.add_all(REL_CHART, chart_parts)
+    anchors = [_anchor(chart, number, rid) for number, (chart, rid) in enumerate(zip(charts, rids), start=1)]
+    pkg.put_xml(drawing_part, drawing_xml(anchors), CT_DRAWING)
     rid = pkg.rels(patcher.part).add(REL_DRAWING, drawing_part)
     el = etree.Element(patcher.q("drawing"))
     el.set(f"{{{R_NS}}}id", rid)
     insert_in_order(patcher.root, el, WORKSHEET_ORDER)
+
+
+def _unused_chart_parts(pkg, count: int) -> list[str]:
+    """The names ``pkg.unused_name`` would give ``count`` charts added one
+    after another, found in one pass."""
+    names, n = [], 1
+    while len(names) < count:
+        name = f"xl/charts/chart{n}.xml"
+        if not pkg.exists(name):
+            names.append(name)
+        n += 1
+    return names

@@ -167,6 +167,28 @@ class Relationships:
         self.save()
         return rid
 
+    def add_all(self, rel_type: str, parts: list[str]) -> list[str]:
+        """:meth:`add` for each of ``parts`` in turn (the same ids), with the
+        ids in use collected once rather than once per part."""
+        used = {el.get("Id", "") for el in self.root if isinstance(el.tag, str)}
+        top = max((int(r[3:]) for r in used if r.startswith("rId") and r[3:].isdigit()), default=0)
+        rids = []
+        for part in parts:
+            n = max(len(used) + 1, top + 1)
+            while f"rId{n}" in used:
+                n += 1
+            rid = f"rId{n}"
+            used.add(rid)
+            top = max(top, n)
+            el = etree.SubElement(self.root, f"{{{PKG_REL_NS}}}Relationship")
+            el.set("Id", rid)
+            el.set("Type", rel_type)
+            el.set("Target", relative_target(self.source, part))
+            rids.append(rid)
+        if parts:
+            self.save()
+        return rids
+
     def remove(self, rid: str) -> None:
         rel = self.by_id(rid)
         if rel is not None:
