@@ -125,15 +125,17 @@ def skip_owned_sheets(config: Config, owned: dict[str, str]) -> Config:
 def check_workbook(path: str | Path, config: Config | None = None) -> CheckResult:
     """Read the workbook's indicator tables and check them. Raises
     WorkbookError/LayoutError (one line each) when it cannot be read."""
+    from .xlsx.package import Package
     from .xlsx.workbook_part import owned_sheets
 
     config = config if config is not None else load_config()
     path = Path(path)
-    # kpi-xl's own sheets are not read as the council's (a file of another
-    # kind is left to the reader, which names what it expected)
-    owned = owned_sheets(path) if path.suffix.lower() in (".xlsx", ".xlsm", ".xltx", ".xltm") \
-        and path.is_file() else {}
-    table = read_workbook(path, skip_owned_sheets(config, owned))
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xltx", ".xltm") and path.is_file():
+        # Opened and checked once; kpi-xl's own sheets are not read as the council's.
+        with Package.open(path) as package:
+            table = read_workbook(package, skip_owned_sheets(config, owned_sheets(package)))
+    else:  # a file of another kind is left to the reader, which names what it expected
+        table = read_workbook(path, config)
     _rated, report = rate_and_check(table, config)
     return CheckResult(path, table, report)
 

@@ -3,12 +3,18 @@
 ``build_refresh`` computes everything and writes nothing (the ribbon applies
 its plan through xlwings); ``refresh`` applies the plan with the package
 writer. One call each, so the CLI, the ribbon and a server job stay thin.
+
+A refresh opens the workbook once (``xlsx.package.Package.open``, which runs
+the safety checks on that open file) and hands the open package to the
+owned-sheet lookup, the reader and the writer: what is written is built from
+exactly what was read, and the writer still checks, just before its rename,
+that the file on disk is the one that was opened.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import pandas as pd
 
@@ -29,6 +35,9 @@ from .owned_sheets.data_quality import build_data_quality_sheet, carried_finding
 from .owned_sheets.exceptions import ROLE as EXC_ROLE
 from .owned_sheets.exceptions import build_exceptions_sheet, read_loose_cells, read_notes
 from .table import IndicatorTable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .xlsx.package import Package
 
 Progress = Callable[[str], None]
 
@@ -96,23 +105,32 @@ def indicator_dict(record: dict, report: Report, categories: dict[str, str]) -> 
     }
 
 
-def build_refresh(path: str | Path, config: Config, *, progress: Progress | None = None
-                  ) -> RefreshResult:
-    """Everything a refresh would do, as a plan; nothing is written."""
-    from .reader import read_workbook
+def build_refresh(path: str | Path, config: Config, *, progress: Progress | None = None,
+                  package: "Package | None" = None) -> RefreshResult:
+    """Everything a refresh would do, as a plan; nothing is written.
+    ``package``: the workbook already open (:func:`refresh` passes its own);
+    without it the workbook is opened here, once."""
+    from .xlsx.package import Package
+
+    if package is None:
+        with Package.open(path) as opened:
+            return build_refresh(path, config, progress=progress, package=opened)
+    return _build_refresh(Path(path), config, progress or (lambda _msg: None), package)
+
+
+def _build_refresh(path: Path, config: Config, say: Progress, package: "Package") -> RefreshResult:
+    from .reader import read_sheet_rows, read_workbook
     from .xlsx.workbook_part import owned_sheets
 
-    say = progress or (lambda _msg: None)
-    path = Path(path)
-    owned = owned_sheets(path)
+    owned = owned_sheets(package)
     say("reading indicator sheets")
-    table = read_workbook(path, skip_owned_sheets(config, owned))
+    table = read_workbook(package, skip_owned_sheets(config, owned))
     say(f"rating {len(table)} indicators")
     rated, report = rate_and_check(table, config)
     plan = plan_indicator_tables(table, rated, config)
-    answers = _plan_comparator_cells(plan, table, rated, config, report)
-    rows = _sheet_rows(path, owned.get(EXC_ROLE))
-    formulas = _sheet_formulas(path, owned.get(EXC_ROLE))
+    answers = _plan_comparator_cells(plan, table, rated, config, report, package)
+    rows = read_sheet_rows(package, owned.get(EXC_ROLE))
+    formulas = _sheet_formulas(package, owned.get(EXC_ROLE))
     notes = read_notes(rows, formulas)
     loose = read_loose_cells(rows, formulas, config, set(rated["area"].fillna("(no area)")))
     exceptions = build_exceptions_sheet(rated, config, notes, title=_title(config, rated), loose=loose)
@@ -125,7 +143,7 @@ def build_refresh(path: str | Path, config: Config, *, progress: Progress | None
                            Place(sheet=config.exceptions.sheet_name, cell=cell or None),
                            indicator=ident))
     plan.sheets.append(exceptions.sheet)
-    previous = previous_findings(_sheet_rows(path, owned.get(DQ_ROLE)), str(path),
+    previous = previous_findings(read_sheet_rows(package, owned.get(DQ_ROLE)), str(path),
                                  exceptions.labels)
     report.extend(carried_findings(previous, report, corrected_cells(plan, rated)))
     plan.sheets.append(build_data_quality_sheet(
@@ -140,38 +158,39 @@ def refresh(path: str | Path, config: Config, *, output: str | Path | None = Non
             dry_run: bool = False, backup: str | None = None,
             progress: Progress | None = None) -> RefreshResult:
     """Refresh a workbook in place (or into ``output``), atomically, with a backup."""
-    from .xlsx.lock import FileIdentity, refresh_lock
+    from .xlsx.lock import refresh_lock
     from .xlsx.safety import assert_not_open_in_excel
-    from .xlsx.writer import check_output, apply_plan
+    from .xlsx.writer import check_output
 
     path = Path(path)
     target = Path(output) if output else path
     if dry_run:
-        return _refresh_unlocked(path, config, output, target, True, backup, progress, None)
+        return _refresh_unlocked(path, config, output, True, backup, progress)
     if output:
         check_output(path, target)
     assert_not_open_in_excel(target)  # refuse a workbook open in Excel before doing the work
     # One run at a time for the whole job: what is read is what is planned
     # over, and the writer checks the file is still that one before renaming.
     with refresh_lock(target, config.workbook.lock_wait):
-        try:
-            identity = FileIdentity.of(path)
-        except OSError:  # missing, a folder...: the reader says so in its own words
-            identity = None
-        return _refresh_unlocked(path, config, output, target, False, backup, progress, identity)
+        return _refresh_unlocked(path, config, output, False, backup, progress)
 
 
-def _refresh_unlocked(path: Path, config: Config, output, target: Path, dry_run: bool,
-                      backup: str | None, progress: Progress | None, identity) -> RefreshResult:
+def _refresh_unlocked(path: Path, config: Config, output, dry_run: bool,
+                      backup: str | None, progress: Progress | None) -> RefreshResult:
+    from .xlsx.package import Package
     from .xlsx.writer import apply_plan
 
-    result = build_refresh(path, config, progress=progress)
-    if progress:
-        progress("writing" if not dry_run else "checking what would change")
-    result.write = apply_plan(path, result.plan, output=Path(output) if output else None,
-                              backup=backup or config.workbook.backup, dry_run=dry_run,
-                              expect=identity, lock_wait=config.workbook.lock_wait,
-                              protected=config.workbook.protected_sheets)
+    with Package.open(path) as package:
+        # The file as opened: the writer refuses to rename over it if it
+        # changed on disk meanwhile.
+        identity = None if dry_run else package.identity()
+        result = build_refresh(path, config, progress=progress, package=package)
+        if progress:
+            progress("writing" if not dry_run else "checking what would change")
+        result.write = apply_plan(path, result.plan, output=Path(output) if output else None,
+                                  backup=backup or config.workbook.backup, dry_run=dry_run,
+                                  expect=identity, lock_wait=config.workbook.lock_wait,
+                                  protected=config.workbook.protected_sheets, package=package)
     result.dry_run = dry_run
     for note in getattr(result.write, "notes", []):
         kind = HARD_LINKS_BROKEN if "hard link" in note else PROTECTED_CELLS_SKIPPED
@@ -228,9 +247,10 @@ def change_log(rated: pd.DataFrame, config: Config) -> list[dict]:
 
 
 def _plan_comparator_cells(plan: Plan, table: IndicatorTable, rated: pd.DataFrame,
-                           config: Config, report: Report):
+                           config: Config, report: Report, package: "Package"):
     """Fill comparator cells from the comparator store, when there is one;
-    what the store said (a TableComparators), None without comparators."""
+    what the store said (a TableComparators), None without comparators.
+    ``package``: the open workbook, where added columns look for free space."""
     if not _may_have_store(config, table):
         return None  # and the comparators are never imported
     try:
@@ -238,7 +258,7 @@ def _plan_comparator_cells(plan: Plan, table: IndicatorTable, rated: pd.DataFram
     except ImportError:
         return None
     _warn_missing_store(table, config, report)
-    found = table_comparators(table, config, _reporting_fy(rated), _taken_columns(plan))
+    found = table_comparators(table, config, _reporting_fy(rated), _taken_columns(plan), package)
     units = dict(zip(rated["id"], rated["unit"]))
     plan_comparators(plan, found.fills, units, found.headers)
     return found
@@ -292,40 +312,25 @@ def _reporting_fy(rated: pd.DataFrame) -> int | None:
     return max(years) if years else None
 
 
-def _sheet_rows(path: Path, sheet: str | None) -> list[list]:
-    """A sheet's values as row lists from column A (empty when no sheet)."""
-    if not sheet:
-        return []
-    from .reader.cells import Workbook
-
-    with Workbook(path) as book:
-        grid = book.read_sheet(sheet)
-    width = grid.max_col()
-    return [[grid.value(r, c) for c in range(1, width + 1)]
-            for r in range(1, grid.last_row + 1)]
-
-
-def _sheet_formulas(path: Path, sheet: str | None) -> dict[str, str]:
+def _sheet_formulas(pkg: "Package", sheet: str | None) -> dict[str, str]:
     """Cell ref -> formula text (no '=') of a sheet's own formulas: an
     officer's =HYPERLINK() in Commentary comes back as a formula. Cells
     filled from a shared formula keep their value only."""
     if not sheet:
         return {}
-    from .xlsx.package import Package
     from .xlsx.workbook_part import WorkbookPart
 
-    with Package(path) as pkg:
-        entry = WorkbookPart(pkg).find_sheet(sheet)
-        if entry is None or not entry.part or not pkg.exists(entry.part):
-            return {}
-        root = pkg.xml(entry.part)
-        ns = root.nsmap.get(None, "")
-        out = {}
-        for c in root.iter(f"{{{ns}}}c"):
-            f = c.find(f"{{{ns}}}f")
-            if f is not None and f.text and c.get("r") and f.get("t") in (None, "normal"):
-                out[c.get("r")] = f.text
-        return out
+    entry = WorkbookPart(pkg).find_sheet(sheet)
+    if entry is None or not entry.part or not pkg.exists(entry.part):
+        return {}
+    root = pkg.xml(entry.part)
+    ns = root.nsmap.get(None, "")
+    out = {}
+    for c in root.iter(f"{{{ns}}}c"):
+        f = c.find(f"{{{ns}}}f")
+        if f is not None and f.text and c.get("r") and f.get("t") in (None, "normal"):
+            out[c.get("r")] = f.text
+    return out
 
 
 def _title(config: Config, rated: pd.DataFrame) -> str:

@@ -107,9 +107,11 @@ def exceptions_cells(path: Path) -> dict[str, object]:
 
 def exceptions_formulas(path: Path) -> dict[str, str]:
     from kpi_xl.refresh_job import _sheet_formulas
+    from kpi_xl.xlsx.package import Package
     from kpi_xl.xlsx.workbook_part import owned_sheets
 
-    return _sheet_formulas(path, owned_sheets(path)["exceptions"])
+    with Package.open(path) as pkg:
+        return _sheet_formulas(pkg, owned_sheets(pkg)["exceptions"])
 
 
 def officer_columns() -> tuple[str, str]:

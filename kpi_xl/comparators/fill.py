@@ -74,10 +74,11 @@ def comparators_for_table(table: IndicatorTable, config: Config,
 
 
 def table_comparators(table: IndicatorTable, config: Config, reporting_fy: int | None,
-                      taken: dict[str, set[str]] | None = None) -> TableComparators:
+                      taken: dict[str, set[str]] | None = None, workbook=None) -> TableComparators:
     """:func:`comparators_for_table` with the answers and added columns.
     ``taken``: sheet -> columns the refresh already writes (RAG, direction,
-    sparklines), never chosen for an added column."""
+    sparklines), never chosen for an added column. ``workbook``: the open
+    package a refresh reads from (else ``table.path`` is opened)."""
     settings = load_settings(config)
     folder = Path(table.path).resolve().parent if table.path else None
     store_path = resolve_store_path(settings, config, folder)
@@ -112,7 +113,7 @@ def table_comparators(table: IndicatorTable, config: Config, reporting_fy: int |
                 if fill is not None:
                     result.fills.append(fill)
     if settings.add_columns:
-        _add_columns(table, settings, result, taken or {})
+        _add_columns(table, settings, result, taken or {}, workbook)
     return result
 
 
@@ -170,7 +171,7 @@ def _mapped_rows(frame: pd.DataFrame, config: Config, settings: ComparatorSettin
 # --- columns kpi-xl adds -------------------------------------------------------------
 
 def _add_columns(table: IndicatorTable, settings: ComparatorSettings,
-                 result: TableComparators, taken: dict[str, set[str]]) -> None:
+                 result: TableComparators, taken: dict[str, set[str]], workbook=None) -> None:
     """SN, region and England (and LAIT's band and ranks) in the first free
     columns right of each table that has no comparator column: nothing is
     inserted or moved, and an occupied column is stepped over."""
@@ -179,7 +180,7 @@ def _add_columns(table: IndicatorTable, settings: ComparatorSettings,
     if not result.answers or not table.path:
         return
     frame = table.frame
-    with Workbook(table.path) as book:
+    with Workbook(workbook if workbook is not None else table.path) as book:
         for index, layout in enumerate(table.layouts):
             if any(role.startswith("comparator:") for role in layout.roles):
                 continue

@@ -11,6 +11,7 @@ The council's ``layout:`` config overrides detection sheet by sheet.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Config, SheetLayout, load_config
 from ..errors import LayoutError, Place
@@ -26,19 +27,23 @@ from .keep import table_rows
 from .override import blocks_from_layout, entries_by_sheet
 from .sequence import period_findings
 
+if TYPE_CHECKING:  # pragma: no cover
+    from ..xlsx.package import Package
+
 __all__ = ["read_workbook", "read_sheet_rows"]
 
 
-def read_workbook(path: str | Path, config: Config | None = None) -> IndicatorTable:
+def read_workbook(path: "str | Path | Package", config: Config | None = None) -> IndicatorTable:
     """Every indicator table in the workbook as one IndicatorTable.
 
+    ``path``: the workbook's path, or the package a refresh has open.
     Raises WorkbookError/RefusedFile when the file cannot be read and
     LayoutError when no indicator table is found (or the layout config does
     not fit the workbook).
     """
     config = config if config is not None else load_config()
-    path = Path(path)
     with Workbook(path) as book:
+        path = book.path
         entries = entries_by_sheet(config, book.sheet_names)
         layouts = {name: found[0] for name, found in entries.items()}
         targets_sheets = {_sheet_name(book, layout.targets_sheet)
@@ -141,8 +146,11 @@ def _check_targets_sheets(book: Workbook, layouts, targets_sheets: set[str], tar
                               "Polarity column)", Place(file=config.source))
 
 
-def read_sheet_rows(path: str | Path, sheet: str) -> list[list]:
-    """A sheet's values as row lists from column A (for sheets kpi-xl owns)."""
+def read_sheet_rows(path: "str | Path | Package", sheet: str | None) -> list[list]:
+    """A sheet's values as row lists from column A (for sheets kpi-xl owns;
+    empty when no sheet is named). ``path``: a path or an open package."""
+    if not sheet:
+        return []
     with Workbook(path) as book:
         grid = book.read_sheet(sheet)
     width = grid.max_col()

@@ -9,17 +9,16 @@ string table is parsed only as far as the highest index asked for.
 
 Values are what Excel shows: the cached result of a formula, numbers as int
 or float, dates (by number format) as datetime, booleans, error codes as
-text ("#N/A") and strings. The file is checked by
-:func:`kpi_xl.xlsx.safety.assert_readable` before anything is parsed, and
-every XML part is parsed without DTDs, entities or network access.
+text ("#N/A") and strings. The file is opened and checked by
+:meth:`kpi_xl.xlsx.package.Package.open` before anything is parsed (or a
+refresh hands over the package it has open), and every XML part is parsed
+without DTDs, entities or network access.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import posixpath
 import re
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -28,12 +27,14 @@ from lxml import etree
 
 from ..errors import Place, RefusedFile, WorkbookError
 from ..xlsx import safety
+from ..xlsx.package import Package
 from ..xlsx.namespaces import MAIN_NS, R_NS
 from ..xlsx.refs import COLUMN_OF_REF, cell_position, col_index, col_letters
+from ..xlsx.shared_strings import SharedStrings, forget as _forget, rich_text as _rich_text
 
 _M = "{%s}" % MAIN_NS
 ROW, CELL, VALUE, FORMULA, INLINE = _M + "row", _M + "c", _M + "v", _M + "f", _M + "is"
-TEXT, RUN, PHONETIC, SI, MERGE = _M + "t", _M + "r", _M + "rPh", _M + "si", _M + "mergeCell"
+MERGE = _M + "mergeCell"
 
 ACCEPTED_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
 _SHEETDATA_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?sheetData\s*>|<(?:[A-Za-z_][\w.\-]*:)?sheetData\s*/>")
@@ -127,16 +128,18 @@ class Grid:
 # ------------------------------------------------------------------ workbook
 
 class Workbook:
-    """An open workbook package. Use as a context manager."""
+    """An open workbook package. Use as a context manager.
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
+    ``source``: the workbook's path (opened and checked here), or a
+    :class:`~kpi_xl.xlsx.package.Package` already open (a refresh's), which
+    closing this leaves open."""
+
+    def __init__(self, source: "str | Path | Package"):
+        self.path = source.path if isinstance(source, Package) else Path(source)
         _check_suffix(self.path)
-        safety.assert_readable(self.path)
-        try:
-            self._zip = zipfile.ZipFile(self.path)
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:  # checked above; a race at most
-            raise self._damaged(f"cannot be opened ({exc})") from None
+        self._package = source if isinstance(source, Package) else Package.open(self.path)
+        self._owns_package = not isinstance(source, Package)
+        self._zip = self._package.zip
         try:
             self._names = {name.lower(): name for name in self._zip.namelist()}
             self._workbook_part = safety.main_part_name(self._zip, self.path)
@@ -144,9 +147,9 @@ class Workbook:
             self.sheets: list[SheetInfo] = self._read_sheet_list()
             self._formats: list[str] = self._read_number_formats()
             self._date_styles = [is_date_format(code) for code in self._formats]
-            self._strings = SharedStrings(self, self._shared_strings_part())
+            self._strings = SharedStrings(self._package, self._shared_strings_part())
         except BaseException:
-            self._zip.close()
+            self._close_package()
             raise
 
     # -- context manager
@@ -158,7 +161,11 @@ class Workbook:
 
     def close(self) -> None:
         self._strings.close()
-        self._zip.close()
+        self._close_package()
+
+    def _close_package(self) -> None:
+        if self._owns_package:
+            self._package.close()
 
     # -- public
     @property
@@ -223,16 +230,7 @@ class Workbook:
 
     def _stream(self, part: str) -> Iterator[bytes]:
         """The bytes of a part in chunks, zip damage as WorkbookError."""
-        member = self._member(part)
-        if member is None:
-            raise self._damaged(f"has no part {part}; open and repair it in Excel, then save it again")
-        try:
-            with self._zip.open(member) as fh:
-                while chunk := fh.read(CHUNK):
-                    yield chunk
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
-            raise self._damaged(f"is damaged: part {part} cannot be read ({exc}); "
-                                "open and repair it in Excel, then save it again") from None
+        return self._package.stream(part, CHUNK)
 
     def _rels(self, part: str) -> dict[str, tuple[str, str]]:
         """Relationship id -> (type, target part) for a part."""
@@ -419,7 +417,7 @@ class Workbook:
             return None, has_formula
         if kind == "s":
             index = _int(text)
-            return (self._strings.get(index) if index is not None else None), has_formula
+            return (self._strings.text(index) if index is not None else None), has_formula
         if kind in ("str", "e"):
             return text, has_formula
         if kind == "b":
@@ -432,99 +430,6 @@ class Workbook:
         return _number(text), has_formula
 
 
-class SharedStrings:
-    """The shared string table, parsed on demand only as far as needed.
-
-    Strings near the start of the table (where the indicator sheet's usually
-    are) are streamed. Asked for one far ahead (the sheet's strings come
-    after an extract's 100,000), the part is split into its items at C speed
-    and only the items asked for are parsed.
-    """
-
-    JUMP = 2000  # items ahead of the stream that switch to splitting the part
-
-    def __init__(self, book: Workbook, part: str | None):
-        self._book = book
-        self._part = part
-        self._strings: list[str] = []
-        self._chunks: Iterator[bytes] | None = None
-        self._parser: etree.XMLPullParser | None = None
-        self._done = part is None
-        self._items: list[bytes] | None = None  # the split part, in bulk mode
-        self._parsed: dict[int, str] = {}
-
-    def get(self, index: int) -> str | None:
-        if index < 0:
-            return None
-        if self._items is None and not self._done and index - len(self._strings) > self.JUMP:
-            self._split()
-        if self._items is not None:
-            return self._item(index)
-        while index >= len(self._strings) and not self._done:
-            self._advance()
-        return self._strings[index] if index < len(self._strings) else None
-
-    def close(self) -> None:
-        if self._chunks is not None:
-            self._chunks.close()  # type: ignore[attr-defined]
-        self._done = True
-
-    def _advance(self) -> None:
-        if self._parser is None:
-            self._parser = etree.XMLPullParser(events=("end",), tag=SI, resolve_entities=False,
-                                               no_network=True, load_dtd=False, huge_tree=False)
-            self._chunks = self._book._stream(self._part)  # type: ignore[arg-type]
-        chunk = next(self._chunks, None)  # type: ignore[arg-type]
-        try:
-            if chunk is None:
-                self._parser.close()
-                self._done = True
-            else:
-                self._parser.feed(chunk)
-            for _event, si in self._parser.read_events():
-                self._strings.append(_rich_text(si))
-                _forget(si)
-        except etree.XMLSyntaxError as exc:
-            raise self._damaged(exc) from None
-
-    def _split(self) -> None:
-        """Bulk mode: the part split on "</si>" (text cannot hold "<", so the
-        tag is only ever a tag) unless the part is written in a way the split
-        would misread: then keep streaming."""
-        data = self._book._read(self._part)  # type: ignore[arg-type]
-        if (b"</si>" not in data or b"<si/>" in data or b"<![CDATA[" in data
-                or data[:2] in (b"\xff\xfe", b"\xfe\xff")):
-            self.JUMP = 1 << 62  # do not try again
-            return
-        self.close()
-        self._items = data.split(b"</si>")[:-1]
-
-    def _item(self, index: int) -> str | None:
-        items = self._items or []
-        if index >= len(items):
-            return None
-        if index not in self._parsed:
-            chunk = items[index]
-            start = chunk.rfind(b"<si")
-            if start < 0:
-                raise self._damaged("a string item has no <si> tag")
-            wrapped = b'<sst xmlns="' + MAIN_NS.encode() + b'">' + chunk[start:] + b"</si></sst>"
-            try:
-                root = etree.fromstring(wrapped, _ITEM_PARSER)
-            except etree.XMLSyntaxError as exc:
-                raise self._damaged(exc) from None
-            self._parsed[index] = _rich_text(root[0])
-        return self._parsed[index]
-
-    def _damaged(self, detail: object) -> WorkbookError:
-        return self._book._damaged(f"part {self._part} is not well-formed XML ({detail}); "
-                                   "open and repair it in Excel, then save it again")
-
-
-_ITEM_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                               huge_tree=False)
-
-
 # ------------------------------------------------------------------ helpers
 
 def _check_suffix(path: Path) -> None:
@@ -534,38 +439,6 @@ def _check_suffix(path: Path) -> None:
     raise RefusedFile(f"is not an Excel workbook kpi-xl reads ({suffix or 'no extension'}); "
                       "give an .xlsx, .xlsm, .xltx or .xltm file (save it from Excel as .xlsx)",
                       Place(file=str(path)))
-
-
-def _rich_text(el: etree._Element) -> str:
-    """Text of a string item: a plain <t>, or the runs of rich text (phonetic runs left out)."""
-    parts = []
-    for child in el:
-        if child.tag == TEXT:
-            parts.append(child.text or "")
-        elif child.tag == RUN:
-            t = child.find(TEXT)
-            if t is not None:
-                parts.append(t.text or "")
-    return _unescape_x(("".join(parts)))
-
-
-_X_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-
-
-def _unescape_x(text: str) -> str:
-    """Excel escapes control characters in strings as _xHHHH_."""
-    if "_x" not in text:
-        return text
-    return _X_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
-
-
-def _forget(el: etree._Element) -> None:
-    """Free a parsed element and the siblings before it (constant memory)."""
-    el.clear(keep_tail=True)
-    parent = el.getparent()
-    if parent is not None:
-        while el.getprevious() is not None:
-            del parent[0]
 
 
 def _int(text: str | None) -> int | None:

@@ -4,11 +4,21 @@ An existing workbook is never loaded and re-saved by a library: parts the
 plan does not concern are copied as their raw compressed bytes, and the
 parts it does concern are edited element by element with lxml.
 
+The reader (``kpi_xl.reader.cells``) reads through this layer too: one
+package opened once (:meth:`~kpi_xl.xlsx.package.Package.open` runs the
+safety checks on the open file) serves the owned-sheet lookup, the reader
+and the writer of a refresh.
+
 Modules, one per concern:
+- ``namespaces``: every XML namespace, relationship type, content type and
+  hidden defined name (``_kpixl_owned``...) spelled once;
+- ``refs``: A1 references (columns, cells, ranges, sqrefs, sheet-qualified
+  references and sheet-name quoting), for the reader and both writers;
 - ``safety``: refusals (lock file, encryption, .xls/.xlsb, Strict OOXML, zip
   bombs, DTDs) and :func:`~kpi_xl.xlsx.safety.parse_xml`, the only XML parser
   used on workbook parts;
 - ``package``: the zip (raw-copying writer), content types, relationships;
+  :meth:`~kpi_xl.xlsx.package.Package.open`,
   :func:`~kpi_xl.xlsx.package.sheet_part_names`;
 - ``workbook_part``: workbook.xml, sheet entries, defined names and
   kpi-xl's markers (:func:`~kpi_xl.xlsx.workbook_part.owned_sheets`),

@@ -34,9 +34,11 @@ def _is_xml(name: str) -> bool:
 class _Snapshot:
     """What we know of one package for the checks."""
 
-    def __init__(self, path: Path, deep: set[str] | None):
-        self.path = path
-        self.pkg = Package(path)
+    def __init__(self, source: "Path | Package", deep: set[str] | None):
+        # An open package (the writer's) is looked at as it was read, through
+        # the same open file: the original is not opened again.
+        self.pkg = source.as_read() if isinstance(source, Package) else Package(source)
+        self.path = self.pkg.path
         self.names = [n for n in self.pkg.infos]
         self.lower = {n.lower(): n for n in self.names}
         self.deep = deep  # parts to parse fully (None: all)
@@ -255,14 +257,15 @@ def _lost(before_root, after_root, managed) -> str:
     return ", ".join(f"{n} <{etree.QName(tag).localname}>" for tag, n in missing[:5])
 
 
-def check_package(path: str | os.PathLike, before: str | os.PathLike | None = None, *,
+def check_package(path: str | os.PathLike, before: "str | os.PathLike | Package | None" = None, *,
                   parts: Iterable[str] | None = None) -> list[str]:
     """Problems of the package at ``path`` (empty: sound).
 
     Relationship targets exist, every part has a content type, XML parts are
     well formed, style and dxf indices are in range, sheet names are valid
     and unique. With ``before`` (the original): only problems the original
-    did not have, plus every sheet keeping each kind of element it had
+    did not have (``before`` may be the package the writer read, open),
+    plus every sheet keeping each kind of element it had
     (except what cells hold and kpi-xl's own conditional formats) and no
     part lost except kpi-xl's own sheets and calcChain. ``parts`` limits the
     parsing checks to the parts that were rewritten (the others are
@@ -279,7 +282,7 @@ def check_package(path: str | os.PathLike, before: str | os.PathLike | None = No
         found = problems_of(after)
         if before is None:
             return found
-        prior = _Snapshot(Path(before), deep)
+        prior = _Snapshot(before if isinstance(before, Package) else Path(before), deep)
         try:
             known = set(problems_of(prior))
             return [p for p in found if p not in known] + _compare(prior, after)

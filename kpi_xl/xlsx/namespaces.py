@@ -7,6 +7,7 @@ from __future__ import annotations
 
 # ------------------------------------------------------------ XML namespaces
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_OFFICE = "application/vnd.openxmlformats-officedocument."  # most content types start so
 STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"  # Strict OOXML, refused
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -20,6 +21,9 @@ X14_NS = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"
 XM_NS = "http://schemas.microsoft.com/office/excel/2006/main"
 CUSTOM_UI_NS = "http://schemas.microsoft.com/office/2009/07/customui"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+# The add-in's ribbon: Office 2010+ (customUI14.xml) and Office 2007 (customUI.xml).
+UI_REL_2010 = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
+UI_REL_2007 = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
 
 # --------------------------------------------------------- relationship types
 REL_WORKSHEET = R_NS + "/worksheet"
@@ -35,17 +39,13 @@ OFFICE_DOCUMENT_TYPES = {  # the package relationship to the workbook part
     R_NS + "/officeDocument",
     "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument",
 }
-# Office 2010+ ribbon (customUI14.xml) and Office 2007 ribbon (customUI.xml).
-UI_REL_2010 = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
-UI_REL_2007 = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
 
 # -------------------------------------------------------------- content types
-_SML = "application/vnd.openxmlformats-officedocument.spreadsheetml."
-CT_WORKSHEET = _SML + "worksheet+xml"
-CT_SHARED_STRINGS = _SML + "sharedStrings+xml"
-CT_STYLES = _SML + "styles+xml"
-CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
-CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
+CT_WORKSHEET = _OFFICE + "spreadsheetml.worksheet+xml"
+CT_SHARED_STRINGS = _OFFICE + "spreadsheetml.sharedStrings+xml"
+CT_STYLES = _OFFICE + "spreadsheetml.styles+xml"
+CT_DRAWING = _OFFICE + "drawing+xml"
+CT_CHART = _OFFICE + "drawingml.chart+xml"
 CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
 
 # ------------------------------------------ kpi-xl's hidden defined names

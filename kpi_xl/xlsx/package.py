@@ -17,7 +17,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import BinaryIO, Iterable, Iterator
 
 from lxml import etree
 
@@ -208,10 +208,25 @@ class Package:
     Parts are read on demand; XML parts are parsed once and cached. Changes
     are recorded (``put_*``, ``remove``) and written by :meth:`save`; nothing
     touches the source file.
+
+    :meth:`open` is how a workbook is opened: once, with the safety checks
+    run on that open file. A refresh hands the one package to the owned-sheet
+    lookup, the reader (``reader.cells.Workbook``) and the writer.
     """
 
-    def __init__(self, path: str | os.PathLike):
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> "Package":
+        """The workbook at ``path``, opened and checked (everything
+        :func:`~kpi_xl.xlsx.safety.assert_readable` refuses is refused here,
+        with the same messages, from the one open file)."""
+        path = Path(path)
+        safety.check_path(path)
+        return cls(path, checked=True)
+
+    def __init__(self, path: str | os.PathLike, *, checked: bool = False):
         self.path = Path(path)
+        self.checked = checked  # the safety checks ran on this open file
+        self._shared = False  # a view (:meth:`as_read`) closes nothing
         # One open file for reading and for the raw copies at save: the
         # package written is built from the very file that was read, even if
         # another program replaces the path meanwhile.
@@ -220,14 +235,41 @@ class Package:
         except OSError as exc:
             raise WorkbookError(f"cannot be opened ({exc.strerror})", Place(file=str(self.path))) from None
         try:
-            self.zip = zipfile.ZipFile(self._fh)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            self.zip = self._open_zip(checked)
+            if checked:
+                safety.check_zip(self.zip, self.path)
+            else:
+                safety.check_names(self.zip, self.path)
+        except BaseException:
             self._fh.close()
-            raise WorkbookError(f"is a damaged zip package ({exc})", Place(file=str(self.path))) from None
-        safety.check_names(self.zip, self.path)
+            raise
         self.infos: dict[str, zipfile.ZipInfo] = {i.filename: i for i in self.zip.infolist()
                                                  if not i.filename.endswith("/")}
         self._lower = {n.lower(): n for n in self.infos}
+        self._forget_changes()
+
+    def _open_zip(self, checked: bool) -> zipfile.ZipFile:
+        if checked:  # an encrypted or .xls file is named as such, not as a bad zip
+            safety.check_file_start(self._fh.read(8), self.path)
+            self._fh.seek(0)
+        try:
+            return zipfile.ZipFile(self._fh)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            if checked:
+                raise safety.damaged_zip(self.path, exc) from None
+            raise WorkbookError(f"is a damaged zip package ({exc})", Place(file=str(self.path))) from None
+
+    def as_read(self) -> "Package":
+        """The same open package without this run's changes, parsed afresh
+        (the writer's integrity check compares with it). Shares the open
+        file, which closes with this package."""
+        view = object.__new__(Package)
+        view.path, view.checked, view._shared = self.path, self.checked, True
+        view._fh, view.zip, view.infos, view._lower = self._fh, self.zip, self.infos, self._lower
+        view._forget_changes()
+        return view
+
+    def _forget_changes(self) -> None:
         self._bytes: dict[str, bytes] = {}
         self._xml: dict[str, etree._Element] = {}
         self._standalone: dict[str, bool | None] = {}
@@ -240,6 +282,8 @@ class Package:
         self._rels: dict[str, Relationships] = {}
 
     def close(self) -> None:
+        if self._shared:
+            return
         self.zip.close()
         self._fh.close()
 
@@ -279,6 +323,23 @@ class Package:
         if name not in self._bytes:
             self._bytes[name] = safety.read_part(self.zip, name, self.path)
         return self._bytes[name]
+
+    def stream(self, name: str, chunk: int = 16 << 10) -> Iterator[bytes]:
+        """A part's original bytes in chunks, so a big part is never held
+        whole (the reader parses sheets and strings as they come); zip
+        damage as WorkbookError."""
+        stored = self._lower.get(name.lstrip("/").lower())
+        if stored is None:
+            raise WorkbookError(f"has no part {name}; open and repair it in Excel, then save it again",
+                                Place(file=str(self.path)))
+        try:
+            with self.zip.open(stored) as fh:
+                while data := fh.read(chunk):
+                    yield data
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+            raise WorkbookError(f"is damaged: part {name} cannot be read ({exc}); "
+                                "open and repair it in Excel, then save it again",
+                                Place(file=str(self.path))) from None
 
     def read(self, name: str) -> bytes:
         stored = self.canonical(name)
@@ -589,6 +650,5 @@ def sheet_entries(pkg: Package) -> list[tuple[str, str | None, etree._Element]]:
 
 def sheet_part_names(path: str | os.PathLike) -> dict[str, str]:
     """Sheet name -> part path (e.g. 'xl/worksheets/sheet1.xml'), in workbook order."""
-    safety.assert_readable(path)
-    with Package(path) as pkg:
+    with Package.open(path) as pkg:
         return {name: part for name, part, _ in sheet_entries(pkg) if part}

@@ -1,8 +1,11 @@
 """Refuse files kpi-xl must not open or write, each with a one-line message.
 
-Everything that reads a workbook package goes through :func:`assert_readable`
-first and parses XML parts only with :func:`parse_xml`. Everything that writes
-one goes through :func:`assert_writable` (which adds Excel's lock file check).
+Everything that reads a workbook package goes through the package checks
+first (:func:`check_package_file`, :func:`check_zip`: what
+:func:`assert_readable` runs, and what ``package.Package.open`` runs on the
+one open file a refresh reads and writes from) and parses XML parts only with
+:func:`parse_xml`. Everything that writes one goes through
+:func:`assert_writable` (which adds Excel's lock file check).
 
 The checks are cheap on purpose: they read the zip directory and the first
 bytes of parts, never a whole large sheet.
@@ -100,9 +103,8 @@ def _check_extension(path: Path) -> None:
                             "save it as Excel Workbook (.xlsx) and try again")
 
 
-def _check_magic(path: Path) -> None:
-    with open(path, "rb") as fh:
-        magic = fh.read(8)
+def check_file_start(magic: bytes, path: Path) -> None:
+    """The file's first 8 bytes: an OLE file (encrypted or .xls), or no zip."""
     if magic == OLE_MAGIC:
         # Excel stores a password-protected .xlsx inside an OLE compound file;
         # an OLE file is also what an old .xls is.
@@ -234,6 +236,25 @@ def assert_readable(path: str | os.PathLike) -> None:
     zip bombs, Strict OOXML, DTD or entity declarations in XML parts.
     """
     path = Path(path)
+    check_path(path)
+    with open(path, "rb") as fh:
+        check_file_start(fh.read(8), path)
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise damaged_zip(path, exc) from None
+    with zf:
+        check_zip(zf, path)
+
+
+def damaged_zip(path: Path | str, exc: BaseException) -> WorkbookError:
+    return _damaged(path, f"is a damaged zip package ({exc}); "
+                          "open and repair it in Excel, then save it again")
+
+
+def check_path(path: Path) -> None:
+    """What the path itself says, before the file is opened: missing, a
+    dangling link, a folder, an .xls/.xlsb/.ods name."""
     if path.is_symlink() and not path.exists():
         raise WorkbookError(f"is a link to {os.readlink(path)}, which does not exist; "
                             "fix or remove the link", Place(file=str(path)))
@@ -245,47 +266,53 @@ def assert_readable(path: str | os.PathLike) -> None:
     if not path.is_file():
         raise WorkbookError("is not a file; give the path of an .xlsx or .xlsm workbook", Place(file=str(path)))
     _check_extension(path)
-    _check_magic(path)
-    try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise _damaged(path, f"is a damaged zip package ({exc}); "
-                             "open and repair it in Excel, then save it again") from None
-    with zf:
-        _check_zip_directory(path, zf)
-        if "[Content_Types].xml" not in zf.namelist():
-            if "mimetype" in zf.namelist():
-                raise _refuse(path, "is an OpenDocument spreadsheet; save it as Excel Workbook (.xlsx) and try again")
-            raise _damaged(path, "is not an Excel workbook (no [Content_Types].xml); "
-                                 "check the file or save it from Excel as .xlsx")
-        _check_xml_prologues(zf, path)
-        part = main_part_name(zf, path)
-        if part.lower().endswith(".bin"):
-            raise _refuse(path, "is an Excel binary workbook (.xlsb inside), which kpi-xl cannot edit; "
-                                "save it as Excel Workbook (.xlsx) and try again")
-        root = parse_xml(read_part(zf, part, path), part, path)
-        namespace = etree.QName(root).namespace
-        if namespace == STRICT_NS:
-            raise _refuse(path, "is saved as Strict Open XML, which kpi-xl cannot edit; "
-                                "save it in Excel as 'Excel Workbook (.xlsx)' (not Strict) and try again")
-        if namespace != MAIN_NS:
-            raise _damaged(path, f"workbook part {part} is not SpreadsheetML ({namespace}); "
-                                 "save it from Excel as .xlsx")
 
 
-def verify_parts(path: str | os.PathLike) -> None:
+def check_zip(zf: zipfile.ZipFile, path: Path | str) -> None:
+    """The package checks on an open zip: zip bombs, entry names, content
+    types, DTDs, the workbook part and its namespace (Strict refused)."""
+    path = Path(path)
+    _check_zip_directory(path, zf)
+    if "[Content_Types].xml" not in zf.namelist():
+        if "mimetype" in zf.namelist():
+            raise _refuse(path, "is an OpenDocument spreadsheet; save it as Excel Workbook (.xlsx) and try again")
+        raise _damaged(path, "is not an Excel workbook (no [Content_Types].xml); "
+                             "check the file or save it from Excel as .xlsx")
+    _check_xml_prologues(zf, path)
+    part = main_part_name(zf, path)
+    if part.lower().endswith(".bin"):
+        raise _refuse(path, "is an Excel binary workbook (.xlsb inside), which kpi-xl cannot edit; "
+                            "save it as Excel Workbook (.xlsx) and try again")
+    root = parse_xml(read_part(zf, part, path), part, path)
+    namespace = etree.QName(root).namespace
+    if namespace == STRICT_NS:
+        raise _refuse(path, "is saved as Strict Open XML, which kpi-xl cannot edit; "
+                            "save it in Excel as 'Excel Workbook (.xlsx)' (not Strict) and try again")
+    if namespace != MAIN_NS:
+        raise _damaged(path, f"workbook part {part} is not SpreadsheetML ({namespace}); "
+                             "save it from Excel as .xlsx")
+
+
+def verify_parts(path: str | os.PathLike, zf: zipfile.ZipFile | None = None) -> None:
     """Read every part through once so a damaged one (bad CRC, truncated
     data) is refused before anything is written. Parts the writer copies
-    are never decompressed otherwise."""
+    are never decompressed otherwise. ``zf``: the package already open."""
     path = Path(path)
     try:
-        with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
-                with zf.open(info) as fh:
-                    while fh.read(1 << 20):
-                        pass
+        if zf is not None:
+            _read_every_part(zf)
+            return
+        with zipfile.ZipFile(path) as opened:
+            _read_every_part(opened)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
         raise _damaged(path, f"is damaged ({exc}); open and repair it in Excel, then save it again") from None
+
+
+def _read_every_part(zf: zipfile.ZipFile) -> None:
+    for info in zf.infolist():
+        with zf.open(info) as fh:
+            while fh.read(1 << 20):
+                pass
 
 
 def lock_file(path: str | os.PathLike) -> Path:
@@ -303,17 +330,19 @@ def assert_not_open_in_excel(path: str | os.PathLike) -> None:
                             "close it in Excel and try again")
 
 
-def assert_writable(path: str | os.PathLike) -> None:
+def assert_writable(path: str | os.PathLike, zf: zipfile.ZipFile | None = None) -> None:
     """Everything :func:`assert_readable` checks, plus: not open in Excel
     (no ``~$`` lock file beside it), every part readable (CRC checked) and
-    its folder writable."""
+    its folder writable. ``zf``: the package already opened and checked
+    (``package.Package.open``), whose parts are read through it."""
     path = Path(path)
-    assert_readable(path)
+    if zf is None:
+        assert_readable(path)
     assert_not_open_in_excel(path)
     if not os.access(path.parent, os.W_OK):
         raise _refuse(path, f"cannot be written: folder {path.parent} is read-only; "
                             "copy the workbook somewhere writable")
-    verify_parts(path)
+    verify_parts(path, zf)
 
 
 def assert_can_create(path: str | os.PathLike, what: str = "file") -> None:

@@ -1,4 +1,5 @@
-"""The shared strings table (xl/sharedStrings.xml) and text escaping.
+"""The shared strings table (xl/sharedStrings.xml) and text escaping, for
+the reader and the writer.
 
 Strings are appended, never moved: existing cells point at their index.
 An identical plain string already in the table is reused.
@@ -6,11 +7,16 @@ An identical plain string already in the table is reused.
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 from lxml import etree
 
+from kpi_xl.errors import Place, WorkbookError
 from kpi_xl.xlsx.namespaces import MAIN_NS, XML_SPACE
 from kpi_xl.xlsx.package import Deferred, Package
+
+_M = "{%s}" % MAIN_NS
+TEXT, RUN, SI = _M + "t", _M + "r", _M + "si"
 
 _ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -57,25 +63,44 @@ def string_item_text(si: etree._Element) -> tuple[str, bool]:
 
 
 class SharedStrings:
-    """The workbook's shared strings table, read only when first needed.
+    """The workbook's shared strings table, read only as far as needed: one
+    class for the reader (:meth:`text`) and the writer (:meth:`index`).
 
     The table is as big as the workbook's text (a 100k-row extract puts
-    100,000 strings in it) while a refresh adds a few hundred, so it is not
-    parsed into a tree: the items are located in the part's bytes at C speed,
-    an item's text is parsed when asked for, and new items are spliced in
-    before ``</sst>`` when the package is saved. Every other byte of the part
-    stays as it was. Tables the byte reader does not take on are parsed as a
-    tree instead (:class:`_TreeStrings`), with the same results.
+    100,000 strings in it) while a refresh reads and adds a few hundred, so
+    it is never parsed whole. Strings near the start of the table (where the
+    indicator sheet's usually are) are streamed (:class:`_StreamedStrings`).
+    Asked for one far ahead (the sheet's strings come after an extract's
+    100,000), or asked to add one, the items are located in the part's bytes
+    at C speed (:class:`_ByteStrings`), an item's text is parsed when asked
+    for, and new items are spliced in before ``</sst>`` when the package is
+    saved. Every other byte of the part stays as it was. Tables the byte
+    reader does not take on are streamed for reading and parsed as a tree
+    for adding (:class:`_TreeStrings`), with the same results.
     """
+
+    JUMP = 2000  # items ahead of the stream that switch to locating them in the bytes
 
     def __init__(self, pkg: Package, part: str | None):
         self.pkg = pkg
         self.part = part
         self._impl: _ByteStrings | _TreeStrings | None = None
+        self._stream = _StreamedStrings(pkg, part)
+        self._jump = part is not None  # False once the byte reader declined
 
     @property
     def exists(self) -> bool:
         return self.part is not None
+
+    @property
+    def located(self) -> bool:
+        """Whether the items were located in the part's bytes."""
+        return isinstance(self._impl, _ByteStrings)
+
+    @property
+    def streamed(self) -> int:
+        """How many items the stream has parsed so far."""
+        return len(self._stream.strings)
 
     def _table(self) -> "_ByteStrings | _TreeStrings":
         if self._impl is None:
@@ -85,11 +110,100 @@ class SharedStrings:
         return self._impl
 
     def text(self, index: int) -> str | None:
-        return self._table().text(index)
+        """The text of item ``index`` (None when there is none)."""
+        if index < 0 or self.part is None:
+            return None
+        if index < len(self._stream.strings):
+            return self._stream.strings[index]
+        if self._impl is None and self._jump and index - len(self._stream.strings) > self.JUMP:
+            self._locate()
+        if self._impl is not None:
+            return self._impl.text(index)
+        return self._stream.get(index)
+
+    def _locate(self) -> None:
+        """Far ahead of the stream: the byte reader, unless it declines."""
+        data = self.pkg.read(self.part)  # type: ignore[arg-type]
+        located = _ByteStrings.of(self.pkg, self.part, data)  # type: ignore[arg-type]
+        if located is None:
+            self._jump = False  # keep streaming
+            return
+        self._stream.close()
+        self._impl = located
 
     def index(self, text: str) -> int:
         """Index of ``text`` in the table, appending it when absent."""
         return self._table().index(text)
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class _StreamedStrings:
+    """The table parsed as a stream from its start, only as far as asked."""
+
+    def __init__(self, pkg: Package, part: str | None):
+        self.pkg = pkg
+        self.part = part
+        self.strings: list[str] = []
+        self._chunks: Iterator[bytes] | None = None
+        self._parser: etree.XMLPullParser | None = None
+        self._done = part is None
+
+    def get(self, index: int) -> str | None:
+        while index >= len(self.strings) and not self._done:
+            self._advance()
+        return self.strings[index] if index < len(self.strings) else None
+
+    def close(self) -> None:
+        if self._chunks is not None:
+            self._chunks.close()  # type: ignore[attr-defined]
+        self._done = True
+
+    def _advance(self) -> None:
+        if self._parser is None:
+            self._parser = etree.XMLPullParser(events=("end",), tag=SI, resolve_entities=False,
+                                               no_network=True, load_dtd=False, huge_tree=False)
+            self._chunks = self.pkg.stream(self.part)  # type: ignore[arg-type]
+        chunk = next(self._chunks, None)  # type: ignore[arg-type]
+        try:
+            if chunk is None:
+                self._parser.close()
+                self._done = True
+            else:
+                self._parser.feed(chunk)
+            for _event, si in self._parser.read_events():
+                self.strings.append(rich_text(si))
+                forget(si)
+        except etree.XMLSyntaxError as exc:
+            raise WorkbookError(f"part {self.part} is not well-formed XML ({exc}); "
+                                "open and repair it in Excel, then save it again",
+                                Place(file=str(self.pkg.path))) from None
+
+
+def rich_text(el: etree._Element) -> str:
+    """Text of a string item (<si>, <is>) as the reader sees it: a plain <t>,
+    or the runs of rich text (phonetic runs left out). Fast: tags compared
+    as strings, one unescape."""
+    parts = []
+    for child in el:
+        if child.tag == TEXT:
+            parts.append(child.text or "")
+        elif child.tag == RUN:
+            t = child.find(TEXT)
+            if t is not None:
+                parts.append(t.text or "")
+    text = "".join(parts)
+    return decode_text(text) if "_x" in text else text
+
+
+def forget(el: etree._Element) -> None:
+    """Free a parsed element and the siblings before it (constant memory)."""
+    el.clear(keep_tail=True)
+    parent = el.getparent()
+    if parent is not None:
+        while el.getprevious() is not None:
+            del parent[0]
 
 
 def _plain_bytes(text: str) -> bytes:

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from kpi_xl.errors import Place, WriteError
-from kpi_xl.xlsx import safety
+from kpi_xl.errors import Place, WriteError, quote_sheet
 from kpi_xl.xlsx.namespaces import (CF_NAME, CT_WORKSHEET, MAIN_NS, OWNED_NAME, PRINT_TITLES, R_NS,
                                     REL_CHARTSHEET, REL_EXTENDED_PROPERTIES, REL_SHARED_STRINGS,
                                     REL_WORKSHEET, SIG_NAME, VT_NS)
@@ -261,45 +260,37 @@ class WorkbookPart:
     def set_marker(self, name: str, index: int, value: str | None) -> None:
         """Create, update or (value None) remove a hidden sheet-scoped name
         holding a string constant."""
-        el = self.marker(name, index)
-        if value is None:
-            if el is not None:
-                el.getparent().remove(el)
-                self._drop_empty_defined_names()
-                self.changed()
-            return
-        formula = string_constant(value)
-        if el is not None and el.text == formula and el.get("hidden") == "1":
-            return
-        if el is None:
-            el = etree.SubElement(self._defined_names_el(), self.q("definedName"))
-            el.set("name", name)
-            el.set("hidden", "1")
-            el.set("localSheetId", str(index))
-        el.set("hidden", "1")
-        el.text = formula
-        self.changed()
+        self._set_sheet_name(name, index, None if value is None else string_constant(value), hidden=True)
 
     def set_print_titles(self, index: int, sheet_name: str, rows: str | None) -> None:
         """Excel's Print_Titles for the sheet at ``index``: ``rows`` ("4:4", "1:3")
         repeat at the top of every printed page; None removes them."""
-        from kpi_xl.errors import quote_sheet
+        formula = None
+        if rows is not None:
+            first, _, last = rows.partition(":")
+            formula = f"{quote_sheet(sheet_name)}!${int(first)}:${int(last or first)}"
+        self._set_sheet_name(PRINT_TITLES, index, formula, hidden=False)
 
-        el = self.marker(PRINT_TITLES, index)
-        if rows is None:
+    def _set_sheet_name(self, name: str, index: int, formula: str | None, hidden: bool) -> None:
+        """Create, update or (formula None) remove the defined name ``name``
+        scoped to the sheet at ``index``; kpi-xl's markers are ``hidden``."""
+        el = self.marker(name, index)
+        if formula is None:
             if el is not None:
                 el.getparent().remove(el)
                 self._drop_empty_defined_names()
                 self.changed()
             return
-        first, _, last = rows.partition(":")
-        formula = f"{quote_sheet(sheet_name)}!${int(first)}:${int(last or first)}"
-        if el is not None and el.text == formula:
+        if el is not None and el.text == formula and (not hidden or el.get("hidden") == "1"):
             return
         if el is None:
             el = etree.SubElement(self._defined_names_el(), self.q("definedName"))
-            el.set("name", PRINT_TITLES)
+            el.set("name", name)
+            if hidden:
+                el.set("hidden", "1")
             el.set("localSheetId", str(index))
+        if hidden:
+            el.set("hidden", "1")
         el.text = formula
         self.changed()
 
@@ -455,11 +446,13 @@ class WorkbookPart:
         return [e.name for e in self.sheets() if e.kind == "worksheet"]
 
 
-def owned_sheets(path: str | os.PathLike) -> dict[str, str]:
+def owned_sheets(source: "str | os.PathLike | Package") -> dict[str, str]:
     """Role -> current sheet name of the sheets kpi-xl owns (marked by a hidden
-    sheet-scoped defined name ``_kpixl_owned`` holding the role)."""
-    safety.assert_readable(path)
-    with Package(path) as pkg:
+    sheet-scoped defined name ``_kpixl_owned`` holding the role). ``source``:
+    the workbook's path, or the package a refresh has open."""
+    if isinstance(source, Package):
+        return WorkbookPart(source).owned_roles()
+    with Package.open(source) as pkg:
         return WorkbookPart(pkg).owned_roles()
 
 

@@ -420,7 +420,8 @@ def hard_link_note(target: Path) -> str | None:
 
 def apply_plan(path: str | os.PathLike, plan: Plan, *, output: str | os.PathLike | None = None,
                backup: Backup = "bak", dry_run: bool = False, expect: lock.FileIdentity | None = None,
-               lock_wait: float = 30.0, protected: Protected = "refuse") -> WriteResult:
+               lock_wait: float = 30.0, protected: Protected = "refuse",
+               package: Package | None = None) -> WriteResult:
     """Apply ``plan`` to the workbook at ``path`` (or write the result to
     ``output``). Returns what changed; ``changed`` is False, and no file is
     written, when the workbook already is as the plan wants it.
@@ -431,19 +432,43 @@ def apply_plan(path: str | os.PathLike, plan: Plan, *, output: str | os.PathLike
     A symlinked workbook is written through to its target, whose mode,
     owner and group are kept.
 
+    ``package``: the workbook as the caller opened it (``Package.open``, so
+    already checked): the plan is applied to it and nothing is opened or
+    checked again; the caller closes it.
+
     Raises RefusedFile/WorkbookError for files kpi-xl will not touch and
     WriteError when the plan cannot be applied; in both cases the original
     file is unchanged.
     """
     path = Path(path)
+    try:
+        return _apply_plan(path, plan, output, backup, dry_run, expect, lock_wait, protected, package)
+    except KpiError:
+        # A file rewritten in place after it was read looks damaged through
+        # the package opened before: say what happened instead.
+        if expect is not None and not expect.still(path):
+            raise _changed_on_disk(path) from None
+        raise
+
+
+def _changed_on_disk(path: Path) -> WriteError:
+    return WriteError("changed on disk while kpi-xl was working (saved by another program?); "
+                      "nothing was written — run again", Place(file=str(path)))
+
+
+def _apply_plan(path: Path, plan: Plan, output, backup: Backup, dry_run: bool,
+                expect: lock.FileIdentity | None, lock_wait: float, protected: Protected,
+                package: Package | None) -> WriteResult:
     target = Path(output) if output is not None else path
+    opened = _checked_zip(package)
     if dry_run:  # writes nothing, so a workbook open in Excel may be looked at
-        safety.assert_readable(path)
-        safety.verify_parts(path)
+        if opened is None:
+            safety.assert_readable(path)
+        safety.verify_parts(path, opened)
     else:
         if target != path:
             check_output(path, target)
-        safety.assert_writable(path)
+        safety.assert_writable(path, opened)
         safety.assert_not_open_in_excel(target)
         safety.assert_not_open_in_excel(lock.real_path(target))
         assert_may_replace(target)
@@ -453,7 +478,7 @@ def apply_plan(path: str | os.PathLike, plan: Plan, *, output: str | os.PathLike
         with held:
             if not dry_run:
                 clean_stale_temps(target)
-            with Package(path) as pkg:
+            with (contextlib.nullcontext(package) if package is not None else Package(path)) as pkg:
                 identity = expect or pkg.identity()
                 first_change = target == path and not WorkbookPart(pkg).owned_roles()
                 ctx = build_changes(pkg, plan, protected)
@@ -481,6 +506,17 @@ def apply_plan(path: str | os.PathLike, plan: Plan, *, output: str | os.PathLike
     except Exception as exc:  # a fault in kpi-xl or a workbook it does not understand
         raise WriteError(f"could not apply the changes ({type(exc).__name__}: {exc}); the original is unchanged",
                          Place(file=str(path))) from exc
+
+
+def _checked_zip(package: Package | None):
+    """The zip of a package opened by ``Package.open`` (its safety checks
+    ran), None without one. Another package is checked here first."""
+    if package is None:
+        return None
+    if not package.checked:
+        safety.check_path(package.path)
+        safety.check_zip(package.zip, package.path)
+    return package.zip
 
 
 def _copy_unchanged(pkg: Package, target: Path, backup_to: Path | None, result: WriteResult) -> None:
@@ -612,7 +648,7 @@ def _write(pkg: Package, path: Path, target: Path, contents: dict[str, bytes], r
     tmp = _temp_beside(real, target)
     try:
         pkg.save(tmp, contents, removed)
-        problems = check_package(tmp, before=path, parts=deep)
+        problems = check_package(tmp, before=pkg, parts=deep)
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise WriteError(f"the new workbook failed the integrity check: {problems[0]}{more}; "
@@ -630,8 +666,7 @@ def _write(pkg: Package, path: Path, target: Path, contents: dict[str, bytes], r
             if note:
                 result.notes.append(note)
         if not identity.still(path):
-            raise WriteError("changed on disk while kpi-xl was working (saved by another program?); "
-                             "nothing was written — run again", Place(file=str(path)))
+            raise _changed_on_disk(path)
         os.replace(tmp, real)
         _fsync_dir(real.parent)
     except BaseException:
