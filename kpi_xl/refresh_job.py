@@ -110,18 +110,15 @@ def build_refresh(path: str | Path, config: Config, *, progress: Progress | None
     """Everything a refresh would do, as a plan; nothing is written.
     ``package``: the workbook already open (:func:`refresh` passes its own);
     without it the workbook is opened here, once."""
+    from .reader import read_sheet_rows, read_workbook
     from .xlsx.package import Package
+    from .xlsx.workbook_part import owned_sheets
 
     if package is None:
         with Package.open(path) as opened:
             return build_refresh(path, config, progress=progress, package=opened)
-    return _build_refresh(Path(path), config, progress or (lambda _msg: None), package)
-
-
-def _build_refresh(path: Path, config: Config, say: Progress, package: "Package") -> RefreshResult:
-    from .reader import read_sheet_rows, read_workbook
-    from .xlsx.workbook_part import owned_sheets
-
+    say = progress or (lambda _msg: None)
+    path = Path(path)
     owned = owned_sheets(package)
     say("reading indicator sheets")
     table = read_workbook(package, skip_owned_sheets(config, owned))
