@@ -10,9 +10,17 @@ separated by spaces, as Excel's sqref). Colours are 6-digit RGB hex ("FFC7CE").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Collection, Literal, Union
 
 CellValue = Union[float, int, str, bool, None]
+
+# Why a change is in the plan: the part of the refresh that made it. A ribbon
+# button applies the changes of its purposes (:meth:`Plan.only`), so it never
+# has to work out again which cells belong to it. None: a hand-made change,
+# applied only with the whole plan.
+Purpose = Literal["rag", "direction", "trend", "comparators", "exceptions", "quality", "charts"]
+PURPOSES: tuple[Purpose, ...] = ("rag", "direction", "trend", "comparators", "exceptions",
+                                 "quality", "charts")
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,7 @@ class SetCell:
     value: CellValue = None
     formula: str | None = None
     style: Style | None = None
+    purpose: Purpose | None = None  # inside an OwnedSheet: the sheet's purpose applies
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,7 @@ class AddConditionalFormat:
     sheet: str
     range: str
     rules: tuple[CFRule, ...]
+    purpose: Purpose | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,7 @@ class SetColumnWidth:
     # Only widen: a column already at least this wide keeps its width (the
     # council's layout), a narrower one grows so a figure never shows ###.
     at_least: bool = False
+    purpose: Purpose | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +133,7 @@ class SparklineGroup:
     data: str
     high_low: bool = True
     color: str = "376092"
+    purpose: Purpose | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +188,7 @@ class OwnedSheet:
     # Row heights in points, for rows whose wrapped text needs more than one line.
     row_heights: dict[int, float] = field(default_factory=dict)
     hidden_columns: tuple[str, ...] = ()  # e.g. a key column kpi-xl reads back
+    purpose: Purpose | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +196,7 @@ class RemoveSheet:
     """Remove the owned sheet with this role, if present."""
 
     role: str
+    purpose: Purpose | None = None
 
 
 Change = Union[SetCell, AddConditionalFormat, SetColumnWidth, SparklineGroup]
@@ -197,8 +211,18 @@ class Plan:
     remove: list[RemoveSheet] = field(default_factory=list)
 
     def set(self, sheet: str, cell: str, value: CellValue = None, *,
-            formula: str | None = None, style: Style | None = None) -> None:
-        self.changes.append(SetCell(sheet, cell, value, formula, style))
+            formula: str | None = None, style: Style | None = None,
+            purpose: Purpose | None = None) -> None:
+        self.changes.append(SetCell(sheet, cell, value, formula, style, purpose))
+
+    def only(self, purposes: Collection[Purpose]) -> Plan:
+        """The changes, sheets and removals made for ``purposes``, in plan
+        order: what one ribbon button applies. Changes without a purpose
+        belong to no part."""
+        wanted = set(purposes)
+        return Plan(changes=[c for c in self.changes if c.purpose in wanted],
+                    sheets=[s for s in self.sheets if s.purpose in wanted],
+                    remove=[r for r in self.remove if r.purpose in wanted])
 
     def cells(self) -> list[SetCell]:
         return [c for c in self.changes if isinstance(c, SetCell)]

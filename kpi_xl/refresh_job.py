@@ -36,8 +36,10 @@ from .owned_sheets.exceptions import ROLE as EXC_ROLE
 from .owned_sheets.exceptions import build_exceptions_sheet, read_loose_cells, read_notes
 from .table import IndicatorTable
 
-if TYPE_CHECKING:  # pragma: no cover
+if TYPE_CHECKING:  # the writer and the comparators load only when a refresh uses them
+    from .comparators.fill import TableComparators
     from .xlsx.package import Package
+    from .xlsx.writer import WriteResult
 
 Progress = Callable[[str], None]
 
@@ -51,10 +53,11 @@ class RefreshResult:
     plan: Plan
     change_log: list[dict] = field(default_factory=list)
     categories: dict[str, str] = field(default_factory=dict)
-    write: object | None = None  # kpi_xl.xlsx.writer.WriteResult
+    write: WriteResult | None = None  # set by ``refresh``; None after ``build_refresh``
     dry_run: bool = False
-    # kpi_xl.comparators.fill.TableComparators: the store's answers, for the pack
-    comparators: object | None = None
+    # What the comparator store said (the cells filled, each indicator's
+    # answer), for the pack; None when no store was used.
+    comparators: TableComparators | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -65,7 +68,7 @@ class RefreshResult:
 
     @property
     def changed(self) -> bool:
-        return bool(self.write is not None and getattr(self.write, "changed", False))
+        return self.write is not None and self.write.changed
 
     def summary_line(self) -> str:
         c = self.counts
@@ -189,7 +192,7 @@ def _refresh_unlocked(path: Path, config: Config, output, dry_run: bool,
                                   expect=identity, lock_wait=config.workbook.lock_wait,
                                   protected=config.workbook.protected_sheets, package=package)
     result.dry_run = dry_run
-    for note in getattr(result.write, "notes", []):
+    for note in result.write.notes:
         kind = HARD_LINKS_BROKEN if "hard link" in note else PROTECTED_CELLS_SKIPPED
         result.report.add(Finding(kind, note, "warning"))
     return result
@@ -201,7 +204,7 @@ def _plan_charts(plan: Plan, rated: pd.DataFrame, config: Config, owned: dict[st
     if charts is not None:
         plan.sheets.append(charts)
     elif CHARTS_ROLE in owned:
-        plan.remove.append(RemoveSheet(CHARTS_ROLE))
+        plan.remove.append(RemoveSheet(CHARTS_ROLE, purpose="charts"))
 
 
 def corrected_cells(plan: Plan, rated: pd.DataFrame) -> dict[tuple[str, str], bool]:

@@ -79,6 +79,10 @@ VARIANTS: dict[str, object] = {
     "OwnedSheet.row_heights": {4: 30.0}, "OwnedSheet.hidden_columns": ("F",),
     "SetColumnWidth.at_least": True,
     "RemoveSheet.role": "data_quality",
+    # Why a change is planned (which ribbon button applies it): no writer looks at it.
+    "SetCell.purpose": "rag", "AddConditionalFormat.purpose": "rag",
+    "SetColumnWidth.purpose": "rag", "SparklineGroup.purpose": "trend",
+    "OwnedSheet.purpose": "exceptions", "RemoveSheet.purpose": "charts",
     "Plan.changes": [], "Plan.sheets": [], "Plan.remove": [RemoveSheet("exceptions")],
 }
 

@@ -9,72 +9,37 @@ the same plan, so a button can never disagree with a full refresh:
 - ``comparators``: the comparator columns (SN, region, England, Ofsted good);
 - ``exceptions`` / ``data_quality``: that owned sheet only.
 
-Columns are found with the planner's own :func:`kpi_xl.planning.indicator_tables.choose_columns`,
-the same decision that placed them.
+Each change of the plan carries the purpose its planner gave it
+(:data:`kpi_xl.plan.Purpose`), so a part is a filter on purpose
+(:meth:`kpi_xl.plan.Plan.only`): nothing here works out again where the
+planner put things.
 """
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..errors import KpiError
-from ..plan import AddConditionalFormat, Plan, SetCell, SetColumnWidth, SparklineGroup
-from ..planning.indicator_tables import choose_columns
+from ..plan import Plan, Purpose
 from ..xlsx.refs import col_index as column_index_from_string, col_letters as get_column_letter
 
-PARTS = ("all", "rag", "direction", "comparators", "exceptions", "data_quality")
-SHEET_PARTS = ("exceptions", "data_quality")  # owned-sheet roles
+if TYPE_CHECKING:
+    from ..refresh_job import RefreshResult
+
+# Part (the name a ribbon callback passes) -> the purposes it applies; None: all.
+PART_PURPOSES: dict[str, tuple[Purpose, ...] | None] = {
+    "all": None, "rag": ("rag",), "direction": ("direction",), "comparators": ("comparators",),
+    "exceptions": ("exceptions",), "data_quality": ("quality",),
+}
+PARTS = tuple(PART_PURPOSES)
 
 
-def narrow_plan(result: Any, part: str) -> Plan:
-    """The changes of ``result.plan`` (a :class:`kpi_xl.refresh_job.RefreshResult`)
-    that belong to ``part``."""
-    if part not in PARTS:
+def narrow_plan(result: RefreshResult, part: str) -> Plan:
+    """The changes of ``result.plan`` that belong to ``part``."""
+    if part not in PART_PURPOSES:
         raise KpiError(f"unknown part {part!r}; expected one of {', '.join(PARTS)}")
-    plan = result.plan
-    if part == "all":
-        return plan
-    if part in SHEET_PARTS:
-        return Plan(sheets=[s for s in plan.sheets if s.role == part])
-    own, colour_only = part_columns(result, part)
-    return Plan(changes=[c for c in plan.changes if _belongs(c, own, colour_only)])
-
-
-def part_columns(result: Any, part: str) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-    """Per sheet: the columns the part owns, and the columns it only colours
-    (the latest-figure column, whose values are the council's)."""
-    own: dict[str, set[str]] = defaultdict(set)
-    colour_only: dict[str, set[str]] = defaultdict(set)
-    rated = result.rated
-    for index, layout in enumerate(result.table.layouts):
-        rows = rated[rated["table"] == index]
-        if rows.empty:
-            continue
-        columns = choose_columns(layout, wants_dot=bool(rows["movement"].notna().any()))
-        if part == "rag":
-            own[layout.sheet].add(columns.rag)
-            colour_only[layout.sheet].add(layout.latest_period_column)
-        elif part == "direction" and columns.dot:
-            own[layout.sheet].add(columns.dot)
-        elif part == "comparators":
-            own[layout.sheet].update(col for role, col in layout.roles.items()
-                                     if role.startswith("comparator:"))
-    return own, colour_only
-
-
-def _belongs(change: Any, own: dict[str, set[str]], colour_only: dict[str, set[str]]) -> bool:
-    if isinstance(change, SetCell):
-        return _column(change.cell) in own.get(change.sheet, ())
-    if isinstance(change, SetColumnWidth):
-        return change.column in own.get(change.sheet, ())
-    if isinstance(change, AddConditionalFormat):
-        allowed = own.get(change.sheet, set()) | colour_only.get(change.sheet, set())
-        return bool(allowed) and range_columns(change.range) <= allowed
-    if isinstance(change, SparklineGroup):
-        return bool(range_columns(change.location)) and \
-            range_columns(change.location) <= own.get(change.sheet, set())
-    return False
+    purposes = PART_PURPOSES[part]
+    return result.plan if purposes is None else result.plan.only(purposes)
 
 
 def _column(cell: str) -> str:

@@ -18,6 +18,7 @@ from ..errors import quote_sheet
 from ..plan import ChartSeries, LineChart, OwnedSheet, SetCell, Style
 
 ROLE = "charts"
+PURPOSE = "charts"  # of its changes in the plan
 BLOCK_ROWS = 16  # rows each indicator's block and chart take
 MIN_POINTS = 3
 VALUE_COLOUR, TARGET_COLOUR, COMPARATOR_COLOUR = "1F4E78", "C00000", "7F7F7F"
@@ -26,7 +27,7 @@ VALUE_COLOUR, TARGET_COLOUR, COMPARATOR_COLOUR = "1F4E78", "C00000", "7F7F7F"
 def build_charts_sheet(rated: pd.DataFrame, *, name: str, comparators: dict | None = None
                        ) -> OwnedSheet | None:
     """None when no indicator has enough figures to draw."""
-    sheet = OwnedSheet(role=ROLE, name=name, tab_color="376092")
+    sheet = OwnedSheet(role=ROLE, name=name, tab_color="376092", purpose=PURPOSE)
     sheet.cells.append(SetCell("", "A1", "Trends by indicator (figures copied at the last refresh)",
                                style=Style(bold=True, font_size=14)))
     sheet.column_widths["A"] = 12

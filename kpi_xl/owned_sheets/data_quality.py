@@ -24,6 +24,7 @@ from ..plan import AddConditionalFormat, CFRule, Hyperlink, OwnedSheet, SetCell,
 from .layout import fit_rows
 
 ROLE = "data_quality"
+PURPOSE = "quality"  # of its changes in the plan
 HEADERS = ["Severity", "Type", "Sheet", "Cell", "Indicator", "Message"]
 WIDTHS = [10, 22, 20, 8, 30, 80]
 HEADER_ROW = 3
@@ -90,7 +91,7 @@ def build_data_quality_sheet(report: Report, *, name: str, title: str,
     if previous:
         report = Report(in_previous_order(report, previous))
     sheet = OwnedSheet(role=ROLE, name=name, freeze=f"A{HEADER_ROW + 1}", tab_color="7F7F7F",
-                       print_title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+                       print_title_rows=f"{HEADER_ROW}:{HEADER_ROW}", purpose=PURPOSE)
     sheet.cells.append(SetCell("", "A1", title, style=Style(bold=True, font_size=14)))
     for i, (header, width) in enumerate(zip(HEADERS, WIDTHS), start=1):
         col = get_column_letter(i)

@@ -39,6 +39,7 @@ from ..plan import (AddConditionalFormat, DataValidationList, OwnedSheet, SetCel
                     Style)
 
 ROLE = "exceptions"
+PURPOSE = "exceptions"  # of its changes in the plan
 HEADERS = ["Area", "Category", "ID", "Indicator", "Period", "Latest", "Target", "RAG",
            "Direction", "Rule category", "Override", "Override note", "Commentary", "Key"]
 COL = {name: get_column_letter(i + 1) for i, name in enumerate(HEADERS)}
@@ -205,7 +206,7 @@ def build_exceptions_sheet(rated: pd.DataFrame, config: Config, notes: dict[str,
     result = ExceptionsResult(OwnedSheet(role=ROLE, name=config.exceptions.sheet_name,
                                          freeze=f"A{HEADER_ROW + 1}", tab_color="1F4E78",
                                          print_title_rows=f"{HEADER_ROW}:{HEADER_ROW}",
-                                         hidden_columns=(COL["Key"],)))
+                                         hidden_columns=(COL["Key"],), purpose=PURPOSE))
     sheet = result.sheet
     cells = sheet.cells
     cells.append(SetCell("", "A1", title, style=TITLE_STYLE))

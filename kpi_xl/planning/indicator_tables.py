@@ -92,14 +92,17 @@ def choose_columns(layout: TableLayout, wants_dot: bool, wants_trend: bool = Fal
 def _plan_headers(plan: Plan, layout: TableLayout, columns: TableColumns) -> None:
     header_row = layout.header_rows[-1]
     if columns.rag_added:
-        plan.set(layout.sheet, f"{columns.rag}{header_row}", RAG_HEADER, style=HEADER_STYLE)
-        plan.changes.append(SetColumnWidth(layout.sheet, columns.rag, 14))
+        plan.set(layout.sheet, f"{columns.rag}{header_row}", RAG_HEADER, style=HEADER_STYLE,
+                 purpose="rag")
+        plan.changes.append(SetColumnWidth(layout.sheet, columns.rag, 14, purpose="rag"))
     if columns.dot_added and columns.dot:
-        plan.set(layout.sheet, f"{columns.dot}{header_row}", DOT_HEADER, style=HEADER_STYLE)
-        plan.changes.append(SetColumnWidth(layout.sheet, columns.dot, 14))
+        plan.set(layout.sheet, f"{columns.dot}{header_row}", DOT_HEADER, style=HEADER_STYLE,
+                 purpose="direction")
+        plan.changes.append(SetColumnWidth(layout.sheet, columns.dot, 14, purpose="direction"))
     if columns.trend_added and columns.trend:
-        plan.set(layout.sheet, f"{columns.trend}{header_row}", TREND_HEADER, style=HEADER_STYLE)
-        plan.changes.append(SetColumnWidth(layout.sheet, columns.trend, 18))
+        plan.set(layout.sheet, f"{columns.trend}{header_row}", TREND_HEADER, style=HEADER_STYLE,
+                 purpose="trend")
+        plan.changes.append(SetColumnWidth(layout.sheet, columns.trend, 18, purpose="trend"))
 
 
 # --- trend sparklines --------------------------------------------------------------
@@ -131,7 +134,8 @@ def _plan_sparklines(plan: Plan, layout: TableLayout, column: str, run: tuple[st
                      rows: pd.DataFrame) -> None:
     first, last = int(rows["row"].min()), int(rows["row"].max())
     data = f"{quote_sheet(layout.sheet)}!{run[0]}{first}:{run[1]}{last}"
-    plan.changes.append(SparklineGroup(layout.sheet, f"{column}{first}:{column}{last}", data))
+    plan.changes.append(SparklineGroup(layout.sheet, f"{column}{first}:{column}{last}", data,
+                                       purpose="trend"))
 
 
 # --- RAG ------------------------------------------------------------------------
@@ -140,7 +144,7 @@ def _plan_rag_cell(plan: Plan, record: dict, column: str, config: Config) -> Non
     cell = f"{column}{record['row']}"
     label = rag_label(record.get("rag"), record.get("targeted"), config)
     formula = rag_cell_formula(record, config)
-    plan.set(record["sheet"], cell, label, formula=formula, style=RAG_STYLE)
+    plan.set(record["sheet"], cell, label, formula=formula, style=RAG_STYLE, purpose="rag")
 
 
 def _keeps_own_no_rating(record: dict, columns: TableColumns, config: Config) -> bool:
@@ -186,7 +190,8 @@ def _plan_dot_cell(plan: Plan, record: dict, column: str, config: Config) -> Non
         text = {"arrow": arrow, "word": word}.get(config.direction.show, f"{arrow} {word}")
     formula = dot_cell_formula(record, config)
     plan.set(record["sheet"], cell, text, formula=formula,
-             style=Style(horizontal="center", font_color=dot_colour(word, config)))
+             style=Style(horizontal="center", font_color=dot_colour(word, config)),
+             purpose="direction")
 
 
 def dot_cell_formula(record: dict, config: Config) -> str | None:
@@ -239,13 +244,15 @@ def _plan_colours(plan: Plan, layout: TableLayout, columns: TableColumns, rows: 
     first, last = int(rows["row"].min()), int(rows["row"].max())
     labels = config.rag.labels
     plan.changes.append(AddConditionalFormat(sheet, f"{columns.rag}{first}:{columns.rag}{last}",
-                                             rag_word_rules(config)))
+                                             rag_word_rules(config), purpose="rag"))
     latest = layout.latest_period_column
     value_rules = tuple(
         CFRule("expression", f'${columns.rag}{first}={excel_string(getattr(labels, name))}',
                style=rag_style(config, name))
         for name in RAG_NAMES)
-    plan.changes.append(AddConditionalFormat(sheet, f"{latest}{first}:{latest}{last}", value_rules))
+    # The latest figures are the council's: the RAG part only colours them.
+    plan.changes.append(AddConditionalFormat(sheet, f"{latest}{first}:{latest}{last}", value_rules,
+                                             purpose="rag"))
 
 
 # --- comparators -----------------------------------------------------------------------
@@ -266,17 +273,21 @@ def plan_comparators(plan: Plan, fills: list, units: dict[str, str | None],
             words = " ".join(w for w in (getattr(fill, "per", None),
                                          f"({inside})" if inside else None) if w)
             fmt = f'{base}" {words}"' if words else base
-            plan.set(fill.sheet, fill.cell, value, style=Style(number_format=fmt))
+            plan.set(fill.sheet, fill.cell, value, style=Style(number_format=fmt),
+                     purpose="comparators")
             shown = len(f"{value * 100:,.1f}%" if percent else f"{value:,.1f}") + 1 + len(words)
         else:  # a symbol as published ("c"), a quartile band ("A"), a rank ("35 of 153")
-            plan.set(fill.sheet, fill.cell, str(value), style=Style(horizontal="center"))
+            plan.set(fill.sheet, fill.cell, str(value), style=Style(horizontal="center"),
+                     purpose="comparators")
             shown = len(str(value))
         _widen(widths, fill.sheet, fill.cell, shown)
     for header in headers:
-        plan.set(header.sheet, header.cell, header.text, style=Style(bold=True, wrap=True))
+        plan.set(header.sheet, header.cell, header.text, style=Style(bold=True, wrap=True),
+                 purpose="comparators")
         _widen(widths, header.sheet, header.cell, min(len(header.text), 16))
     for (sheet, column), width in sorted(widths.items()):
-        plan.changes.append(SetColumnWidth(sheet, column, width, at_least=True))
+        plan.changes.append(SetColumnWidth(sheet, column, width, at_least=True,
+                                           purpose="comparators"))
 
 
 def _widen(widths: dict, sheet: str, cell: str, characters: int) -> None:
