@@ -21,23 +21,18 @@ import pandas as pd
 from .config import Config
 from .errors import Place
 from .findings import Finding, Report
-from .finding_types import (COMPARATOR_STORE_MISSING, HARD_LINKS_BROKEN, PROTECTED_CELLS_SKIPPED,
-                            UNKNOWN_OVERRIDE)
+from .finding_types import COMPARATOR_STORE_MISSING, HARD_LINKS_BROKEN, PROTECTED_CELLS_SKIPPED
 from .plan import Plan
 from .planning.indicator_tables import plan_comparators, plan_indicator_tables
 from .check import rate_and_check, skip_owned_sheets
 from .rules import normalise_rag, published_movement
 from .plan import RemoveSheet
-from .owned_sheets.charts import ROLE as CHARTS_ROLE
-from .owned_sheets.charts import build_charts_sheet
-from .owned_sheets.data_quality import ROLE as DQ_ROLE
-from .owned_sheets.data_quality import build_data_quality_sheet, carried_findings, previous_findings
-from .owned_sheets.exceptions import ROLE as EXC_ROLE
-from .owned_sheets.exceptions import build_exceptions_sheet, read_loose_cells, read_notes
+from .owned_sheets.registry import OWNED_SHEETS, OwnedSheetJob
 from .table import IndicatorTable
 
 if TYPE_CHECKING:  # the writer and the comparators load only when a refresh uses them
     from .comparators.fill import TableComparators
+    from .owned_sheets.exceptions import Note
     from .xlsx.package import Package
     from .xlsx.writer import WriteResult
 
@@ -58,6 +53,9 @@ class RefreshResult:
     # What the comparator store said (the cells filled, each indicator's
     # answer), for the pack; None when no store was used.
     comparators: TableComparators | None = None
+    # Officers' overrides and commentary on the exception summary sheet, by
+    # indicator id, as this refresh read and kept them (for the pack).
+    notes: dict[str, Note] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -129,29 +127,23 @@ def build_refresh(path: str | Path, config: Config, *, progress: Progress | None
     rated, report = rate_and_check(table, config)
     plan = plan_indicator_tables(table, rated, config)
     answers = _plan_comparator_cells(plan, table, rated, config, report, package)
-    rows = read_sheet_rows(package, owned.get(EXC_ROLE))
-    formulas = _sheet_formulas(package, owned.get(EXC_ROLE))
-    notes = read_notes(rows, formulas)
-    loose = read_loose_cells(rows, formulas, config, set(rated["area"].fillna("(no area)")))
-    exceptions = build_exceptions_sheet(rated, config, notes, title=_title(config, rated), loose=loose)
-    for ident, text in exceptions.ignored_overrides.items():
-        report.add(Finding(UNKNOWN_OVERRIDE, f"override {text!r} is not a category; "
-                           "the rule's category is used", "warning",
-                           indicator=ident))
-    for ident, (kind, message, cell) in exceptions.stale_overrides.items():
-        report.add(Finding(kind, message, "warning",
-                           Place(sheet=config.exceptions.sheet_name, cell=cell or None),
-                           indicator=ident))
-    plan.sheets.append(exceptions.sheet)
-    previous = previous_findings(read_sheet_rows(package, owned.get(DQ_ROLE)), str(path),
-                                 exceptions.labels)
-    report.extend(carried_findings(previous, report, corrected_cells(plan, rated)))
-    plan.sheets.append(build_data_quality_sheet(
-        report, name=config.workbook.data_quality_sheet, previous=previous,
-        title=f"Data quality findings: {path.name}", labels=exceptions.labels))
-    _plan_charts(plan, rated, config, owned)
+    job = OwnedSheetJob(path, config, rated, report, plan, owned,
+                        read_rows=lambda sheet: read_sheet_rows(package, sheet),
+                        read_formulas=lambda sheet: _sheet_formulas(package, sheet))
+    plan_owned_sheets(job)
     return RefreshResult(path, table, rated, report, plan, change_log(rated, config),
-                         exceptions.categories, comparators=answers)
+                         job.categories, comparators=answers, notes=job.notes)
+
+
+def plan_owned_sheets(job: OwnedSheetJob) -> None:
+    """Each registered owned sheet, in the registry's order, into ``job.plan``;
+    one its planner turns down is removed when the workbook has it."""
+    for kind in OWNED_SHEETS:
+        sheet = kind.plan(job)
+        if sheet is not None:
+            job.plan.sheets.append(sheet)
+        elif kind.role in job.owned:
+            job.plan.remove.append(RemoveSheet(kind.role, purpose=kind.purpose))
 
 
 def refresh(path: str | Path, config: Config, *, output: str | Path | None = None,
@@ -196,35 +188,6 @@ def _refresh_unlocked(path: Path, config: Config, output, dry_run: bool,
         kind = HARD_LINKS_BROKEN if "hard link" in note else PROTECTED_CELLS_SKIPPED
         result.report.add(Finding(kind, note, "warning"))
     return result
-
-
-def _plan_charts(plan: Plan, rated: pd.DataFrame, config: Config, owned: dict[str, str]) -> None:
-    charts = (build_charts_sheet(rated, name=config.workbook.charts_sheet)
-              if config.workbook.charts_sheet else None)
-    if charts is not None:
-        plan.sheets.append(charts)
-    elif CHARTS_ROLE in owned:
-        plan.remove.append(RemoveSheet(CHARTS_ROLE, purpose="charts"))
-
-
-def corrected_cells(plan: Plan, rated: pd.DataFrame) -> dict[tuple[str, str], bool]:
-    """For each RAG and DoT cell of the tables: whether it already holds what
-    this plan writes there (kpi-xl's earlier correction stands)."""
-    planned = {(c.sheet, c.cell): c.value for c in plan.cells()}
-    out = {}
-    for r in rated.to_dict("records"):
-        cells = r.get("cells") or {}
-        for role, shown in (("rag", r.get("published_rag")), ("dot", r.get("published_dot"))):
-            key = (r["sheet"], cells.get(role) or "")
-            if key in planned:
-                out[key] = _same_text(planned[key], shown)
-    return out
-
-
-def _same_text(a, b) -> bool:
-    def norm(x):
-        return None if x is None or (isinstance(x, str) and not x.strip()) else str(x).strip()
-    return norm(a) == norm(b)
 
 
 def change_log(rated: pd.DataFrame, config: Config) -> list[dict]:
@@ -332,9 +295,3 @@ def _sheet_formulas(pkg: "Package", sheet: str | None) -> dict[str, str]:
             out[c.get("r")] = f.text
     return out
 
-
-def _title(config: Config, rated: pd.DataFrame) -> str:
-    periods = [p for p in rated["latest_period"].dropna()]
-    latest = max(set(periods), key=periods.count) if periods else ""
-    council = f"{config.workbook.council} " if config.workbook.council else ""
-    return f"{council}{config.workbook.service}: exception summary {latest}".strip()

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from kpi_xl.comparators.fill import ComparatorFill
+from kpi_xl.comparators.fill import ComparatorFill, TableComparators
 from kpi_xl.config import load_config
 from kpi_xl.plan import Plan
 from kpi_xl.planning.indicator_tables import plan_comparators
 from kpi_xl.refresh_job import build_refresh, refresh
-from kpi_xl.pack.model import build_pack, format_value, owned_sheet_rows, workbook_notes
-from kpi_xl.owned_sheets.exceptions import COL, HEADER_ROW, read_notes
+from kpi_xl.pack.model import build_pack, format_value
+from kpi_xl.owned_sheets.exceptions import COL, HEADER_ROW, ROLE as EXC_ROLE, read_notes
 from kpi_xl.templates import example_workbook
 from kpi_xl.xlsx.writer import apply_plan
 
@@ -82,15 +82,21 @@ def test_sheet_commentary_is_carried_into_the_pack(example, config):
     assert by_id["CSC03"].commentary_lines == []
 
 
-def test_officers_notes_on_the_exception_sheet_reach_the_pack(tmp_path, config):
-    """An officer types commentary and an override on the exception sheet of a
-    refreshed workbook; the pack built at the next refresh shows both."""
-    book = example_workbook(tmp_path)
+def refreshed_with_exception_rows(book, config):
+    """A first refresh, its exception sheet and the row of each indicator's ID on it."""
     first = refresh(book, config, backup="none")
     sheet = next(s for s in first.plan.sheets if s.role == "exceptions")
     rows = owned_sheet_rows(sheet)
     row_of = {r[2]: n for n, r in enumerate(rows, start=1)
               if n > HEADER_ROW and len(r) > 2 and r[2]}
+    return first, sheet, row_of
+
+
+def test_officers_notes_on_the_exception_sheet_reach_the_pack(tmp_path, config):
+    """An officer types commentary and an override on the exception sheet of a
+    refreshed workbook; the pack built at the next refresh shows both."""
+    book = example_workbook(tmp_path)
+    first, sheet, row_of = refreshed_with_exception_rows(book, config)
     red = next(i for i, c in first.categories.items() if c == "Reds of concern")
     typed = Plan()
     typed.set(sheet.name, f"{COL['Commentary']}{row_of['CSC03']}", "Audit of late assessments "
@@ -100,7 +106,9 @@ def test_officers_notes_on_the_exception_sheet_reach_the_pack(tmp_path, config):
     apply_plan(book, typed, backup="none")
     assert workbook_notes(book)[red].override == "Reds on watching"  # as the sheet holds them
 
-    pack = build_pack(build_refresh(book, config), config)
+    second = build_refresh(book, config)
+    assert second.notes[red].override == "Reds on watching"  # the refresh carries them
+    pack = build_pack(second, config)
     by_id = {i.id: i for i in pack.indicators}
     assert by_id["CSC03"].commentary == ("Audit of late assessments reported to the "
                                          "Improvement Board.")
@@ -115,7 +123,51 @@ def test_notes_read_from_the_plan_match_the_sheet_reader(example):
     sheet = next(s for s in example.plan.sheets if s.role == "exceptions")
     rows = owned_sheet_rows(sheet)
     assert rows[HEADER_ROW - 1][:3] == ["Area", "Category", "ID"]
-    assert read_notes(rows) == {}  # a fresh example has no notes on its exception sheet
+    assert read_notes(rows) == {} == example.notes  # a fresh example has no notes yet
+
+
+def test_the_notes_a_refresh_carries_are_those_it_writes(tmp_path, config):
+    """What the pack reads from ``RefreshResult.notes`` is what the exception
+    sheet of that refresh holds, read back by the sheet reader."""
+    book = example_workbook(tmp_path)
+    _, sheet, row_of = refreshed_with_exception_rows(book, config)
+    typed = Plan()
+    typed.set(sheet.name, f"{COL['Commentary']}{row_of['CSC03']}", "  Spaces around  ")
+    typed.set(sheet.name, f"{COL['Override']}{row_of['CSC02']}", "Green to celebrate")
+    typed.set(sheet.name, f"{COL['Commentary']}{row_of['CSC02']}", 42)
+    apply_plan(book, typed, backup="none")
+    second = refresh(book, config, backup="none")
+    written = read_notes(owned_sheet_rows(next(s for s in second.plan.sheets
+                                                if s.role == "exceptions")))
+    assert second.notes and {k: n.commentary for k, n in second.notes.items()} == \
+        {k: n.commentary for k, n in written.items()} == workbook_commentary(book)
+
+
+def workbook_commentary(path) -> dict:
+    return {k: n.commentary for k, n in workbook_notes(path).items()}
+
+
+def workbook_notes(path) -> dict:
+    """The notes on the workbook's exception summary sheet, as the sheet reader reads them."""
+    from kpi_xl.reader import read_sheet_rows
+    from kpi_xl.xlsx.workbook_part import owned_sheets
+
+    return read_notes(read_sheet_rows(path, owned_sheets(path)[EXC_ROLE]))
+
+
+def owned_sheet_rows(sheet) -> list[list]:
+    """An owned sheet's planned cells as row lists from column A (as read)."""
+    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+    grid: dict[int, dict[int, object]] = {}
+    for cell in sheet.cells:
+        letters, row = coordinate_from_string(cell.cell)
+        grid.setdefault(row, {})[column_index_from_string(letters)] = cell.value
+    rows = []
+    for r in range(1, max(grid, default=0) + 1):
+        cols = grid.get(r, {})
+        rows.append([cols.get(c) for c in range(1, max(cols, default=0) + 1)])
+    return rows
 
 
 def test_comparator_fills_of_the_refresh_become_comparators(tmp_path, config):
@@ -128,6 +180,7 @@ def test_comparator_fills_of_the_refresh_become_comparators(tmp_path, config):
              ComparatorFill("CSC02", record["sheet"], cells["comparator:sn"], "sn", 0.215,
                             "2022-23", "re_referrals")]
     plan_comparators(result.plan, fills, {"CSC02": "percent"})
+    result.comparators = TableComparators(fills=fills)  # as the refresh carries them
     ind = next(i for i in build_pack(result, config).indicators if i.id == "CSC02")
     assert [(c.kind, c.text, c.year, c.heading) for c in ind.comparators] == [
         ("sn", "21.5%", "2022-23", "Statistical neighbours (2022-23)"),

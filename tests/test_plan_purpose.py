@@ -12,7 +12,8 @@ import re
 import pytest
 
 from kpi_xl.config import load_config
-from kpi_xl.excel.parts import PARTS, narrow_plan, range_columns
+from kpi_xl.excel.buttons import part_purposes
+from kpi_xl.excel.parts import narrow_plan, range_columns
 from kpi_xl.plan import (PURPOSES, AddConditionalFormat, Plan, RemoveSheet, SetCell,
                          SetColumnWidth, SparklineGroup)
 from kpi_xl.planning.indicator_tables import choose_columns
@@ -92,7 +93,7 @@ def test_sheet_buttons_apply_their_sheet_and_nothing_else(result):
 
 def test_parts_never_share_a_change(result):
     seen: dict[int, str] = {}
-    for part in PARTS:
+    for part in part_purposes():
         if part == "all":
             continue
         for change in narrow_plan(result, part).changes:

@@ -2,10 +2,11 @@
 
 Build: the ribbon add-in template shipped inside the installed xlwings
 package (``quickstart_addin_ribbon.xlam``), so its VBA (RunPython and the
-xlwings runtime) matches the Python package's version, with our
-``customUI14.xml`` in place of the template's ribbon and our ribbon
-callbacks (``macros/kpi_xl.bas``) written into its VBA project as the
-module ``kpi_xl`` (:mod:`kpi_xl.excel.ovba`). The package is patched as a
+xlwings runtime) matches the Python package's version, with our ribbon
+(``customUI14.xml``) in place of the template's and our ribbon callbacks
+(``kpi_xl.bas``) written into its VBA project as the module ``kpi_xl``
+(:mod:`kpi_xl.excel.ovba`). Both are made from the list of buttons in
+:mod:`kpi_xl.excel.buttons` (``macros/`` holds the same texts, for reading). The package is patched as a
 zip: the template's ribbon part is dropped, ours is added with its
 relationship in ``_rels/.rels``, ``xl/vbaProject.bin`` gains our module and
 every other part is copied byte for byte. So the add-in works when it is
@@ -29,15 +30,12 @@ from pathlib import Path
 from lxml import etree
 
 from ..errors import KpiError, Place, WriteError
-from ..paths import MACROS_DIR
 from ..xlsx.namespaces import CUSTOM_UI_NS, PKG_REL_NS, UI_REL_2007, UI_REL_2010
 from ..xlsx.safety import parse_xml
+from .buttons import VBA_MODULE_NAME, custom_ui_xml, vba_module
 
 ADDIN_NAME = "kpi_xl.xlam"
 TEMPLATE_NAME = "quickstart_addin_ribbon.xlam"
-CUSTOM_UI_SOURCE = "customUI14.xml"
-VBA_MODULE_SOURCE = "kpi_xl.bas"
-VBA_MODULE_NAME = "kpi_xl"
 CUSTOM_UI_PART = "customUI/customUI14.xml"
 VBA_PART = "xl/vbaProject.bin"
 RELS_PART = "_rels/.rels"
@@ -66,12 +64,13 @@ def template_path() -> Path:
 
 def build_addin(output: str | Path | None = None, *, template: Path | None = None,
                 custom_ui: Path | None = None) -> Path:
-    """Write ``kpi_xl.xlam`` (to ``output``, default ./kpi_xl.xlam); returns its path."""
+    """Write ``kpi_xl.xlam`` (to ``output``, default ./kpi_xl.xlam); returns its path.
+    The ribbon is the buttons' own unless ``custom_ui`` names another file."""
     template = Path(template) if template else template_path()
-    custom_ui = Path(custom_ui) if custom_ui else MACROS_DIR / CUSTOM_UI_SOURCE
     output = Path(output) if output else Path.cwd() / ADDIN_NAME
-    ui_bytes = read_custom_ui(custom_ui)
-    module = read_vba_module(MACROS_DIR / VBA_MODULE_SOURCE)
+    ui_bytes = read_custom_ui(Path(custom_ui)) if custom_ui else \
+        checked_custom_ui(custom_ui_xml(), "customUI14.xml", "kpi_xl.excel.buttons")
+    module = vba_module()
     with zipfile.ZipFile(template) as source:
         parts = patched_parts(source, ui_bytes, str(template))
         parts = [(info, with_module(data, module, str(template)) if info.filename == VBA_PART
@@ -84,24 +83,16 @@ def read_custom_ui(path: Path) -> bytes:
     """Our ribbon XML, refused unless it is a customUI of Office 2010 or later."""
     if not path.is_file():
         raise KpiError("ribbon XML not found", Place(file=str(path)))
-    data = path.read_bytes()
-    root = parse_xml(data, path.name, path)
+    return checked_custom_ui(path.read_bytes(), path.name, path)
+
+
+def checked_custom_ui(data: bytes, name: str, where) -> bytes:
+    """``data`` when it parses safely as a customUI of Office 2010 or later."""
+    root = parse_xml(data, name, where)
     if root.tag != f"{{{CUSTOM_UI_NS}}}customUI":
         raise KpiError(f"expected a <customUI> in the namespace {CUSTOM_UI_NS}",
-                       Place(file=str(path)))
+                       Place(file=str(where)))
     return data
-
-
-def read_vba_module(path: Path) -> str:
-    """The ribbon callbacks' source as the VBA editor would import it."""
-    if not path.is_file():
-        raise KpiError("VBA module not found", Place(file=str(path)))
-    text = path.read_bytes().decode("cp1252")
-    first = text.splitlines()[0] if text else ""
-    if first.strip() != f'Attribute VB_Name = "{VBA_MODULE_NAME}"':
-        raise KpiError(f'expected the first line Attribute VB_Name = "{VBA_MODULE_NAME}"',
-                       Place(file=str(path)))
-    return text
 
 
 def with_module(vba_project: bytes, source: str, where: str) -> bytes:

@@ -7,7 +7,8 @@ the same plan, so a button can never disagree with a full refresh:
   the RAG and latest-figure columns;
 - ``direction``: the direction-of-travel column;
 - ``comparators``: the comparator columns (SN, region, England, Ofsted good);
-- ``exceptions`` / ``data_quality``: that owned sheet only.
+- one per owned sheet with a button, named by its role (``exceptions``,
+  ``data_quality``: :mod:`kpi_xl.owned_sheets.registry`): that sheet only.
 
 Each change of the plan carries the purpose its planner gave it
 (:data:`kpi_xl.plan.Purpose`), so a part is a filter on purpose
@@ -20,25 +21,21 @@ import re
 from typing import TYPE_CHECKING
 
 from ..errors import KpiError
-from ..plan import Plan, Purpose
+from ..plan import Plan
 from ..xlsx.refs import col_index as column_index_from_string, col_letters as get_column_letter
+from .buttons import part_purposes
 
 if TYPE_CHECKING:
     from ..refresh_job import RefreshResult
 
-# Part (the name a ribbon callback passes) -> the purposes it applies; None: all.
-PART_PURPOSES: dict[str, tuple[Purpose, ...] | None] = {
-    "all": None, "rag": ("rag",), "direction": ("direction",), "comparators": ("comparators",),
-    "exceptions": ("exceptions",), "data_quality": ("quality",),
-}
-PARTS = tuple(PART_PURPOSES)
-
 
 def narrow_plan(result: RefreshResult, part: str) -> Plan:
-    """The changes of ``result.plan`` that belong to ``part``."""
-    if part not in PART_PURPOSES:
-        raise KpiError(f"unknown part {part!r}; expected one of {', '.join(PARTS)}")
-    purposes = PART_PURPOSES[part]
+    """The changes of ``result.plan`` that belong to ``part`` (a key of
+    :func:`kpi_xl.excel.buttons.part_purposes`)."""
+    parts = part_purposes()
+    if part not in parts:
+        raise KpiError(f"unknown part {part!r}; expected one of {', '.join(parts)}")
+    purposes = parts[part]
     return result.plan if purposes is None else result.plan.only(purposes)
 
 

@@ -5,7 +5,10 @@ function here through xlwings' RunPython, e.g.
 ``import kpi_xl.excel.ribbon as r; r.refresh_all('0.37.8')``: the argument
 is the version of the xlwings VBA the add-in was built from. Each function:
 find the calling workbook, build the refresh plan with the library, apply
-its part with the live writer, say what happened in the status bar.
+its part with the live writer, say what happened in the status bar. The
+buttons are listed in :mod:`kpi_xl.excel.buttons`; each owned sheet's
+button function (``exceptions``, ``check_data``) comes from the owned-sheet
+registry (:func:`__getattr__`), so a new owned sheet needs nothing here.
 
 No traceback reaches an officer: any exception becomes one message box
 line saying what went wrong and what to do, and naming the log file that
@@ -56,12 +59,25 @@ def comparators(vba_xlwings: str | None = None) -> None:
     run_part("comparators", vba_xlwings=vba_xlwings)
 
 
-def exceptions(vba_xlwings: str | None = None) -> None:
-    run_part("exceptions", vba_xlwings=vba_xlwings)
+def __getattr__(name: str) -> Callable[..., None]:
+    """The button function of a registered owned sheet (``r.exceptions(...)``
+    rewrites the exception summary), looked up when the button is pressed."""
+    if not name.startswith("_"):
+        from ..owned_sheets.registry import with_buttons
+
+        for kind in with_buttons():
+            if kind.button.function == name:
+                return _sheet_button(kind.role, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def check_data(vba_xlwings: str | None = None) -> None:
-    run_part("data_quality", vba_xlwings=vba_xlwings)
+def _sheet_button(role: str, name: str) -> Callable[..., None]:
+    def press(vba_xlwings: str | None = None) -> None:
+        run_part(role, vba_xlwings=vba_xlwings)
+
+    press.__name__ = press.__qualname__ = name
+    press.__doc__ = f"The ribbon button that rewrites the {role} sheet."
+    return press
 
 
 def settings(vba_xlwings: str | None = None, book: Any = None, *,
@@ -264,6 +280,8 @@ def open_in_editor(path: Path, platform: str | None = None) -> None:
 
 def status_line(part: str, result: Any, summary: dict) -> str:
     """One line for Excel's status bar."""
+    from ..owned_sheets.registry import with_buttons
+
     counts = result.counts
     sheets = ", ".join(summary["sheets_added"] + summary["sheets_replaced"]) or "-"
     lines = {
@@ -272,8 +290,8 @@ def status_line(part: str, result: Any, summary: dict) -> str:
                f"{counts['AMBER']} amber, {counts['GREEN']} green",
         "direction": f"kpi-xl: direction of travel of {counts['indicators']} indicators",
         "comparators": f"kpi-xl: {summary['cells']} comparator cells filled",
-        "exceptions": f"kpi-xl: exception summary on {sheets}",
-        "data_quality": f"kpi-xl: {counts['findings']} data-quality findings on {sheets}",
+        **{kind.role: (kind.button.status or "kpi-xl: {label} on {sheets}").format(
+            label=kind.button.label, sheets=sheets, **counts) for kind in with_buttons()},
     }
     line = lines[part]
     if summary["skipped"]:

@@ -11,17 +11,29 @@ line, and a reference to it would draw a zero.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 from ..xlsx.refs import col_letters as get_column_letter
 
 from ..errors import quote_sheet
 from ..plan import ChartSeries, LineChart, OwnedSheet, SetCell, Style
 
+if TYPE_CHECKING:
+    from .registry import OwnedSheetJob
+
 ROLE = "charts"
 PURPOSE = "charts"  # of its changes in the plan
 BLOCK_ROWS = 16  # rows each indicator's block and chart take
 MIN_POINTS = 3
 VALUE_COLOUR, TARGET_COLOUR, COMPARATOR_COLOUR = "1F4E78", "C00000", "7F7F7F"
+
+
+def plan(job: OwnedSheetJob) -> OwnedSheet | None:
+    """The charts sheet of a refresh; None when ``workbook -> charts_sheet``
+    is empty (the council turned it off)."""
+    name = job.config.workbook.charts_sheet
+    return build_charts_sheet(job.rated, name=name) if name else None
 
 
 def build_charts_sheet(rated: pd.DataFrame, *, name: str, comparators: dict | None = None

@@ -13,6 +13,8 @@ byte the same.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..xlsx.refs import col_letters as get_column_letter
 
 from ..errors import quote_sheet
@@ -20,8 +22,13 @@ from ..errors import Place
 from ..finding_types import (CATALOGUE, DOT_DISAGREES, DOT_WITHOUT_LATEST, DOT_WITHOUT_PREVIOUS,
                              RAG_DISAGREES, RAG_WITHOUT_TARGET)
 from ..findings import Finding, Report
-from ..plan import AddConditionalFormat, CFRule, Hyperlink, OwnedSheet, SetCell, Style
+from ..plan import AddConditionalFormat, CFRule, Hyperlink, OwnedSheet, Plan, SetCell, Style
 from .layout import fit_rows
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .registry import OwnedSheetJob
 
 ROLE = "data_quality"
 PURPOSE = "quality"  # of its changes in the plan
@@ -36,6 +43,37 @@ LINK_STYLE = Style(font_color="0563C1", vertical="top", border="thin")
 # Findings about a cell's content before kpi-xl rewrote it.
 CORRECTED_TYPES = {t.name for t in (RAG_DISAGREES, DOT_DISAGREES, DOT_WITHOUT_LATEST,
                                      DOT_WITHOUT_PREVIOUS, RAG_WITHOUT_TARGET)}
+
+
+def plan(job: OwnedSheetJob) -> OwnedSheet:
+    """The data-quality sheet of a refresh: this refresh's findings, with those
+    still standing from the sheet as it was (in its order), indicators named
+    as on the exception summary."""
+    previous = previous_findings(job.rows(ROLE), str(job.path), job.labels)
+    job.report.extend(carried_findings(previous, job.report, corrected_cells(job.plan, job.rated)))
+    return build_data_quality_sheet(job.report, name=job.config.workbook.data_quality_sheet,
+                                    previous=previous, title=f"Data quality findings: {job.path.name}",
+                                    labels=job.labels)
+
+
+def corrected_cells(plan: Plan, rated: pd.DataFrame) -> dict[tuple[str, str], bool]:
+    """For each RAG and DoT cell of the tables: whether it already holds what
+    this plan writes there (kpi-xl's earlier correction stands)."""
+    planned = {(c.sheet, c.cell): c.value for c in plan.cells()}
+    out = {}
+    for r in rated.to_dict("records"):
+        cells = r.get("cells") or {}
+        for role, shown in (("rag", r.get("published_rag")), ("dot", r.get("published_dot"))):
+            key = (r["sheet"], cells.get(role) or "")
+            if key in planned:
+                out[key] = _same_text(planned[key], shown)
+    return out
+
+
+def _same_text(a, b) -> bool:
+    def norm(x):
+        return None if x is None or (isinstance(x, str) and not x.strip()) else str(x).strip()
+    return norm(a) == norm(b)
 
 
 def previous_findings(rows: list[list], file: str | None = None,

@@ -27,16 +27,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from ..xlsx.refs import col_letters as get_column_letter
 
 from ..config import Config
-from ..finding_types import OVERRIDE_EXPIRED, OVERRIDE_STALE
+from ..errors import Place
+from ..finding_types import OVERRIDE_EXPIRED, OVERRIDE_STALE, UNKNOWN_OVERRIDE
+from ..findings import Finding, Report
 from .layout import fit_rows
 from ..planning.indicator_tables import rag_word_rules
 from ..plan import (AddConditionalFormat, DataValidationList, OwnedSheet, SetCell,
                     Style)
+
+if TYPE_CHECKING:
+    from .registry import OwnedSheetJob
 
 ROLE = "exceptions"
 PURPOSE = "exceptions"  # of its changes in the plan
@@ -94,6 +100,43 @@ class ExceptionsResult:
     labels: dict[str, str] = field(default_factory=dict)  # id -> "CP2  name", as shown
     # id -> (finding type, message, cell) for overrides that outlived their reason
     stale_overrides: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+
+
+def plan(job: OwnedSheetJob) -> OwnedSheet:
+    """The exception summary of a refresh. Officers' notes and the cells they
+    typed are read from the sheet as it stands and kept; the categories,
+    labels and notes are left on ``job`` (data quality and the pack use
+    them); overrides that are unknown or stale become findings."""
+    rows, formulas = job.rows(ROLE), job.formulas(ROLE)
+    notes = read_notes(rows, formulas)
+    areas = set(job.rated["area"].fillna("(no area)"))
+    loose = read_loose_cells(rows, formulas, job.config, areas)
+    made = build_exceptions_sheet(job.rated, job.config, notes,
+                                  title=summary_title(job.config, job.rated), loose=loose)
+    report_overrides(made, job.config, job.report)
+    job.categories, job.labels, job.notes = made.categories, made.labels, notes
+    return made.sheet
+
+
+def report_overrides(made: ExceptionsResult, config: Config, report: Report) -> None:
+    """A finding for each override that names no category or outlived its reason."""
+    for ident, text in made.ignored_overrides.items():
+        report.add(Finding(UNKNOWN_OVERRIDE, f"override {text!r} is not a category; "
+                           "the rule's category is used", "warning",
+                           indicator=ident))
+    for ident, (kind, message, cell) in made.stale_overrides.items():
+        report.add(Finding(kind, message, "warning",
+                           Place(sheet=config.exceptions.sheet_name, cell=cell or None),
+                           indicator=ident))
+
+
+def summary_title(config: Config, rated: pd.DataFrame) -> str:
+    """"Exampleshire Children's Services: exception summary Q2 2025-26": the
+    period most indicators report."""
+    periods = [p for p in rated["latest_period"].dropna()]
+    latest = max(set(periods), key=periods.count) if periods else ""
+    council = f"{config.workbook.council} " if config.workbook.council else ""
+    return f"{council}{config.workbook.service}: exception summary {latest}".strip()
 
 
 def read_notes(rows: list[list], formulas: dict[str, str] | None = None) -> dict[str, Note]:

@@ -9,9 +9,8 @@ Every figure is already formatted as the committee should read it, so the
 writers never decide how a number looks.
 
 Commentary is the council's own words, from three places: what officers
-typed in the exception summary sheet (read back with
-:func:`kpi_xl.owned_sheets.exceptions.read_notes`, the same notes the refresh
-keeps), the commentary column of the indicator table, and the notes under
+typed in the exception summary sheet (the notes the refresh read and kept,
+``RefreshResult.notes``), the commentary column of the indicator table, and the notes under
 a table ("What does this show us?", "Analysis": see
 :mod:`kpi_xl.pack.sheet_notes`), which belong to the table's one
 indicator or else to its area. The exception sheet's note wins over the
@@ -25,11 +24,15 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Config
-from ..plan import OwnedSheet, SetCell
-from ..owned_sheets.exceptions import ROLE as EXC_ROLE
-from ..owned_sheets.exceptions import Note, read_notes
+from ..owned_sheets.exceptions import Note
+from ..planning.indicator_tables import comparator_year_text
+
+if TYPE_CHECKING:
+    from ..comparators.fill import ComparatorFill
+    from ..refresh_job import RefreshResult
 
 # The last periods shown per indicator (table and chart): two years of quarters.
 MAX_PERIODS = 8
@@ -44,8 +47,6 @@ COMPARATOR_LABELS = {
 }
 NO_TARGET = "–"  # printed where an indicator has no target (never Python's None)
 POLARITY_TEXT = {"higher": "Higher is better", "lower": "Lower is better"}
-# A year label in a comparator's number format: 0.0%" (2022-23)"
-FORMAT_YEAR = re.compile(r'"\s*\(([^")]+)\)\s*"')
 
 
 @dataclass(frozen=True)
@@ -215,16 +216,16 @@ class Pack:
 
 # ------------------------------------------------------------------ building
 
-def build_pack(result, config: Config, *, notes: dict[str, Note] | None = None,
+def build_pack(result: RefreshResult, config: Config, *, notes: dict[str, Note] | None = None,
                council: str | None = None, today: _dt.date | None = None) -> Pack:
     """The pack for a :class:`kpi_xl.refresh_job.RefreshResult` (from ``refresh``
     or ``build_refresh``). ``notes`` defaults to the officers' notes the
-    refresh wrote (or, failing that, those in the workbook)."""
-    notes = notes if notes is not None else refresh_notes(result)
-    fills = planned_cells(result.plan)
+    refresh kept on the exception summary sheet."""
+    notes = notes if notes is not None else result.notes
+    store = result.comparators  # what the comparator store said
+    fills = {(f.sheet, f.cell): f for f in store.fills} if store else {}
     records = [_clean(r) for r in result.rated.to_dict("records")]
     names = [c.name for c in config.exceptions.categories]
-    store = getattr(result, "comparators", None)  # what the comparator store said
     indicators = [pack_indicator(r, config, result.categories, notes, fills,
                                  [f.message for f in result.report.for_indicator(r["id"])],
                                  store)
@@ -249,7 +250,7 @@ def build_pack(result, config: Config, *, notes: dict[str, Note] | None = None,
 
 
 def pack_indicator(record: dict, config: Config, categories: dict[str, str],
-                   notes: dict[str, Note], fills: dict[tuple[str, str], SetCell],
+                   notes: dict[str, Note], fills: dict[tuple[str, str], ComparatorFill],
                    findings: list[str], store=None) -> PackIndicator:
     unit = record.get("unit")
     series = sorted(record.get("series") or [], key=lambda p: p.period.sort_key)
@@ -329,7 +330,7 @@ def direction_text(record: dict, unit: str | None) -> str:
 
 
 def comparators(record: dict, unit: str | None,
-                fills: dict[tuple[str, str], SetCell], answer=None) -> list[Comparator]:
+                fills: dict[tuple[str, str], ComparatorFill], answer=None) -> list[Comparator]:
     """Comparator figures: the comparator store's for a DfE measure, else
     what this refresh fills in, else what the sheet holds."""
     found: dict[str, Comparator] = {}
@@ -360,13 +361,13 @@ def comparators(record: dict, unit: str | None,
                                                  else len(order), c.kind))
 
 
-def comparator_from_fill(kind: str, fill: SetCell, unit: str | None) -> Comparator:
-    fmt = fill.style.number_format if fill.style else None
-    match = FORMAT_YEAR.search(fmt or "")
-    year = match.group(1) if match else None
+def comparator_from_fill(kind: str, fill: ComparatorFill, unit: str | None) -> Comparator:
+    """A comparator as the refresh filled its cell: a figure with the year
+    its cell states, or a symbol as published ("c")."""
     value = _number(fill.value)
     if value is None:
-        return Comparator(kind, comparator_label(kind), None, str(fill.value), year)
+        return Comparator(kind, comparator_label(kind), None, str(fill.value))
+    year = comparator_year_text(fill) or None
     return Comparator(kind, comparator_label(kind), value, format_value(value, unit), year)
 
 
@@ -504,47 +505,6 @@ def direction_rule(config: Config) -> str:
             f"{w.better}, {w.same} and {w.worse} say whether it is better, the same or worse "
             f"for indicators with both a target and a polarity; {w.up}, {w.same} and {w.down} "
             f"say only which way it moved for the others (no target or no polarity).")
-
-
-# ------------------------------------------------------------------ notes
-
-def refresh_notes(result) -> dict[str, Note]:
-    """Officers' overrides and commentary as this refresh writes them; when
-    the plan has no exception sheet, as the workbook holds them."""
-    sheet = next((s for s in result.plan.sheets if s.role == EXC_ROLE), None)
-    if sheet is not None:
-        return read_notes(owned_sheet_rows(sheet))
-    return workbook_notes(result.workbook)
-
-
-def workbook_notes(path: str | Path) -> dict[str, Note]:
-    from ..reader import read_sheet_rows
-    from ..xlsx.workbook_part import owned_sheets
-
-    name = owned_sheets(path).get(EXC_ROLE)
-    return read_notes(read_sheet_rows(path, name)) if name else {}
-
-
-def owned_sheet_rows(sheet: OwnedSheet) -> list[list]:
-    """An owned sheet's planned cells as row lists from column A (as read)."""
-    from ..xlsx.refs import parse_cell
-
-    grid: dict[int, dict[int, object]] = {}
-    for cell in sheet.cells:
-        row, col = parse_cell(cell.cell)
-        grid.setdefault(row, {})[col] = cell.value
-    if not grid:
-        return []
-    rows = []
-    for r in range(1, max(grid) + 1):
-        cols = grid.get(r, {})
-        rows.append([cols.get(c) for c in range(1, max(cols, default=0) + 1)])
-    return rows
-
-
-def planned_cells(plan) -> dict[tuple[str, str], SetCell]:
-    """The plan's cell changes by (sheet, cell); the last one wins."""
-    return {(c.sheet, c.cell): c for c in plan.cells()}
 
 
 # ------------------------------------------------------------------ small helpers

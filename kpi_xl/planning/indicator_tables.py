@@ -269,7 +269,7 @@ def plan_comparators(plan: Plan, fills: list, units: dict[str, str | None],
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             percent = units.get(fill.indicator) == "percent" and not getattr(fill, "per", None)
             base = "0.0%" if percent else "#,##0.0"
-            inside = "; ".join(w for w in (fill.year_label, getattr(fill, "count", None)) if w)
+            inside = comparator_year_text(fill)
             words = " ".join(w for w in (getattr(fill, "per", None),
                                          f"({inside})" if inside else None) if w)
             fmt = f'{base}" {words}"' if words else base
@@ -288,6 +288,12 @@ def plan_comparators(plan: Plan, fills: list, units: dict[str, str | None],
     for (sheet, column), width in sorted(widths.items()):
         plan.changes.append(SetColumnWidth(sheet, column, width, at_least=True,
                                            purpose="comparators"))
+
+
+def comparator_year_text(fill) -> str:
+    """What a comparator cell says in brackets after its figure: the year,
+    and for SN how many neighbours had one ("2024-25; 9 of 10, 2021 grouping")."""
+    return "; ".join(w for w in (fill.year_label, getattr(fill, "count", None)) if w)
 
 
 def _widen(widths: dict, sheet: str, cell: str, characters: int) -> None:
