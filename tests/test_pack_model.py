@@ -227,3 +227,23 @@ def test_chart_trend_joins_one_kind_of_period(shared_workbooks, tmp_path):
     assert "2022-23" in [f.period for f in ind.figures]
     assert [f.period for f in ind.trend] == ["Q2 2022-23", "Q3 2022-23", "Q4 2022-23",
                                              "Q1 2023-24", "Q2 2023-24"]
+
+
+@pytest.mark.parametrize("fill, text, year", [
+    (ComparatorFill("X", "S", "K7", "sn", 0.194, "2024-25", "m", count="9 of 10, 2021 grouping"),
+     "19.4%", "2024-25; 9 of 10, 2021 grouping"),
+    (ComparatorFill("X", "S", "K7", "england", 0.2, None, "m"), "20.0%", None),
+    (ComparatorFill("X", "S", "K7", "sn", "c", "2024-25", "m"), "c", None),  # a symbol states no year
+])
+def test_a_comparator_fill_says_in_the_pack_what_its_cell_says(fill, text, year):
+    """The pack takes the fill the refresh carries, not the cell's number format;
+    the year it prints is the words the cell shows in brackets."""
+    from kpi_xl.pack.model import comparator_from_fill
+
+    comparator = comparator_from_fill(fill.kind, fill, "percent")
+    assert (comparator.text, comparator.year) == (text, year)
+    plan = Plan()
+    plan_comparators(plan, [fill], {"X": "percent"})
+    shown = plan.cells()[0].style
+    if year:
+        assert f"({year})" in shown.number_format
