@@ -34,7 +34,7 @@ runner = CliRunner()
 FORWARDERS = {
     ("reader/build.py", "warn", "type_"),               # Context.warn(TYPE, ...)
     ("reader/build.py", "flush", "type_"),              # Context.note(record, TYPE, ...)
-    ("refresh_job.py", "build_refresh", "kind"),        # ExceptionsResult.stale_overrides
+    ("owned_sheets/exceptions.py", "report_overrides", "kind"),  # ExceptionsResult.stale_overrides
     ("refresh_job.py", "_refresh_unlocked", "kind"),    # HARD_LINKS_BROKEN / PROTECTED_CELLS_SKIPPED
     ("owned_sheets/data_quality.py", "previous_findings", "kind"),  # read back, checked in CATALOGUE
 }
