@@ -18,6 +18,7 @@ from numpy import format_float_positional
 from .config import RagLabels
 from .resolve import RatingInput, polarity_wordings
 from .rules import EPSILON
+from .xlsx.refs import absolute_ref
 
 
 @dataclass(frozen=True)
@@ -137,26 +138,14 @@ def rating_formula(inp: RatingInput, own_sheet: str, labels: RagLabels | None = 
         if not inp.improved_plain:
             return None
         improved_on = inp.improved_cell
-    target = (Operand(ref=absolute_ref(inp.target_cell, own_sheet)) if inp.target_live
+    target = (Operand(ref=absolute_ref(inp.target_cell)) if inp.target_live
               and inp.target_cell else Operand(literal=inp.target))
-    polarity = (Operand(ref=absolute_ref(inp.polarity_cell, own_sheet)) if inp.polarity_live
+    polarity = (Operand(ref=absolute_ref(inp.polarity_cell)) if inp.polarity_live
                 and inp.polarity_cell else Operand(literal=inp.polarity))
     return rag_formula(inp.value_cell, target, polarity, tolerance=inp.tolerance,
                        mode=inp.tolerance_mode, zero_target=inp.zero_target, amber=inp.amber,
                        labels=labels, improved_on=improved_on,
                        wordings=polarity_wordings(inp.polarity_text))
-
-
-def absolute_ref(ref: str, own_sheet: str) -> str:
-    """'Targets!B2' -> 'Targets!$B$2'; a bare 'B2' stays on the own sheet."""
-    import re
-
-    sheet, _, cell = ref.rpartition("!")
-    m = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d+)", cell)
-    if not m:
-        return ref
-    absolute = f"${m.group(1)}${m.group(2)}"
-    return f"{sheet}!{absolute}" if sheet else absolute
 
 
 def _text(label: str) -> str:

@@ -229,14 +229,14 @@ def _plan_comparator_cells(plan: Plan, table: IndicatorTable, rated: pd.DataFram
 
 def _taken_columns(plan: Plan) -> dict[str, set[str]]:
     """Sheet -> columns this refresh already writes (cells and sparklines)."""
-    import re
+    from .xlsx.refs import columns_in
 
     taken: dict[str, set[str]] = {}
     for change in plan.changes:
         where = getattr(change, "cell", None) or getattr(change, "location", None)
         sheet = getattr(change, "sheet", None)
         if isinstance(where, str) and sheet:
-            taken.setdefault(sheet, set()).update(re.findall(r"\$?([A-Z]{1,3})\$?\d+", where))
+            taken.setdefault(sheet, set()).update(columns_in(where))
     return taken
 
 

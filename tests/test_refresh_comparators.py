@@ -148,3 +148,20 @@ def test_the_refreshed_demo_and_wokingham_show_no_hashes_in_libreoffice(store_fo
                               capture_output=True, text=True, check=True).stdout
         assert "per 10k" in text  # counts shown as rates, never beside a quarter's count
         assert "###" not in text
+
+
+def test_comparator_columns_are_found_in_the_package_the_refresh_opened(store_folder, tmp_path,
+                                                                        monkeypatch):
+    """With comparators (columns added beside the table), a refresh still
+    opens and safety-checks the workbook once (issue 18)."""
+    from tests.test_open_once import Spies
+
+    book = example_workbook(tmp_path, force=True)
+    (tmp_path / "kpi-comparators.sqlite").write_bytes(
+        (store_folder / "kpi-comparators.sqlite").read_bytes())
+    config = config_from_dict({"workbook": {"council": "Wokingham"},
+                               "comparators": {"add_columns": True}})
+    spies = Spies(monkeypatch, book)
+    result = refresh(book, config, backup="none")
+    assert result.comparators is not None and result.comparators.answers  # the store answered
+    assert (len(spies.zip_opens), len(spies.checks)) == (1, 1), (spies.zip_opens, spies.checks)

@@ -17,7 +17,6 @@ without DTDs, entities or network access.
 from __future__ import annotations
 
 import datetime as _dt
-import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,20 +232,10 @@ class Workbook:
         return self._package.stream(part, CHUNK)
 
     def _rels(self, part: str) -> dict[str, tuple[str, str]]:
-        """Relationship id -> (type, target part) for a part."""
-        folder, base = posixpath.split(part)
-        rels_part = posixpath.join(folder, "_rels", base + ".rels")
-        if self._member(rels_part) is None:
-            return {}
-        found = {}
-        for rel in self._parse(rels_part):
-            if rel.get("TargetMode") == "External":
-                continue
-            target = rel.get("Target", "")
-            resolved = target.lstrip("/") if target.startswith("/") else \
-                posixpath.normpath(posixpath.join(folder, target))
-            found[rel.get("Id")] = (rel.get("Type", ""), resolved)
-        return found
+        """Relationship id -> (type, target part) for a part (the package's
+        relationships, read once for the reader and the writer)."""
+        rels = self._package.rels(part)
+        return {rel.rid: (rel.type, rels.target_part(rel)) for rel in rels if not rel.external}
 
     def _read_sheet_list(self) -> list[SheetInfo]:
         root = self._parse(self._workbook_part)

@@ -91,6 +91,24 @@ def in_range(row: int, col: int, bounds: tuple[int, int, int, int]) -> bool:
     return r1 <= row <= r2 and c1 <= col <= c2
 
 
+_UPPER_CELL = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
+
+
+def absolute_ref(ref: str) -> str:
+    """'Targets!B2' -> 'Targets!$B$2', 'B2' -> '$B$2'; anything else as it is."""
+    sheet, _, cell = ref.rpartition("!")
+    m = _UPPER_CELL.fullmatch(cell)
+    if not m:
+        return ref
+    absolute = f"${m.group(1)}${m.group(2)}"
+    return f"{sheet}!{absolute}" if sheet else absolute
+
+
+def columns_in(text: str) -> list[str]:
+    """The column letters of the cell references in ``text``: 'G5:H9' -> ['G', 'H']."""
+    return [m.group(1) for m in _UPPER_CELL.finditer(text)]
+
+
 def split_sheet_ref(ref: str, own_sheet: str | None = None) -> tuple[str | None, str]:
     """"'My sheet'!B5:G10" -> ('My sheet', 'B5:G10'); a bare 'B5' is on
     ``own_sheet`` (None when not given). Inverse of ``f"{quote_sheet(sheet)}!{cells}"``."""
