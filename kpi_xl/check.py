@@ -91,7 +91,7 @@ class CheckResult:
         return "\n".join(lines)
 
 
-def finding_types(config: Config | None = None) -> list[dict]:
+def list_finding_types(config: Config | None = None) -> list[dict]:
     """The findings catalogue as the council sees it: each declared type with
     its default severity, the severity ``config``'s findings: settings give it
     and whether they skip it (``kpi-xl check --list-findings``)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -18,6 +18,9 @@ from .errors import ConfigError, Place
 from .finding_types import CATALOGUE, Severity, unknown_type_message
 from .paths import CONFIG_DIR
 from .yamlio import check_entries, read_yaml
+
+if TYPE_CHECKING:
+    from .findings import Finding
 
 Polarity = Literal["higher", "lower"]
 RagName = Literal["GREEN", "AMBER", "RED"]
@@ -216,7 +219,7 @@ class FindingsSettings(Strict):
     skip: list[Annotated[str, AfterValidator(_skippable_type)]] = []
     severity: dict[FindingName, Severity] = {}
 
-    def shown(self, finding):
+    def shown(self, finding: Finding) -> Finding | None:
         """The finding as the council sees it, or None when its type is skipped."""
         if finding.type in self.skip:
             return None

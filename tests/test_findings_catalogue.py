@@ -365,7 +365,7 @@ def test_list_findings_prints_the_catalogue():
 
 
 def test_list_findings_json_is_the_library_catalogue_as_the_config_grades_it(tmp_path):
-    from kpi_xl.check import finding_types as listed
+    from kpi_xl.check import list_finding_types as listed
 
     cfg = _council(tmp_path, "findings: {skip: [period_gap], severity: {no_figures: error}}\n")
     result = runner.invoke(app, ["check", "--list-findings", "--json", "--config", str(cfg)])

@@ -62,9 +62,9 @@ def check(
 
 
 def _list_findings(config, json_: bool) -> None:
-    from ..check import finding_types, finding_types_text
+    from ..check import finding_types_text, list_finding_types
 
-    types = finding_types(config)
+    types = list_finding_types(config)
     if json_:
         emit_json(types)
     else:
