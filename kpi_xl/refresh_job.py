@@ -169,20 +169,28 @@ def refresh(path: str | Path, config: Config, *, output: str | Path | None = Non
 
 def _refresh_unlocked(path: Path, config: Config, output, dry_run: bool,
                       backup: str | None, progress: Progress | None) -> RefreshResult:
+    from .errors import KpiError
     from .xlsx.package import Package
-    from .xlsx.writer import apply_plan
+    from .xlsx.writer import apply_plan, changed_on_disk
 
     with Package.open(path) as package:
         # The file as opened: the writer refuses to rename over it if it
         # changed on disk meanwhile.
         identity = None if dry_run else package.identity()
-        result = build_refresh(path, config, progress=progress, package=package)
-        if progress:
-            progress("writing" if not dry_run else "checking what would change")
-        result.write = apply_plan(path, result.plan, output=Path(output) if output else None,
-                                  backup=backup or config.workbook.backup, dry_run=dry_run,
-                                  expect=identity, lock_wait=config.workbook.lock_wait,
-                                  protected=config.workbook.protected_sheets, package=package)
+        try:
+            result = build_refresh(path, config, progress=progress, package=package)
+            if progress:
+                progress("writing" if not dry_run else "checking what would change")
+            result.write = apply_plan(path, result.plan, output=Path(output) if output else None,
+                                      backup=backup or config.workbook.backup, dry_run=dry_run,
+                                      expect=identity, lock_wait=config.workbook.lock_wait,
+                                      protected=config.workbook.protected_sheets, package=package)
+        except KpiError:
+            # Rewritten in place after it was opened, the file reads as
+            # damaged through the package: say what happened instead.
+            if identity is not None and not identity.still(path):
+                raise changed_on_disk(path) from None
+            raise
     result.dry_run = dry_run
     for note in result.write.notes:
         kind = HARD_LINKS_BROKEN if "hard link" in note else PROTECTED_CELLS_SKIPPED

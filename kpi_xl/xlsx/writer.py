@@ -447,11 +447,12 @@ def apply_plan(path: str | os.PathLike, plan: Plan, *, output: str | os.PathLike
         # A file rewritten in place after it was read looks damaged through
         # the package opened before: say what happened instead.
         if expect is not None and not expect.still(path):
-            raise _changed_on_disk(path) from None
+            raise changed_on_disk(path) from None
         raise
 
 
-def _changed_on_disk(path: Path) -> WriteError:
+def changed_on_disk(path: Path) -> WriteError:
+    """The refusal when the workbook is no longer the file that was read."""
     return WriteError("changed on disk while kpi-xl was working (saved by another program?); "
                       "nothing was written — run again", Place(file=str(path)))
 
@@ -666,7 +667,7 @@ def _write(pkg: Package, path: Path, target: Path, contents: dict[str, bytes], r
             if note:
                 result.notes.append(note)
         if not identity.still(path):
-            raise _changed_on_disk(path)
+            raise changed_on_disk(path)
         os.replace(tmp, real)
         _fsync_dir(real.parent)
     except BaseException:
