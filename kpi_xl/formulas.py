@@ -11,7 +11,9 @@ none. The tests recalculate them in LibreOffice and compare with the rules.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from numpy import format_float_positional
 
@@ -50,9 +52,12 @@ def excel_string(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # below 32, less tab, LF, CR
+
+
 def formula_safe(text: str) -> bool:
     """Short enough for a formula's text constant, and nothing XML cannot hold."""
-    return len(text) <= MAX_STRING and not any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text)
+    return len(text) <= MAX_STRING and _CONTROL.search(text) is None
 
 
 def _num(x) -> str:
@@ -76,6 +81,12 @@ def polarity_sign(polarity: Operand, wordings: dict[str, list[str]] | None = Non
 
 
 def _array(texts: list[str]) -> str:
+    return _array_of(tuple(texts))
+
+
+@lru_cache(maxsize=256)
+def _array_of(texts: tuple[str, ...]) -> str:
+    # The same wordings go into every indicator's formula: made once.
     return "{" + ",".join(Operand(literal=t).text() for t in texts if formula_safe(t)) + "}"
 
 

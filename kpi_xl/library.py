@@ -162,6 +162,9 @@ def _term_matches(term: str, key: str) -> bool:
 class _Index:
     aliases: dict[str, tuple[LibraryEntry, ...]]
     entries: tuple[LibraryEntry, ...]
+    # per entry: its keyword groups and exclusions as compiled patterns (None: matches nothing)
+    patterns: tuple[tuple[LibraryEntry, tuple[tuple[re.Pattern | None, ...], ...],
+                          tuple[re.Pattern | None, ...]], ...] = ()
 
 
 @lru_cache(maxsize=4)
@@ -172,7 +175,21 @@ def _index(entries: tuple[LibraryEntry, ...]) -> _Index:
             bucket = aliases.setdefault(normalise_name(text), [])
             if entry not in bucket:
                 bucket.append(entry)
-    return _Index({k: tuple(v) for k, v in aliases.items()}, entries)
+    patterns = tuple((entry, tuple(tuple(_term_pattern(t) for t in group) for group in entry.keywords),
+                      tuple(_term_pattern(x) for x in entry.exclude)) for entry in entries)
+    return _Index({k: tuple(v) for k, v in aliases.items()}, entries, patterns)
+
+
+def _keywords_match(groups: tuple[tuple[re.Pattern | None, ...], ...], key: str) -> bool:
+    """Some group whose every term is in ``key`` (the loop :func:`_term_matches`
+    makes, without a call per term: it runs for every entry and name)."""
+    for group in groups:
+        for pattern in group:
+            if pattern is None or not pattern.search(key):
+                break
+        else:
+            return True
+    return False
 
 
 def match_indicator(name: object, library: list[LibraryEntry] | None = None) -> LibraryEntry | None:
@@ -193,9 +210,9 @@ def match_indicator(name: object, library: list[LibraryEntry] | None = None) -> 
     from .lait import contradicts
 
     scored: list[LibraryEntry] = []
-    for entry in entries:
-        hit = any(all(_term_matches(term, key) for term in group) for group in entry.keywords)
-        if hit and not any(_term_matches(x, key) for x in entry.exclude) \
+    for entry, groups, exclude in index.patterns:
+        hit = _keywords_match(groups, key)
+        if hit and not any(x is not None and x.search(key) for x in exclude) \
                 and not contradicts(str(name), entry.name):
             scored.append(entry)  # "fewer than 3 placements" never means "3 or more placements"
     if len(scored) != 1:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Literal
 
 from .config import Config, IndicatorSettings
@@ -97,12 +98,19 @@ def parse_target_direction(raw: object) -> str | None:
 def polarity_wordings(extra: object = None) -> dict[str, list[str]]:
     """The wordings a formula recognises, by the polarity kpi-xl reads them as
     (``extra``, the cell's own wording, included)."""
+    found = _wordings_with(_text(extra))
+    return {polarity: list(words) for polarity, words in found.items()}
+
+
+@lru_cache(maxsize=1024)
+def _wordings_with(extra: str | None) -> dict[str, tuple[str, ...]]:
+    # Parsed once per wording a sheet uses, not once per indicator.
     found: dict[str, list[str]] = {"higher": [], "lower": []}
-    for wording in (*POLARITY_WORDINGS, *((_text(extra),) if _text(extra) else ())):
+    for wording in (*POLARITY_WORDINGS, *((extra,) if extra else ())):
         polarity, _ = parse_polarity(wording)
         if polarity and wording.lower() not in {w.lower() for w in found[polarity]}:
             found[polarity].append(wording)
-    return found
+    return {polarity: tuple(words) for polarity, words in found.items()}
 
 
 # --- per-indicator config ---------------------------------------------------------------

@@ -8,6 +8,7 @@ to write past, but must not add to.
 """
 from __future__ import annotations
 
+import io
 import os
 import zipfile
 from collections import Counter
@@ -17,8 +18,9 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from kpi_xl.errors import KpiError
+from kpi_xl.errors import KpiError, WorkbookError
 from kpi_xl.xlsx import safety
+from kpi_xl.xlsx import big_sheet
 from kpi_xl.xlsx.package import CT_NS, Package, part_extension, resolve_target, source_of_rels
 from kpi_xl.xlsx.refs import normalise_sqref
 from kpi_xl.xlsx.workbook_part import WorkbookPart, sheet_name_problem
@@ -42,6 +44,17 @@ class _Snapshot:
         self.names = [n for n in self.pkg.infos]
         self.lower = {n.lower(): n for n in self.names}
         self.deep = deep  # parts to parse fully (None: all)
+        self._scans: dict[str, _SheetScan] = {}
+
+    def is_big(self, name: str) -> bool:
+        """A part too big to parse into a tree: its checks stream it."""
+        info = self.pkg.infos.get(name)
+        return info is not None and info.file_size > big_sheet.BIG_PART
+
+    def scan(self, name: str) -> "_SheetScan":
+        if name not in self._scans:
+            self._scans[name] = _SheetScan.of(self, name)
+        return self._scans[name]
 
     def close(self) -> None:
         self.pkg.close()
@@ -95,6 +108,10 @@ def _xml_problems(snap: _Snapshot) -> list[str]:
     out = []
     for name in snap.names:
         if _is_xml(name) and snap.is_deep(name):
+            if snap.is_big(name):
+                if snap.scan(name).problem:
+                    out.append(snap.scan(name).problem)
+                continue
             try:
                 snap.pkg.xml(name)
             except KpiError as exc:
@@ -140,13 +157,22 @@ def _style_index_problems(snap: _Snapshot, wb: WorkbookPart) -> list[str]:
             continue
         if not snap.is_deep(entry.part):
             continue
-        try:
-            root = snap.pkg.xml(entry.part)
-        except KpiError:
-            continue  # reported as XML problem
+        if snap.is_big(entry.part):
+            scan = snap.scan(entry.part)
+            if scan.problem:
+                continue  # reported as XML problem
+            root, bad = scan.root, [f"{kind} {ref} s={s}" for kind, ref, s in scan.cell_styles if
+                                    not s.isdigit() or int(s) >= xfs]
+            cells = ()
+        else:
+            try:
+                root = snap.pkg.xml(entry.part)
+            except KpiError:
+                continue  # reported as XML problem
+            bad = []
+            cells = None
         ns = etree.QName(root).namespace
-        bad = []
-        for el in root.iter(f"{{{ns}}}c", f"{{{ns}}}row"):
+        for el in (root.iter(f"{{{ns}}}c", f"{{{ns}}}row") if cells is None else cells):
             s = el.get("s")
             if s is not None and (not s.isdigit() or int(s) >= xfs):
                 bad.append(f"{local(el)} {el.get('r', '?')} s={s}")
@@ -161,6 +187,87 @@ def _style_index_problems(snap: _Snapshot, wb: WorkbookPart) -> list[str]:
         for item in bad[:3]:
             out.append(f"sheet {entry.name!r}: {item} is out of range (cellXfs {xfs}, dxfs {dxfs})")
     return out
+
+
+class _SheetScan:
+    """One streamed pass over a huge sheet part: whether it is well formed,
+    its element counts and its cells' and rows' style indices, holding one
+    row at a time (the rest of the sheet, outside sheetData, is kept).
+    """
+
+    def __init__(self, problem: str | None, root: etree._Element | None, rows: Counter,
+                 cell_styles: list[tuple[str, str, str]]):
+        self.problem = problem
+        self.root = root  # the sheet without its rows
+        self.rows = rows  # counts of the rows and of the elements in them
+        self.cell_styles = cell_styles  # (kind, ref, s) of every styled row and cell
+
+    @classmethod
+    def of(cls, snap: _Snapshot, name: str) -> "_SheetScan":
+        rows: Counter = Counter()
+        styles: list[tuple[str, str, str]] = []
+        try:
+            with snap.pkg.zip.open(name) as stream:
+                if safety._prologue_has_dtd(stream.read(safety.MAX_PROLOGUE)):
+                    return cls(f"part {name} declares a DTD or XML entities", None, rows, styles)
+            with snap.pkg.zip.open(name) as stream:
+                root_tag = _root_tag(stream.read(safety.MAX_PROLOGUE))
+            with snap.pkg.zip.open(name) as stream:
+                ns = etree.QName(root_tag).namespace if root_tag else None
+                # Only rows come back to Python (the parser filters the rest
+                # in C); the tree keeps everything else for element_counts.
+                parser = etree.iterparse(stream, events=("end",), tag=f"{{{ns}}}row" if ns else "row",
+                                         resolve_entities=False, no_network=True, load_dtd=False,
+                                         huge_tree=True)
+                root = cls._stream(parser, rows, styles)
+        except etree.XMLSyntaxError as exc:
+            return cls(f"part {name} is not well-formed XML ({exc})", None, rows, styles)
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            return cls(f"part {name} cannot be read ({exc})", None, rows, styles)
+        return cls(None, root, rows, styles)
+
+    @staticmethod
+    def _stream(parser, rows: Counter, styles: list) -> etree._Element:
+        data_tag = None
+        for _, row in parser:
+            if data_tag is None:
+                data_tag = f"{{{etree.QName(row).namespace}}}sheetData"
+            parent = row.getparent()
+            if parent is None or parent.tag != data_tag:
+                continue
+            rows[row.tag] += 1
+            if row.get("s") is not None:
+                styles.append(("row", row.get("r", "?"), row.get("s")))
+            for c in row:
+                if isinstance(c.tag, str):
+                    rows[c.tag] += 1
+                    s = c.get("s")
+                    if s is not None:
+                        styles.append((local(c), c.get("r", "?"), s))
+            row.clear(keep_tail=True)
+            while row.getprevious() is not None:  # rows already counted
+                del parent[0]
+        root = parser.root  # set once the parser has read the whole part
+        for data in root.iter(f"{{{etree.QName(root).namespace}}}sheetData"):
+            del data[:]
+        return root
+
+    def counts(self, managed) -> Counter:
+        """:func:`element_counts` of the whole sheet."""
+        counts = element_counts(self.root, managed)
+        counts.update(self.rows)
+        return counts
+
+
+def _root_tag(head: bytes) -> str | None:
+    """The root element's {namespace}name from the start of a part."""
+    try:
+        for _, el in etree.iterparse(io.BytesIO(head), events=("start",), resolve_entities=False,
+                                     no_network=True, load_dtd=False, recover=True):
+            return el.tag
+    except etree.XMLSyntaxError:
+        return None
+    return None
 
 
 def problems_of(snap: _Snapshot) -> list[str]:
@@ -239,7 +346,8 @@ def _compare(before: _Snapshot, after: _Snapshot) -> list[str]:
         if not after.exists(entry.part) or not after.is_deep(entry.part):
             continue
         managed = wb_before.cf_marker(entry.index).keys()
-        lost = _lost(before.pkg.xml(entry.part), after.pkg.xml(after.lower[entry.part.lower()]), managed)
+        lost = _lost_counts(_sheet_counts(before, entry.part, managed),
+                            _sheet_counts(after, after.lower[entry.part.lower()], managed))
         if lost:
             out.append(f"sheet {entry.name!r} lost {lost}")
     _, _, styles = _style_counts(before, wb_before)
@@ -250,9 +358,20 @@ def _compare(before: _Snapshot, after: _Snapshot) -> list[str]:
     return out
 
 
+def _sheet_counts(snap: _Snapshot, part: str, managed) -> Counter:
+    if snap.is_big(part):
+        scan = snap.scan(part)
+        if scan.problem:
+            raise WorkbookError(scan.problem)
+        return scan.counts(managed)
+    return element_counts(snap.pkg.xml(part), managed)
+
+
 def _lost(before_root, after_root, managed) -> str:
-    b = element_counts(before_root, managed)
-    a = element_counts(after_root, managed)
+    return _lost_counts(element_counts(before_root, managed), element_counts(after_root, managed))
+
+
+def _lost_counts(b: Counter, a: Counter) -> str:
     missing = [(tag, n - a.get(tag, 0)) for tag, n in b.items() if a.get(tag, 0) < n]
     return ", ".join(f"{n} <{etree.QName(tag).localname}>" for tag, n in missing[:5])
 

@@ -109,6 +109,7 @@ class SheetPatcher:
         self._arrays: list[tuple[tuple[int, int, int, int], int, int, str]] | None = None
         self._headers: list[tuple[tuple[int, int, int, int], str]] | None = None
         self.dirty = False
+        self.splice = None  # a big_sheet.RowSplice when root holds only the rows the plan touches
         self.values_changed = False  # a cell's content (not just its format) changed
         self._explicit = False
         self._extent: tuple[int, int, int, int] | None = None
@@ -125,7 +126,13 @@ class SheetPatcher:
 
     def touch(self) -> None:
         self.dirty = True
-        self.ctx.pkg.put_xml(self.part, self.root)
+        if self.splice is None:
+            self.ctx.pkg.put_xml(self.part, self.root)
+        elif self.part not in self.ctx.pkg.new:
+            from kpi_xl.xlsx.package import Deferred
+
+            # A huge sheet held as a partial tree: its bytes are spliced at save.
+            self.ctx.pkg.put_bytes(self.part, Deferred(self.splice.final_bytes))
 
     # -- rows and cells
     def _index_rows(self) -> None:

@@ -21,7 +21,7 @@ from typing import BinaryIO, Literal
 from kpi_xl.errors import KpiError, Place, RefusedFile, WriteError
 from kpi_xl.plan import (AddConditionalFormat, OwnedSheet, Plan, RemoveSheet, SetCell, SetColumnWidth,
                          SparklineGroup, Style)
-from kpi_xl.xlsx import lock, safety
+from kpi_xl.xlsx import big_sheet, lock, safety
 from kpi_xl.xlsx.calc_chain import CalcChain
 from kpi_xl.xlsx.conditional import ConditionalFormats
 from kpi_xl.xlsx.package import REL_SHARED_STRINGS, Package, source_of_rels
@@ -78,6 +78,7 @@ class WriteContext:
         self.worksheets_before = self.workbook.worksheet_names()
         self.protected: str = "refuse"
         self.skipped_protected: list[str] = []
+        self.cells_by_part: dict[str, set[tuple[int, int]]] = {}
 
     @property
     def styles(self) -> Styles:
@@ -98,10 +99,40 @@ class WriteContext:
             raise WriteError(f"sheet {entry.name!r} is not a worksheet kpi-xl can write into",
                              Place(file=str(self.file), sheet=entry.name))
         if entry.part not in self.patchers:
-            root = self.pkg.xml(entry.part)
+            root, splice = self._sheet_tree(entry.part)
             self.patchers[entry.part] = SheetPatcher(self, entry.name, entry.part, entry.sheet_id, root)
+            self.patchers[entry.part].splice = splice
         self._by_name[sheet] = self.patchers[entry.part]
         return self.patchers[entry.part]
+
+    def _sheet_tree(self, part: str):
+        """(tree, splice) of a sheet to patch: a huge sheet as a partial tree
+        holding the rows the plan writes (:mod:`kpi_xl.xlsx.big_sheet`),
+        any other sheet whole (splice None)."""
+        info = self.pkg.infos.get(part)
+        if info is not None and info.file_size > big_sheet.BIG_PART and part not in self.pkg.new:
+            splice = big_sheet.load(self.pkg.original_bytes(part), part, self.file,
+                                    self.cells_by_part.get(part, set()))
+            if splice is not None:
+                return splice.root, splice
+        return self.pkg.xml(part), None
+
+    def note_cells(self, changes: list) -> None:
+        """Record which cells the plan writes on each sheet (what a huge
+        sheet's partial tree must hold)."""
+        parts: dict[str, str | None] = {}
+        for change in changes:
+            if not isinstance(change, SetCell):
+                continue
+            if change.sheet not in parts:
+                entry = self.workbook.find_sheet(change.sheet)
+                parts[change.sheet] = entry.part if entry is not None else None
+            part = parts[change.sheet]
+            if part is not None:
+                try:
+                    self.cells_by_part.setdefault(part, set()).add(parse_cell(change.cell))
+                except KpiError:
+                    continue  # the change itself reports it
 
     def cf_marker(self, patcher: SheetPatcher) -> dict[str, list[str]]:
         if patcher.part not in self.cf_markers:
@@ -349,7 +380,9 @@ def build_changes(pkg: Package, plan: Plan, protected: str = "refuse") -> WriteC
         _remove_owned(ctx, removal.role if isinstance(removal, RemoveSheet) else str(removal))
     for owned in plan.sheets:
         _put_owned(ctx, replace(owned, cells=coalesce_cells(list(owned.cells))))
-    for change in coalesce_cells(list(plan.changes)):
+    changes = coalesce_cells(list(plan.changes))
+    ctx.note_cells(changes)
+    for change in changes:
         _apply_change(ctx, change)
     ctx.finish()
     return ctx
