@@ -5,7 +5,13 @@ older scripts are run as they are and their ratio lines collected. Every
 ratio is against a baseline measured in the same run. The inputs are built
 once into the cache folder (``$KPIXL_BENCH_CACHE``, default /tmp/kpixl-bench).
 
-    python benchmarks/run_all.py [--skip big_sheet,batch]
+    python benchmarks/run_all.py [--quick] [--skip big_sheet,batch]
+
+``--quick`` takes one run of everything (not the best of several) and
+leaves out the older scripts (writer, reader, batch, excel), whose figures
+the measured benchmarks already cover; on this machine a quick run takes
+about a quarter of an hour, most of it the openpyxl baseline and the
+200 MB sheet.
 """
 from __future__ import annotations
 
@@ -22,6 +28,8 @@ sys.path.insert(0, str(HERE))
 from measure import Row, env, print_rows  # noqa: E402
 
 MEASURED = ["refresh", "help", "extract", "many", "charts", "big_sheet"]  # bench_<name>.measure()
+QUICK = {"refresh": {"runs": 1}, "help": {"runs": 3}, "extract": {"runs": 1}, "many": {"runs": 1},
+         "charts": {"runs": 1}, "big_sheet": {}}  # measure() arguments of a --quick run
 SCRIPTS = {"writer": [], "reader": [], "batch": ["--n", "20"],  # bench_<name>.py, ratio lines read
            "excel": []}
 _RATIO = re.compile(r"^(?P<what>.*ratio[^=:]*?)[=:]\s*(?P<value>[0-9.]+)x?\s*(?P<rest>.*)$", re.I)
@@ -50,17 +58,21 @@ def run_script(name: str, args: list[str]) -> list[Row]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip", default="", help="comma-separated benchmark names to leave out")
-    skip = set(filter(None, parser.parse_args().skip.split(",")))
+    parser.add_argument("--quick", action="store_true", help="one run each; the older scripts left out")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    if args.quick:
+        skip |= set(SCRIPTS)
     rows: list[Row] = []
     started = time.perf_counter()
     for name in MEASURED:
         if name not in skip:
             module = __import__(f"bench_{name}")
-            rows += module.measure()
+            rows += module.measure(**(QUICK.get(name, {}) if args.quick else {}))
             print(f"... {name} done", file=sys.stderr)
-    for name, args in SCRIPTS.items():
+    for name, script_args in SCRIPTS.items():
         if name not in skip:
-            rows += run_script(name, args)
+            rows += run_script(name, script_args)
             print(f"... {name} done", file=sys.stderr)
     print(f"{'benchmark':<14} {'measure':<52} {'value':>10} {'unit':<4} {'target':<9}")
     print_rows(rows)

@@ -100,32 +100,33 @@ class RowSplice:
             close_at = made.index(_SHEET_DATA_CLOSE, head_end)
             head, tail = made[:head_end], made[close_at:]
             rows_made = _split_rows(made[head_end:close_at], [int(r.get("r")) for r in self._tree_rows()])
-        return head + self._merged(rows_made) + tail
+        return b"".join([head, *self._merged(rows_made), tail])  # one copy of the rows, not three
 
     def _tree_rows(self) -> list[etree._Element]:
         sheet_data = self.root.find(f"{{{etree.QName(self.root).namespace}}}sheetData")
         return [el for el in sheet_data if isinstance(el.tag, str)]
 
-    def _merged(self, rows_made: list[tuple[int, bytes]]) -> bytes:
+    def _merged(self, rows_made: list[tuple[int, bytes]]) -> list:
         """The original rows region with the tree's rows in their places: a
         row taken out replaced where it was, a new row before the first
         original row numbered above it."""
         out, pos = [], self.lo
+        data = memoryview(self.data)  # slices without copies: the part can be hundreds of MB
         made = dict(rows_made)
         places = sorted(set(made) | set(self.rows))
         for number in places:
             original = self.rows.get(number)
             if original is not None:
-                out.append(self.data[pos:original.start])
+                out.append(data[pos:original.start])
                 pos = original.end
             else:
                 found = self.first_row_at_or_after(number)
                 at = found[0] if found is not None else self.hi
-                out.append(self.data[pos:at])
+                out.append(data[pos:at])
                 pos = at
             out.append(made.get(number, b""))
-        out.append(self.data[pos:self.hi])
-        return b"".join(out)
+        out.append(data[pos:self.hi])
+        return out
 
 
 def _split_rows(region: bytes, numbers: list[int]) -> list[tuple[int, bytes]]:
