@@ -442,6 +442,14 @@ class WorkbookPart:
             el.text = name
             titles.insert(position + offset, el)
 
+    def shared_strings_part(self) -> str | None:
+        """The workbook's shared strings part, when it has one."""
+        for rel in self.rels.by_type(REL_SHARED_STRINGS):
+            target = self.rels.target_part(rel)
+            if target and self.pkg.exists(target):
+                return target
+        return None
+
     def worksheet_names(self) -> list[str]:
         return [e.name for e in self.sheets() if e.kind == "worksheet"]
 
@@ -465,32 +473,31 @@ def fingerprint(pairs: list[tuple[str, str]]) -> str:
 
 def sheet_texts(pkg: Package, workbook: "WorkbookPart", part: str, refs: list[str]) -> dict[str, str]:
     """The text of some cells of a sheet part (shared or inline strings)."""
-    from kpi_xl.xlsx.shared_strings import string_item_text
+    from kpi_xl.xlsx.shared_strings import SharedStrings, string_item_text
 
     if not pkg.exists(part):
         return {}
     wanted = set(refs)
     root = pkg.xml(part)
     ns = etree.QName(root).namespace or MAIN_NS
-    strings = None
+    strings = SharedStrings(pkg, workbook.shared_strings_part())
     out: dict[str, str] = {}
-    for c in root.iter(f"{{{ns}}}c"):
-        ref = c.get("r")
-        if ref not in wanted:
-            continue
-        kind = c.get("t")
-        if kind == "inlineStr":
-            si = c.find(f"{{{ns}}}is")
-            out[ref] = string_item_text(si)[0] if si is not None else ""
-        elif kind == "s":
-            if strings is None:
-                rels = workbook.rels.by_type(REL_SHARED_STRINGS)
-                target = workbook.rels.target_part(rels[0]) if rels else None
-                sst = pkg.xml(target) if target and pkg.exists(target) else None
-                strings = [si for si in sst if isinstance(si.tag, str)] if sst is not None else []
-            v = c.findtext(f"{{{ns}}}v")
-            if v is not None and v.strip().isdigit() and int(v) < len(strings):
-                out[ref] = string_item_text(strings[int(v)])[0]
-        elif kind == "str":
-            out[ref] = c.findtext(f"{{{ns}}}v") or ""
+    try:
+        for c in root.iter(f"{{{ns}}}c"):
+            ref = c.get("r")
+            if ref not in wanted:
+                continue
+            kind = c.get("t")
+            if kind == "inlineStr":
+                si = c.find(f"{{{ns}}}is")
+                out[ref] = string_item_text(si)[0] if si is not None else ""
+            elif kind == "s":
+                v = c.findtext(f"{{{ns}}}v")
+                text = strings.text(int(v)) if v is not None and v.strip().isdigit() else None
+                if text is not None:
+                    out[ref] = text
+            elif kind == "str":
+                out[ref] = c.findtext(f"{{{ns}}}v") or ""
+    finally:
+        strings.close()
     return out

@@ -24,7 +24,7 @@ from kpi_xl.plan import (AddConditionalFormat, OwnedSheet, Plan, RemoveSheet, Se
 from kpi_xl.xlsx import big_sheet, lock, safety
 from kpi_xl.xlsx.calc_chain import CalcChain
 from kpi_xl.xlsx.conditional import ConditionalFormats
-from kpi_xl.xlsx.package import REL_SHARED_STRINGS, Package, source_of_rels
+from kpi_xl.xlsx.package import Package, source_of_rels
 from kpi_xl.xlsx.shared_strings import SharedStrings
 from kpi_xl.xlsx.refs import parse_cell
 from kpi_xl.xlsx.worksheet import SheetPatcher
@@ -68,9 +68,7 @@ class WriteContext:
         self.file = pkg.path
         self.workbook = WorkbookPart(pkg)
         self._styles: Styles | None = None
-        rels = self.workbook.rels
-        found = [r for r in rels.by_type(REL_SHARED_STRINGS) if pkg.exists(rels.target_part(r) or "")]
-        self.strings = SharedStrings(pkg, rels.target_part(found[0]) if found else None)
+        self.strings = SharedStrings(pkg, self.workbook.shared_strings_part())
         self.calc = CalcChain(pkg, self.workbook.part)
         self.patchers: dict[str, SheetPatcher] = {}
         self._by_name: dict[str, SheetPatcher] = {}
