@@ -250,7 +250,7 @@ def refresh_book(path: str | Path, config: Config, dry_run: bool = False,
     return BookOutcome(str(path), True, time.perf_counter() - started,
                        counts=dict(result.counts), summary=result.summary_line(),
                        changed=result.changed,
-                       output=str(getattr(write, "output", "") or "") or None,
+                       output=str(write.output) if write is not None else None,
                        result=result if keep else None)
 
 

@@ -33,9 +33,12 @@ import subprocess
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import KpiError, Place
+
+if TYPE_CHECKING:
+    from ..refresh_job import RefreshResult
 
 CONFIG_FILE_NAME = "kpi-xl.yaml"
 CONFIG_ENV = "KPI_XL_CONFIG"
@@ -278,7 +281,7 @@ def open_in_editor(path: Path, platform: str | None = None) -> None:
     raise KpiError("opening the settings needs Windows or macOS", where)
 
 
-def status_line(part: str, result: Any, summary: dict) -> str:
+def status_line(part: str, result: RefreshResult, summary: dict) -> str:
     """One line for Excel's status bar."""
     from ..owned_sheets.registry import with_buttons
 

@@ -11,8 +11,9 @@ the same list (:mod:`kpi_xl.excel.buttons`).
 
 A new owned sheet is a module in this folder with a function
 ``plan(job: OwnedSheetJob) -> OwnedSheet | None`` (None when the council
-turned the sheet off: a sheet kpi-xl made earlier is then removed), and one
-line in :data:`OWNED_SHEETS`.
+turned the sheet off: a sheet kpi-xl made earlier is then removed) whose
+sheet carries the module's purpose (a word of :data:`kpi_xl.plan.Purpose`),
+and one line in :data:`OWNED_SHEETS`.
 """
 from __future__ import annotations
 

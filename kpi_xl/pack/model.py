@@ -403,13 +403,13 @@ def group_by_area(indicators: list[PackIndicator], names: list[str]) -> list[Pac
     return list(areas.values())
 
 
-def attach_table_notes(result, records: list[dict], indicators: list[PackIndicator],
+def attach_table_notes(result: RefreshResult, records: list[dict], indicators: list[PackIndicator],
                        areas: list[PackArea]) -> None:
     """Notes under a table go to its one indicator (when it has no commentary
     of its own in the table), else to the area(s) of its indicators."""
     from .sheet_notes import table_notes
 
-    layouts = getattr(result.table, "layouts", []) or []
+    layouts = result.table.layouts
     if not layouts:
         return
     by_table: dict[int, list[PackIndicator]] = {}
@@ -442,12 +442,12 @@ COUNCIL_WORDS = re.compile(r"\b(council|borough|county|city|shire|district|metro
                            re.I)
 
 
-def infer_council(result, config: Config) -> str | None:
+def infer_council(result: RefreshResult, config: Config) -> str | None:
     """The council from a sheet title such as "Exampleshire Children's Services
     performance, Q2 2025-26": the words before the service name, in the table
     title or the rows above an indicator table."""
-    layouts = getattr(result.table, "layouts", []) or []
-    titles = [getattr(layout, "title", None) for layout in layouts]
+    layouts = result.table.layouts
+    titles = [layout.title for layout in layouts]
     found = [c for c in (_council_in(text, config.workbook.service)
                          for text in list(_title_rows(result.workbook, layouts)) + titles) if c]
     # A table title ("Dashboard Item 8 – Children's Services Workforce") also
