@@ -81,6 +81,8 @@ def test_splice_writes_what_the_whole_tree_writes(tmp_path, monkeypatch):
     ('<row r="1"><c r="A1"><f t="array" ref="A1:A3">B1:B3</f><v>1</v></c></row>', "array formula"),
     ('<row><c r="A1"><v>1</v></c></row><row><c r="A2"><v>2</v></c></row>', "rows without r"),
     ('<row r="2"><c r="A2"><v>1</v></c></row><row r="1"><c r="A1"><v>2</v></c></row>', "rows out of order"),
+    ('<row r="1"><c r="A1"><v>1</v></c></row><!-- <row r="5"> --><row r="2"><c r="A2"><v>2</v></c></row>',
+     "a comment among the rows"),
     ('<row r="1"><c r="B1"><f t="shared" ref="B1:B3" si="0">A1*2</f><v>2</v></c></row>'
      '<row r="2"><c r="B2"><f t="shared" si="0"/><v>4</v></c></row>', "a shared formula's master written"),
 ])
@@ -111,7 +113,9 @@ def test_streamed_check_finds_what_the_tree_check_finds(tmp_path, monkeypatch):
         for item in src.infolist():
             data = src.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b'<c r="A7">', b'<c r="A7" s="99">').replace(b'<row r="9"', b'<row r="8"/><row r="9"')
+                data = (data.replace(b'<c r="A7">', b'<c r="A7" s="99">').replace(b'<row r="9"', b'<row r="8"/><row r="9"')
+                        .replace(b'<c r="B1" s="1">', b'<c r="B1" s="97">').replace(b'<row r="3">', b'<row r="3" s="x">')
+                        .replace(b'<c r="C3">', b'<c r="C3" s="99">'))
             dst.writestr(item, data)
     by_tree = integrity.check_package(bad, before=book)
     monkeypatch.setattr(big_sheet, "BIG_PART", 0)

@@ -12,7 +12,7 @@ the original bytes, so memory follows the rows changed plus the part's bytes.
 
 :func:`load` returns None, and the writer parses the sheet whole, for
 layouts the splice does not take on: a prefixed namespace, rows without an
-``r`` number or out of order, array formulas or data tables (their range
+``r`` number or out of order, comments or CDATA among the rows, array formulas or data tables (their range
 could cover a cell we write), or a shared formula's master among the cells
 the plan writes (its dependants would need rewriting).
 """
@@ -147,6 +147,8 @@ def load(data: bytes, part: str, file, cells: set[tuple[int, int]]) -> RowSplice
     if lo < 0 or hi < lo or data.count(_SHEET_DATA_OPEN) != 1:
         return None
     lo += len(_SHEET_DATA_OPEN)
+    if data.find(b"<![CDATA[", lo, hi) >= 0 or data.find(b"<!--", lo, hi) >= 0:
+        return None  # text that could read as markup to the byte search
     if not _rows_numbered_in_order(data, lo, hi) or _ARRAY_FORMULA.search(data, lo, hi):
         return None
     splice = RowSplice(data, lo, hi, {}, None)

@@ -161,8 +161,7 @@ def _style_index_problems(snap: _Snapshot, wb: WorkbookPart) -> list[str]:
             scan = snap.scan(entry.part)
             if scan.problem:
                 continue  # reported as XML problem
-            root, bad = scan.root, [f"{kind} {ref} s={s}" for kind, ref, s in scan.cell_styles if
-                                    not s.isdigit() or int(s) >= xfs]
+            root, bad = scan.root, scan.styles_out_of_range(xfs)
             cells = ()
         else:
             try:
@@ -196,16 +195,24 @@ class _SheetScan:
     """
 
     def __init__(self, problem: str | None, root: etree._Element | None, rows: Counter,
-                 cell_styles: list[tuple[str, str, str]]):
+                 cell_styles: dict[str, list[tuple[tuple[int, int], str, str]]]):
         self.problem = problem
         self.root = root  # the sheet without its rows
         self.rows = rows  # counts of the rows and of the elements in them
-        self.cell_styles = cell_styles  # (kind, ref, s) of every styled row and cell
+        # style index -> its first uses (order, "row"/"c", ref): a sheet uses a few
+        # hundred formats over millions of cells, and the check reports three
+        self.cell_styles = cell_styles
+
+    def styles_out_of_range(self, xfs: int) -> list[str]:
+        """The first rows and cells whose s= is not a format index below ``xfs``."""
+        bad = sorted(use + (s,) for s, uses in self.cell_styles.items()
+                     if not s.isdigit() or int(s) >= xfs for use in uses)
+        return [f"{kind} {ref} s={s}" for _, kind, ref, s in bad[:3]]
 
     @classmethod
     def of(cls, snap: _Snapshot, name: str) -> "_SheetScan":
         rows: Counter = Counter()
-        styles: list[tuple[str, str, str]] = []
+        styles: dict[str, list[tuple[tuple[int, int], str, str]]] = {}
         try:
             with snap.pkg.zip.open(name) as stream:
                 if safety._prologue_has_dtd(stream.read(safety.MAX_PROLOGUE)):
@@ -236,14 +243,15 @@ class _SheetScan:
             if parent is None or parent.tag != data_tag:
                 continue
             rows[row.tag] += 1
+            number = rows[row.tag]
             if row.get("s") is not None:
-                styles.append(("row", row.get("r", "?"), row.get("s")))
-            for c in row:
+                _note_style(styles, row.get("s"), (number, -1), row, "row")
+            for i, c in enumerate(row):
                 if isinstance(c.tag, str):
                     rows[c.tag] += 1
                     s = c.get("s")
-                    if s is not None:
-                        styles.append((local(c), c.get("r", "?"), s))
+                    if s is not None and len(styles.get(s, ())) < 3:
+                        _note_style(styles, s, (number, i), c, local(c))
             row.clear(keep_tail=True)
             while row.getprevious() is not None:  # rows already counted
                 del parent[0]
@@ -257,6 +265,12 @@ class _SheetScan:
         counts = element_counts(self.root, managed)
         counts.update(self.rows)
         return counts
+
+
+def _note_style(styles: dict, s: str, order: tuple[int, int], el: etree._Element, kind: str) -> None:
+    uses = styles.setdefault(s, [])
+    if len(uses) < 3:
+        uses.append((order, kind, el.get("r", "?")))
 
 
 def _root_tag(head: bytes) -> str | None:
