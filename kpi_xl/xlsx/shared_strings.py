@@ -276,15 +276,28 @@ class _ByteStrings:
             if index not in self._texts:
                 end = self.starts[index + 1] if index + 1 < count else self.insert_at
                 chunk = self.data[self.starts[index]:end]
-                wrapped = self.root.group(0) + chunk + b"</" + self.prefix + b"sst>"
-                from kpi_xl.xlsx import safety
-
-                root = safety.parse_xml(wrapped, self.part, self.pkg.path)
-                self._texts[index] = string_item_text(root[0])[0] if len(root) else None
+                self._texts[index] = self._parse_item(chunk)
             return self._texts[index]
         if 0 <= index - count < len(self.added):
             return self.added[index - count]
         return None
+
+    def _parse_item(self, chunk: bytes) -> str | None:
+        """One item's text, parsed inside the table's own start tag. The
+        part holds no DTD or entity (:meth:`of` declines those), so a plain
+        safe parser will do: the reader asks for thousands of items."""
+        wrapped = self.root.group(0) + chunk + b"</" + self.prefix + b"sst>"
+        try:
+            root = etree.fromstring(wrapped, _ITEM_PARSER)
+        except etree.XMLSyntaxError as exc:
+            raise WorkbookError(f"part {self.part} is not well-formed XML ({exc}); "
+                                "open and repair the workbook in Excel, then save it again",
+                                Place(file=str(self.pkg.path))) from None
+        if not len(root):
+            return None
+        if root.tag == _M + "sst":
+            return rich_text(root[0])  # the reader's fast path
+        return string_item_text(root[0])[0]
 
     # -- adding
     def index(self, text: str) -> int:
@@ -329,6 +342,8 @@ class _ByteStrings:
         return attr(b"uniqueCount", unique, tag)
 
 
+_ITEM_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                               huge_tree=False)
 _SST_START = re.compile(rb"<([A-Za-z_][\w.\-]*:)?sst\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
 
 
