@@ -3,7 +3,7 @@
 A command is run as its own process (``kpi-xl`` through ``kpi_xl.cli.main``
 with this checkout first on the path), its wall time taken around it and its
 peak resident memory from the kernel's accounting of that one child
-(``os.wait4``), as ``/usr/bin/time -v`` reports it.
+(``os.wait4`` in a small launcher process), as ``/usr/bin/time -v`` reports it.
 """
 from __future__ import annotations
 
@@ -49,18 +49,32 @@ def env() -> dict[str, str]:
     return out
 
 
+# A child's peak RSS as the kernel counts it includes what its parent held
+# when it forked (run_all.py grows to gigabytes running benchmarks in
+# process), so the command is started by a small launcher process, which
+# times it and reports its rusage.
+_LAUNCH = ("import os, subprocess, sys, time; start = time.perf_counter(); "
+           "proc = subprocess.Popen(sys.argv[2:]); _, status, usage = os.wait4(proc.pid, 0); "
+           "open(sys.argv[1], 'w').write(f'{time.perf_counter() - start} {usage.ru_maxrss} '"
+           "f'{os.waitstatus_to_exitcode(status)}')")
+
+
 def run(args: list[str], *, check: bool = True, quiet: bool = True) -> tuple[float, float, int]:
     """(seconds, peak MB, exit code) of one process."""
+    import tempfile
+
     out = subprocess.DEVNULL if quiet else None
-    start = time.perf_counter()
-    proc = subprocess.Popen(args, env=env(), stdout=out, stderr=subprocess.PIPE if quiet else None)
-    err = proc.stderr.read() if proc.stderr else b""
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if check and proc.returncode not in (0, 1):
-        raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}): {err.decode()[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024, proc.returncode
+    with tempfile.TemporaryDirectory(prefix="kpixl-run-") as tmp:
+        report = Path(tmp) / "usage"
+        proc = subprocess.Popen([sys.executable, "-c", _LAUNCH, str(report), *args], env=env(), stdout=out,
+                                stderr=subprocess.PIPE if quiet else None)
+        err = proc.stderr.read() if proc.stderr else b""
+        proc.wait()
+        seconds, peak_kb, code = report.read_text().split()
+    returncode = int(code)
+    if check and returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(args)} failed ({returncode}): {err.decode()[-2000:]}")
+    return float(seconds), int(peak_kb) / 1024, returncode
 
 
 def kpi_xl(*args: str, check: bool = True) -> tuple[float, float, int]:
