@@ -10,7 +10,7 @@ once into the cache folder (``$KPIXL_BENCH_CACHE``, default /tmp/kpixl-bench).
 ``--quick`` takes one run of everything (not the best of several) and
 leaves out the older scripts (writer, reader, batch, excel), whose figures
 the measured benchmarks already cover; on this machine a quick run takes
-about a quarter of an hour, most of it the openpyxl baseline and the
+about 20 minutes under load, most of it the openpyxl baseline and the
 200 MB sheet.
 """
 from __future__ import annotations
