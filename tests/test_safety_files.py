@@ -268,3 +268,37 @@ def test_U6_T3_output_must_be_a_workbook_of_the_same_kind(book, tmp_path, output
     lines = out.output.strip().splitlines()
     assert len(lines) == 1 and words in lines[0]
     assert not (tmp_path / "out.csv").exists() and not (tmp_path / "out.xlsm").exists()
+
+
+def _handles_on(path: Path) -> list[str]:
+    """This process's open file descriptors that point at ``path`` (Linux)."""
+    fds = Path("/proc/self/fd")
+    real = os.path.realpath(path)
+    held = []
+    for fd in fds.iterdir():
+        try:
+            if os.path.realpath(os.readlink(fd)) == real:
+                held.append(fd.name)
+        except OSError:
+            continue
+    return held
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to list open files")
+def test_workbook_is_not_held_open_when_it_is_replaced(book, config, monkeypatch):
+    # Windows refuses to rename over a file the process holds open; a refresh
+    # in place on an officer's PC must let go of the workbook before the rename.
+    from kpi_xl.xlsx import writer
+
+    seen = []
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if os.path.realpath(dst) == os.path.realpath(book):
+            seen.append(_handles_on(book))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(writer.os, "replace", replace)
+    result = refresh(book, config)
+    assert result.write.changed
+    assert seen == [[]]

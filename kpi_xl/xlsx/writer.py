@@ -699,6 +699,9 @@ def _write(pkg: Package, path: Path, target: Path, contents: dict[str, bytes], r
                 result.notes.append(note)
         if not identity.still(path):
             raise changed_on_disk(path)
+        # Windows cannot rename over a file this process holds open, and
+        # nothing reads the old package after this point.
+        pkg.close()
         os.replace(tmp, real)
         _fsync_dir(real.parent)
     except BaseException:
