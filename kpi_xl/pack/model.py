@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Config
+from ..names import display_name
 from ..owned_sheets.exceptions import Note
 from ..planning.indicator_tables import comparator_year_text
 
@@ -120,7 +121,7 @@ class PackIndicator:
     @property
     def display_name(self) -> str:
         """The name, told apart from a namesake: "Missing episodes (Children in Care)"."""
-        return f"{self.name} ({self.qualifier})" if self.qualifier else self.name
+        return display_name(self.name, self.qualifier)
 
     @property
     def label(self) -> str:
