@@ -268,19 +268,26 @@ def comparator_store(dfe_dir, tmp_path_factory):
     return path
 
 
-def test_comparator_equals_the_comparator_query(comparator_store, tmp_path, monkeypatch):
-    from kpi_xl.comparators import ComparatorStore, compare, load_settings
-    from kpi_xl.comparators.fill import sheet_value
+@pytest.fixture
+def county_settings(comparator_store, tmp_path, monkeypatch):
+    """The UDFs' config (council 802, the test store) set as Excel would, and its settings."""
+    from kpi_xl.comparators import load_settings
 
     config = tmp_path / "county.yaml"
     config.write_text(f"workbook: {{council: '802'}}\ncomparators: {{store: '{comparator_store}'}}\n",
                       encoding="utf-8")
     monkeypatch.setenv(udfs.CONFIG_ENV, str(config))
-    settings = load_settings(load_config(config))
+    return load_settings(load_config(config))
+
+
+def test_comparator_equals_the_comparator_query(comparator_store, county_settings):
+    from kpi_xl.comparators import ComparatorStore, compare
+    from kpi_xl.comparators.fill import sheet_value
+
     kinds = {"SN": "sn", "Region": "region", "England": "england", "own": "own"}
     with ComparatorStore.open(comparator_store) as store:
         for la, year in itertools.product(["802", "North Somerset", "872"], [None, "2022"]):
-            answer = compare(store, la, "rereferral_percent", settings, year=year)
+            answer = compare(store, la, "rereferral_percent", county_settings, year=year)
             for written, kind in kinds.items():
                 figure = answer.figure(kind)
                 expected = sheet_value(figure, answer.unit, "percent")
@@ -293,17 +300,12 @@ def test_comparator_equals_the_comparator_query(comparator_store, tmp_path, monk
         .startswith("#KPI! ")
 
 
-def test_quartile_and_rank_equal_the_comparator_query(comparator_store, tmp_path, monkeypatch):
-    from kpi_xl.comparators import ComparatorStore, compare, load_settings
+def test_quartile_and_rank_equal_the_comparator_query(comparator_store, county_settings):
+    from kpi_xl.comparators import ComparatorStore, compare
 
-    config = tmp_path / "county.yaml"
-    config.write_text(f"workbook: {{council: '802'}}\ncomparators: {{store: '{comparator_store}'}}\n",
-                      encoding="utf-8")
-    monkeypatch.setenv(udfs.CONFIG_ENV, str(config))
-    settings = load_settings(load_config(config))
     with ComparatorStore.open(comparator_store) as store:
         for la, year in itertools.product(["802", "872"], [None, "2022-23"]):
-            bench = compare(store, la, "rereferral_percent", settings, year=year).benchmark
+            bench = compare(store, la, "rereferral_percent", county_settings, year=year).benchmark
             assert KPI_QUARTILE("rereferral_percent", year, la) == bench.band
             assert KPI_RANK("rereferral_percent", None, year, la) == bench.rank
             assert KPI_RANK("rereferral_percent", "SN", year, la) == bench.sn_rank
