@@ -21,7 +21,7 @@ import pandas as pd
 from .config import Config
 from .errors import Place
 from .findings import Finding, Report
-from .finding_types import COMPARATOR_STORE_MISSING, HARD_LINKS_BROKEN, PROTECTED_CELLS_SKIPPED
+from .finding_types import COMPARATOR_STORE_MISSING
 from .plan import Plan
 from .planning.indicator_tables import plan_comparators, plan_indicator_tables
 from .check import rate_and_check, skip_owned_sheets
@@ -193,8 +193,8 @@ def _refresh_unlocked(path: Path, config: Config, output, dry_run: bool,
             raise
     result.dry_run = dry_run
     for note in result.write.notes:
-        kind = HARD_LINKS_BROKEN if "hard link" in note else PROTECTED_CELLS_SKIPPED
-        result.report.add(Finding(kind, note, "warning"))
+        kind = note.kind  # chosen by the writer, which knows what happened
+        result.report.add(Finding(kind, note.text, "warning"))
     return result
 
 

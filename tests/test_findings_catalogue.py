@@ -35,7 +35,7 @@ FORWARDERS = {
     ("reader/build.py", "warn", "type_"),               # Context.warn(TYPE, ...)
     ("reader/build.py", "flush", "type_"),              # Context.note(record, TYPE, ...)
     ("owned_sheets/exceptions.py", "report_overrides", "kind"),  # ExceptionsResult.stale_overrides
-    ("refresh_job.py", "_refresh_unlocked", "kind"),    # HARD_LINKS_BROKEN / PROTECTED_CELLS_SKIPPED
+    ("refresh_job.py", "_refresh_unlocked", "kind"),    # xlsx.writer.WriteNote.kind (writer.py)
     ("owned_sheets/data_quality.py", "previous_findings", "kind"),  # read back, checked in CATALOGUE
 }
 # Calls whose first argument (after ``record`` for note) is a finding type.

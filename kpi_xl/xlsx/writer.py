@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from kpi_xl.errors import KpiError, Place, RefusedFile, WriteError
+from kpi_xl.finding_types import HARD_LINKS_BROKEN, PROTECTED_CELLS_SKIPPED, FindingType
 from kpi_xl.plan import (AddConditionalFormat, OwnedSheet, Plan, RemoveSheet, SetCell, SetColumnWidth,
                          SparklineGroup, Style)
 from kpi_xl.xlsx import big_sheet, lock, safety
@@ -34,6 +35,15 @@ from kpi_xl.xlsx.workbook_part import CF_NAME, OWNED_NAME, SIG_ROWS, WorkbookPar
 Backup = Literal["bak", "timestamp", "none"]
 
 
+@dataclass(frozen=True)
+class WriteNote:
+    """What a user should know about a write, with the finding type the
+    refresh reports it as (the writer knows which it is; its words may change)."""
+
+    kind: FindingType  # HARD_LINKS_BROKEN or PROTECTED_CELLS_SKIPPED
+    text: str
+
+
 @dataclass
 class WriteResult:
     output: Path
@@ -44,14 +54,14 @@ class WriteResult:
     changed: bool = False
     dry_run: bool = False
     original: Path | None = None  # BOOK.orig.xlsx, when this write made it
-    notes: list[str] = field(default_factory=list)  # what the user should know (hard links)
+    notes: list[WriteNote] = field(default_factory=list)  # what the user should know
 
     def as_dict(self) -> dict:
         return {
             "output": str(self.output),
             "backup": str(self.backup) if self.backup else None,
             "original": str(self.original) if self.original else None,
-            "notes": list(self.notes),
+            "notes": [note.text for note in self.notes],
             "changed": self.changed,
             "dry_run": self.dry_run,
             "changed_parts": list(self.changed_parts),
@@ -518,8 +528,9 @@ def _apply_plan(path: Path, plan: Plan, output, backup: Backup, dry_run: bool,
                 result = WriteResult(target, None, changed, added, removed,
                                      bool(changed or added or removed), dry_run)
                 if ctx.skipped_protected:
-                    result.notes.append(f"{len(ctx.skipped_protected)} change(s) left out of protected "
-                                        f"sheets (locked cells, formats), e.g. {ctx.skipped_protected[0]}")
+                    result.notes.append(WriteNote(
+                        PROTECTED_CELLS_SKIPPED, f"{len(ctx.skipped_protected)} change(s) left out of "
+                        f"protected sheets (locked cells, formats), e.g. {ctx.skipped_protected[0]}"))
                 if dry_run:
                     return result
                 if not result.changed:
@@ -696,7 +707,7 @@ def _write(pkg: Package, path: Path, target: Path, contents: dict[str, bytes], r
                 result.backup = backup_to
             note = hard_link_note(real)
             if note:
-                result.notes.append(note)
+                result.notes.append(WriteNote(HARD_LINKS_BROKEN, note))
         if not identity.still(path):
             raise changed_on_disk(path)
         # Windows cannot rename over a file this process holds open, and
