@@ -45,7 +45,6 @@ def read_workbook(path: "str | Path | Package", config: Config | None = None) ->
     with Workbook(path) as book:
         path = book.path
         entries = entries_by_sheet(config, book.sheet_names)
-        layouts = {name: found[0] for name, found in entries.items()}
         targets_sheets = {_sheet_name(book, layout.targets_sheet)
                           for found in entries.values() for _i, layout in found
                           if layout.targets_sheet and not layout.skip}
@@ -55,8 +54,7 @@ def read_workbook(path: "str | Path | Package", config: Config | None = None) ->
         for info in book.sheets:
             if info.part is None:
                 continue
-            index, layout = layouts.get(info.name, (None, None))
-            if layout is not None and layout.skip:
+            if _skipped(entries.get(info.name)):
                 continue
             looked_at.append(info.name)
             placing = [(i, entry) for i, entry in entries.get(info.name, []) if _overrides_detection(entry)]
@@ -75,7 +73,7 @@ def read_workbook(path: "str | Path | Package", config: Config | None = None) ->
                     targets.add_block(view, block)
                 else:
                     tables.append((view, block))
-        _check_targets_sheets(book, layouts, targets_sheets, targets, config)
+        _check_targets_sheets(book, entries, targets, config)
     if not tables:
         raise LayoutError("no indicator table found on sheet(s) " + ", ".join(map(repr, looked_at))
                           + ": expected a header row with an indicator "
@@ -129,9 +127,15 @@ def _read_if_table(book: Workbook, sheet: str, force: bool = False) -> Grid | No
     return book.read_sheet(sheet, keep=keep)
 
 
-def _check_targets_sheets(book: Workbook, layouts, targets_sheets: set[str], targets: Targets,
+def _skipped(entries: list | None) -> bool:
+    """The sheet's config says ``skip`` (a skip entry stands alone)."""
+    return bool(entries) and entries[0][1].skip
+
+
+def _check_targets_sheets(book: Workbook, entries: dict[str, list], targets: Targets,
                           config: Config) -> None:
-    for index, layout in layouts.values():
+    """Every layout entry's ``targets_sheet`` names a sheet with a targets table."""
+    for index, layout in (entry for found in entries.values() for entry in found):
         name = layout.targets_sheet
         if not name or layout.skip:
             continue

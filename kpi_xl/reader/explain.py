@@ -12,7 +12,6 @@ from __future__ import annotations
 import yaml
 
 from ..table import IndicatorTable, TableLayout
-from ..xlsx.refs import col_letters as column_letter
 from .detect import Block, View
 
 
@@ -110,4 +109,4 @@ def explain_text(table: IndicatorTable) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["describe_reading", "explain_text", "layout_entries", "layout_yaml", "column_letter"]
+__all__ = ["describe_reading", "explain_text", "layout_entries", "layout_yaml"]

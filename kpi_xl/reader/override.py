@@ -24,16 +24,6 @@ ROLE_SPELLINGS = {
 }
 
 
-def layouts_by_sheet(config: Config, sheet_names: list[str]) -> dict[str, tuple[int, SheetLayout]]:
-    """Config layout entries by the sheet they name (as the workbook spells it):
-    the first entry for each sheet (see :func:`entries_by_sheet` for all).
-
-    An entry for a sheet the workbook lacks is an error, unless it only
-    says ``skip``.
-    """
-    return {name: entries[0] for name, entries in entries_by_sheet(config, sheet_names).items()}
-
-
 def entries_by_sheet(config: Config, sheet_names: list[str]) -> dict[str, list[tuple[int, SheetLayout]]]:
     """Every config layout entry by the sheet it names, in config order (a
     sheet with stacked tables has one entry per table). A ``skip`` entry

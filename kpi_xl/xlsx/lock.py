@@ -143,11 +143,6 @@ def refresh_lock(path: str | os.PathLike, wait: float = 30.0) -> Iterator[None]:
         os.close(fd)
 
 
-def is_held(path: str | os.PathLike) -> bool:
-    with _guard:
-        return str(real_path(path)) in _held
-
-
 # ------------------------------------------------------------- identity
 
 @dataclass(frozen=True)
@@ -159,11 +154,6 @@ class FileIdentity:
     inode: int
     device: int
     digest: str
-
-    @classmethod
-    def of(cls, path: str | os.PathLike) -> "FileIdentity":
-        with open(path, "rb") as fh:
-            return cls.of_open(fh)
 
     @classmethod
     def of_open(cls, fh) -> "FileIdentity":
