@@ -11,7 +11,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ConfigError, Place
@@ -284,40 +283,6 @@ def _first_error(exc: ValidationError) -> str:
     return f"{path}: {message}" if path else message
 
 
-_BaseLoader = yaml.SafeLoader
-
-
-class _UniqueKeyLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe YAML whose mappings refuse a key given twice (YAML would keep
-    the last silently, and the officer's first setting would be lost)."""
-
-
-def _unique_mapping(loader, node, deep=False):
-    seen: dict = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        try:
-            hash(key)
-        except TypeError:
-            continue
-        if key in seen:
-            raise ConfigError(f"line {key_node.start_mark.line + 1}: key {key!r} is given twice "
-                              f"(first on line {seen[key]}); keep one")
-        seen[key] = key_node.start_mark.line + 1
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
-
-
-def _check_unique_keys(path: Path) -> None:
-    """A key given twice in the council's file is an error with its line."""
-    try:
-        yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 - safe loader
-    except ConfigError as exc:
-        raise ConfigError(exc.message, Place(file=str(path))) from None
-
-
 MAX_INDICATOR_ENTRIES = 10_000  # per-indicator overrides: far more than any council has
 
 
@@ -325,7 +290,9 @@ def _read_yaml(path: Path) -> dict:
     if path.is_dir():
         raise ConfigError("is a folder; give the path of a YAML config file", Place(file=str(path)))
     try:
-        data = read_yaml(path, what="config file")
+        # the council's file refuses a key given twice; the shipped defaults need no check
+        data = read_yaml(path, what="config file",
+                         unique_keys=path.resolve() != DEFAULTS_FILE.resolve())
     except (ValueError, OverflowError, RecursionError) as exc:
         # e.g. an integer of thousands of digits (Python refuses to convert it)
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -333,8 +300,6 @@ def _read_yaml(path: Path) -> dict:
         where = f"line {text.count(chr(10), 0, long.start()) + 1}: " if long else ""
         raise ConfigError(f"{where}a value kpi-xl cannot read ({str(exc).split(';')[0]}); "
                           "numbers must be of a sensible size", Place(file=str(path))) from None
-    if path.resolve() != DEFAULTS_FILE.resolve():
-        _check_unique_keys(path)
     if data is None:
         return {}
     if not isinstance(data, dict):

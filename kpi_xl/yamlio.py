@@ -25,8 +25,32 @@ from .errors import ConfigError, Place
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_BYTES = 4 << 20  # 4 MB: a council config is a few kB, the indicator library ~30 kB
-_cache: dict[str, tuple[tuple[int, int], object]] = {}
+_cache: dict[tuple[str, bool], tuple[tuple[int, int], object]] = {}
 _CACHE_FILES = 16
+
+
+class UniqueKeyLoader(Loader):  # type: ignore[misc, valid-type]
+    """The fast safe loader whose mappings refuse a key given twice (YAML
+    would keep the last silently, and the officer's first setting would be
+    lost)."""
+
+
+def _unique_mapping(loader, node, deep=False):
+    seen: dict = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            continue
+        if key in seen:
+            raise ConfigError(f"line {key_node.start_mark.line + 1}: key {key!r} is given twice "
+                              f"(first on line {seen[key]}); keep one")
+        seen[key] = key_node.start_mark.line + 1
+    return loader.construct_mapping(node, deep=deep)
+
+
+UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
 
 
 def parse_yaml(text: str | bytes) -> object:
@@ -34,11 +58,12 @@ def parse_yaml(text: str | bytes) -> object:
     return yaml.load(text, Loader=Loader)  # noqa: S506 - a safe loader
 
 
-def read_yaml(path: str | Path, *, max_bytes: int = MAX_BYTES, what: str = "config file") -> object:
+def read_yaml(path: str | Path, *, max_bytes: int = MAX_BYTES, what: str = "config file",
+              unique_keys: bool = False) -> object:
     """The data in a YAML file (None when empty).
 
     Raises ConfigError when the file is missing, larger than ``max_bytes``,
-    not UTF-8 or not valid YAML.
+    not UTF-8 or not valid YAML, or (``unique_keys``) gives a key twice.
     """
     path = Path(path)
     try:
@@ -50,19 +75,19 @@ def read_yaml(path: str | Path, *, max_bytes: int = MAX_BYTES, what: str = "conf
     if st.st_size > max_bytes:
         raise ConfigError(f"{what} is {_size(st.st_size)}; kpi-xl reads at most {_size(max_bytes)} "
                           "(is this the right file?)", Place(file=str(path)))
-    key = os.path.abspath(path)
+    key = (os.path.abspath(path), unique_keys)
     stamp = (st.st_size, st.st_mtime_ns)
     cached = _cache.get(key)
     if cached is not None and cached[0] == stamp:
         return copy.deepcopy(cached[1])
-    data = _parse_file(path)
+    data = _parse_file(path, UniqueKeyLoader if unique_keys else Loader)
     if len(_cache) >= _CACHE_FILES:
         _cache.clear()
     _cache[key] = (stamp, data)
     return copy.deepcopy(data)
 
 
-def _parse_file(path: Path) -> object:
+def _parse_file(path: Path, loader: type = Loader) -> object:
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
@@ -70,9 +95,11 @@ def _parse_file(path: Path) -> object:
     except OSError as exc:
         raise ConfigError(f"cannot be read ({exc.strerror})", Place(file=str(path))) from None
     try:
-        return parse_yaml(text)
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError:
         pass
+    except ConfigError as exc:  # a key given twice
+        raise ConfigError(exc.message, Place(file=str(path))) from None
     try:  # the pure-Python loader words its problems better; only paid on a bad file
         return yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506
     except yaml.YAMLError as exc:
