@@ -274,8 +274,12 @@ class View:
 
 # -------------------------------------------------------------- headers
 
-def find_headers(view: View, *, last_row: int | None = None) -> list[Header]:
-    """Every indicator header and targets header on the sheet, top to bottom."""
+def find_headers(view: View, *, last_row: int | None = None, choose: bool = True) -> list[Header]:
+    """Every indicator header and targets header on the sheet, top to bottom.
+
+    ``choose=False``: take each header as first found, without scoring which
+    of its bottom rows reads best (enough to know whether there is one).
+    """
     rows = {r for r in view.grid.row_numbers() if last_row is None or r <= last_row}
     rows |= {r for r in view.merged_rows() if last_row is None or r <= last_row}
     found: list[Header] = []
@@ -291,14 +295,16 @@ def find_headers(view: View, *, last_row: int | None = None) -> list[Header]:
         # is scored by how well the rows below parse under it: a first data
         # row of short text ("Local Indicator", "Not yet available") passes
         # for a header row but leaves the real period columns unread.
-        while (lower := header_at(view, header.bottom + 1)) is not None \
+        mine = None  # the current reading's score, carried down from the last comparison
+        while choose and (lower := header_at(view, header.bottom + 1)) is not None \
                 and header.bottom in lower.rows and lower.kind in (header.kind, "indicators"):
-            mine, theirs = score_reading(view, header), score_reading(view, lower)
+            mine = score_reading(view, header) if mine is None else mine
+            theirs = score_reading(view, lower)
             if theirs < mine:
                 header.runner_up = (lower, theirs, mine)
                 break
             lower.runner_up = (header, mine, theirs)
-            header = lower
+            header, mine = lower, theirs
         found.append(header)
     return found
 
@@ -804,7 +810,7 @@ def detect_tables(sheet: Grid | View) -> list[Block]:
 
 def has_table(grid: Grid) -> bool:
     """Whether the rows read hold an indicator or targets header (cheap)."""
-    return bool(find_headers(View(grid)))
+    return bool(find_headers(View(grid), choose=False))
 
 
 def area_from_title(title: str | None, several: bool) -> str | None:
