@@ -565,22 +565,23 @@ def _checked_zip(package: Package | None):
 def _copy_unchanged(pkg: Package, target: Path, backup_to: Path | None, result: WriteResult) -> None:
     """Nothing to change but another output asked for: copy the input."""
     real = lock.real_path(target)
-    if real.exists() and real.read_bytes() == pkg.path.read_bytes():
+    if real.exists() and _same_bytes(real, pkg.path):
         return
     if real.exists() and backup_to is not None:
         _atomic_copy(real, backup_to, target)
         result.backup = backup_to
-    tmp = _temp_beside(real, target)
-    try:
-        with open(pkg.path, "rb") as src, open(tmp, "wb") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
-            dst.flush()
-            os.fsync(dst.fileno())
-        _keep_identity(tmp, real)
-        os.replace(tmp, real)
-    except BaseException:
-        _unlink(tmp)
-        raise
+    _atomic_copy(pkg.path, real, target, keep_identity=True)
+
+
+def _same_bytes(a: Path, b: Path, chunk: int = 1 << 20) -> bool:
+    """The two files hold the same bytes (read a chunk at a time: workbooks can be large)."""
+    if a.stat().st_size != b.stat().st_size:
+        return False
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        while block := fa.read(chunk):
+            if block != fb.read(chunk):
+                return False
+    return True
 
 
 # ------------------------------------------------------------- temp files
@@ -658,10 +659,11 @@ def _keep_identity(tmp: Path, real: Path) -> None:
                 continue
 
 
-def _atomic_copy(src: Path | BinaryIO, dest: Path, book: Path) -> None:
+def _atomic_copy(src: Path | BinaryIO, dest: Path, book: Path, *, keep_identity: bool = False) -> None:
     """Copy to ``dest`` through a temp file (fsync, rename): ``dest`` is
     either its old whole self or the new whole copy, and a symlink at
-    ``dest`` is replaced, never written through."""
+    ``dest`` is replaced, never written through. ``keep_identity``: the
+    copy takes the mode and owner of the file it replaces."""
     if dest.is_dir() and not dest.is_symlink():
         raise WriteError(f"cannot keep the backup: {dest.name} is a folder", Place(file=str(dest)))
     tmp = _temp_beside(dest, book)
@@ -676,6 +678,8 @@ def _atomic_copy(src: Path | BinaryIO, dest: Path, book: Path) -> None:
                 src.seek(0)
             out.flush()
             os.fsync(out.fileno())
+        if keep_identity:
+            _keep_identity(tmp, dest)
         os.replace(tmp, dest)
     except BaseException:
         _unlink(tmp)
