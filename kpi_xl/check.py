@@ -22,6 +22,7 @@ from .finding_types import (CATALOGUE, DOT_WITHOUT_LATEST, LATEST_MISSING, NO_FI
                             NOTE_IN_FIGURES, PERCENT_OVER_100, RAG_WITHOUT_TARGET, SEVERAL_FIGURES,
                             SUPPRESSED_VALUE, TARGET_WITHOUT_POLARITY, UNPARSEABLE_VALUE)
 from .reader import read_workbook
+from .reader.cells import ACCEPTED_SUFFIXES
 from .xlsx.refs import split_sheet_ref
 from .resolve import suspect_tables
 from .rules import apply_rules, normalise_rag
@@ -130,7 +131,7 @@ def check_workbook(path: str | Path, config: Config | None = None) -> CheckResul
 
     config = config if config is not None else load_config()
     path = Path(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xltx", ".xltm") and path.is_file():
+    if path.suffix.lower() in ACCEPTED_SUFFIXES and path.is_file():
         # Opened and checked once; kpi-xl's own sheets are not read as the council's.
         with Package.open(path) as package:
             table = read_workbook(package, skip_owned_sheets(config, owned_sheets(package)))

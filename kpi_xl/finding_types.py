@@ -209,14 +209,6 @@ CATALOGUE: dict[str, FindingType] = {
     t.name: t for t in globals().copy().values() if isinstance(t, FindingType)}
 
 
-def finding_type(name: str) -> FindingType:
-    """The declared type of this name; KeyError with a suggestion when none."""
-    try:
-        return CATALOGUE[name]
-    except KeyError:
-        raise KeyError(unknown_type_message(name)) from None
-
-
 def unknown_type_message(name: object) -> str:
     from difflib import get_close_matches
 

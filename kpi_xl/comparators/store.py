@@ -223,11 +223,6 @@ class ComparatorStore:
             "SELECT la_code, inspection_date, overall FROM ofsted WHERE tbl='history' "
             "AND overall <> ''").fetchall()
 
-    def ofsted_latest(self) -> list[tuple[str, str, str]]:
-        """The publication's own 'as at' table: (code, inspection date, overall)."""
-        return self._db.execute("SELECT la_code, inspection_date, overall FROM ofsted "
-                                "WHERE tbl='as_at' AND overall <> ''").fetchall()
-
     def ofsted_as_at(self):
         """The 'as at' day of the imported Ofsted publication, None when unknown."""
         row = self._db.execute("SELECT MAX(source) FROM ofsted").fetchone()

@@ -231,7 +231,7 @@ class LiveWriter:
                 self._conditional_format(self._sheet(change.sheet), change.range, change.rules)
             elif isinstance(change, SetColumnWidth):
                 self._column_width(self._sheet(change.sheet), change.column, change.width,
-                                   getattr(change, "at_least", False))
+                                   change.at_least)
             elif isinstance(change, SparklineGroup):
                 with self._guard(change.sheet, change.location):
                     self.native.sparklines(self._sheet(change.sheet), change)

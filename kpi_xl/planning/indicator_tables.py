@@ -8,6 +8,7 @@ formatting, and fill comparator cells. Nothing here knows a file format.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from ..xlsx.refs import col_index as column_index_from_string, col_letters as get_column_letter
@@ -19,6 +20,9 @@ from ..errors import quote_sheet
 from ..rules import normalise_rag
 from ..plan import AddConditionalFormat, CFRule, Plan, SetColumnWidth, SparklineGroup, Style
 from ..table import IndicatorTable, TableLayout
+
+if TYPE_CHECKING:
+    from ..comparators.fill import ComparatorFill
 
 RAG_HEADER = "RAG"
 DOT_HEADER = "Direction of travel"
@@ -267,11 +271,10 @@ def plan_comparators(plan: Plan, fills: list, units: dict[str, str | None],
     for fill in fills:
         value = fill.value
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            percent = units.get(fill.indicator) == "percent" and not getattr(fill, "per", None)
+            percent = units.get(fill.indicator) == "percent" and not fill.per
             base = "0.0%" if percent else "#,##0.0"
             inside = comparator_year_text(fill)
-            words = " ".join(w for w in (getattr(fill, "per", None),
-                                         f"({inside})" if inside else None) if w)
+            words = " ".join(w for w in (fill.per, f"({inside})" if inside else None) if w)
             fmt = f'{base}" {words}"' if words else base
             plan.set(fill.sheet, fill.cell, value, style=Style(number_format=fmt),
                      purpose="comparators")
@@ -290,10 +293,10 @@ def plan_comparators(plan: Plan, fills: list, units: dict[str, str | None],
                                            purpose="comparators"))
 
 
-def comparator_year_text(fill) -> str:
+def comparator_year_text(fill: "ComparatorFill") -> str:
     """What a comparator cell says in brackets after its figure: the year,
     and for SN how many neighbours had one ("2024-25; 9 of 10, 2021 grouping")."""
-    return "; ".join(w for w in (fill.year_label, getattr(fill, "count", None)) if w)
+    return "; ".join(w for w in (fill.year_label, fill.count) if w)
 
 
 def _widen(widths: dict, sheet: str, cell: str, characters: int) -> None:
