@@ -17,23 +17,17 @@ from kpi_xl.xlsx.refs import parse_cell
 from kpi_xl.xlsx.worksheet import WORKSHEET_ORDER, SheetPatcher
 from kpi_xl.xlsx.xmlutil import insert_in_order
 
-from kpi_xl.xlsx.shared_strings import encode_text
+from kpi_xl.xlsx.shared_strings import encode_text, escape_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from kpi_xl.xlsx.writer import WriteContext
 
 
 
-def _text(value: str) -> str:
-    """``value`` escaped for element text; a carriage return as a character
-    reference, which the parser would otherwise read as a line feed."""
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-
-
 def _attr(value: str) -> str:
     """``value`` escaped for a double-quoted attribute (tabs and line ends as
     references, which the parser would otherwise read as spaces)."""
-    return (_text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;"))
+    return (escape_text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;"))
 
 
 # The parts are written as text and parsed once: building them element by
@@ -48,7 +42,7 @@ def _rich_title(text: str) -> str:
     return ('<c:title><c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr sz="1200" b="1"/>'
             '</a:pPr><a:r><a:rPr lang="en-GB" sz="1200" b="1"/>'
             # Excel's _xHHHH_ escapes, as in cells
-            f'<a:t>{_text(encode_text(text))}</a:t></a:r></a:p></c:rich></c:tx>'
+            f'<a:t>{escape_text(encode_text(text))}</a:t></a:r></a:p></c:rich></c:tx>'
             '<c:overlay val="0"/></c:title>')
 
 
@@ -56,11 +50,11 @@ def _series(index: int, series: ChartSeries, categories: str) -> str:
     dash = '<a:prstDash val="dash"/>' if series.dashed else ""
     colour = _attr(series.color.lstrip("#").upper())
     return (f'<c:ser><c:idx val="{index}"/><c:order val="{index}"/>'
-            f'<c:tx><c:v>{_text(encode_text(series.name))}</c:v></c:tx>'
+            f'<c:tx><c:v>{escape_text(encode_text(series.name))}</c:v></c:tx>'
             f'<c:spPr><a:ln w="28575" cap="rnd"><a:solidFill><a:srgbClr val="{colour}"/></a:solidFill>'
             f'{dash}<a:round/></a:ln></c:spPr><c:marker><c:symbol val="none"/></c:marker>'
-            f'<c:cat><c:strRef><c:f>{_text(categories.lstrip("="))}</c:f></c:strRef></c:cat>'
-            f'<c:val><c:numRef><c:f>{_text(series.values.lstrip("="))}</c:f></c:numRef></c:val>'
+            f'<c:cat><c:strRef><c:f>{escape_text(categories.lstrip("="))}</c:f></c:strRef></c:cat>'
+            f'<c:val><c:numRef><c:f>{escape_text(series.values.lstrip("="))}</c:f></c:numRef></c:val>'
             '<c:smooth val="0"/></c:ser>')
 
 

@@ -206,10 +206,16 @@ def forget(el: etree._Element) -> None:
             del parent[0]
 
 
+def escape_text(value: str) -> str:
+    """``value`` escaped for element text as lxml and Excel write it; a
+    carriage return as a character reference, which the parser would
+    otherwise read as a line feed."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
 def _plain_bytes(text: str) -> bytes:
     """The bytes of a plain item's <t> text, escaped as lxml and Excel write it."""
-    escaped = encode_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return escaped.replace("\r", "&#13;").encode("utf-8")
+    return escape_text(encode_text(text)).encode("utf-8")
 
 
 class _ByteStrings:
