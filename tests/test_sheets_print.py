@@ -4,10 +4,13 @@ names, short ids, and one "None this period" line per area."""
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kpi_xl.config import load_config
 from kpi_xl.refresh_job import refresh
@@ -124,3 +127,14 @@ def test_text_lines_wraps_at_word_boundaries():
     assert text_lines("short", 10) == 1
     assert text_lines("one two three four five six", 10) == 3  # 12 characters a line
     assert text_lines("a\nb", 50) == 2
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(st.sampled_from("ab \t\n\r\x0b-é😀"), max_size=60) | st.text(max_size=80),
+       st.floats(0, 40))
+def test_text_lines_counts_as_textwrap_does(text, width):
+    """The shortcut for a line that fits and the cache give textwrap's count."""
+    chars = max(1, math.floor(width * 1.2))
+    expected = sum(max(1, len(textwrap.wrap(part, chars, break_long_words=True)))
+                   for part in text.split("\n"))
+    assert text_lines(text, width) == expected

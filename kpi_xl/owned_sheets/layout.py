@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from functools import lru_cache
 
 from ..xlsx.refs import col_letters, parse_cell
 
@@ -22,9 +23,18 @@ PADDING_POINTS = 3.0
 
 def text_lines(text: str, width: float) -> int:
     """Lines ``text`` takes when wrapped in a column ``width`` wide."""
-    chars = max(1, math.floor(width * CHARS_PER_WIDTH))
-    return sum(max(1, len(textwrap.wrap(part, chars, break_long_words=True)))
-               for part in str(text).split("\n"))
+    return _lines(str(text), max(1, math.floor(width * CHARS_PER_WIDTH)))
+
+
+@lru_cache(maxsize=4096)  # an owned sheet repeats its texts (categories, names, messages)
+def _lines(text: str, chars: int) -> int:
+    return sum(_part_lines(part, chars) for part in text.split("\n"))
+
+
+def _part_lines(part: str, chars: int) -> int:
+    if len(part) <= chars and "\t" not in part:
+        return 1  # fits: textwrap would not break it (only tabs grow when expanded)
+    return max(1, len(textwrap.wrap(part, chars, break_long_words=True)))
 
 
 def fit_rows(cells: list[SetCell], widths: dict[str, float]) -> dict[int, float]:

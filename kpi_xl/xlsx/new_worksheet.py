@@ -6,6 +6,7 @@ byte-identical XML and the refresh leaves the part alone.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,8 @@ from kpi_xl.plan import DataValidationList, Hyperlink, OwnedSheet, SetCell, SetC
 from kpi_xl.xlsx.conditional import ConditionalFormats
 from kpi_xl.xlsx.package import MAIN_NS, R_NS
 from kpi_xl.xlsx.refs import cell_ref, col_index, normalise_sqref, parse_cell, range_ref
-from kpi_xl.xlsx.worksheet import FORMULA_LIKE, WORKSHEET_ORDER, SheetPatcher, format_number
+from kpi_xl.xlsx.shared_strings import encode_text, escape_text, needs_preserve
+from kpi_xl.xlsx.worksheet import FORMULA_LIKE, WORKSHEET_ORDER, Content, SheetPatcher, format_number
 from kpi_xl.xlsx.styles import argb
 from kpi_xl.xlsx.xmlutil import insert_in_order
 
@@ -87,7 +89,7 @@ def _freeze(view: etree._Element, top_left: str) -> None:
             sel.set("sqref", ref)
 
 
-def _hyperlinks(patcher: SheetPatcher, links: list[Hyperlink]) -> None:
+def _hyperlinks(patcher: SheetPatcher, links: list[Hyperlink], cells: "_Cells") -> None:
     if not links:
         return
     container = insert_in_order(patcher.root, etree.Element(_q("hyperlinks")), WORKSHEET_ORDER)
@@ -101,7 +103,7 @@ def _hyperlinks(patcher: SheetPatcher, links: list[Hyperlink]) -> None:
         el.set("location", location)
         if link.tooltip:
             el.set("tooltip", link.tooltip)
-        content = patcher.content(patcher.find_cell(row, col)[1])
+        content = cells.content(row, col)
         if content.kind == "text" and content.value:
             el.set("display", content.value)
 
@@ -132,109 +134,185 @@ def _validations(patcher: SheetPatcher, items: list[DataValidationList]) -> None
 
 
 def build(ctx: "WriteContext", owned: OwnedSheet, name: str, part: str, sheet_id: int) -> SheetPatcher:
-    """Generate the sheet into ``part`` and return its patcher (for later
-    changes in the same plan)."""
+    """Generate the sheet into ``part`` and return its patcher.
+
+    The sheet's rows are written as XML text (:class:`_Cells`), everything
+    else as a tree of the sheet without its rows, into which the rows are
+    spliced: an owned sheet holds a cell for each indicator and column, and
+    making each as an element cost more than the rest of the refresh. The
+    returned patcher's tree holds no rows (``rows_as_text``): a later change
+    in the same plan works on the part parsed again
+    (:meth:`kpi_xl.xlsx.writer.WriteContext.patcher`)."""
     root = skeleton(owned)
     ctx.pkg.put_xml(part, root)
     patcher = SheetPatcher(ctx, name, part, sheet_id, root)
-    if not _fill_empty_sheet(patcher, owned.cells):
-        for cell in owned.cells:
-            patcher.set_cell(replace(cell, sheet=name))
+    cells = _Cells(patcher)
+    for cell in owned.cells:
+        cells.set(cell)
     for column, width in sorted(owned.column_widths.items(), key=lambda kv: _col_key(kv[0])):
         patcher.set_column_width(SetColumnWidth(name, column, width))
     _hide_columns(patcher, owned.hidden_columns)
-    _row_heights(patcher, owned.row_heights)
     formats = ConditionalFormats(patcher)
     for change in owned.conditional_formats:
         formats.apply(replace(change, sheet=name), None)
-    _hyperlinks(patcher, owned.hyperlinks)
+    _hyperlinks(patcher, owned.hyperlinks, cells)
     _validations(patcher, owned.validations)
     if owned.charts:
         from kpi_xl.xlsx.charts import add_charts
 
         add_charts(ctx, patcher, owned.charts)
-    extent = patcher._extent
+    extent = cells.extent()
     root.find(_q("dimension")).set("ref", range_ref(*extent) if extent else "A1")
-    patcher._extent = None
     ctx.pkg.put_xml(part, root)
+    rows = cells.rows_xml(owned.row_heights)
+    data = ctx.pkg.final_bytes(part)
+    if rows:
+        data = data.replace(b"<sheetData/>", b"<sheetData>" + rows.encode("utf-8") + b"</sheetData>", 1)
+    ctx.pkg.put_bytes(part, data)
+    patcher.values_changed = cells.values_changed
+    patcher.rows_as_text = True
     return patcher
 
 
-def _fill_empty_sheet(patcher: SheetPatcher, cells: list[SetCell]) -> bool:
-    """Write ``cells`` into the patcher's empty sheet at once: the XML
-    :meth:`SheetPatcher.set_cell` would make cell by cell, without looking
-    each cell up among those already written (that made an owned sheet cost
-    more than the rest of the refresh). False, and nothing written, when two
-    cells name the same place: then the cell-by-cell path decides.
+class _Cells:
+    """The cells of a new sheet, each kept as the XML text of its <c>: what
+    :meth:`SheetPatcher.set_cell` would make on the empty sheet, in its
+    document, for the same changes in the same order (so shared-string and
+    format indices come out as they did). A cell written twice is decided
+    as ``set_cell`` decides it: the later content unless the same, the
+    later style derived over the earlier one."""
 
-    Contents, shared strings and formats are taken in the cells' order (so
-    string and format indices come out as they did); rows and cells are then
-    put in row and column order.
-    """
-    places = []
-    for cell in cells:
-        row, col = parse_cell(cell.cell)
-        places.append((row, col))
-    if len(set(places)) != len(places):
-        return False
-    rows: dict[int, etree._Element] = {}
-    for cell, (row, col) in zip(cells, places):
-        row_el = rows.get(row)
-        if row_el is None and not _makes_cell(patcher, cell, cell_ref(row, col)):
-            continue
-        if row_el is None:
-            row_el = rows[row] = etree.SubElement(patcher.sheet_data, patcher.q("row"))
-            row_el.set("r", str(row))
-        if _new_cell(patcher, row_el, cell, cell_ref(row, col)) is not None:
-            patcher._grow_extent(row, col)
-    _sort_rows_and_cells(patcher, rows)
-    return True
+    def __init__(self, patcher: SheetPatcher):
+        self.patcher = patcher
+        # place -> (content, format, whether s= comes before t=, the <c> text)
+        self.by_place: dict[tuple[int, int], tuple[Content, int, bool, str]] = {}
+        self.values_changed = False
+        self._styles: dict[tuple[int, int, bool], int] = {}
+        self._strings: dict[str, int] = {}
+        self._shared = patcher.ctx.strings.exists
+
+    def set(self, change: SetCell) -> None:
+        row, col = parse_cell(change.cell)
+        ref = cell_ref(row, col)
+        wanted = self.patcher.wanted(change, ref)
+        earlier = self.by_place.get((row, col))
+        if earlier is None:
+            base, same = 0, wanted.kind == "blank"
+        else:
+            base, same = earlier[1], SheetPatcher.same(earlier[0], wanted)
+        quote = wanted.kind == "text" and wanted.value.startswith(FORMULA_LIKE) and not same
+        style = base
+        if change.style is not None or quote:
+            style = self._style(base, change.style, quote)
+        if earlier is None:
+            if wanted.kind == "blank" and not style:
+                return  # a blank without a format makes no cell
+        elif same and style == earlier[1]:
+            return  # nothing new for the cell
+        content = earlier[0] if same and earlier is not None else wanted
+        # set_cell rewriting a formatted cell's content sets t= again after s=.
+        s_first = earlier is not None and bool(earlier[1]) and (earlier[2] if same else True)
+        self.values_changed = self.values_changed or content.kind != "blank"
+        self.by_place[(row, col)] = (content, style, s_first, self._xml(ref, content, style, s_first))
+
+    def _style(self, base: int, style: Style | None, quote: bool) -> int:
+        # Keyed by the Style object: a planner passes the same few many times.
+        key = (base, id(style), quote)
+        index = self._styles.get(key)
+        if index is None:
+            index = self._styles[key] = self.patcher.ctx.styles.derive_xf(base, style or Style(),
+                                                                           quote_prefix=quote)
+        return index
+
+    def _string(self, text: str) -> int:
+        index = self._strings.get(text)
+        if index is None:
+            index = self._strings[text] = self.patcher.ctx.strings.index(text)
+        return index
+
+    def _xml(self, ref: str, content: Content, style: int, s_first: bool = False) -> str:
+        """The <c> element ``content`` makes, as :meth:`SheetPatcher.put_content`
+        writes it: r=, then t=, then s= (``s_first``: s= before t=)."""
+        t, inner = self._typed(content)
+        s = f' s="{style}"' if style else ""
+        attributes = s + t if s_first else t + s
+        return f'<c r="{ref}"{attributes}>{inner}</c>' if inner else f'<c r="{ref}"{attributes}/>'
+
+    def _typed(self, content: Content) -> tuple[str, str]:
+        """(t= attribute, children) of a cell holding ``content``."""
+        kind = content.kind
+        if kind == "blank":
+            return "", ""
+        if kind == "formula":
+            cached = content.value
+            formula = f"<f>{_element_text(content.formula)}</f>"
+            if cached.kind == "blank":
+                return "", formula
+            return _TYPE["str" if cached.kind == "text" else cached.kind], f"{formula}<v>{_value(cached)}</v>"
+        if kind == "text":
+            if self._shared:
+                return ' t="s"', f"<v>{self._string(content.value)}</v>"
+            space = ' xml:space="preserve"' if needs_preserve(content.value) else ""
+            return ' t="inlineStr"', f"<is><t{space}>{escape_text(encode_text(content.value))}</t></is>"
+        return _TYPE[kind], f"<v>{_value(content)}</v>"
+
+    def content(self, row: int, col: int) -> Content:
+        found = self.by_place.get((row, col))
+        return found[0] if found is not None else Content("blank")
+
+    def extent(self) -> tuple[int, int, int, int] | None:
+        if not self.by_place:
+            return None
+        rows = [row for row, _ in self.by_place]
+        cols = [col for _, col in self.by_place]
+        return min(rows), min(cols), max(rows), max(cols)
+
+    def rows_xml(self, heights: dict[int, float]) -> str:
+        """The rows in row order, each with its cells in column order (as the
+        schema wants); a row with cells as tall as ``heights`` says."""
+        out = []
+        current = None
+        by_place = self.by_place
+        for place in sorted(by_place):
+            row = place[0]
+            xml = by_place[place][3]
+            if row != current:
+                if current is not None:
+                    out.append("</row>")
+                current = row
+                points = heights.get(row, 0)
+                tall = f' ht="{format_number(round(min(points, 409.0), 2))}" customHeight="1"' \
+                    if points > 0 else ""
+                out.append(f'<row r="{row}"{tall}>')
+            out.append(xml)
+        if current is not None:
+            out.append("</row>")
+        return "".join(out)
 
 
-def _cell_style(patcher: SheetPatcher, change: SetCell, wanted) -> int:
-    """The format of a new cell on an empty sheet (whose base format is 0)."""
-    quote = wanted.kind == "text" and wanted.value.startswith(FORMULA_LIKE)
-    if change.style is None and not quote:
-        return 0
-    return patcher.ctx.styles.derive_xf(0, change.style or Style(), quote_prefix=quote)
+# t= of a cell by what its <v> holds (numbers need none).
+_TYPE = {"number": "", "bool": ' t="b"', "error": ' t="e"', "str": ' t="str"'}
+# Characters XML cannot hold: text with them goes through lxml, which says so.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
-def _makes_cell(patcher: SheetPatcher, change: SetCell, ref: str) -> bool:
-    """Whether ``change`` makes a cell at all (a blank one only with a format)."""
-    wanted = patcher.wanted(change, ref)
-    return wanted.kind != "blank" or bool(_cell_style(patcher, change, wanted))
+def _element_text(text: str) -> str:
+    """``text`` as element text, escaped as lxml writes it (and refused as
+    lxml refuses it)."""
+    if _NOT_XML.search(text):
+        el = etree.Element("t")
+        el.text = text
+        return etree.tostring(el, encoding="unicode")[3:-4]
+    return escape_text(text)
 
 
-def _new_cell(patcher: SheetPatcher, row_el: etree._Element, change: SetCell, ref: str
-              ) -> etree._Element | None:
-    """The <c> element ``change`` makes in ``row_el``, or None when it makes none."""
-    wanted = patcher.wanted(change, ref)
-    style = _cell_style(patcher, change, wanted)
-    if wanted.kind == "blank" and not style:
-        return None
-    c = etree.SubElement(row_el, patcher.q("c"))
-    c.set("r", ref)
-    if wanted.kind != "blank":
-        patcher.put_content(c, wanted)
-    if style:
-        c.set("s", str(style))
-    return c
-
-
-def _sort_rows_and_cells(patcher: SheetPatcher, rows: dict[int, etree._Element]) -> None:
-    """Rows in row order and each row's cells in column order, as the schema
-    wants (the cells were made in the plan's order)."""
-    if not rows:
-        return
-    for row_el in rows.values():
-        cols = [parse_cell(c.get("r"))[1] for c in row_el]
-        if cols != sorted(cols):
-            row_el[:] = [c for _, c in sorted(zip(cols, row_el), key=lambda pair: pair[0])]
-    if list(rows) != sorted(rows):
-        patcher.sheet_data[:] = [rows[number] for number in sorted(rows)]
-    patcher.touch()
-
-
+def _value(content: Content) -> str:
+    """What the <v> of a cell holding ``content`` (not text: see _Cells._xml) says."""
+    if content.kind == "number":
+        return format_number(content.value)
+    if content.kind == "bool":
+        return "1" if content.value else "0"
+    return _element_text(content.value)
 def _hide_columns(patcher: SheetPatcher, columns: tuple[str, ...]) -> None:
     for column in columns:
         patcher.set_column_width(SetColumnWidth(patcher.name, column, 0))
@@ -242,16 +320,6 @@ def _hide_columns(patcher: SheetPatcher, columns: tuple[str, ...]) -> None:
         for el in patcher.root.find(_q("cols")).iterfind(_q("col")):
             if el.get("min") == col and el.get("max") == col:
                 el.set("hidden", "1")
-
-
-def _row_heights(patcher: SheetPatcher, heights: dict[int, float]) -> None:
-    """Rows as tall as their wrapped text (rows without cells are left alone)."""
-    for row, points in sorted(heights.items()):
-        row_el = patcher.find_cell(row, 1)[0]
-        if row_el is None or points <= 0:
-            continue
-        row_el.set("ht", format_number(round(min(points, 409.0), 2)))
-        row_el.set("customHeight", "1")
 
 
 def _col_key(column: str) -> tuple[int, str]:

@@ -110,6 +110,7 @@ class SheetPatcher:
         self._headers: list[tuple[tuple[int, int, int, int], str]] | None = None
         self.dirty = False
         self.splice = None  # a big_sheet.RowSplice when root holds only the rows the plan touches
+        self.rows_as_text = False  # a new owned sheet whose rows went into the part as text, not into root
         self.values_changed = False  # a cell's content (not just its format) changed
         self._explicit = False
         self._extent: tuple[int, int, int, int] | None = None

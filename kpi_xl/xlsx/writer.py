@@ -106,10 +106,12 @@ class WriteContext:
         if entry.kind != "worksheet" or not entry.part or not self.pkg.exists(entry.part):
             raise WriteError(f"sheet {entry.name!r} is not a worksheet kpi-xl can write into",
                              Place(file=str(self.file), sheet=entry.name))
-        if entry.part not in self.patchers:
+        earlier = self.patchers.get(entry.part)
+        if earlier is None or earlier.rows_as_text:  # an owned sheet's rows are in its part, not its tree
             root, splice = self._sheet_tree(entry.part)
             self.patchers[entry.part] = SheetPatcher(self, entry.name, entry.part, entry.sheet_id, root)
             self.patchers[entry.part].splice = splice
+            self.patchers[entry.part].values_changed = earlier is not None and earlier.values_changed
         self._by_name[sheet] = self.patchers[entry.part]
         return self.patchers[entry.part]
 
@@ -256,8 +258,8 @@ def _signature_pairs(owned: OwnedSheet) -> list[tuple[str, str]]:
     checks to know the sheet is still the one it wrote."""
     pairs = []
     for cell in owned.cells:
-        row, _ = parse_cell(cell.cell)
-        if row <= SIG_ROWS and cell.formula is None and isinstance(cell.value, str) and cell.value:
+        if cell.formula is None and isinstance(cell.value, str) and cell.value \
+                and parse_cell(cell.cell)[0] <= SIG_ROWS:
             pairs.append((cell.cell.replace("$", "").upper(), cell.value))
     return sorted(pairs, key=lambda p: parse_cell(p[0]))
 
