@@ -65,6 +65,18 @@ KEY_STYLE = Style(vertical="top")  # hidden: never wraps, never sizes a row
 STALE_STYLE = Style(wrap=True, vertical="top", border="thin", italic=True)
 
 
+def _row_styles(number: Style) -> dict[str, Style]:
+    """Column -> style of an indicator's row (``number`` for Latest and Target)."""
+    special = {"Latest": number, "Target": number, "Override": NOTE_STYLE, "Commentary": NOTE_STYLE,
+               "Override note": STALE_STYLE, "Key": KEY_STYLE}
+    return {name: special.get(name, BODY_STYLE) for name in HEADERS}
+
+
+# percent or not -> the styles of an indicator's row
+ROW_STYLES = {True: _row_styles(Style(number_format="0.0%", border="thin", vertical="top")),
+              False: _row_styles(Style(number_format="#,##0.##", border="thin", vertical="top"))}
+
+
 @dataclass
 class Note:
     """What officers wrote for one indicator."""
@@ -376,9 +388,7 @@ def _override_applies(record: dict, note: Note, policy: str, result: ExceptionsR
 
 def _indicator_row(cells: list, row: int, area: str, cat: str, record: dict, note: Note | None,
                    config: Config, naming: dict[str, tuple[str, str]]) -> None:
-    percent = record.get("unit") == "percent"
-    number_style = Style(number_format="0.0%" if percent else "#,##0.##", border="thin",
-                         vertical="top")
+    styles = ROW_STYLES[record.get("unit") == "percent"]
     values = {
         "Area": area, "Category": cat,
         "ID": naming.get(record["id"], (record["id"],))[0],
@@ -394,13 +404,10 @@ def _indicator_row(cells: list, row: int, area: str, cat: str, record: dict, not
         "Commentary": note.commentary if note else None,
         "Key": record["id"],
     }
+    formulas = note.formulas if note else {}
     for name, value in values.items():
-        style = number_style if name in ("Latest", "Target") else \
-            NOTE_STYLE if name in ("Override", "Commentary") else \
-            STALE_STYLE if name == "Override note" else \
-            KEY_STYLE if name == "Key" else BODY_STYLE
-        formula = note.formulas.get(name) if note else None
-        cells.append(SetCell("", f"{COL[name]}{row}", _plain(value), formula=formula, style=style))
+        cells.append(SetCell("", f"{COL[name]}{row}", _plain(value), formula=formulas.get(name),
+                             style=styles[name]))
     _extra_cells(cells, row, note)
 
 
