@@ -177,6 +177,7 @@ def _refresh_unlocked(path: Path, config: Config, output, dry_run: bool,
         # The file as opened: the writer refuses to rename over it if it
         # changed on disk meanwhile.
         identity = None if dry_run else package.identity()
+        package.verify_early()  # the writer's read-through of every part, meanwhile
         try:
             result = build_refresh(path, config, progress=progress, package=package)
             if progress:

@@ -77,3 +77,24 @@ def test_unusual_tables_fall_back_to_the_tree(tmp_path):
         assert _ByteStrings.of(pkg, "xl/sharedStrings.xml", pkg.read("xl/sharedStrings.xml")) is None
         table = SharedStrings(pkg, "xl/sharedStrings.xml")
         assert table.text(0) == "a<b" and table.index("a<b") == 0
+
+
+@pytest.mark.parametrize("block", [1, 7, 40, 1 << 20])
+@pytest.mark.parametrize("prefix", ["", "x"])
+def test_items_located_by_block_as_by_one_scan(prefix, block, monkeypatch):
+    """Items counted and located a block at a time (only the blocks asked
+    for are listed) sit where one scan of the whole table finds them."""
+    import re
+
+    from kpi_xl.xlsx import shared_strings
+
+    monkeypatch.setattr(shared_strings._ItemStarts, "BLOCK", block)
+    data = _sst(ITEMS * 3 + "<si\t/><si\n><t>x</t></si>", prefix).encode()
+    p = re.escape(f"{prefix}:".encode() if prefix else b"")
+    begin = re.search(rb"<" + p + rb"sst[^>]*>", data).end()
+    end = data.rindex(b"</")
+    whole = [m.start() for m in re.finditer(rb"<" + p + rb"si[\s/>]", data[:end]) if m.start() >= begin]
+    starts = shared_strings._ItemStarts(data, f"{prefix}:".encode() if prefix else b"", begin, end)
+    assert starts.count == len(whole) == 29
+    assert [starts.at(i) for i in reversed(range(starts.count))] == whole[::-1]
+    assert starts.every() == whole

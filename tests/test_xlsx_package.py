@@ -172,3 +172,69 @@ def test_writer_refuses_to_replace_with_a_broken_package(tmp_path, monkeypatch, 
         apply_plan(path, Plan(changes=[SetCell("Data", "B1", 2)]))
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]
+
+
+@pytest.mark.parametrize("big", [False, True])
+@pytest.mark.parametrize("bad, found", [
+    (b"<sst xmlns='x'><si><t>a</t></sst>", "part xl/sharedStrings.xml is not well-formed XML"),
+    (b"<?xml version='1.0'?><!DOCTYPE sst []><sst/>", "part xl/sharedStrings.xml declares a DTD"),
+    (b"<sst/><sst/>", "part xl/sharedStrings.xml is not well-formed XML"),
+])
+def test_check_finds_faults_in_parts_it_only_parses(tmp_path, monkeypatch, bad, found, big):
+    """Shared strings (and charts, drawings) are checked without a tree, as a
+    stream when huge: the faults the tree parse finds are still found."""
+    from kpi_xl.xlsx import big_sheet
+
+    path = build_package(tmp_path / "book.xlsx", {"Data": sheet_xml("")}, shared_strings=["a", "b"])
+    assert check_package(path) == []
+    rewrite(path, replace={"xl/sharedStrings.xml": bad})
+    if big:
+        monkeypatch.setattr(big_sheet, "BIG_PART", 0)
+    problems = check_package(path)
+    assert len(problems) == 1 and found in problems[0], problems
+
+
+def test_check_xml_refuses_what_parse_xml_refuses():
+    from kpi_xl.errors import KpiError
+    from kpi_xl.xlsx import safety
+
+    for data in (b"<a><b></a>", b"<!DOCTYPE a><a/>", b"<a/>junk", b"", b"<a>&ent;</a>",
+                 b"<?xml version='1.0'?>\n<!-- c -->\n<!DOCTYPE a [<!ENTITY e 'x'>]><a>&e;</a>", b"<a/>"):
+        outcomes = []
+        for check in (safety.parse_xml, safety.check_xml):
+            try:
+                check(data, "p.xml", "book.xlsx")
+                outcomes.append(None)
+            except KpiError as exc:
+                outcomes.append((type(exc), exc.message))
+        assert outcomes[0] == outcomes[1], data
+
+
+def test_style_indices_out_of_range_picked_out_as_by_a_loop():
+    """The XPath that picks out bad s= values finds what testing each row and
+    cell in turn finds, in the same order."""
+    import random
+
+    from lxml import etree
+
+    from kpi_xl.xlsx.integrity import cell_styles_out_of_range
+
+    def by_loop(root, xfs):
+        ns = etree.QName(root).namespace
+        return [f"{etree.QName(el).localname} {el.get('r', '?')} s={el.get('s')}"
+                for el in root.iter(f"{{{ns}}}c", f"{{{ns}}}row")
+                if el.get("s") is not None and (not el.get("s").isdigit() or int(el.get("s")) >= xfs)]
+
+    rng = random.Random(16)
+    values = ["0", "1", "4", "5", "05", "10", "", "-1", "1.0", " 2", "x", "99999999999999999999", None]
+    for _ in range(200):
+        rows = []
+        for r in range(1, rng.randint(1, 6)):
+            s = rng.choice(values)
+            cells = "".join(
+                f'<c r="{"ABC"[i]}{r}"' + ("" if (v := rng.choice(values)) is None else f' s="{v}"') + "><v>1</v></c>"
+                for i in range(rng.randint(0, 3)))
+            rows.append(f'<row r="{r}"' + ("" if s is None else f' s="{s}"') + f">{cells}</row>")
+        root = etree.fromstring(sheet_xml("".join(rows)).encode())
+        xfs = rng.choice([1, 5, 11])
+        assert cell_styles_out_of_range(root, xfs) == by_loop(root, xfs)

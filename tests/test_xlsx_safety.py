@@ -254,3 +254,34 @@ def test_output_open_in_excel_refused(tmp_path):
     (tmp_path / "out.xlsx").write_bytes(book.read_bytes())
     with pytest.raises(RefusedFile, match="out.xlsx.*open in Excel"):
         apply_plan(book, a_plan(), output=tmp_path / "out.xlsx")
+
+
+def test_damaged_part_refused_when_read_through_early(tmp_path):
+    """The read-through started as the package opens (``verify_early``, what
+    a refresh does) refuses a bad CRC as the writer's own does; a package
+    closed before the writer waits stops it."""
+    from kpi_xl.xlsx.package import Package
+
+    src = small_book(tmp_path / "src.xlsx")
+    with zipfile.ZipFile(src, "a", zipfile.ZIP_DEFLATED) as z:  # a part only ever copied
+        z.writestr("customXml/item9.bin", bytes(range(256)) * 400)
+    data = bytearray(src.read_bytes())
+    with zipfile.ZipFile(src) as z:
+        info = z.getinfo("customXml/item9.bin")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    for i in range(start + 100, start + 140):
+        data[i] ^= 0x55
+    book = tmp_path / "corrupt.xlsx"
+    book.write_bytes(bytes(data))
+    before = state(book)
+    with Package.open(book) as pkg:
+        pkg.verify_early()
+        with pytest.raises(WorkbookError, match="is damaged"):
+            apply_plan(book, a_plan(), package=pkg)
+    assert state(book) == before
+    with Package.open(book) as pkg:
+        pkg.verify_early()
+    assert not pkg.early_verify._thread.is_alive()
+    with Package.open(src) as pkg:
+        pkg.verify_early()
+        assert apply_plan(src, a_plan(), package=pkg, backup="none").changed

@@ -23,7 +23,7 @@ from kpi_xl.errors import WriteError
 from kpi_xl.plan import AddConditionalFormat, CFRule
 from kpi_xl.xlsx.refs import normalise_sqref
 from kpi_xl.xlsx.styles import style_look
-from kpi_xl.xlsx.xmlutil import insert_in_order, local
+from kpi_xl.xlsx.xmlutil import insert_in_order
 
 if TYPE_CHECKING:  # pragma: no cover
     from kpi_xl.xlsx.worksheet import SheetPatcher
@@ -109,12 +109,11 @@ class ConditionalFormats:
 
     def max_priority(self) -> int:
         best = 0
-        for el in self.p.root.iter():
-            if isinstance(el.tag, str) and local(el) == "cfRule":
-                try:
-                    best = max(best, int(el.get("priority", "0")))
-                except ValueError:
-                    pass
+        for el in self.p.root.iter("{*}cfRule"):  # main and x14 rules, found in C
+            try:
+                best = max(best, int(el.get("priority", "0")))
+            except ValueError:
+                pass
         return best
 
     def apply(self, change: AddConditionalFormat, marker: dict[str, list[str]] | None) -> None:

@@ -246,7 +246,15 @@ class Package:
         self.infos: dict[str, zipfile.ZipInfo] = {i.filename: i for i in self.zip.infolist()
                                                  if not i.filename.endswith("/")}
         self._lower = {n.lower(): n for n in self.infos}
+        self.early_verify: safety.EarlyVerify | None = None
         self._forget_changes()
+
+    def verify_early(self) -> None:
+        """Start reading every part through (the writer's CRC check,
+        :func:`~kpi_xl.xlsx.safety.verify_parts`) while the caller reads
+        and plans; the writer waits for it before it writes."""
+        if self.early_verify is None:
+            self.early_verify = safety.EarlyVerify(self.zip)
 
     def _open_zip(self, checked: bool) -> zipfile.ZipFile:
         if checked:  # an encrypted or .xls file is named as such, not as a bad zip
@@ -266,6 +274,7 @@ class Package:
         view = object.__new__(Package)
         view.path, view.checked, view._shared = self.path, self.checked, True
         view._fh, view.zip, view.infos, view._lower = self._fh, self.zip, self.infos, self._lower
+        view.early_verify = None
         view._forget_changes()
         return view
 
@@ -280,10 +289,22 @@ class Package:
         self._overrides: dict[str, list[etree._Element]] | None = None
         self._gone: set[str] = set()
         self._rels: dict[str, Relationships] = {}
+        self._derived: dict[tuple[str, str], object] = {}
+
+    def derived(self, name: str, kind: str, make):
+        """What ``make()`` computes from part ``name``'s original bytes (a
+        ``kind`` of reading of them), made once for all who read the part:
+        the reader and the writer locate a big shared strings table once."""
+        key = (self._lower.get(name.lower(), name), kind)
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]
 
     def close(self) -> None:
         if self._shared:
             return
+        if self.early_verify is not None:
+            self.early_verify.cancel()
         self.zip.close()
         self._fh.close()
 

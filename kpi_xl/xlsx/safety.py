@@ -16,6 +16,7 @@ import os
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Collection
 
 from lxml import etree
 
@@ -67,6 +68,16 @@ def _prologue_has_dtd(data: bytes) -> bool:
     return b"<!DOCTYPE" in upper or b"<!ENTITY" in upper
 
 
+def _dtd_refused(file: str | Path, part_name: str) -> RefusedFile:
+    return _refuse(file, f"part {part_name} declares a DTD or XML entities, which kpi-xl refuses "
+                         "for safety; open and re-save the workbook in Excel")
+
+
+def _not_well_formed(file: str | Path, part_name: str, exc: etree.XMLSyntaxError) -> WorkbookError:
+    return _damaged(file, f"part {part_name} is not well-formed XML ({exc}); "
+                          "open and repair the workbook in Excel, then save it again")
+
+
 def parse_xml(data: bytes, part_name: str, file: str | Path) -> etree._Element:
     """Parse one XML part safely: no DTD, no entities, no network, no huge tree.
 
@@ -74,18 +85,48 @@ def parse_xml(data: bytes, part_name: str, file: str | Path) -> etree._Element:
     the part is not well-formed XML.
     """
     if _prologue_has_dtd(data):
-        raise _refuse(file, f"part {part_name} declares a DTD or XML entities, which kpi-xl refuses "
-                            "for safety; open and re-save the workbook in Excel")
+        raise _dtd_refused(file, part_name)
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
-        raise _damaged(file, f"part {part_name} is not well-formed XML ({exc}); "
-                             "open and repair the workbook in Excel, then save it again") from None
+        raise _not_well_formed(file, part_name, exc) from None
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
-        raise _refuse(file, f"part {part_name} declares a DTD or XML entities, which kpi-xl refuses "
-                            "for safety; open and re-save the workbook in Excel")
+        raise _dtd_refused(file, part_name)
     return root
+
+
+class Soundness:
+    """A parser target that builds nothing: parsing with it only finds
+    whether the XML is well formed and whether it names a DTD, in C."""
+
+    def __init__(self):
+        self.declares_dtd = False
+
+    def doctype(self, *_args) -> None:
+        self.declares_dtd = True
+
+    def close(self) -> None:
+        return None
+
+    def parser(self, huge_tree: bool = False) -> etree.XMLParser:
+        return etree.XMLParser(target=self, resolve_entities=False, no_network=True, load_dtd=False,
+                               huge_tree=huge_tree)
+
+
+def check_xml(data: bytes, part_name: str, file: str | Path) -> None:
+    """What :func:`parse_xml` refuses, with the same errors, without building
+    the tree: for parts only checked, never read (a written chart, the
+    shared strings of a big extract)."""
+    if _prologue_has_dtd(data):
+        raise _dtd_refused(file, part_name)
+    seen = Soundness()
+    try:
+        etree.fromstring(data, seen.parser())
+    except etree.XMLSyntaxError as exc:
+        raise _not_well_formed(file, part_name, exc) from None
+    if seen.declares_dtd:
+        raise _dtd_refused(file, part_name)
 
 
 # ------------------------------------------------------------------ the file
@@ -220,20 +261,24 @@ def main_part_name(zf: zipfile.ZipFile, path: Path | str) -> str:
                          "check the file or save it from Excel as .xlsx")
 
 
-def _check_xml_prologues(zf: zipfile.ZipFile, path: Path) -> None:
+def _check_xml_prologues(zf: zipfile.ZipFile, path: Path, parsed: Collection[str] = ()) -> None:
     for info in zf.infolist():
         lower = info.filename.lower()
+        if info.filename in parsed:
+            continue
         if lower.endswith((".xml", ".rels", ".vml")) or lower == "[content_types].xml":
             if _prologue_has_dtd(_read_prologue(zf, info.filename, path)):
                 raise _refuse(path, f"part {info.filename} declares a DTD or XML entities, which kpi-xl "
                                     "refuses for safety; open and re-save the workbook in Excel")
 
 
-def assert_readable(path: str | os.PathLike) -> None:
+def assert_readable(path: str | os.PathLike, parsed: Collection[str] = ()) -> None:
     """Refuse a file kpi-xl must not read, with a one-line message.
 
     Missing file, .xls/.xlsb/.ods, encrypted (OLE), not a zip or a damaged zip,
     zip bombs, Strict OOXML, DTD or entity declarations in XML parts.
+    ``parsed``: parts the caller parses whole next (which refuses a DTD
+    too), whose starts are not read here first.
     """
     path = Path(path)
     check_path(path)
@@ -244,7 +289,7 @@ def assert_readable(path: str | os.PathLike) -> None:
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise damaged_zip(path, exc) from None
     with zf:
-        check_zip(zf, path)
+        check_zip(zf, path, parsed)
 
 
 def damaged_zip(path: Path | str, exc: BaseException) -> WorkbookError:
@@ -268,9 +313,10 @@ def check_path(path: Path) -> None:
     _check_extension(path)
 
 
-def check_zip(zf: zipfile.ZipFile, path: Path | str) -> None:
+def check_zip(zf: zipfile.ZipFile, path: Path | str, parsed: Collection[str] = ()) -> None:
     """The package checks on an open zip: zip bombs, entry names, content
-    types, DTDs, the workbook part and its namespace (Strict refused)."""
+    types, DTDs (``parsed``: see :func:`assert_readable`), the workbook part
+    and its namespace (Strict refused)."""
     path = Path(path)
     _check_zip_directory(path, zf)
     if "[Content_Types].xml" not in zf.namelist():
@@ -278,7 +324,7 @@ def check_zip(zf: zipfile.ZipFile, path: Path | str) -> None:
             raise _refuse(path, "is an OpenDocument spreadsheet; save it as Excel Workbook (.xlsx) and try again")
         raise _damaged(path, "is not an Excel workbook (no [Content_Types].xml); "
                              "check the file or save it from Excel as .xlsx")
-    _check_xml_prologues(zf, path)
+    _check_xml_prologues(zf, path, parsed)
     part = main_part_name(zf, path)
     if part.lower().endswith(".bin"):
         raise _refuse(path, "is an Excel binary workbook (.xlsb inside), which kpi-xl cannot edit; "
@@ -293,26 +339,65 @@ def check_zip(zf: zipfile.ZipFile, path: Path | str) -> None:
                              "save it from Excel as .xlsx")
 
 
-def verify_parts(path: str | os.PathLike, zf: zipfile.ZipFile | None = None) -> None:
+def verify_parts(path: str | os.PathLike, zf: zipfile.ZipFile | None = None,
+                 early: "EarlyVerify | None" = None) -> None:
     """Read every part through once so a damaged one (bad CRC, truncated
     data) is refused before anything is written. Parts the writer copies
-    are never decompressed otherwise. ``zf``: the package already open."""
+    are never decompressed otherwise. ``zf``: the package already open;
+    ``early``: the reading already started on it (:class:`EarlyVerify`)."""
     path = Path(path)
     try:
-        if zf is not None:
+        if early is not None and early.zf is zf:
+            early.wait()
+        elif zf is not None:
             _read_every_part(zf)
-            return
-        with zipfile.ZipFile(path) as opened:
-            _read_every_part(opened)
+        else:
+            with zipfile.ZipFile(path) as opened:
+                _read_every_part(opened)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
         raise _damaged(path, f"is damaged ({exc}); open and repair it in Excel, then save it again") from None
 
 
-def _read_every_part(zf: zipfile.ZipFile) -> None:
+def _read_every_part(zf: zipfile.ZipFile, stop: "threading.Event | None" = None) -> None:
     for info in zf.infolist():
         with zf.open(info) as fh:
             while fh.read(1 << 20):
-                pass
+                if stop is not None and stop.is_set():
+                    return
+
+
+class EarlyVerify:
+    """:func:`verify_parts`' reading of an open package, started in a thread
+    as soon as it is opened, so it overlaps the reading and planning: a
+    50 MB extract takes a second to decompress, and the refresh needs the
+    answer only before it writes. zipfile serialises the reads of the one
+    file; the decompression and CRC run outside the GIL."""
+
+    def __init__(self, zf: zipfile.ZipFile):
+        import threading
+
+        self.zf = zf
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="kpi-xl verify parts", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            _read_every_part(self.zf, self._stop)
+        except BaseException as exc:  # handed to wait()
+            self._error = exc
+
+    def wait(self) -> None:
+        """Until every part was read; raises what reading one raised."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def cancel(self) -> None:
+        """Stop early (the package is closing): nothing will be written."""
+        self._stop.set()
+        self._thread.join()
 
 
 def lock_file(path: str | os.PathLike) -> Path:
@@ -330,11 +415,13 @@ def assert_not_open_in_excel(path: str | os.PathLike) -> None:
                             "close it in Excel and try again")
 
 
-def assert_writable(path: str | os.PathLike, zf: zipfile.ZipFile | None = None) -> None:
+def assert_writable(path: str | os.PathLike, zf: zipfile.ZipFile | None = None,
+                    early: EarlyVerify | None = None) -> None:
     """Everything :func:`assert_readable` checks, plus: not open in Excel
     (no ``~$`` lock file beside it), every part readable (CRC checked) and
     its folder writable. ``zf``: the package already opened and checked
-    (``package.Package.open``), whose parts are read through it."""
+    (``package.Package.open``), whose parts are read through it (``early``:
+    see :func:`verify_parts`)."""
     path = Path(path)
     if zf is None:
         assert_readable(path)
@@ -342,7 +429,7 @@ def assert_writable(path: str | os.PathLike, zf: zipfile.ZipFile | None = None) 
     if not os.access(path.parent, os.W_OK):
         raise _refuse(path, f"cannot be written: folder {path.parent} is read-only; "
                             "copy the workbook somewhere writable")
-    verify_parts(path, zf)
+    verify_parts(path, zf, early)
 
 
 def assert_can_create(path: str | os.PathLike, what: str = "file") -> None:

@@ -6,6 +6,7 @@ An identical plain string already in the table is reused.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Iterator
 
@@ -222,18 +223,28 @@ class _ByteStrings:
     """The table located in its bytes; see :class:`SharedStrings`."""
 
     def __init__(self, pkg: Package, part: str, data: bytes, prefix: bytes, root: re.Match,
-                 starts: list[int], insert_at: int):
+                 starts: "_ItemStarts", insert_at: int):
         self.pkg, self.part, self.data = pkg, part, data
         self.prefix = prefix  # b"" or b"x:" when the table uses a namespace prefix
         self.root = root  # the <sst ...> start tag
-        self.starts = starts  # byte offset of each <si>
+        self.starts = starts  # where each <si> is
         self.insert_at = insert_at  # where new items go: before </sst> (or <extLst>)
-        self._plain: dict[str, int] | None = None
+        self._plain: dict[bytes, int] | None = None
+        self._by_text: dict[str, int] = {}
         self._texts: dict[int, str | None] = {}
         self.added: list[str] = []
 
     @classmethod
     def of(cls, pkg: Package, part: str, data: bytes) -> "_ByteStrings | None":
+        if pkg.canonical(part) in pkg.new:
+            layout = cls._layout(data)
+        else:  # the reader's and the writer's tables: the original bytes located once
+            layout = pkg.derived(part, "shared strings layout", lambda: cls._layout(data))
+        return None if layout is None else cls(pkg, part, data, *layout)
+
+    @staticmethod
+    def _layout(data: bytes) -> "tuple[bytes, re.Match, _ItemStarts, int] | None":
+        """(prefix, root, starts, insert_at) of a table the byte reader takes on."""
         head = data[:200].lower()
         if (data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"<![CDATA[" in data or b"<!--" in data
                 or b"<!DOCTYPE" in data or b"<!ENTITY" in data
@@ -248,9 +259,7 @@ class _ByteStrings:
             return None
         ext = data.find(b"<" + prefix + b"extLst", root.end(), end)
         body_end = ext if ext >= 0 else end
-        item = re.compile(rb"<" + re.escape(prefix) + rb"si[\s/>]")
-        starts = [m.start() for m in item.finditer(data, root.end(), body_end)]
-        return cls(pkg, part, data, prefix, root, starts, body_end)
+        return prefix, root, _ItemStarts(data, prefix, root.end(), body_end), body_end
 
     # -- reading
     def _plain_index(self) -> dict[bytes, int]:
@@ -261,13 +270,13 @@ class _ByteStrings:
             plain = re.compile(rb"<" + p + rb"si>\s*<" + p + rb"t(?:\s+xml:space=\"preserve\")?>([^<]*)</"
                                + p + rb"t>\s*</" + p + rb"si>")
             texts = plain.findall(self.data, self.root.end(), self.insert_at)
-            if len(texts) == len(self.starts):
+            if len(texts) == self.starts.count:
                 # Every item is plain, so the n-th match is item n; built
                 # from the end, a text's first item wins (C speed, no loop).
                 count = len(texts)
                 self._plain = dict(zip(reversed(texts), range(count - 1, -1, -1)))
                 return self._plain
-            position = {pos: i for i, pos in enumerate(self.starts)}
+            position = {pos: i for i, pos in enumerate(self.starts.every())}
             found: dict[bytes, int] = {}
             for m in plain.finditer(self.data, self.root.end(), self.insert_at):
                 index = position.get(m.start())
@@ -277,11 +286,11 @@ class _ByteStrings:
         return self._plain
 
     def text(self, index: int) -> str | None:
-        count = len(self.starts)
+        count = self.starts.count
         if 0 <= index < count:
             if index not in self._texts:
-                end = self.starts[index + 1] if index + 1 < count else self.insert_at
-                chunk = self.data[self.starts[index]:end]
+                end = self.starts.at(index + 1) if index + 1 < count else self.insert_at
+                chunk = self.data[self.starts.at(index):end]
                 self._texts[index] = self._parse_item(chunk)
             return self._texts[index]
         if 0 <= index - count < len(self.added):
@@ -307,14 +316,17 @@ class _ByteStrings:
 
     # -- adding
     def index(self, text: str) -> int:
+        found = self._by_text.get(text)
+        if found is not None:
+            return found
         plain = self._plain_index()
         key = _plain_bytes(text)
-        if key in plain:
-            return plain[key]
-        self.added.append(text)
-        plain[key] = len(self.starts) + len(self.added) - 1
-        if len(self.added) == 1:
-            self.pkg.put_bytes(self.part, Deferred(self.final_bytes))
+        if key not in plain:
+            self.added.append(text)
+            plain[key] = self.starts.count + len(self.added) - 1
+            if len(self.added) == 1:
+                self.pkg.put_bytes(self.part, Deferred(self.final_bytes))
+        self._by_text[text] = plain[key]  # indices never move: asked again, no escaping
         return plain[key]
 
     def final_bytes(self) -> bytes:
@@ -324,7 +336,7 @@ class _ByteStrings:
             encoded = _plain_bytes(text).decode("utf-8")
             space = ' xml:space="preserve"' if needs_preserve(text) else ""
             items.append(f"<{p}si><{p}t{space}>{encoded}</{p}t></{p}si>")
-        root = self._counted(self.root.group(0), len(self.starts) + len(self.added), len(self.added))
+        root = self._counted(self.root.group(0), self.starts.count + len(self.added), len(self.added))
         return (self.data[:self.root.start()] + root + self.data[self.root.end():self.insert_at]
                 + "".join(items).encode("utf-8") + self.data[self.insert_at:])
 
@@ -346,6 +358,48 @@ class _ByteStrings:
                 total = unique
             tag = attr(b"count", max(total, unique), tag)
         return attr(b"uniqueCount", unique, tag)
+
+
+class _ItemStarts:
+    """Where each <si> of the table starts, found only where asked.
+
+    A big extract's table holds a million items while a refresh reads a few
+    hundred of them: the items are counted a block at a time (at C speed),
+    and their offsets listed only in the blocks that are read.
+    """
+
+    BLOCK = 1 << 20  # bytes, about 30,000 items of an extract
+
+    def __init__(self, data: bytes, prefix: bytes, begin: int, end: int):
+        self.data = data
+        self.pattern = re.compile(rb"<" + re.escape(prefix) + rb"si[\s/>]")
+        self.bounds: list[int] = []  # each block's first byte; a block starts at a "<", which no item spans
+        self.before: list[int] = []  # items in the blocks before each
+        self._listed: dict[int, list[int]] = {}
+        count, at = 0, begin
+        while at < end:
+            cut = data.find(b"<", min(at + self.BLOCK, end), end)
+            cut = end if cut < 0 else cut
+            self.bounds.append(at)
+            self.before.append(count)
+            count += len(self.pattern.findall(data, at, cut))
+            at = cut
+        self.bounds.append(end)
+        self.count = count
+
+    def _block(self, block: int) -> list[int]:
+        if block not in self._listed:
+            self._listed[block] = [m.start() for m in self.pattern.finditer(
+                self.data, self.bounds[block], self.bounds[block + 1])]
+        return self._listed[block]
+
+    def at(self, index: int) -> int:
+        """The byte offset of item ``index`` (0 <= index < count)."""
+        block = bisect.bisect_right(self.before, index) - 1  # the last block starting at or before it
+        return self._block(block)[index - self.before[block]]
+
+    def every(self) -> list[int]:
+        return [start for block in range(len(self.before)) for start in self._block(block)]
 
 
 _ITEM_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,

@@ -44,6 +44,11 @@ ERROR_VALUES = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/
 FORMULA_LIKE = ("=", "+", "-", "@")
 
 
+# Whether any row or cell of a sheetData lacks its r= (found in C).
+_WITHOUT_POSITION = etree.XPath("boolean(*[local-name() = 'row' and namespace-uri() = $ns]"
+                                "[not(@r) or *[local-name() = 'c' and namespace-uri() = $ns][not(@r)]])")
+
+
 @dataclass(frozen=True)
 class Content:
     """What a cell holds, independent of how it is stored."""
@@ -172,6 +177,8 @@ class SheetPatcher:
         if self._explicit:
             return
         self._explicit = True
+        if self.ns and not _WITHOUT_POSITION(self.sheet_data, ns=self.ns):
+            return  # as Excel writes them: every row and cell has one already
         for number, row in self._rows.items():
             if row.get("r") is None:
                 row.set("r", str(number))

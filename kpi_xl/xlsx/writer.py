@@ -508,11 +508,11 @@ def _apply_plan(path: Path, plan: Plan, output, backup: Backup, dry_run: bool,
     if dry_run:  # writes nothing, so a workbook open in Excel may be looked at
         if opened is None:
             safety.assert_readable(path)
-        safety.verify_parts(path, opened)
+        safety.verify_parts(path, opened, package.early_verify if package is not None else None)
     else:
         if target != path:
             check_output(path, target)
-        safety.assert_writable(path, opened)
+        safety.assert_writable(path, opened, package.early_verify if package is not None else None)
         safety.assert_not_open_in_excel(target)
         safety.assert_not_open_in_excel(lock.real_path(target))
         assert_may_replace(target)
