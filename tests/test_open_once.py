@@ -40,9 +40,9 @@ class Spies:
                        else getattr(file, "name", None))
             real_zip_init(zf, file, *args, **kwargs)
 
-        def check_zip(zf, path):
+        def check_zip(zf, path, *rest):
             self._note(self.checks, path)
-            return real_check(zf, path)
+            return real_check(zf, path, *rest)
 
         def open_file(file, *args, **kwargs):
             self._note(self.file_opens, file)

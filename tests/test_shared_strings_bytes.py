@@ -98,3 +98,33 @@ def test_items_located_by_block_as_by_one_scan(prefix, block, monkeypatch):
     assert starts.count == len(whole) == 29
     assert [starts.at(i) for i in reversed(range(starts.count))] == whole[::-1]
     assert starts.every() == whole
+
+
+@pytest.mark.parametrize("block", [1, 30, 1 << 20])
+@pytest.mark.parametrize("prefix", ["", "x"])
+@pytest.mark.parametrize("plain_only", [False, True])
+def test_expected_texts_found_as_the_whole_index_finds_them(tmp_path, monkeypatch, prefix, block, plain_only):
+    """Texts told in advance (``expect``: what a plan writes) get the indices,
+    and the table the bytes, that looking each up in the whole index gives,
+    also for texts asked for that were not expected."""
+    import random
+
+    from kpi_xl.xlsx import shared_strings
+
+    monkeypatch.setattr(shared_strings._ItemStarts, "BLOCK", block)
+    rng = random.Random(f"{prefix}{block}{plain_only}")
+    words = ["ID", " padded ", "Tom & Jerry <3 > 2", "Name", "spaced", "a", "b", "c", "d\x02", "e"]
+    items = "".join(f"<si><t>{shared_strings.escape_text(shared_strings.encode_text(w))}</t></si>"
+                    for w in rng.choices(words, k=40))
+    if not plain_only:
+        items = ITEMS + items + ITEMS
+    path = _book(tmp_path, _sst(items, prefix))
+    for _ in range(20):
+        asked = rng.choices(words + ["new one", "new two", "AB"], k=15)
+        told = rng.sample(asked, k=rng.randint(0, len(asked)))
+        with Package(path) as a, Package(path) as b:
+            fast = _ByteStrings.of(a, "xl/sharedStrings.xml", a.read("xl/sharedStrings.xml"))
+            whole = _ByteStrings.of(b, "xl/sharedStrings.xml", b.read("xl/sharedStrings.xml"))
+            fast.expect(told)
+            assert [fast.index(t) for t in asked] == [whole.index(t) for t in asked], (asked, told)
+            assert fast.final_bytes() == whole.final_bytes()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from lxml import etree
 
@@ -136,6 +136,13 @@ class SharedStrings:
         """Index of ``text`` in the table, appending it when absent."""
         return self._table().index(text)
 
+    def expect(self, texts: Iterable[str]) -> None:
+        """Tell the table the texts :meth:`index` will be asked for (a
+        plan's), so a big one is searched for them all in one pass."""
+        table = self._table()
+        if isinstance(table, _ByteStrings):
+            table.expect(texts)
+
     def close(self) -> None:
         self._stream.close()
 
@@ -231,6 +238,7 @@ class _ByteStrings:
         self.insert_at = insert_at  # where new items go: before </sst> (or <extLst>)
         self._plain: dict[bytes, int] | None = None
         self._by_text: dict[str, int] = {}
+        self._absent: set[bytes] = set()  # expected texts not in the table (:meth:`expect`)
         self._texts: dict[int, str | None] = {}
         self.added: list[str] = []
 
@@ -262,13 +270,17 @@ class _ByteStrings:
         return prefix, root, _ItemStarts(data, prefix, root.end(), body_end), body_end
 
     # -- reading
+    def _plain_pattern(self) -> re.Pattern:
+        """A plain item (one <t>), its text as written in group 1."""
+        p = re.escape(self.prefix)
+        return re.compile(rb"<" + p + rb"si>\s*<" + p + rb"t(?:\s+xml:space=\"preserve\")?>([^<]*)</"
+                          + p + rb"t>\s*</" + p + rb"si>")
+
     def _plain_index(self) -> dict[bytes, int]:
         """Plain items by their bytes as written; a text is looked up by the
         bytes it is written as (:func:`_plain_bytes`), so none is decoded."""
         if self._plain is None:
-            p = re.escape(self.prefix)
-            plain = re.compile(rb"<" + p + rb"si>\s*<" + p + rb"t(?:\s+xml:space=\"preserve\")?>([^<]*)</"
-                               + p + rb"t>\s*</" + p + rb"si>")
+            plain = self._plain_pattern()
             texts = plain.findall(self.data, self.root.end(), self.insert_at)
             if len(texts) == self.starts.count:
                 # Every item is plain, so the n-th match is item n; built
@@ -283,7 +295,51 @@ class _ByteStrings:
                 if index is not None:
                     found.setdefault(m.group(1), index)
             self._plain = found
+            self._note_added()
         return self._plain
+
+    def _note_added(self) -> None:
+        """The items this run appended (before the index was built) in it."""
+        for i, text in enumerate(self.added):
+            self._plain.setdefault(_plain_bytes(text), self.starts.count + i)
+
+    def expect(self, texts: Iterable[str]) -> None:
+        """Find at once where ``texts`` (what a plan writes) already are, so
+        :meth:`index` answers them without indexing every item: the table of
+        a big extract holds a million, the plan a few thousand. Each block's
+        plain texts are matched against them as a set (in C); only hits
+        cost Python work. Texts asked for later are looked up as before."""
+        if self._plain is not None:
+            return
+        keys: dict[bytes, str] = {}
+        for text in texts:
+            if text not in self._by_text:
+                keys.setdefault(_plain_bytes(text), text)
+        if not keys:
+            return
+        plain, found = self._plain_pattern(), {}
+        for block, begin, end, first in self.starts.blocks():
+            texts_here = plain.findall(self.data, begin, end)
+            hits = keys.keys() & texts_here
+            if hits:
+                self._first_hits(block, begin, end, first, texts_here, hits - found.keys(), found)
+        for key, text in keys.items():
+            if key in found:
+                self._by_text[text] = found[key]
+            else:
+                self._absent.add(key)
+
+    def _first_hits(self, block: int, begin: int, end: int, first: int, texts_here: list[bytes],
+                    hits: set[bytes], found: dict[bytes, int]) -> None:
+        """The index of each hit's first plain item in the block."""
+        if len(texts_here) == self.starts.in_block(block):  # every item plain: the n-th text is item n
+            for key in hits:
+                found[key] = first + texts_here.index(key)
+            return
+        position = {pos: first + i for i, pos in enumerate(self.starts._block(block))}
+        for m in self._plain_pattern().finditer(self.data, begin, end):
+            if m.group(1) in hits and m.start() in position:
+                found.setdefault(m.group(1), position[m.start()])
 
     def text(self, index: int) -> str | None:
         count = self.starts.count
@@ -319,15 +375,24 @@ class _ByteStrings:
         found = self._by_text.get(text)
         if found is not None:
             return found
-        plain = self._plain_index()
         key = _plain_bytes(text)
-        if key not in plain:
-            self.added.append(text)
-            plain[key] = self.starts.count + len(self.added) - 1
-            if len(self.added) == 1:
-                self.pkg.put_bytes(self.part, Deferred(self.final_bytes))
-        self._by_text[text] = plain[key]  # indices never move: asked again, no escaping
-        return plain[key]
+        if key in self._absent:  # expected, and known not to be in the table
+            self._absent.discard(key)
+            found = self._append(text)
+        else:
+            plain = self._plain_index()
+            found = plain[key] if key in plain else self._append(text)
+        self._by_text[text] = found  # indices never move: asked again, no escaping
+        return found
+
+    def _append(self, text: str) -> int:
+        self.added.append(text)
+        index = self.starts.count + len(self.added) - 1
+        if self._plain is not None:
+            self._plain[_plain_bytes(text)] = index
+        if len(self.added) == 1:
+            self.pkg.put_bytes(self.part, Deferred(self.final_bytes))
+        return index
 
     def final_bytes(self) -> bytes:
         p = self.prefix.decode()
@@ -373,13 +438,13 @@ class _ItemStarts:
     def __init__(self, data: bytes, prefix: bytes, begin: int, end: int):
         self.data = data
         self.pattern = re.compile(rb"<" + re.escape(prefix) + rb"si[\s/>]")
-        self.bounds: list[int] = []  # each block's first byte; a block starts at a "<", which no item spans
+        self.bounds: list[int] = []  # each block's first byte: after the first, an item's start
         self.before: list[int] = []  # items in the blocks before each
         self._listed: dict[int, list[int]] = {}
         count, at = 0, begin
         while at < end:
-            cut = data.find(b"<", min(at + self.BLOCK, end), end)
-            cut = end if cut < 0 else cut
+            following = self.pattern.search(data, min(at + self.BLOCK, end), end)
+            cut = end if following is None else following.start()
             self.bounds.append(at)
             self.before.append(count)
             count += len(self.pattern.findall(data, at, cut))
@@ -397,6 +462,15 @@ class _ItemStarts:
         """The byte offset of item ``index`` (0 <= index < count)."""
         block = bisect.bisect_right(self.before, index) - 1  # the last block starting at or before it
         return self._block(block)[index - self.before[block]]
+
+    def blocks(self) -> Iterator[tuple[int, int, int, int]]:
+        """(block, first byte, end, index of its first item) of each block in turn."""
+        for block, first in enumerate(self.before):
+            yield block, self.bounds[block], self.bounds[block + 1], first
+
+    def in_block(self, block: int) -> int:
+        following = self.before[block + 1] if block + 1 < len(self.before) else self.count
+        return following - self.before[block]
 
     def every(self) -> list[int]:
         return [start for block in range(len(self.before)) for start in self._block(block)]

@@ -48,6 +48,9 @@ FORMULA_LIKE = ("=", "+", "-", "@")
 _WITHOUT_POSITION = etree.XPath("boolean(*[local-name() = 'row' and namespace-uri() = $ns]"
                                 "[not(@r) or *[local-name() = 'c' and namespace-uri() = $ns][not(@r)]])")
 
+_CELL_A1 = etree.XPath("boolean(*[local-name() = 'row' and namespace-uri() = $ns]"
+                       "/*[local-name() = 'c' and namespace-uri() = $ns][@r = 'A1'])")
+
 
 @dataclass(frozen=True)
 class Content:
@@ -256,8 +259,8 @@ class SheetPatcher:
             self.touch()
 
     def _has_other_cells(self) -> bool:
-        cells = [c for row in self._cells.values() for c in row.values()]
-        return any(c.get("r") == "A1" for c in cells)
+        """Whether the sheet has a cell A1 (its dimension A1 then is not a placeholder)."""
+        return bool(_CELL_A1(self.sheet_data, ns=self.ns or ""))
 
     # -- styles around a new cell
     def default_style(self, row: int, col: int) -> int:

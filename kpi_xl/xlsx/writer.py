@@ -381,6 +381,13 @@ def _check_structure(ctx: WriteContext, plan: Plan) -> None:
                           "(Review > Protect Workbook) and run again", Place(file=str(ctx.file)))
 
 
+def _texts_written(sheets: list[OwnedSheet], changes: list) -> list[str]:
+    """The texts the plan's cells hold (what the shared strings will be asked for)."""
+    cells = [cell for owned in sheets for cell in owned.cells]
+    cells += [change for change in changes if isinstance(change, SetCell)]
+    return [cell.value for cell in cells if isinstance(cell.value, str) and cell.formula is None]
+
+
 def build_changes(pkg: Package, plan: Plan, protected: str = "refuse") -> WriteContext:
     """Apply ``plan`` to the package in memory (nothing is written)."""
     ctx = WriteContext(pkg)
@@ -388,9 +395,12 @@ def build_changes(pkg: Package, plan: Plan, protected: str = "refuse") -> WriteC
     _check_structure(ctx, plan)
     for removal in plan.remove:
         _remove_owned(ctx, removal.role if isinstance(removal, RemoveSheet) else str(removal))
+    changes = coalesce_cells(list(plan.changes))
+    texts = _texts_written(plan.sheets, changes)
+    if texts and ctx.strings.exists:
+        ctx.strings.expect(texts)
     for owned in plan.sheets:
         _put_owned(ctx, replace(owned, cells=coalesce_cells(list(owned.cells))))
-    changes = coalesce_cells(list(plan.changes))
     ctx.note_cells(changes)
     for change in changes:
         _apply_change(ctx, change)
