@@ -287,6 +287,7 @@ class Package:
         self.removed: set[str] = set()
         self._content_types: etree._Element | None = None
         self._overrides: dict[str, list[etree._Element]] | None = None
+        self._defaults: dict[str, str | None] | None = None  # nothing adds or removes a Default
         self._gone: set[str] = set()
         self._rels: dict[str, Relationships] = {}
         self._derived: dict[tuple[str, str], object] = {}
@@ -445,16 +446,20 @@ class Package:
                 self._overrides.setdefault(el.get("PartName", "").lower(), []).append(el)
         return self._overrides
 
+    def _default_index(self) -> dict[str, str | None]:
+        """Default content types by lower-cased extension (the first one of
+        each), so a part is not looked up among thousands of Overrides."""
+        if self._defaults is None:
+            self._defaults = {}
+            for el in self.content_types().iter(f"{{{CT_NS}}}Default"):
+                self._defaults.setdefault(el.get("Extension", "").lower(), el.get("ContentType"))
+        return self._defaults
+
     def content_type(self, name: str) -> str | None:
-        root = self.content_types()
         found = self._override_index().get("/" + name.lower())
         if found:
             return found[0].get("ContentType")
-        ext = part_extension(name)
-        for el in root.iter(f"{{{CT_NS}}}Default"):
-            if el.get("Extension", "").lower() == ext:
-                return el.get("ContentType")
-        return None
+        return self._default_index().get(part_extension(name))
 
     def content_types_set_override(self, name: str, content_type: str) -> None:
         if self.content_type(name) == content_type:

@@ -312,7 +312,7 @@ class _ByteStrings:
         if self._plain is not None:
             return
         keys: dict[bytes, str] = {}
-        for text in texts:
+        for text in dict.fromkeys(texts):  # a plan writes the same words many times
             if text not in self._by_text:
                 keys.setdefault(_plain_bytes(text), text)
         if not keys:
@@ -333,8 +333,9 @@ class _ByteStrings:
                     hits: set[bytes], found: dict[bytes, int]) -> None:
         """The index of each hit's first plain item in the block."""
         if len(texts_here) == self.starts.in_block(block):  # every item plain: the n-th text is item n
+            here = dict(zip(reversed(texts_here), range(len(texts_here) - 1, -1, -1)))  # first one wins
             for key in hits:
-                found[key] = first + texts_here.index(key)
+                found[key] = first + here[key]
             return
         position = {pos: first + i for i, pos in enumerate(self.starts._block(block))}
         for m in self._plain_pattern().finditer(self.data, begin, end):
