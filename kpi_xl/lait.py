@@ -91,8 +91,13 @@ def contradicts(a: str, b: str) -> bool:
     return bool(wa & negation) != bool(wb & negation)
 
 
-def _strength(council: set[str], name: str) -> float:
-    wanted = _words(name) - _NOISE
+def _significant(name: str) -> frozenset[str]:
+    """The words of a measure's name a council's name must all have."""
+    return frozenset(_words(name) - _NOISE)
+
+
+def _strength(council: set[str], wanted: frozenset[str]) -> float:
+    """How strongly a council's words mean a measure name of ``wanted`` words."""
     mine = council - _NOISE
     if len(wanted) < MIN_SHARED or not wanted <= mine or len(mine - wanted) > MAX_EXTRA:
         return 0.0  # every word of the measure in the council's name, and little else
@@ -101,17 +106,53 @@ def _strength(council: set[str], name: str) -> float:
     return len(wanted) / len(mine)
 
 
+@dataclass(frozen=True)
+class _Catalogue:
+    """The measures with a polarity, each with the significant words of its
+    name and of its chart title, and which of them a council word can lead to."""
+
+    measures: tuple[tuple[LaitMeasure, frozenset[str], frozenset[str]], ...]
+    # word -> positions in ``measures``: a measure is strong only for a name
+    # having every word of its name or its chart title, so one word of each
+    # (the rarest) is enough to find it
+    by_word: dict[str, tuple[int, ...]]
+
+    def candidates(self, council: set[str]) -> list[int]:
+        found: set[int] = set()
+        for word in council:
+            found.update(self.by_word.get(word, ()))
+        return sorted(found)
+
+
+@lru_cache(maxsize=4)
+def _indexed(catalogue: tuple[LaitMeasure, ...]) -> _Catalogue:
+    measures = tuple((m, _significant(m.measure), _significant(m.chart_title))
+                     for m in catalogue if m.polarity is not None)
+    count: dict[str, int] = {}
+    for _m, *names in measures:
+        for word in set().union(*names):
+            count[word] = count.get(word, 0) + 1
+    by_word: dict[str, list[int]] = {}
+    for position, (_m, *names) in enumerate(measures):
+        for wanted in names:
+            if len(wanted) >= MIN_SHARED:  # a shorter name is never strong
+                rarest = min(sorted(wanted), key=lambda w: count[w])
+                if position not in by_word.setdefault(rarest, []):
+                    by_word[rarest].append(position)
+    return _Catalogue(measures, {w: tuple(p) for w, p in by_word.items()})
+
+
 def match_lait(name: object, catalogue: tuple[LaitMeasure, ...] | None = None) -> LaitMeasure | None:
     """The one LAIT measure with a polarity that ``name`` strongly means, or None."""
     text = str(name or "")
     council = _words(text)
     if len(council) < MIN_SHARED:
         return None
+    index = _indexed(catalogue) if catalogue is not None else _shipped_index()
     scored: list[tuple[float, LaitMeasure]] = []
-    for measure in catalogue if catalogue is not None else load_catalogue():
-        if measure.polarity is None:
-            continue
-        strength = max(_strength(council, measure.measure), _strength(council, measure.chart_title))
+    for position in index.candidates(council):
+        measure, in_name, in_title = index.measures[position]
+        strength = max(_strength(council, in_name), _strength(council, in_title))
         if strength < MIN_STRENGTH:
             continue
         if contradicts(text, measure.measure) or contradicts(text, measure.chart_title):
@@ -124,6 +165,12 @@ def match_lait(name: object, catalogue: tuple[LaitMeasure, ...] | None = None) -
     if len({m.polarity for m in top}) != 1:
         return None  # equally good matches that disagree: do not guess
     return top[0]
+
+
+@lru_cache(maxsize=1)
+def _shipped_index() -> _Catalogue:
+    """The shipped catalogue's index (built once; hashing the catalogue per name would cost more)."""
+    return _indexed(load_catalogue())
 
 
 # -------------------------------------------------------------- building the CSV

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from .errors import ConfigError, Place
 from .name_match import THOUSANDS as _THOUSANDS
@@ -138,24 +139,33 @@ def _texts(items: object) -> object:
 # -------------------------------------------------------------- matching
 
 @lru_cache(maxsize=4096)
+def _term_words(term: str) -> tuple[tuple[str, bool], ...]:
+    """A keyword phrase as the normalised words a name must have in a row:
+    (word, whether it is a prefix: "referral*" is any word starting so)."""
+    words: list[tuple[str, bool]] = []
+    for token in _THOUSANDS.sub("", term).split():
+        parts = normalise_name(token.rstrip("*")).split()
+        prefix = token.endswith("*")
+        words.extend((w, prefix and i == len(parts) - 1) for i, w in enumerate(parts))
+    return tuple(words)
+
+
+@lru_cache(maxsize=4096)
 def _term_pattern(term: str) -> re.Pattern | None:
     """A keyword phrase as a regex over a normalised name: whole words,
     "referral*" a word prefix."""
-    words: list[str] = []
-    for token in _THOUSANDS.sub("", term).split():
-        parts = [re.escape(w) for w in normalise_name(token.rstrip("*")).split()]
-        if parts and token.endswith("*"):
-            parts[-1] += "[a-z0-9]*"
-        words.extend(parts)
+    words = [re.escape(w) + ("[a-z0-9]*" if prefix else "") for w, prefix in _term_words(term)]
     if not words:
         return None
     return re.compile(r"(?:^| )" + " ".join(words) + r"(?= |$)")
 
 
-def _term_matches(term: str, key: str) -> bool:
-    pattern = _term_pattern(term)
-    return bool(pattern and pattern.search(key))
-
+def _group_words(group: tuple[str, ...]) -> list[tuple[str, bool]] | None:
+    """Every word a name matching the keyword group has (a whole word of the
+    name, or for a prefix the start of one); None for a group that matches nothing."""
+    if not group or any(not _term_words(term) for term in group):
+        return None
+    return [w for term in group for w in _term_words(term)]
 
 
 @dataclass(frozen=True)
@@ -165,6 +175,43 @@ class _Index:
     # per entry: its keyword groups and exclusions as compiled patterns (None: matches nothing)
     patterns: tuple[tuple[LibraryEntry, tuple[tuple[re.Pattern | None, ...], ...],
                           tuple[re.Pattern | None, ...]], ...] = ()
+    # which entries (positions in ``patterns``) a name can match by keywords: by a
+    # whole word of the name, and by a start of one (prefix -> positions)
+    by_word: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    by_prefix: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def candidates(self, key: str) -> list[int]:
+        """Positions of the entries whose keywords can match the name ``key``
+        (in library order): each keyword group has an anchor, one of its words
+        (:func:`_index`), so only entries with an anchor in the name are tried."""
+        found: set[int] = set()
+        for word in key.split(" "):
+            found.update(self.by_word.get(word, ()))
+            if self.by_prefix:
+                for end in range(1, len(word) + 1):
+                    found.update(self.by_prefix.get(word[:end], ()))
+        return sorted(found)
+
+    def match(self, name: object) -> LibraryEntry | None:
+        """:func:`match_indicator` over this index."""
+        key = normalise_name(name)
+        if not key:
+            return None
+        exact = self.aliases.get(key)
+        if exact:
+            return exact[0] if len(exact) == 1 else None
+        from .lait import contradicts
+
+        scored: list[LibraryEntry] = []
+        for position in self.candidates(key):
+            entry, groups, exclude = self.patterns[position]
+            hit = _keywords_match(groups, key)
+            if hit and not any(x is not None and x.search(key) for x in exclude) \
+                    and not contradicts(str(name), entry.name):
+                scored.append(entry)  # "fewer than 3 placements" never means "3 or more placements"
+        if len(scored) != 1:
+            return None  # nothing, or two entries could be meant: do not guess
+        return scored[0]
 
 
 @lru_cache(maxsize=4)
@@ -177,12 +224,26 @@ def _index(entries: tuple[LibraryEntry, ...]) -> _Index:
                 bucket.append(entry)
     patterns = tuple((entry, tuple(tuple(_term_pattern(t) for t in group) for group in entry.keywords),
                       tuple(_term_pattern(x) for x in entry.exclude)) for entry in entries)
-    return _Index({k: tuple(v) for k, v in aliases.items()}, entries, patterns)
+    groups = [(position, words) for position, entry in enumerate(entries) for group in entry.keywords
+              if (words := _group_words(group)) is not None]
+    used: dict[tuple[str, bool], int] = {}
+    for _position, words in groups:
+        for word in set(words):
+            used[word] = used.get(word, 0) + 1
+    anchors: dict[tuple[str, bool], list[int]] = {}
+    for position, words in groups:
+        # one word of the group is enough to find it: a whole word before a
+        # prefix, the rarest in the library, then the longest
+        anchor = min(words, key=lambda w: (w[1], used[w], -len(w[0]), w[0]))
+        if position not in anchors.setdefault(anchor, []):
+            anchors[anchor].append(position)
+    return _Index({k: tuple(v) for k, v in aliases.items()}, entries, patterns,
+                  by_word={w: tuple(p) for (w, prefix), p in anchors.items() if not prefix},
+                  by_prefix={w: tuple(p) for (w, prefix), p in anchors.items() if prefix})
 
 
 def _keywords_match(groups: tuple[tuple[re.Pattern | None, ...], ...], key: str) -> bool:
-    """Some group whose every term is in ``key`` (the loop :func:`_term_matches`
-    makes, without a call per term: it runs for every entry and name)."""
+    """Some group whose every term's pattern is in ``key``."""
     for group in groups:
         for pattern in group:
             if pattern is None or not pattern.search(key):
@@ -192,6 +253,14 @@ def _keywords_match(groups: tuple[tuple[re.Pattern | None, ...], ...], key: str)
     return False
 
 
+def indicator_matcher(library: list[LibraryEntry] | None = None
+                      ) -> Callable[[object], LibraryEntry | None]:
+    """:func:`match_indicator` for one library, its index looked up once
+    (the reader matches every indicator of a workbook with one)."""
+    entries = tuple(library) if library is not None else _shipped()
+    return _index(entries).match
+
+
 def match_indicator(name: object, library: list[LibraryEntry] | None = None) -> LibraryEntry | None:
     """The library entry a council's indicator name means, or None.
 
@@ -199,25 +268,7 @@ def match_indicator(name: object, library: list[LibraryEntry] | None = None) -> 
     wholly in the name (and none of whose exclusions is). When keywords of
     two entries match, the name could mean either: no match.
     """
-    entries = tuple(library) if library is not None else _shipped()
-    index = _index(entries)
-    key = normalise_name(name)
-    if not key:
-        return None
-    exact = index.aliases.get(key)
-    if exact:
-        return exact[0] if len(exact) == 1 else None
-    from .lait import contradicts
-
-    scored: list[LibraryEntry] = []
-    for entry, groups, exclude in index.patterns:
-        hit = _keywords_match(groups, key)
-        if hit and not any(x is not None and x.search(key) for x in exclude) \
-                and not contradicts(str(name), entry.name):
-            scored.append(entry)  # "fewer than 3 placements" never means "3 or more placements"
-    if len(scored) != 1:
-        return None  # nothing, or two entries could be meant: do not guess
-    return scored[0]
+    return indicator_matcher(library)(name)
 
 
 def entry_by_id(ident: str, library: list[LibraryEntry] | None = None) -> LibraryEntry | None:

@@ -16,4 +16,4 @@ def normalise_name(text: object) -> str:
     "percent of cp plans 2nd". Apostrophes vanish (children's -> childrens)."""
     s = str(text or "").lower().replace("&", " and ").replace("%", " percent ")
     s = _NON_WORD.sub(" ", _APOSTROPHES.sub("", THOUSANDS.sub("", s)))
-    return " ".join(_SYNONYMS.get(w, w) for w in s.split())
+    return " ".join([_SYNONYMS.get(w, w) for w in s.split()])

@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Literal
 
 Status = Literal["number", "suppressed", "not_available", "empty", "text"]
@@ -111,7 +112,7 @@ def _parse(raw: object, number_format: str | None) -> Reading:
     if isinstance(raw, bool) or isinstance(raw, (_dt.date, _dt.time, _dt.timedelta)):
         return Reading(raw, "text")
     if isinstance(raw, str):
-        return _parse_text(raw)
+        return _parse_known_text(raw) if type(raw) is str and len(raw) <= _SHORT_TEXT else _parse_text(raw)
     if isinstance(raw, (int, float, Decimal)) or _is_numpy_number(raw):
         return _parse_number(raw, number_format)
     return Reading(raw, "text")
@@ -130,16 +131,26 @@ def _parse_number(raw: object, number_format: str | None) -> Reading:
     value = float(raw)
     if not math.isfinite(value):
         return Reading(raw, "text")
-    if not number_format:  # "General" (the common case): the same answer without the regexes
-        return Reading(raw, "number", value=value, unit="number", decimals=_shown_decimals(value))
-    section = _format_section(number_format)
-    if _is_date_format(section):
+    shows_date, unit, decimals = _format_facts(str(number_format)) if number_format else _GENERAL
+    if shows_date:
         return Reading(raw, "text")  # a date shown as a date is not a figure
-    unit = "percent" if "%" in section else "number"
-    decimals = _format_decimals(section)
     if decimals is None:
         decimals = _shown_decimals(value)
     return Reading(raw, "number", value=value, unit=unit, decimals=decimals)
+
+
+_GENERAL = (False, "number", None)
+
+
+@lru_cache(maxsize=1024)
+def _format_facts(number_format: str) -> tuple[bool, Literal["percent", "number"], int | None]:
+    """What a number format says of the figure it shows: whether it shows a
+    date, the unit, and the decimal places (None: as "General" shows the
+    value). Cached: a workbook has a few formats and many figures."""
+    section = _format_section(number_format)
+    if _is_date_format(section):
+        return True, "number", None
+    return False, "percent" if "%" in section else "number", _format_decimals(section)
 
 
 def _format_section(number_format: str | None) -> str:
@@ -183,6 +194,16 @@ def _shown_decimals(value: float) -> int:
 
 
 # ---------------------------------------------------------------- text
+
+
+_SHORT_TEXT = 200  # longer texts are not cached: a few thousand of them stay small
+
+
+@lru_cache(maxsize=4096)
+def _parse_known_text(raw: str) -> Reading:
+    """:func:`_parse_text`, once per distinct short text (a Reading is
+    frozen, so the same text's reading is shared): "x", "N/A" and names recur."""
+    return _parse_text(raw)
 
 
 def _parse_text(raw: str) -> Reading:

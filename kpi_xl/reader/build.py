@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 import pandas as pd
 
@@ -23,14 +24,14 @@ from ..findings import Finding
 from ..finding_types import (CONFIG_INDICATOR_UNKNOWN, NAMELESS_ROW, POLARITY_UNREADABLE, ROW_NOT_READ,
                              TARGET_UNMATCHED, TARGET_UNREADABLE, UNIT_MISMATCH, FindingType)
 from ..lait import match_lait
-from ..library import LibraryEntry, match_indicator
+from ..library import LibraryEntry, indicator_matcher
 from ..table import COLUMNS, Point, TableLayout
 from ..resolve import apply_settings, parse_polarity, parse_target_direction  # noqa: F401
 from ..resolve import scaled_target as _scaled
 from ..values import Reading, parse_value
 from ..xlsx.refs import col_letters as column_letter, split_sheet_ref
 from .cells import Cell
-from .detect import DASHES, Block, View, text_of
+from .detect import DASHES, Block, Column, Header, View, text_of
 
 # Added to table.COLUMNS by the reader (the schema allows additions).
 EXTRA_COLUMNS: dict[str, str] = {
@@ -131,6 +132,11 @@ class Context:
     findings: list[Finding] = field(default_factory=list)
     # Findings about an indicator wait for its id (assigned once all are read).
     pending: list[tuple[dict, FindingType, str, str]] = field(default_factory=list)
+    # The library's matcher, its index looked up once for all the indicators read.
+    match_library: Callable[[object], LibraryEntry | None] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.match_library = indicator_matcher(self.library)
 
     def warn(self, type_: FindingType, message: str, sheet: str, cell: str | None,
              indicator: str | None = None, severity: str = "warning") -> None:
@@ -166,6 +172,7 @@ def block_records(view: View, block: Block, table_index: int, ctx: Context) -> l
     header = block.header
     area_col = header.role_col("area")
     area = block.area
+    columns = TableColumns.of(header)
     records = []
     for body in block.rows:
         if body.kind == "section":
@@ -173,7 +180,7 @@ def block_records(view: View, block: Block, table_index: int, ctx: Context) -> l
             continue
         if area_col is not None and (value := text_of(view.raw(body.row, area_col))):
             area = value
-        records.append(indicator_record(view, block, body.row, table_index, area, ctx))
+        records.append(indicator_record(view, columns, body.row, table_index, area, ctx))
     for r in block.nameless:
         ctx.warn(NAMELESS_ROW, "row has figures but no indicator name; it is not read",
                  view.sheet, f"{column_letter(header.name_col)}{r}")
@@ -186,31 +193,52 @@ def block_records(view: View, block: Block, table_index: int, ctx: Context) -> l
     return records
 
 
-def indicator_record(view: View, block: Block, row: int, table_index: int, area: str | None,
+@dataclass(frozen=True)
+class TableColumns:
+    """What each row of a table is read from, worked out once for the table
+    (a header's columns do not change while its rows are read)."""
+
+    by_role: dict[str, int]  # the first column of each role (Header.role_col)
+    named: tuple[tuple[str, str], ...]  # (role, letter) of the cells a record names
+    periods: tuple[Column, ...]  # the period columns, in chronological order
+    comparators: tuple[tuple[str, int], ...]  # (comparator key, column)
+
+    @classmethod
+    def of(cls, header: Header) -> "TableColumns":
+        by_role: dict[str, int] = {}
+        for col, column in header.columns.items():
+            by_role.setdefault(column.role, col)
+        named = tuple((c.role, c.letter) for c in header.columns.values()
+                      if c.role not in ("period", "unknown", "description", "unit"))
+        # stable: repeated periods keep sheet order
+        periods = tuple(sorted(header.period_columns, key=lambda c: c.period.sort_key))
+        comparators = tuple((c.role.split(":", 1)[1], c.col) for c in header.columns.values()
+                            if c.role.startswith("comparator:"))
+        return cls(by_role, named, periods, comparators)
+
+
+def _reading(cell: Cell | None) -> Reading:
+    return parse_value(cell.value, cell.number_format) if cell is not None else parse_value(None, None)
+
+
+def indicator_record(view: View, columns: TableColumns, row: int, table_index: int, area: str | None,
                      ctx: Context) -> dict:
-    header = block.header
     sheet = view.sheet
+    row_cells = view.grid.rows.get(row, {})
 
     def cell_of(role: str) -> Cell | None:
-        col = header.role_col(role)
-        return view.cell(row, col) if col is not None else None
+        col = columns.by_role.get(role)
+        return row_cells.get(col) if col is not None else None
 
-    cells: dict[str, str] = {}
-    for col, column in header.columns.items():
-        if column.role in ("period", "unknown", "description", "unit"):
-            continue  # the cells of a period column are in the series
-        cells[column.role] = f"{column.letter}{row}"
+    # the cells of a period column are in the series
+    cells: dict[str, str] = {role: f"{letter}{row}" for role, letter in columns.named}
     name_cell = cell_of("name")
     name = text_of(name_cell.value) if name_cell else ""
     code_cell = cell_of("id")
     code = text_of(code_cell.value) if code_cell else None
 
-    series = []
-    for column in header.period_columns:
-        cell = view.cell(row, column.col)
-        reading = parse_value(cell.value if cell else None, cell.number_format if cell else None)
-        series.append(Point(column.period, reading, f"{column.letter}{row}"))
-    series.sort(key=lambda p: p.period.sort_key)  # stable: repeated periods keep sheet order
+    series = [Point(column.period, _reading(row_cells.get(column.col)), f"{column.letter}{row}")
+              for column in columns.periods]
     target_cell = cell_of("target")
     if target_cell is None or target_cell.value is None:
         found_row = ctx.targets.find(name, code) if (name or code) else None
@@ -218,12 +246,7 @@ def indicator_record(view: View, block: Block, row: int, table_index: int, area:
     series, mismatch = reconcile_units(series, name, target_cell)
     unit = _unit_of(series)
 
-    comparators: dict[str, Reading] = {}
-    for column in header.columns.values():
-        if column.role.startswith("comparator:"):
-            cell = view.cell(row, column.col)
-            comparators[column.role.split(":", 1)[1]] = parse_value(
-                cell.value if cell else None, cell.number_format if cell else None)
+    comparators: dict[str, Reading] = {key: _reading(row_cells.get(col)) for key, col in columns.comparators}
 
     record = {key: None for key in FRAME_COLUMNS}
     record.update(
@@ -391,7 +414,7 @@ def _resolve_polarity(record: dict, own: Cell | None, target_row: TargetRow | No
         if polarity is not None:
             record["polarity"], record["polarity_source"] = polarity, source
         break  # the first stated polarity is the council's word, even "N/A"
-    entry = match_indicator(record["name"], ctx.library)
+    entry = ctx.match_library(record["name"])
     if entry is not None:
         record["library_id"] = entry.id
         record["library_name"] = entry.name

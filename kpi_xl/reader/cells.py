@@ -20,7 +20,7 @@ import datetime as _dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple
 
 from lxml import etree
 
@@ -40,6 +40,7 @@ _SHEETDATA_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?sheetData\s*>|<(?:[A-Za-
 _MERGE_REF = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?mergeCell\s[^>]*?\bref\s*=\s*[\"']([^\"']*)")
 _MAX_TAIL = 64 << 20  # bytes after </sheetData> a merge scan reads before giving up
 CHUNK = 16 << 10  # bytes fed to the streaming parser at a time (a peek parses one or two)
+_MAX_STYLES = 4096  # style attributes (s="3") whose number format a reader remembers
 
 # Excel's built-in number formats (ECMA-376 18.8.30), the ones a cell can
 # refer to by id without the workbook spelling them out.
@@ -68,9 +69,9 @@ def is_date_format(code: str | None) -> bool:
     return bool(re.search(r"[dmyhs]", section, re.I))
 
 
-@dataclass(frozen=True)
-class Cell:
-    """One non-empty cell as Excel shows it."""
+class Cell(NamedTuple):
+    """One non-empty cell as Excel shows it (a named tuple: a sheet of
+    indicators makes one per cell, and a tuple is made fastest)."""
 
     ref: str  # "G5"
     row: int  # 1-based
@@ -146,6 +147,7 @@ class Workbook:
             self.sheets: list[SheetInfo] = self._read_sheet_list()
             self._formats: list[str] = self._read_number_formats()
             self._date_styles = [is_date_format(code) for code in self._formats]
+            self._styles: dict[str | None, tuple[str, bool]] = {}  # a cell's s="3" -> _format("3")
             self._strings = SharedStrings(self._package, self._shared_strings_part())
         except BaseException:
             self._close_package()
@@ -364,6 +366,7 @@ class Workbook:
     def _row_cells(self, row_el: etree._Element, row_number: int) -> dict[int, Cell]:
         cells: dict[int, Cell] = {}
         next_col = 1
+        styles = self._styles
         for c in row_el.iterchildren(CELL):
             ref = c.get("r")
             col = next_col
@@ -375,7 +378,13 @@ class Workbook:
             value, has_formula = self._cell_value(c)
             if value is None or value == "":
                 continue
-            fmt, is_date = self._format(c.get("s"))
+            style = c.get("s")
+            found = styles.get(style)
+            if found is None:
+                found = self._format(style)
+                if len(styles) < _MAX_STYLES:  # a hostile sheet's many spellings stay uncached
+                    styles[style] = found
+            fmt, is_date = found
             if is_date and isinstance(value, (int, float)) and not isinstance(value, bool):
                 value = _serial_to_datetime(value, self.date1904)
             cells[col] = Cell(f"{col_letters(col)}{row_number}", row_number, col, value, fmt,
@@ -439,10 +448,13 @@ def _int(text: str | None) -> int | None:
         return None
 
 
+_INTEGER = re.compile(r"[-+]?[0-9]+")
+
+
 def _number(text: str) -> int | float | str:
     text = text.strip()
     try:
-        if re.fullmatch(r"[-+]?[0-9]+", text):
+        if _INTEGER.fullmatch(text):
             return int(text)
         return float(text)
     except ValueError:

@@ -742,8 +742,8 @@ def _row_facts(view: View, header: Header, r: int, lo: int, hi: int) -> _RowFact
             # A figure, "Not yet available", a compound ("42 Children 20
             # Families") or a note merged across the value columns: a row
             # with a name and anything in its period cells is an indicator.
-            if parse_value(cell.value, cell.number_format).status in _STRONG_STATUSES \
-                    or holds_figure(cell.value):
+            if not strong and (parse_value(cell.value, cell.number_format).status in _STRONG_STATUSES
+                               or holds_figure(cell.value)):
                 strong = True
         elif column.role in _STRONG_ROLES:
             strong = True
