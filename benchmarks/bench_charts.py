@@ -1,12 +1,19 @@
-"""The KPI Charts sheet for P1's 200 indicators: what it adds to a refresh.
+"""The KPI Charts sheet: what it adds to a refresh of P1 (200 indicators).
 
-In this process (imports warmed): the plan of the charts sheet
-(``build_charts_sheet``) plus writing it (``apply_plan`` of that sheet
-alone, less ``apply_plan`` of an empty owned sheet on the same workbook),
-best of ``--runs``. Target: <= 100 ms. Printed beside the whole library
-refresh of P1, which includes it.
+Measured in this process (imports warmed), best of ``--runs``:
 
-    python benchmarks/bench_charts.py [--runs 3]
+- plan: ``build_charts_sheet`` on P1's rated table;
+- writing: ``apply_plan`` of a plan holding that sheet alone, less
+  ``apply_plan`` of the same sheet with only its title cell, on fresh copies
+  of the same workbook: what the sheet's cells and its chart and drawing
+  parts cost to write, check and zip.
+
+The sheet's cost is plan + writing; target <= 100 ms for 200 indicators.
+Beside it, the library refresh of the same workbook in the same run (which
+includes it), and the sheet's share of that refresh: a ratio the machine's
+load moves less than the milliseconds.
+
+    python benchmarks/bench_charts.py [--runs 3] [--indicators 200]
 """
 from __future__ import annotations
 
@@ -24,18 +31,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import inputs  # noqa: E402
 from measure import Row, print_rows  # noqa: E402
 
+TARGET_MS = 100  # for P1's 200 indicators (issue 16)
 
-def measure(runs: int = 3) -> list[Row]:
+
+def measure(runs: int = 3, indicators: int = 200) -> list[Row]:
     from kpi_xl.config import load_config
     from kpi_xl.plan import Plan
     from kpi_xl.refresh_job import build_refresh, refresh
     from kpi_xl.owned_sheets.charts import build_charts_sheet
     from kpi_xl.xlsx.writer import apply_plan
 
-    book, config = inputs.p1(), load_config()
+    book, config = inputs.p1(indicators=indicators), load_config()
     rated = build_refresh(book, config).rated
     with tempfile.TemporaryDirectory(prefix="kpixl-bench-") as tmp:
-        copy = Path(tmp) / "p1.xlsx"
+        copy = Path(tmp) / book.name
 
         def apply(sheet) -> float:
             shutil.copyfile(book, copy)
@@ -57,17 +66,23 @@ def measure(runs: int = 3) -> list[Row]:
             start = time.perf_counter()
             refresh(copy, config, backup="none")
             whole.append(time.perf_counter() - start)
-    cost = min(plans) + max(min(writes) - min(empties), 0.0)
-    return [Row("charts", f"charts sheet, {len(sheet.charts)} charts: plan", min(plans) * 1000, "ms"),
-            Row("charts", "charts sheet: writing it", (min(writes) - min(empties)) * 1000, "ms"),
-            Row("charts", "charts sheet in all", cost * 1000, "ms", "<= 100", cost <= 0.1),
-            Row("charts", "library refresh of P1 (includes it)", min(whole) * 1000, "ms")]
+    plan_s, write_s = min(plans), max(min(writes) - min(empties), 0.0)
+    cost, refresh_s = plan_s + write_s, min(whole)
+    met = cost * 1000 <= TARGET_MS if indicators == 200 else None
+    return [Row("charts", f"charts sheet, {len(sheet.charts)} charts: plan", plan_s * 1000, "ms"),
+            Row("charts", "charts sheet: writing its cells and parts", write_s * 1000, "ms"),
+            Row("charts", "charts sheet in all (plan + writing)", cost * 1000, "ms",
+                f"<= {TARGET_MS}" if met is not None else "", met),
+            Row("charts", f"library refresh, {indicators} indicators (includes it)", refresh_s * 1000, "ms"),
+            Row("charts", "charts sheet / that refresh", cost / refresh_s, "")]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
-    print_rows(measure(parser.parse_args().runs))
+    parser.add_argument("--indicators", type=int, default=200)
+    args = parser.parse_args()
+    print_rows(measure(args.runs, args.indicators))
 
 
 if __name__ == "__main__":

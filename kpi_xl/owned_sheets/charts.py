@@ -36,17 +36,27 @@ def plan(job: OwnedSheetJob) -> OwnedSheet | None:
     return build_charts_sheet(job.rated, name=name) if name else None
 
 
+# The columns of the rated table the sheet reads: the records are made of
+# these alone (the table has dozens of columns and an indicator per row).
+_COLUMNS = ("id", "name", "unit", "target", "series", "suspect_periods", "cells")
+# One Style object per look: the writer derives a cell format once per Style.
+HEADING_STYLE, TITLE_STYLE, LABEL_STYLE = Style(bold=True, font_size=14), Style(bold=True), Style(italic=True)
+PERIOD_STYLE = Style(horizontal="center")
+PERCENT_STYLE, NUMBER_STYLE = Style(number_format="0.0%"), Style(number_format="#,##0.##")
+
+
 def build_charts_sheet(rated: pd.DataFrame, *, name: str, comparators: dict | None = None
                        ) -> OwnedSheet | None:
     """None when no indicator has enough figures to draw."""
     sheet = OwnedSheet(role=ROLE, name=name, tab_color="376092", purpose=PURPOSE)
     sheet.cells.append(SetCell("", "A1", "Trends by indicator (figures copied at the last refresh)",
-                               style=Style(bold=True, font_size=14)))
+                               style=HEADING_STYLE))
     sheet.column_widths["A"] = 12
     for col in range(2, 10):  # up to eight periods, labelled "Q3 2024-25"
         sheet.column_widths[get_column_letter(col)] = 11
     top = 3
-    for record in rated.to_dict("records"):
+    records = rated[[c for c in _COLUMNS if c in rated.columns]].to_dict("records")
+    for record in records:
         if record.get("suspect_periods"):
             continue  # periods repeated, out of order or missing: a line would mislead
         points = _numeric_points(record)
@@ -69,32 +79,32 @@ def _numeric_points(record: dict) -> list:
 
 
 def _block(sheet: OwnedSheet, top: int, record: dict, points: list, comparator) -> None:
-    percent = record.get("unit") == "percent"
-    fmt = Style(number_format="0.0%" if percent else "#,##0.##")
+    fmt = PERCENT_STYLE if record.get("unit") == "percent" else NUMBER_STYLE
     first_col, last_col = 2, 1 + len(points)
     cols = [get_column_letter(c) for c in range(first_col, last_col + 1)]
+    label = _label(record)
     cells = sheet.cells
-    cells.append(SetCell("", f"A{top}", _label(record), style=Style(bold=True)))
+    cells.append(SetCell("", f"A{top}", label, style=TITLE_STYLE))
     rows = {"Period": top + 1, "Value": top + 2, "Target": top + 3, "Comparator": top + 4}
-    for label, row in rows.items():
-        if label == "Comparator" and comparator is None:
+    for name, row in rows.items():
+        if name == "Comparator" and comparator is None:
             continue
-        cells.append(SetCell("", f"A{row}", label if label != "Comparator" else comparator[0],
-                             style=Style(italic=True)))
+        cells.append(SetCell("", f"A{row}", name if name != "Comparator" else comparator[0],
+                             style=LABEL_STYLE))
     target = record.get("target")
+    period_row, value_row, target_row, comparator_row = rows.values()
     for col, point in zip(cols, points):
-        cells.append(SetCell("", f"{col}{rows['Period']}", point.period.canonical(),
-                             style=Style(horizontal="center")))
+        cells.append(SetCell("", f"{col}{period_row}", point.period.canonical(), style=PERIOD_STYLE))
         value = point.reading.value if point.reading.is_number else None
-        cells.append(SetCell("", f"{col}{rows['Value']}", value, style=fmt))
+        cells.append(SetCell("", f"{col}{value_row}", value, style=fmt))
         if target is not None:
-            cells.append(SetCell("", f"{col}{rows['Target']}", target, style=fmt))
+            cells.append(SetCell("", f"{col}{target_row}", target, style=fmt))
         if comparator is not None:
-            cells.append(SetCell("", f"{col}{rows['Comparator']}", comparator[1], style=fmt))
-    sheet.charts.append(_chart(sheet.name, record, top, rows, cols, target is not None, comparator))
+            cells.append(SetCell("", f"{col}{comparator_row}", comparator[1], style=fmt))
+    sheet.charts.append(_chart(sheet.name, record, label, top, rows, cols, target is not None, comparator))
 
 
-def _chart(name: str, record: dict, top: int, rows: dict, cols: list[str], has_target: bool,
+def _chart(name: str, record: dict, label: str, top: int, rows: dict, cols: list[str], has_target: bool,
            comparator) -> LineChart:
     q = quote_sheet(name)
 
@@ -108,7 +118,7 @@ def _chart(name: str, record: dict, top: int, rows: dict, cols: list[str], has_t
         series.append(ChartSeries(comparator[0], ref(rows["Comparator"]), COMPARATOR_COLOUR,
                                   dashed=True))
     anchor_col = get_column_letter(max(len(cols) + 3, 11))
-    return LineChart(title=_label(record)[:90], anchor=f"{anchor_col}{top}",
+    return LineChart(title=label[:90], anchor=f"{anchor_col}{top}",
                      categories=ref(rows["Period"]), series=tuple(series),
                      width_cols=9, height_rows=BLOCK_ROWS - 1,
                      number_format="0%" if record.get("unit") == "percent" else None)

@@ -13,15 +13,14 @@ from lxml import etree
 
 from kpi_xl.plan import ChartSeries, LineChart
 from kpi_xl.xlsx.namespaces import A_NS, C_NS, CT_CHART, CT_DRAWING, R_NS, REL_CHART, REL_DRAWING, XDR_NS
+from kpi_xl.xlsx.package import xml_declaration
 from kpi_xl.xlsx.refs import parse_cell
+from kpi_xl.xlsx.shared_strings import encode_text, escape_text
 from kpi_xl.xlsx.worksheet import WORKSHEET_ORDER, SheetPatcher
 from kpi_xl.xlsx.xmlutil import insert_in_order
 
-from kpi_xl.xlsx.shared_strings import encode_text, escape_text
-
 if TYPE_CHECKING:  # pragma: no cover
     from kpi_xl.xlsx.writer import WriteContext
-
 
 
 def _attr(value: str) -> str:
@@ -30,67 +29,70 @@ def _attr(value: str) -> str:
     return (escape_text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;"))
 
 
-# The parts are written as text and parsed once: building them element by
-# element cost more than the rest of the charts sheet. The parsed tree is the
-# one the element-by-element build made (tests/test_chart_xml.py), so the
-# bytes written are the same.
+# The parts are made as text and written as bytes, never as a tree: building
+# and serialising a tree per chart cost more than the rest of the charts
+# sheet. The text is what lxml writes for the tree the element-by-element
+# build made (tests/test_chart_xml.py), so the bytes are the same.
 _CHART_HEAD = (f'<c:chartSpace xmlns:c="{C_NS}" xmlns:a="{A_NS}" xmlns:r="{R_NS}">'
-               '<c:roundedCorners val="0"/><c:chart>')
+               '<c:roundedCorners val="0"/><c:chart><c:title><c:tx><c:rich><a:bodyPr/><a:lstStyle/>'
+               '<a:p><a:pPr><a:defRPr sz="1200" b="1"/></a:pPr><a:r><a:rPr lang="en-GB" sz="1200" b="1"/>'
+               '<a:t>')
+_AFTER_TITLE = ('</a:t></a:r></a:p></c:rich></c:tx><c:overlay val="0"/></c:title>'
+                '<c:autoTitleDeleted val="0"/><c:plotArea><c:layout/>'
+                '<c:lineChart><c:grouping val="standard"/><c:varyColors val="0"/>')
+_CHART_TAIL = ('</c:plotArea><c:legend><c:legendPos val="b"/><c:overlay val="0"/></c:legend>'
+               '<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart></c:chartSpace>')
+_PART_START = xml_declaration()
 
 
-def _rich_title(text: str) -> str:
-    return ('<c:title><c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr sz="1200" b="1"/>'
-            '</a:pPr><a:r><a:rPr lang="en-GB" sz="1200" b="1"/>'
-            # Excel's _xHHHH_ escapes, as in cells
-            f'<a:t>{escape_text(encode_text(text))}</a:t></a:r></a:p></c:rich></c:tx>'
-            '<c:overlay val="0"/></c:title>')
+def _text(value: str) -> str:
+    """Element text of a title or a series name: Excel's _xHHHH_ escapes, as in cells."""
+    return escape_text(encode_text(value))
 
 
 def _series(index: int, series: ChartSeries, categories: str) -> str:
+    """One <c:ser>; ``categories`` is the chart's category reference, escaped."""
     dash = '<a:prstDash val="dash"/>' if series.dashed else ""
-    colour = _attr(series.color.lstrip("#").upper())
     return (f'<c:ser><c:idx val="{index}"/><c:order val="{index}"/>'
-            f'<c:tx><c:v>{escape_text(encode_text(series.name))}</c:v></c:tx>'
-            f'<c:spPr><a:ln w="28575" cap="rnd"><a:solidFill><a:srgbClr val="{colour}"/></a:solidFill>'
+            f'<c:tx><c:v>{_text(series.name)}</c:v></c:tx>'
+            '<c:spPr><a:ln w="28575" cap="rnd"><a:solidFill>'
+            f'<a:srgbClr val="{_attr(series.color.lstrip("#").upper())}"/></a:solidFill>'
             f'{dash}<a:round/></a:ln></c:spPr><c:marker><c:symbol val="none"/></c:marker>'
-            f'<c:cat><c:strRef><c:f>{escape_text(categories.lstrip("="))}</c:f></c:strRef></c:cat>'
+            f'<c:cat><c:strRef><c:f>{categories}</c:f></c:strRef></c:cat>'
             f'<c:val><c:numRef><c:f>{escape_text(series.values.lstrip("="))}</c:f></c:numRef></c:val>'
             '<c:smooth val="0"/></c:ser>')
 
 
+def _value_format(number_format: str | None) -> str:
+    if number_format:
+        return f'<c:numFmt formatCode="{_attr(number_format)}" sourceLinked="0"/>'
+    return '<c:numFmt formatCode="General" sourceLinked="1"/>'
+
+
 def _axes(chart: LineChart, cat_id: str, val_id: str) -> str:
-    if chart.number_format:
-        value_format = f'<c:numFmt formatCode="{_attr(chart.number_format)}" sourceLinked="0"/>'
-    else:
-        value_format = '<c:numFmt formatCode="General" sourceLinked="1"/>'
     return (f'<c:catAx><c:axId val="{cat_id}"/><c:scaling><c:orientation val="minMax"/></c:scaling>'
             '<c:delete val="0"/><c:axPos val="b"/><c:numFmt formatCode="General" sourceLinked="1"/>'
             f'<c:tickLblPos val="low"/><c:crossAx val="{val_id}"/><c:crosses val="autoZero"/>'
             '<c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/>'
             f'</c:catAx><c:valAx><c:axId val="{val_id}"/><c:scaling><c:orientation val="minMax"/></c:scaling>'
             '<c:delete val="0"/><c:axPos val="l"/><c:majorGridlines/>'
-            f'{value_format}<c:tickLblPos val="nextTo"/><c:crossAx val="{cat_id}"/>'
+            f'{_value_format(chart.number_format)}<c:tickLblPos val="nextTo"/><c:crossAx val="{cat_id}"/>'
             '<c:crosses val="autoZero"/><c:crossBetween val="between"/></c:valAx>')
 
 
 def chart_text(chart: LineChart, number: int) -> str:
     """The chart part's XML (``number`` makes its axis ids unique)."""
     cat_id, val_id = str(50_000_000 + number * 2), str(50_000_001 + number * 2)
-    series = "".join(_series(i, one, chart.categories) for i, one in enumerate(chart.series))
-    return (_CHART_HEAD + _rich_title(chart.title) + '<c:autoTitleDeleted val="0"/><c:plotArea><c:layout/>'
-            f'<c:lineChart><c:grouping val="standard"/><c:varyColors val="0"/>{series}'
+    categories = escape_text(chart.categories.lstrip("="))
+    series = "".join([_series(i, one, categories) for i, one in enumerate(chart.series)])
+    return (f'{_CHART_HEAD}{_text(chart.title)}{_AFTER_TITLE}{series}'
             f'<c:marker val="1"/><c:axId val="{cat_id}"/><c:axId val="{val_id}"/></c:lineChart>'
-            + _axes(chart, cat_id, val_id) + '</c:plotArea><c:legend><c:legendPos val="b"/>'
-            '<c:overlay val="0"/></c:legend><c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/>'
-            '</c:chart></c:chartSpace>')
+            f'{_axes(chart, cat_id, val_id)}{_CHART_TAIL}')
 
 
-def chart_xml(chart: LineChart, number: int) -> etree._Element:
-    root = etree.fromstring(chart_text(chart, number))
-    for el in root.iter(f"{{{A_NS}}}t", f"{{{C_NS}}}v", f"{{{C_NS}}}f"):
-        if el.text is None:
-            el.text = ""  # an empty title or name is written <a:t></a:t>, as it was
-    return root
+def chart_bytes(chart: LineChart, number: int) -> bytes:
+    """The chart part as written."""
+    return _PART_START + chart_text(chart, number).encode("utf-8")
 
 
 def _anchor(chart: LineChart, number: int, rid: str) -> str:
@@ -110,9 +112,12 @@ def _anchor(chart: LineChart, number: int, rid: str) -> str:
             '<xdr:clientData/></xdr:twoCellAnchor>')
 
 
-def drawing_xml(anchors: list[str]) -> etree._Element:
-    return etree.fromstring(f'<xdr:wsDr xmlns:xdr="{XDR_NS}" xmlns:a="{A_NS}">' + "".join(anchors)
-                            + "</xdr:wsDr>")
+def drawing_bytes(anchors: list[str]) -> bytes:
+    """The drawing part holding ``anchors``, as written."""
+    if not anchors:  # an empty element is written <xdr:wsDr .../>, as lxml writes it
+        return _PART_START + f'<xdr:wsDr xmlns:xdr="{XDR_NS}" xmlns:a="{A_NS}"/>'.encode("ascii")
+    return _PART_START + (f'<xdr:wsDr xmlns:xdr="{XDR_NS}" xmlns:a="{A_NS}">' + "".join(anchors)
+                          + "</xdr:wsDr>").encode("utf-8")
 
 
 def add_charts(ctx: "WriteContext", patcher: SheetPatcher, charts: list[LineChart]) -> None:
@@ -122,19 +127,20 @@ def add_charts(ctx: "WriteContext", patcher: SheetPatcher, charts: list[LineChar
         if not chart.series:
             raise patcher.error(f"chart {chart.title!r} has no series")
         parse_cell(chart.anchor)
+    # Added parts are zipped in the order they were first put: the drawing
+    # (its anchors need the charts' relationship ids, so it is put again
+    # last), the first chart, the drawing's relationships, the other charts.
     drawing_part = pkg.unused_name("xl/drawings/drawing%d.xml")
-    pkg.put_xml(drawing_part, drawing_xml([]), CT_DRAWING)
+    pkg.put_bytes(drawing_part, drawing_bytes([]), CT_DRAWING)
     drawing_rels = pkg.rels(drawing_part)
     chart_parts = _unused_chart_parts(pkg, len(charts))
     rids: list[str] = []
     for number, (chart, chart_part) in enumerate(zip(charts, chart_parts), start=1):
-        pkg.put_xml(chart_part, chart_xml(chart, number), CT_CHART)
+        pkg.put_bytes(chart_part, chart_bytes(chart, number), CT_CHART)
         if number == 1:
-            # Added parts are zipped in the order they were first put, and
-            # the drawing's relationships came right after the first chart.
             rids = drawing_rels.add_all(REL_CHART, chart_parts)
     anchors = [_anchor(chart, number, rid) for number, (chart, rid) in enumerate(zip(charts, rids), start=1)]
-    pkg.put_xml(drawing_part, drawing_xml(anchors), CT_DRAWING)
+    pkg.put_bytes(drawing_part, drawing_bytes(anchors), CT_DRAWING)
     rid = pkg.rels(patcher.part).add(REL_DRAWING, drawing_part)
     el = etree.Element(patcher.q("drawing"))
     el.set(f"{{{R_NS}}}id", rid)

@@ -16,6 +16,7 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
@@ -80,7 +81,16 @@ def resolve_target(source_part: str, target: str) -> str:
 
 def relative_target(source_part: str, part: str) -> str:
     """The relative path Excel writes in a relationship from ``source_part``."""
-    return posixpath.relpath(part, posixpath.dirname(source_part) or ".")
+    folder, name = posixpath.split(part)
+    there = _relative_folder(folder or ".", posixpath.dirname(source_part) or ".")
+    return name if there == "." else f"{there}/{name}"
+
+
+@lru_cache(maxsize=256)
+def _relative_folder(folder: str, start: str) -> str:
+    # posixpath.relpath is slow (it makes both paths absolute), and the
+    # thousands of chart parts a drawing points to share one folder.
+    return posixpath.relpath(folder, start)
 
 
 # ------------------------------------------------------------- serialising
@@ -88,11 +98,15 @@ def relative_target(source_part: str, part: str) -> str:
 def serialize(root: etree._Element, standalone: bool | None = True) -> bytes:
     """An XML part as Excel writes it: a double-quoted UTF-8 declaration
     (standalone="yes" unless the original part had none), then the tree."""
+    return xml_declaration(standalone) + etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+
+
+def xml_declaration(standalone: bool | None = True) -> bytes:
+    """The declaration :func:`serialize` writes (a part made as text starts with it too)."""
     decl = '<?xml version="1.0" encoding="UTF-8"'
     if standalone is not None:
         decl += ' standalone="yes"' if standalone else ' standalone="no"'
-    decl += "?>\r\n"
-    return decl.encode("ascii") + etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+    return (decl + "?>\r\n").encode("ascii")
 
 
 class Deferred:

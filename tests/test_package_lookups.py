@@ -1,0 +1,49 @@
+"""The package's fast lookups give what the plain ones gave: relationship
+targets as ``posixpath.relpath`` makes them, content types as the first
+matching Override, else the first matching Default."""
+from __future__ import annotations
+
+import posixpath
+import zipfile
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kpi_xl.xlsx.package import Package, relative_target
+
+SEGMENT = st.sampled_from(["xl", "worksheets", "charts", "drawings", "_rels", "media", "a b", "x.y"])
+PART = st.builds(lambda folders, name: "/".join(folders + [name]),
+                 st.lists(SEGMENT, max_size=3), st.sampled_from(["chart1.xml", "sheet2.xml", "image.png", "x"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(PART, PART)
+def test_relative_target_is_relpath(source, part):
+    assert relative_target(source, part) == posixpath.relpath(part, posixpath.dirname(source) or ".")
+
+
+TYPES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+         '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+         '<Default Extension="rels" ContentType="rels-type"/>'
+         '<Override PartName="/xl/workbook.xml" ContentType="book-type"/>'
+         '<Default Extension="XML" ContentType="xml-type"/>'
+         '<Default Extension="xml" ContentType="second-xml-type"/>'
+         '<Default Extension="png" ContentType="png-type"/></Types>')
+
+
+def test_content_type_override_then_first_default(tmp_path):
+    path = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", TYPES)
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    pkg = Package(path)
+    try:
+        assert pkg.content_type("xl/workbook.xml") == "book-type"
+        assert pkg.content_type("xl/charts/chart1.xml") == "xml-type"
+        assert pkg.content_type("xl/media/A.PNG") == "png-type"
+        assert pkg.content_type("xl/vbaProject.bin") is None
+        pkg.put_bytes("xl/charts/chart1.xml", b"<c/>", "chart-type")
+        assert pkg.content_type("xl/charts/chart1.xml") == "chart-type"
+        assert pkg.content_type("xl/charts/chart2.xml") == "xml-type"
+    finally:
+        pkg.close()
