@@ -164,22 +164,33 @@ class WriteContext:
                     out.setdefault(target.lower(), set()).add(source)
         return out
 
-    def drop_dependents(self, part: str, _seen: set[str] | None = None) -> None:
+    def drop_dependents(self, part: str) -> None:
         """Remove the parts only ``part`` refers to (drawings, charts,
         comments...), recursively, and ``part``'s relationships."""
-        seen = _seen if _seen is not None else set()
+        # The referrers are found once, not again for each part visited (a
+        # drawing's thousands of charts made that cost more than the refresh);
+        # each visit sees them as they were when it began: without the parts
+        # whose relationships were dropped before it.
+        self._drop_dependents(part, set(), self.referrers(), {})
+
+    def _drop_dependents(self, part: str, seen: set[str], refs: dict[str, set[str]],
+                         dropped: dict[str, int]) -> None:
+        """``dropped``: lower-cased part -> in what order its relationships went."""
         seen.add(part.lower())
-        refs = self.referrers()
+        began = len(dropped)
         rels = self.pkg.rels(part)
         for rel in list(rels):
             target = rels.target_part(rel)
             if not target or target.lower() in seen or not self.pkg.exists(target):
                 continue
-            if refs.get(target.lower(), set()) - {part}:
+            users = {source for source in refs.get(target.lower(), ())
+                     if dropped.get(source.lower(), began) >= began}
+            if users - {part}:
                 continue  # something else uses it too
-            self.drop_dependents(target, seen)
+            self._drop_dependents(target, seen, refs, dropped)
             self.pkg.remove(target)
         self.pkg.drop_rels(part)
+        dropped.setdefault(part.lower(), len(dropped))
 
     # -- finishing
     def _values_changed(self, patcher: SheetPatcher) -> bool:
