@@ -188,32 +188,55 @@ class _Cells:
         self.by_place: dict[tuple[int, int], tuple[Content, int, bool, str]] = {}
         self.values_changed = False
         self._styles: dict[tuple[int, int, bool], int] = {}
-        self._strings: dict[str, int] = {}
-        self._shared = patcher.ctx.strings.exists
+        # (text or None, id of the Style) -> what _first makes of it: a sheet
+        # repeats its texts (categories, headings, ratings) and blanks
+        self._made: dict[tuple, tuple[Content, int, str] | None] = {}
 
     def set(self, change: SetCell) -> None:
-        row, col = parse_cell(change.cell)
+        row, col = place = parse_cell(change.cell)
         ref = cell_ref(row, col)
+        earlier = self.by_place.get(place)
+        if earlier is not None:
+            self._again(place, ref, change, self.patcher.wanted(change, ref), earlier)
+            return
+        made = self._first(change, ref)
+        if made is not None:
+            content, style, tail = made
+            self.values_changed = self.values_changed or content.kind != "blank"
+            self.by_place[place] = (content, style, False, f'<c r="{ref}"{tail}')
+
+    def _first(self, change: SetCell, ref: str) -> tuple[Content, int, str] | None:
+        """(content, format, the <c> text after its r=) of a change to an empty
+        place; None when it makes no cell (a blank without a format)."""
+        value = change.value
+        key = None
+        if change.formula is None and (value is None or type(value) is str):
+            key = (value, id(change.style))  # the Style objects live as long as the cells
+            if key in self._made:
+                return self._made[key]
         wanted = self.patcher.wanted(change, ref)
-        earlier = self.by_place.get((row, col))
-        if earlier is None:
-            base, same = 0, wanted.kind == "blank"
-        else:
-            base, same = earlier[1], SheetPatcher.same(earlier[0], wanted)
+        quote = wanted.kind == "text" and wanted.value.startswith(FORMULA_LIKE)
+        style = self._style(0, change.style, quote) if change.style is not None or quote else 0
+        made = None if wanted.kind == "blank" and not style else (wanted, style, self._tail(wanted, style))
+        if key is not None:
+            self._made[key] = made
+        return made
+
+    def _again(self, place: tuple[int, int], ref: str, change: SetCell, wanted: Content,
+               earlier: tuple[Content, int, bool, str]) -> None:
+        """A second change to a cell, as :meth:`SheetPatcher.set_cell` makes it."""
+        content, base, s_first, _ = earlier
+        same = SheetPatcher.same(content, wanted)
         quote = wanted.kind == "text" and wanted.value.startswith(FORMULA_LIKE) and not same
-        style = base
-        if change.style is not None or quote:
-            style = self._style(base, change.style, quote)
-        if earlier is None:
-            if wanted.kind == "blank" and not style:
-                return  # a blank without a format makes no cell
-        elif same and style == earlier[1]:
+        style = self._style(base, change.style, quote) if change.style is not None or quote else base
+        if same and style == base:
             return  # nothing new for the cell
-        content = earlier[0] if same and earlier is not None else wanted
-        # set_cell rewriting a formatted cell's content sets t= again after s=.
-        s_first = earlier is not None and bool(earlier[1]) and (earlier[2] if same else True)
-        self.values_changed = self.values_changed or content.kind != "blank"
-        self.by_place[(row, col)] = (content, style, s_first, self._xml(ref, content, style, s_first))
+        if not same:
+            content = wanted
+            self.values_changed = True
+        # Rewriting a formatted cell's content sets t= again, after s=.
+        s_first = bool(base) and (s_first if same else True)
+        self.by_place[place] = (content, style, s_first, f'<c r="{ref}"{self._tail(content, style, s_first)}')
 
     def _style(self, base: int, style: Style | None, quote: bool) -> int:
         # Keyed by the Style object: a planner passes the same few many times.
@@ -224,19 +247,14 @@ class _Cells:
                                                                            quote_prefix=quote)
         return index
 
-    def _string(self, text: str) -> int:
-        index = self._strings.get(text)
-        if index is None:
-            index = self._strings[text] = self.patcher.ctx.strings.index(text)
-        return index
-
-    def _xml(self, ref: str, content: Content, style: int, s_first: bool = False) -> str:
-        """The <c> element ``content`` makes, as :meth:`SheetPatcher.put_content`
-        writes it: r=, then t=, then s= (``s_first``: s= before t=)."""
+    def _tail(self, content: Content, style: int, s_first: bool = False) -> str:
+        """The <c> element ``content`` makes after its r=, as
+        :meth:`SheetPatcher.put_content` writes it: t=, then s= (``s_first``:
+        s= before t=), then the children."""
         t, inner = self._typed(content)
         s = f' s="{style}"' if style else ""
         attributes = s + t if s_first else t + s
-        return f'<c r="{ref}"{attributes}>{inner}</c>' if inner else f'<c r="{ref}"{attributes}/>'
+        return f"{attributes}>{inner}</c>" if inner else f"{attributes}/>"
 
     def _typed(self, content: Content) -> tuple[str, str]:
         """(t= attribute, children) of a cell holding ``content``."""
@@ -250,11 +268,17 @@ class _Cells:
                 return "", formula
             return _TYPE["str" if cached.kind == "text" else cached.kind], f"{formula}<v>{_value(cached)}</v>"
         if kind == "text":
-            if self._shared:
-                return ' t="s"', f"<v>{self._string(content.value)}</v>"
-            space = ' xml:space="preserve"' if needs_preserve(content.value) else ""
-            return ' t="inlineStr"', f"<is><t{space}>{escape_text(encode_text(content.value))}</t></is>"
+            return self._text(content.value)
         return _TYPE[kind], f"<v>{_value(content)}</v>"
+
+    def _text(self, text: str) -> tuple[str, str]:
+        """(t=, children) of a text cell: a shared string where the workbook
+        has a table, else the text inline."""
+        strings = self.patcher.ctx.strings
+        if strings.exists:
+            return ' t="s"', f"<v>{strings.index(text)}</v>"
+        space = ' xml:space="preserve"' if needs_preserve(text) else ""
+        return ' t="inlineStr"', f"<is><t{space}>{escape_text(encode_text(text))}</t></is>"
 
     def content(self, row: int, col: int) -> Content:
         found = self.by_place.get((row, col))
@@ -307,7 +331,7 @@ def _element_text(text: str) -> str:
 
 
 def _value(content: Content) -> str:
-    """What the <v> of a cell holding ``content`` (not text: see _Cells._xml) says."""
+    """What the <v> of a cell holding ``content`` (not text: see _Cells._text) says."""
     if content.kind == "number":
         return format_number(content.value)
     if content.kind == "bool":
