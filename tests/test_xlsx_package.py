@@ -209,32 +209,3 @@ def test_check_xml_refuses_what_parse_xml_refuses():
                 outcomes.append((type(exc), exc.message))
         assert outcomes[0] == outcomes[1], data
 
-
-def test_style_indices_out_of_range_picked_out_as_by_a_loop():
-    """The XPath that picks out bad s= values finds what testing each row and
-    cell in turn finds, in the same order."""
-    import random
-
-    from lxml import etree
-
-    from kpi_xl.xlsx.integrity import cell_styles_out_of_range
-
-    def by_loop(root, xfs):
-        ns = etree.QName(root).namespace
-        return [f"{etree.QName(el).localname} {el.get('r', '?')} s={el.get('s')}"
-                for el in root.iter(f"{{{ns}}}c", f"{{{ns}}}row")
-                if el.get("s") is not None and (not el.get("s").isdigit() or int(el.get("s")) >= xfs)]
-
-    rng = random.Random(16)
-    values = ["0", "1", "4", "5", "05", "10", "", "-1", "1.0", " 2", "x", "99999999999999999999", None]
-    for _ in range(200):
-        rows = []
-        for r in range(1, rng.randint(1, 6)):
-            s = rng.choice(values)
-            cells = "".join(
-                f'<c r="{"ABC"[i]}{r}"' + ("" if (v := rng.choice(values)) is None else f' s="{v}"') + "><v>1</v></c>"
-                for i in range(rng.randint(0, 3)))
-            rows.append(f'<row r="{r}"' + ("" if s is None else f' s="{s}"') + f">{cells}</row>")
-        root = etree.fromstring(sheet_xml("".join(rows)).encode())
-        xfs = rng.choice([1, 5, 11])
-        assert cell_styles_out_of_range(root, xfs) == by_loop(root, xfs)

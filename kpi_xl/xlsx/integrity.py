@@ -186,8 +186,10 @@ def _style_index_problems(snap: _Snapshot, wb: WorkbookPart) -> list[str]:
             bad = []
             cells = None
         ns = etree.QName(root).namespace
-        if cells is None:
-            bad += cell_styles_out_of_range(root, xfs)
+        for el in (root.iter(f"{{{ns}}}c", f"{{{ns}}}row") if cells is None else cells):
+            s = el.get("s")
+            if s is not None and (not s.isdigit() or int(s) >= xfs):
+                bad.append(f"{local(el)} {el.get('r', '?')} s={s}")
         for el in root.iter(f"{{{ns}}}col"):
             s = el.get("style")
             if s is not None and (not s.isdigit() or int(s) >= xfs):
@@ -199,20 +201,6 @@ def _style_index_problems(snap: _Snapshot, wb: WorkbookPart) -> list[str]:
         for item in bad[:3]:
             out.append(f"sheet {entry.name!r}: {item} is out of range (cellXfs {xfs}, dxfs {dxfs})")
     return out
-
-
-# Rows and cells whose s= is not a format index below $xfs (not all ASCII
-# digits, or too big), in document order: picked out in C, since a sheet kpi-xl
-# writes can hold hundreds of thousands of cells, nearly all of them sound.
-_BAD_STYLE = etree.XPath(
-    ".//*[(local-name() = 'c' or local-name() = 'row') and namespace-uri() = $ns and @s]"
-    "[translate(@s, '0123456789', '') != '' or @s = '' or number(@s) >= $xfs]")
-
-
-def cell_styles_out_of_range(root: etree._Element, xfs: int) -> list[str]:
-    """The rows and cells of a sheet whose style index is out of range."""
-    ns = etree.QName(root).namespace or ""
-    return [f"{local(el)} {el.get('r', '?')} s={el.get('s')}" for el in _BAD_STYLE(root, ns=ns, xfs=xfs)]
 
 
 class _SheetScan:

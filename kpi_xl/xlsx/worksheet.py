@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -44,12 +45,14 @@ ERROR_VALUES = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/
 FORMULA_LIKE = ("=", "+", "-", "@")
 
 
-# Whether any row or cell of a sheetData lacks its r= (found in C).
-_WITHOUT_POSITION = etree.XPath("boolean(*[local-name() = 'row' and namespace-uri() = $ns]"
-                                "[not(@r) or *[local-name() = 'c' and namespace-uri() = $ns][not(@r)]])")
+@lru_cache(maxsize=None)
+def _sheet_data_query(query: str, ns: str) -> etree.XPath:
+    """A compiled XPath over a sheetData's rows (x:) and cells, answered in C."""
+    return etree.XPath(query, namespaces={"x": ns})
 
-_CELL_A1 = etree.XPath("boolean(*[local-name() = 'row' and namespace-uri() = $ns]"
-                       "/*[local-name() = 'c' and namespace-uri() = $ns][@r = 'A1'])")
+
+_WITHOUT_POSITION = "boolean(x:row[not(@r)] | x:row/x:c[not(@r)])"  # a row or cell lacks its r=
+_CELL_A1 = "boolean(x:row/x:c[@r = 'A1'])"
 
 
 @dataclass(frozen=True)
@@ -180,7 +183,7 @@ class SheetPatcher:
         if self._explicit:
             return
         self._explicit = True
-        if self.ns and not _WITHOUT_POSITION(self.sheet_data, ns=self.ns):
+        if self.ns and not _sheet_data_query(_WITHOUT_POSITION, self.ns)(self.sheet_data):
             return  # as Excel writes them: every row and cell has one already
         for number, row in self._rows.items():
             if row.get("r") is None:
@@ -260,7 +263,9 @@ class SheetPatcher:
 
     def _has_other_cells(self) -> bool:
         """Whether the sheet has a cell A1 (its dimension A1 then is not a placeholder)."""
-        return bool(_CELL_A1(self.sheet_data, ns=self.ns or ""))
+        if not self.ns:
+            return any(c.get("r") == "A1" for row in self.sheet_data.iterfind("row") for c in row.iterfind("c"))
+        return bool(_sheet_data_query(_CELL_A1, self.ns)(self.sheet_data))
 
     # -- styles around a new cell
     def default_style(self, row: int, col: int) -> int:
