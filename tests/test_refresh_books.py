@@ -89,13 +89,18 @@ def test_an_output_path_takes_one_workbook(tmp_path, example, config):
 
 
 def test_one_workbook_stops_at_once_on_ctrl_c_several_after_those_in_flight(tmp_path, example,
-                                                                           config):
+                                                                           config, request):
     """Ctrl-C: one workbook is not waited for (its write is atomic); in a batch
     the first Ctrl-C only asks to stop after the workbooks in flight."""
     handlers = []
 
     def steps(_message: str) -> None:
         handlers.append(signal.getsignal(signal.SIGINT))
+
+    # A process started in the background by a non-interactive shell begins
+    # with SIGINT ignored; this test is about what refresh_books installs.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    request.addfinalizer(lambda: signal.signal(signal.SIGINT, previous))
 
     (one,) = copies(tmp_path / "one", example, 1)
     refresh_books([one], config, dry_run=True, steps=steps)
