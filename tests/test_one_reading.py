@@ -161,7 +161,9 @@ def agreement(rows_by_council: dict[str, list[dict]], tmp: Path, soffice: str,
         mismatched = {f.indicator for f in results[council].report if f.type == "unit_mismatch"}
         for i, row in enumerate(rows, start=1):
             code = f"K{i:03d}"
-            previous, latest = row["figures"]
+            # the UDFs are given what the cells hold, as Excel would give them:
+            # openpyxl stores 0.12994999999999998 as "0.12995", another double
+            previous, latest = cached[i][5], cached[i][6]
             lo = recalculated[book.stem][i]
             got = [row, cached[i][rag_col] or "", lo[rag_col]]
             got.append(_same_as_refresh(KPI_RAG(
