@@ -44,7 +44,7 @@ def measure(runs: int = 3, indicators: int = 200) -> list[Row]:
     from kpi_xl.xlsx.writer import apply_plan
 
     book, config = inputs.p1(indicators=indicators), load_config()
-    rated = build_refresh(book, config).rated
+    rated = build_refresh(book, config).records
     with tempfile.TemporaryDirectory(prefix="kpixl-bench-") as tmp:
         copy, earlier = Path(tmp) / book.name, Path(tmp) / f"earlier-{book.name}"
 

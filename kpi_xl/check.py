@@ -43,12 +43,12 @@ class CheckResult:
 
     @property
     def counts(self) -> dict:
-        frame = self.table.frame
-        by_sheet = Counter(frame["sheet"]) if len(frame) else Counter()
-        by_area = Counter(a if a else "(no area)" for a in frame["area"]) if len(frame) else Counter()
+        records = self.table.records
+        by_sheet = Counter(r["sheet"] for r in records)
+        by_area = Counter(r["area"] if r["area"] else "(no area)" for r in records)
         severities = Counter(f.severity for f in self.report)
         return {
-            "indicators": len(frame), "tables": len(self.table.layouts),
+            "indicators": len(records), "tables": len(self.table.layouts),
             "by_sheet": dict(by_sheet), "by_area": dict(by_area),
             "errors": severities.get("error", 0), "warnings": severities.get("warning", 0),
             "info": severities.get("info", 0),
@@ -60,7 +60,7 @@ class CheckResult:
             "sheets": list(self.table.sheet_names),
             "counts": self.counts,
             "tables": [_layout_dict(i, layout) for i, layout in enumerate(self.table.layouts)],
-            "indicators": [_indicator_dict(r) for r in self.table.frame.to_dict("records")],
+            "indicators": [_indicator_dict(r) for r in self.table.records],
             "findings": self.report.as_dicts(),
         }
 
@@ -77,7 +77,7 @@ class CheckResult:
         lines += [f"  sheet {quote_sheet(sheet)}: {n}" for sheet, n in c["by_sheet"].items()]
         lines.append("By area:")
         lines += [f"  {area}: {n}" for area, n in c["by_area"].items()]
-        matched = [r for r in self.table.frame.to_dict("records") if r.get("library_id")]
+        matched = [r for r in self.table.records if r.get("library_id")]
         if matched:
             lines.append("Library matches:")
             lines += [f"  {r['id']}: {r['library_id']} {r.get('library_name') or ''}".rstrip()
@@ -141,12 +141,13 @@ def check_workbook(path: str | Path, config: Config | None = None) -> CheckResul
     return CheckResult(path, table, report)
 
 
-def rate_and_check(table: IndicatorTable, config: Config):
-    """The rated table and every finding about it: the tables' periods (from
+def rate_and_check(table: IndicatorTable, config: Config) -> tuple[list[dict], Report]:
+    """The rated table (a record an indicator: ``rules.apply_rules``) and
+    every finding about it: the tables' periods (from
     the reader), each indicator's figures (``check_table``) and what the rules
     find inconsistent (published ratings and directions that disagree).
     ``check`` and ``refresh`` both report exactly these."""
-    rated, rule_findings = apply_rules(table.frame, config, file=table.path,
+    rated, rule_findings = apply_rules(table.records, config, file=table.path,
                                        suspect_tables=suspect_tables(table.layouts, table.path))
     # The council's findings: settings apply here, so what check, refresh, the
     # data quality sheet and the pack show is the same.
@@ -161,7 +162,7 @@ def check_table(table: IndicatorTable) -> list[Finding]:
     (Findings about the tables' period columns come with the table: see
     :mod:`kpi_xl.reader.sequence`.)"""
     findings: list[Finding] = []
-    for record in table.frame.to_dict("records"):
+    for record in table.records:
         findings.extend(indicator_findings(record, table.path))
     return findings
 

@@ -12,11 +12,11 @@ that the file on disk is the one that was opened.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
-
-import pandas as pd
 
 from .config import Config
 from .errors import Place
@@ -25,12 +25,14 @@ from .finding_types import COMPARATOR_STORE_MISSING
 from .plan import Plan
 from .planning.indicator_tables import plan_comparators, plan_indicator_tables
 from .check import rate_and_check, skip_owned_sheets
-from .rules import normalise_rag, published_movement
+from .rules import RULE_COLUMNS, normalise_rag, published_movement
 from .plan import RemoveSheet
 from .owned_sheets.registry import OWNED_SHEETS, OwnedSheetJob
-from .table import IndicatorTable
+from .table import IndicatorTable, records_frame
 
 if TYPE_CHECKING:  # the writer and the comparators load only when a refresh uses them
+    import pandas as pd
+
     from .comparators.fill import TableComparators
     from .owned_sheets.exceptions import Note
     from .xlsx.package import Package
@@ -43,7 +45,7 @@ Progress = Callable[[str], None]
 class RefreshResult:
     workbook: Path
     table: IndicatorTable
-    rated: pd.DataFrame
+    records: list[dict]  # the rated table, a record an indicator (``check.rate_and_check``)
     report: Report
     plan: Plan
     change_log: list[dict] = field(default_factory=list)
@@ -57,11 +59,17 @@ class RefreshResult:
     # indicator id, as this refresh read and kept them (for the pack).
     notes: dict[str, Note] = field(default_factory=dict)
 
+    @cached_property
+    def rated(self) -> pd.DataFrame:
+        """The rated table as a DataFrame (the indicator table's columns, then
+        the rules'), made when asked for: the refresh itself reads ``records``."""
+        return records_frame(self.records, list(self.table.frame.columns) + RULE_COLUMNS)
+
     @property
     def counts(self) -> dict[str, int]:
-        rags = self.rated["rag"].value_counts(dropna=True).to_dict() if len(self.rated) else {}
-        return {"indicators": len(self.rated), "RED": int(rags.get("RED", 0)),
-                "AMBER": int(rags.get("AMBER", 0)), "GREEN": int(rags.get("GREEN", 0)),
+        rags = Counter(r["rag"] for r in self.records)
+        return {"indicators": len(self.records), "RED": rags["RED"],
+                "AMBER": rags["AMBER"], "GREEN": rags["GREEN"],
                 "findings": len(self.report)}
 
     @property
@@ -81,7 +89,7 @@ class RefreshResult:
         return {
             "workbook": str(self.workbook),
             "indicators": [indicator_dict(r, self.report, self.categories)
-                           for r in self.rated.to_dict("records")],
+                           for r in self.records],
             "findings": self.report.as_dicts(),
             "changes": {**self.plan.summary(),
                         **(self.write.as_dict() if self.write is not None else {}),
@@ -199,10 +207,10 @@ def _refresh_unlocked(path: Path, config: Config, output, dry_run: bool,
     return result
 
 
-def change_log(rated: pd.DataFrame, config: Config) -> list[dict]:
+def change_log(rated: list[dict], config: Config) -> list[dict]:
     """Ratings and directions that differ from what the sheet showed before."""
     log = []
-    for r in rated.to_dict("records"):
+    for r in rated:
         before_rag = normalise_rag(r.get("published_rag"), config)
         before_dot = r.get("published_dot")
         before_move = published_movement(before_dot, config.direction)
@@ -218,7 +226,7 @@ def change_log(rated: pd.DataFrame, config: Config) -> list[dict]:
     return log
 
 
-def _plan_comparator_cells(plan: Plan, table: IndicatorTable, rated: pd.DataFrame,
+def _plan_comparator_cells(plan: Plan, table: IndicatorTable, rated: list[dict],
                            config: Config, report: Report, package: "Package"):
     """Fill comparator cells from the comparator store, when there is one;
     what the store said (a TableComparators), None without comparators.
@@ -231,7 +239,7 @@ def _plan_comparator_cells(plan: Plan, table: IndicatorTable, rated: pd.DataFram
         return None
     _warn_missing_store(table, config, report)
     found = table_comparators(table, config, _reporting_fy(rated), _taken_columns(plan), package)
-    units = dict(zip(rated["id"], rated["unit"]))
+    units = {r["id"]: r["unit"] for r in rated}
     plan_comparators(plan, found.fills, units, found.headers)
     return found
 
@@ -277,10 +285,10 @@ def _warn_missing_store(table: IndicatorTable, config: Config, report: Report) -
                            Place(file=config.source, key="comparators -> store")))
 
 
-def _reporting_fy(rated: pd.DataFrame) -> int | None:
+def _reporting_fy(rated: list[dict]) -> int | None:
     years = []
-    for series in rated["series"]:
-        years.extend(p.period.fy for p in series or [])
+    for record in rated:
+        years.extend(p.period.fy for p in record["series"] or [])
     return max(years) if years else None
 
 

@@ -33,8 +33,6 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Literal
 
-import pandas as pd
-
 from .config import Config, DirectionConfig, ExceptionsConfig
 from .errors import Place
 from .findings import Finding
@@ -215,23 +213,22 @@ RULE_COLUMNS = ["latest_period", "latest_value", "latest_reading", "latest_cell"
                 "movement", "category", "targeted", "rating_input", "suspect_periods"]
 
 
-def apply_rules(frame: pd.DataFrame, config: Config, *, file: str | None = None,
+def apply_rules(records: list[dict], config: Config, *, file: str | None = None,
                 suspect_tables: set[int] | frozenset[int] = frozenset()
-                ) -> tuple[pd.DataFrame, list[Finding]]:
-    """Rate every indicator. Returns a copy of ``frame`` with :data:`RULE_COLUMNS`
-    added, and the findings the rules raise about inconsistent inputs.
-    ``suspect_tables``: indexes of tables whose periods repeat, run out of
-    order or miss one (see ``resolve.suspect_tables``)."""
-    rows, findings = [], []
-    for record in frame.to_dict("records"):
-        if record.get("table") in suspect_tables:
-            record = {**record, "suspect_periods": True}
-        result, found = rate_indicator(record, config, file=file)
-        rows.append(result)
+                ) -> tuple[list[dict], list[Finding]]:
+    """Rate every indicator of the table's records (``IndicatorTable.records``).
+    Returns a new record for each, with :data:`RULE_COLUMNS` added, and the
+    findings the rules raise about inconsistent inputs. ``suspect_tables``:
+    indexes of tables whose periods repeat, run out of order or miss one (see
+    ``resolve.suspect_tables``)."""
+    rated, findings = [], []
+    for record in records:
+        rating = {**record, "suspect_periods": True} if record.get("table") in suspect_tables \
+            else record
+        result, found = rate_indicator(rating, config, file=file)
+        rated.append({**record, **result})  # the table's columns, then the rules'
         findings.extend(found)
-    # object dtype: keep None as None (pandas would make missing strings NaN)
-    added = pd.DataFrame(rows, index=frame.index, columns=RULE_COLUMNS, dtype=object)
-    return pd.concat([frame, added], axis=1), findings
+    return rated, findings
 
 
 def rate_input(inp: RatingInput) -> Rag | None:

@@ -655,9 +655,9 @@ def score(path: Path, truth: list[Truth], config=None) -> Score:
     except Exception as exc:  # a refused layout scores nothing
         fields = sum(1 for t in truth for f in FIELDS if getattr(t, f) is not ANY)
         return Score(0, len(truth), 0, fields, [f"refused: {exc}"])
-    rated, _ = apply_rules(table.frame, config, file=str(path))
+    rated, _ = apply_rules(table.records, config, file=str(path))
     by_name: dict[str, list[dict]] = {}
-    for record in rated.to_dict("records"):
+    for record in rated:
         by_name.setdefault(" ".join(str(record["name"]).split()), []).append(record)
     found = right = fields = 0
     misses = []

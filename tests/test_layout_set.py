@@ -148,10 +148,10 @@ def _reading(path, config_path=None):
 
     config = load_config(config_path)
     table = read_workbook(path, config)
-    rated, _ = apply_rules(table.frame, config)
+    rated, _ = apply_rules(table.records, config)
     return [(r["name"], r["row"], r["area"], r["latest_period"], r["latest_value"], r["previous_value"],
              r["target"], r["polarity"], r["cells"].get("rag"), r["cells"].get("dot"))
-            for r in rated.to_dict("records")]
+            for r in rated]
 
 
 @pytest.mark.parametrize("key", list(BY_KEY))

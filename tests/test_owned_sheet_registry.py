@@ -52,7 +52,7 @@ def plan_tally(job) -> OwnedSheet | None:
     sheet.cells.append(SetCell("", "A1", "Rating", style=Style(bold=True)))
     for row, rating in enumerate(("RED", "AMBER", "GREEN"), start=2):
         sheet.cells.append(SetCell("", f"A{row}", rating))
-        sheet.cells.append(SetCell("", f"B{row}", int((job.rated["rag"] == rating).sum())))
+        sheet.cells.append(SetCell("", f"B{row}", sum(r["rag"] == rating for r in job.records)))
     return sheet
 
 

@@ -1,8 +1,6 @@
 """The owned sheets as plans: exceptions (with officers' notes) and data quality."""
 from __future__ import annotations
 
-import pandas as pd
-
 from kpi_xl.config import load_config
 from kpi_xl.errors import Place
 from kpi_xl.findings import Finding, Report
@@ -12,10 +10,11 @@ from kpi_xl.owned_sheets.exceptions import COL, HEADERS, Note, build_exceptions_
 CONFIG = load_config()
 
 
-def rated(*rows) -> pd.DataFrame:
+def rated(*rows) -> list[dict]:
+    """Rated records (``check.rate_and_check``), with the fields the sheets read."""
     cols = ["id", "name", "area", "rag", "direction", "arrow", "category", "latest_value",
             "latest_period", "target", "target_raw", "unit"]
-    return pd.DataFrame([dict(zip(cols, r)) for r in rows], columns=cols)
+    return [dict(zip(cols, r)) for r in rows]
 
 
 FRAME = rated(

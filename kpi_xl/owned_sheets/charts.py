@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pandas as pd
 from ..xlsx.refs import col_letters as get_column_letter
 
 from ..errors import quote_sheet
@@ -33,19 +32,16 @@ def plan(job: OwnedSheetJob) -> OwnedSheet | None:
     """The charts sheet of a refresh; None when ``workbook -> charts_sheet``
     is empty (the council turned it off)."""
     name = job.config.workbook.charts_sheet
-    return build_charts_sheet(job.rated, name=name) if name else None
+    return build_charts_sheet(job.records, name=name) if name else None
 
 
-# The columns of the rated table the sheet reads: the records are made of
-# these alone (the table has dozens of columns and an indicator per row).
-_COLUMNS = ("id", "name", "unit", "target", "series", "suspect_periods", "cells")
 # One Style object per look: the writer derives a cell format once per Style.
 HEADING_STYLE, TITLE_STYLE, LABEL_STYLE = Style(bold=True, font_size=14), Style(bold=True), Style(italic=True)
 PERIOD_STYLE = Style(horizontal="center")
 PERCENT_STYLE, NUMBER_STYLE = Style(number_format="0.0%"), Style(number_format="#,##0.##")
 
 
-def build_charts_sheet(rated: pd.DataFrame, *, name: str, comparators: dict | None = None
+def build_charts_sheet(rated: list[dict], *, name: str, comparators: dict | None = None
                        ) -> OwnedSheet | None:
     """None when no indicator has enough figures to draw."""
     sheet = OwnedSheet(role=ROLE, name=name, tab_color="376092", purpose=PURPOSE)
@@ -55,8 +51,7 @@ def build_charts_sheet(rated: pd.DataFrame, *, name: str, comparators: dict | No
     for col in range(2, 10):  # up to eight periods, labelled "Q3 2024-25"
         sheet.column_widths[get_column_letter(col)] = 11
     top = 3
-    records = rated[[c for c in _COLUMNS if c in rated.columns]].to_dict("records")
-    for record in records:
+    for record in rated:
         if record.get("suspect_periods"):
             continue  # periods repeated, out of order or missing: a line would mislead
         points = _numeric_points(record)

@@ -26,8 +26,6 @@ from ..plan import AddConditionalFormat, CFRule, Hyperlink, OwnedSheet, Plan, Se
 from .layout import fit_rows
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from .registry import OwnedSheetJob
 
 ROLE = "data_quality"
@@ -50,18 +48,18 @@ def plan(job: OwnedSheetJob) -> OwnedSheet:
     still standing from the sheet as it was (in its order), indicators named
     as on the exception summary."""
     previous = previous_findings(job.rows(ROLE), str(job.path), job.labels)
-    job.report.extend(carried_findings(previous, job.report, corrected_cells(job.plan, job.rated)))
+    job.report.extend(carried_findings(previous, job.report, corrected_cells(job.plan, job.records)))
     return build_data_quality_sheet(job.report, name=job.config.workbook.data_quality_sheet,
                                     previous=previous, title=f"Data quality findings: {job.path.name}",
                                     labels=job.labels)
 
 
-def corrected_cells(plan: Plan, rated: pd.DataFrame) -> dict[tuple[str, str], bool]:
+def corrected_cells(plan: Plan, rated: list[dict]) -> dict[tuple[str, str], bool]:
     """For each RAG and DoT cell of the tables: whether it already holds what
     this plan writes there (kpi-xl's earlier correction stands)."""
     planned = {(c.sheet, c.cell): c.value for c in plan.cells()}
     out = {}
-    for r in rated.to_dict("records"):
+    for r in rated:
         cells = r.get("cells") or {}
         for role, shown in (("rag", r.get("published_rag")), ("dot", r.get("published_dot"))):
             key = (r["sheet"], cells.get(role) or "")

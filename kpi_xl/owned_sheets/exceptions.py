@@ -29,7 +29,6 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import pandas as pd
 from ..xlsx.refs import col_letters as get_column_letter
 
 from ..config import Config
@@ -121,10 +120,10 @@ def plan(job: OwnedSheetJob) -> OwnedSheet:
     them); overrides that are unknown or stale become findings."""
     rows, formulas = job.rows(ROLE), job.formulas(ROLE)
     notes = read_notes(rows, formulas)
-    areas = set(job.rated["area"].fillna("(no area)"))
+    areas = {_area_of(r) for r in job.records}
     loose = read_loose_cells(rows, formulas, job.config, areas)
-    made = build_exceptions_sheet(job.rated, job.config, notes,
-                                  title=summary_title(job.config, job.rated), loose=loose)
+    made = build_exceptions_sheet(job.records, job.config, notes,
+                                  title=summary_title(job.config, job.records), loose=loose)
     report_overrides(made, job.config, job.report)
     job.categories, job.labels, job.notes = made.categories, made.labels, notes
     return made.sheet
@@ -142,10 +141,10 @@ def report_overrides(made: ExceptionsResult, config: Config, report: Report) -> 
                            indicator=ident))
 
 
-def summary_title(config: Config, rated: pd.DataFrame) -> str:
+def summary_title(config: Config, rated: list[dict]) -> str:
     """"Exampleshire Children's Services: exception summary Q2 2025-26": the
     period most indicators report."""
-    periods = [p for p in rated["latest_period"].dropna()]
+    periods = [r["latest_period"] for r in rated if r["latest_period"] is not None]
     latest = max(set(periods), key=periods.count) if periods else ""
     council = f"{config.workbook.council} " if config.workbook.council else ""
     return f"{council}{config.workbook.service}: exception summary {latest}".strip()
@@ -255,7 +254,7 @@ def _get(row: list, i: int | None) -> str | None:
     return text or None
 
 
-def build_exceptions_sheet(rated: pd.DataFrame, config: Config, notes: dict[str, Note], *,
+def build_exceptions_sheet(rated: list[dict], config: Config, notes: dict[str, Note], *,
                            title: str, loose: list[LooseCell] | tuple = ()) -> ExceptionsResult:
     names = [c.name for c in config.exceptions.categories]
     result = ExceptionsResult(OwnedSheet(role=ROLE, name=config.exceptions.sheet_name,
@@ -273,7 +272,7 @@ def build_exceptions_sheet(rated: pd.DataFrame, config: Config, notes: dict[str,
         sheet.column_widths[col] = WIDTHS[name]
     naming = _naming(rated)
     result.labels = {ident: f"{ref}  {name}" for ident, (ref, name) in naming.items()}
-    rated_rows = rated[rated["rag"].notna()]
+    rated_rows = [r for r in rated if r.get("rag") is not None]
     row = HEADER_ROW + 1
     seen: set[str] = set()
     for area in _areas(rated_rows):
@@ -281,7 +280,7 @@ def build_exceptions_sheet(rated: pd.DataFrame, config: Config, notes: dict[str,
         for col in list(COL.values())[1:-1]:  # the band runs across the printed width
             cells.append(SetCell("", f"{col}{row}", None, style=AREA_STYLE))
         row += 1
-        in_area = rated_rows[rated_rows["area"].fillna("(no area)") == area]
+        in_area = [r for r in rated_rows if _area_of(r) == area]
         placed = _place_by_category(in_area, notes, names, result, config)
         for cat in names + [c for c in placed if c not in names]:
             members = placed.get(cat, [])
@@ -314,26 +313,31 @@ def build_exceptions_sheet(rated: pd.DataFrame, config: Config, notes: dict[str,
     return result
 
 
-def _naming(rated: pd.DataFrame) -> dict[str, tuple[str, str]]:
+def _naming(rated: list[dict]) -> dict[str, tuple[str, str]]:
     """id -> (short id, name told apart from namesakes), as the pack shows them."""
     from ..names import display_name, named_records, qualifiers, short_refs
 
-    items = named_records(rated.to_dict("records"))
+    items = named_records(rated)
     refs, told = short_refs(items), qualifiers(items)
     return {i.id: (refs[i.id], display_name(i.name, told.get(i.id))) for i in items}
 
 
-def _areas(rated: pd.DataFrame) -> list[str]:
+def _areas(rated: list[dict]) -> list[str]:
     """Areas in the order they first appear in the workbook."""
-    return list(dict.fromkeys(rated["area"].fillna("(no area)")))
+    return list(dict.fromkeys(_area_of(r) for r in rated))
 
 
-def _place_by_category(rows: pd.DataFrame, notes: dict[str, Note], names: list[str],
+def _area_of(record: dict) -> str:
+    area = record.get("area")
+    return "(no area)" if area is None else area
+
+
+def _place_by_category(rows: list[dict], notes: dict[str, Note], names: list[str],
                        result: ExceptionsResult, config: Config | None = None
                        ) -> dict[str, list[dict]]:
     policy = config.exceptions.override_expiry if config is not None else "warn"
     placed: dict[str, list[dict]] = {}
-    for record in rows.to_dict("records"):
+    for record in rows:
         cat = record.get("category")
         note = notes.get(record["id"])
         if note and note.override:

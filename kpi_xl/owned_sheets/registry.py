@@ -24,8 +24,6 @@ from typing import TYPE_CHECKING, Callable
 from . import charts, data_quality, exceptions
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from ..config import Config
     from ..findings import Report
     from ..plan import OwnedSheet, Plan, Purpose
@@ -56,7 +54,7 @@ class OwnedSheetJob:
 
     path: Path
     config: Config
-    rated: pd.DataFrame
+    records: list[dict]  # the rated table, a record an indicator (``check.rate_and_check``)
     report: Report  # the findings so far; a sheet's planner may add its own
     plan: Plan  # the changes planned for the council's indicator tables
     owned: dict[str, str]  # role -> the sheet that holds it in the workbook now

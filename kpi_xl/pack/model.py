@@ -225,7 +225,7 @@ def build_pack(result: RefreshResult, config: Config, *, notes: dict[str, Note] 
     notes = notes if notes is not None else result.notes
     store = result.comparators  # what the comparator store said
     fills = {(f.sheet, f.cell): f for f in store.fills} if store else {}
-    records = [_clean(r) for r in result.rated.to_dict("records")]
+    records = [_clean(r) for r in result.records]
     names = [c.name for c in config.exceptions.categories]
     indicators = [pack_indicator(r, config, result.categories, notes, fills,
                                  [f.message for f in result.report.for_indicator(r["id"])],

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import pandas as pd
 from ..xlsx.refs import col_index as column_index_from_string, col_letters as get_column_letter
 
 from ..config import Config
@@ -45,22 +44,25 @@ class TableColumns:
     trend_added: bool = False
 
 
-def plan_indicator_tables(table: IndicatorTable, rated: pd.DataFrame, config: Config,
+def plan_indicator_tables(table: IndicatorTable, rated: list[dict], config: Config,
                           plan: Plan | None = None) -> Plan:
+    """``rated``: the rated records (``check.rate_and_check``)."""
     plan = plan or Plan()
+    by_table: dict[object, list[dict]] = {}
+    for record in rated:
+        by_table.setdefault(record["table"], []).append(record)
     for index, layout in enumerate(table.layouts):
-        rows = rated[rated["table"] == index]
-        if rows.empty:
+        rows = by_table.get(index)
+        if not rows:
             continue
         # A table whose periods repeat, run out of order or miss one draws
         # no sparkline: its line would join the wrong quarters.
-        suspect = bool(rows["suspect_periods"].fillna(False).any()) \
-            if "suspect_periods" in rows else False
+        suspect = any(r.get("suspect_periods") for r in rows)
         trend_run = trend_columns(layout) if config.workbook.sparklines and not suspect else None
-        columns = choose_columns(layout, wants_dot=rows["movement"].notna().any(),
+        columns = choose_columns(layout, wants_dot=any(r.get("movement") is not None for r in rows),
                                  wants_trend=bool(trend_run))
         _plan_headers(plan, layout, columns)
-        for record in rows.to_dict("records"):
+        for record in rows:
             if not _keeps_own_no_rating(record, columns, config) \
                     and not _keeps_published(record, "rag", columns.rag_added):
                 _plan_rag_cell(plan, record, columns.rag, config)
@@ -135,11 +137,17 @@ def trend_columns(layout: TableLayout) -> tuple[str, str] | None:
 
 
 def _plan_sparklines(plan: Plan, layout: TableLayout, column: str, run: tuple[str, str],
-                     rows: pd.DataFrame) -> None:
-    first, last = int(rows["row"].min()), int(rows["row"].max())
+                     rows: list[dict]) -> None:
+    first, last = _row_span(rows)
     data = f"{quote_sheet(layout.sheet)}!{run[0]}{first}:{run[1]}{last}"
     plan.changes.append(SparklineGroup(layout.sheet, f"{column}{first}:{column}{last}", data,
                                        purpose="trend"))
+
+
+def _row_span(rows: list[dict]) -> tuple[int, int]:
+    """First and last sheet row of a table's indicators."""
+    numbers = [int(r["row"]) for r in rows]
+    return min(numbers), max(numbers)
 
 
 # --- RAG ------------------------------------------------------------------------
@@ -242,10 +250,10 @@ def rag_word_rules(config: Config) -> tuple[CFRule, ...]:
                  for name in RAG_NAMES)
 
 
-def _plan_colours(plan: Plan, layout: TableLayout, columns: TableColumns, rows: pd.DataFrame,
+def _plan_colours(plan: Plan, layout: TableLayout, columns: TableColumns, rows: list[dict],
                   config: Config) -> None:
     sheet = layout.sheet
-    first, last = int(rows["row"].min()), int(rows["row"].max())
+    first, last = _row_span(rows)
     labels = config.rag.labels
     plan.changes.append(AddConditionalFormat(sheet, f"{columns.rag}{first}:{columns.rag}{last}",
                                              rag_word_rules(config), purpose="rag"))
