@@ -181,6 +181,8 @@ def indicator_findings(record: dict, file: str) -> list[Finding]:
     found: list[Finding] = []
     for point in series:
         reading = point.reading
+        if reading.status not in ("text", "suppressed") and not _over_100(reading):
+            continue  # a figure, an empty cell, a not-available marker: nothing to say
         label = point.period.canonical()
         if reading.status == "text" and reading.figures >= 2:
             found.append(Finding(SEVERAL_FIGURES, f"{label}: {reading.raw!r} states several "
@@ -196,7 +198,7 @@ def indicator_findings(record: dict, file: str) -> list[Finding]:
         elif reading.status == "suppressed":
             found.append(Finding(SUPPRESSED_VALUE, f"{label}: suppressed ({reading.symbol or reading.raw})",
                                  "info", at(point.cell), ident))
-        elif reading.is_number and reading.unit == "percent" and reading.value > 1 + PERCENT_SLACK:
+        elif _over_100(reading):
             found.append(Finding(PERCENT_OVER_100, f"{label}: {reading.value:.1%} is over 100%",
                                  "error", at(point.cell), ident))
     if series and not any(p.reading.is_number or p.reading.status == "suppressed" for p in series):
@@ -231,6 +233,10 @@ def indicator_findings(record: dict, file: str) -> list[Finding]:
                              "set it in the config's indicators: section", "warning",
                              at(cells.get("target")), ident))
     return found
+
+
+def _over_100(reading) -> bool:
+    return reading.is_number and reading.unit == "percent" and reading.value > 1 + PERCENT_SLACK
 
 
 def _is_note(raw: object) -> bool:

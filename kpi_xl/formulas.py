@@ -41,6 +41,7 @@ class Operand:
 MAX_STRING = 255  # Excel's longest text constant in a formula
 
 
+@lru_cache(maxsize=1024, typed=True)  # the same labels and arrows go into every formula
 def excel_string(text: str) -> str:
     """``text`` as an Excel string constant: quoted, its quotes doubled, so
     config text (labels, arrows) can never end the string and add formula
@@ -62,7 +63,14 @@ def formula_safe(text: str) -> bool:
 
 def _num(x) -> str:
     """A number as formula text: shortest exact digits, never exponent notation."""
-    return format_float_positional(float(x or 0), trim="-")
+    return _number_text(repr(float(x or 0)))
+
+
+@lru_cache(maxsize=4096)
+def _number_text(shortest: str) -> str:
+    # Keyed by repr, which tells 0.0 from -0.0 (equal as floats, written apart);
+    # the margin, tolerances and bands are the same in every formula.
+    return format_float_positional(float(shortest), trim="-")
 
 
 def polarity_sign(polarity: Operand, wordings: dict[str, list[str]] | None = None) -> str:
@@ -156,7 +164,8 @@ def rating_formula(inp: RatingInput, own_sheet: str, labels: RagLabels | None = 
     return rag_formula(inp.value_cell, target, polarity, tolerance=inp.tolerance,
                        mode=inp.tolerance_mode, zero_target=inp.zero_target, amber=inp.amber,
                        labels=labels, improved_on=improved_on,
-                       wordings=polarity_wordings(inp.polarity_text))
+                       # only a polarity cell is read by its wordings
+                       wordings=polarity_wordings(inp.polarity_text) if polarity.ref else None)
 
 
 def _text(label: str) -> str:

@@ -178,7 +178,13 @@ def _shown_whole(reading: Reading) -> bool:
     """A stored number whose format shows every digit General would."""
     if isinstance(reading.raw, str) or reading.unit == "percent":
         return False
-    return parse_value(reading.raw).decimals == reading.decimals
+    return _general_decimals(type(reading.raw), reading.raw) == reading.decimals
+
+
+@lru_cache(maxsize=4096)
+def _general_decimals(_kind: type, raw: object) -> int | None:
+    # By type too: 1, 1.0 and True are one key to a dict but read apart.
+    return parse_value(raw).decimals
 
 
 def published(x: float, decimals: int | None) -> float:
@@ -353,6 +359,12 @@ def compares_with_outturn(record: dict, config: Config) -> bool:
 
 def resolve_record(record: dict, config: Config) -> RatingInput:
     """The rating input of one indicator of the table (a row as a dict)."""
+    return resolve_points(record, config)[0]
+
+
+def resolve_points(record: dict, config: Config):
+    """The rating input of one indicator of the table, and the latest point
+    and the one the direction compares it with (``select_points``)."""
     settings = indicator_settings(config, record.get("id"), record.get("name"))
     series = record.get("series") or []
     suspect = bool(record.get("suspect_periods"))
@@ -365,7 +377,7 @@ def resolve_record(record: dict, config: Config) -> RatingInput:
     cells = record.get("cells") or {}
     target = _number_or_none(record.get("target"))
     figure = latest.reading if latest else None
-    return settled(
+    inp = settled(
         config, settings,
         value=_figure(latest), previous=_figure(previous), improved_on=_figure(improved),
         target=target, target_direction=record.get("target_direction"),
@@ -388,6 +400,7 @@ def resolve_record(record: dict, config: Config) -> RatingInput:
                        and parse_polarity(record.get("polarity_raw"))[0] is not None),
         amber_cell=cells.get("amber"),
         suspect_periods=suspect)
+    return inp, latest, previous
 
 
 def _figure(point) -> float | None:

@@ -31,15 +31,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Callable, Iterable, Literal
 
 from .config import Config, DirectionConfig, ExceptionsConfig
 from .errors import Place
 from .findings import Finding
 from .finding_types import (DOT_DISAGREES, DOT_WITHOUT_PREVIOUS, FORMULA_CELL_NOT_LIVE, RAG_DISAGREES,
                             UNIT_MISMATCH)
-from .resolve import (RatingInput, compares_with_outturn, published, resolve_record, select_points,  # noqa: F401
-                      shared_decimals)
+from .resolve import (RatingInput, compares_with_outturn, published, resolve_points,  # noqa: F401
+                      resolve_record, select_points, shared_decimals)
 
 Rag = Literal["GREEN", "AMBER", "RED"]
 Polarity = Literal["higher", "lower"]
@@ -265,10 +265,7 @@ def direction_of(inp: RatingInput, config: DirectionConfig | None = None) -> Dir
 def rate_indicator(record: dict, config: Config, *, file: str | None = None
                    ) -> tuple[dict, list[Finding]]:
     """Rate one indicator (a row of the table as a dict)."""
-    inp = resolve_record(record, config)
-    series = record.get("series") or []
-    latest, previous = select_points(series, inp.compare_with, suspect=inp.suspect_periods,
-                                     to_outturn=compares_with_outturn(record, config))
+    inp, latest, previous = resolve_points(record, config)
     rag = rate_input(inp)
     dot = direction_of(inp, config.direction)
     result = {
@@ -345,10 +342,12 @@ def consistency_findings(record: dict, result: dict, polarity, target, config: C
                       f"({result['rag']}: {_fmt(result['latest_value'], unit)} against target "
                       f"{_fmt(target, unit)}, {polarity or 'no polarity'} is better)", "warning",
                       at("rag"), ind)
-    yield from _dot_findings(record, result, config, at("dot"), ind)
+    yield from _dot_findings(record, result, config, lambda: at("dot"), ind)
 
 
-def _dot_findings(record, result, config: Config, place: Place, ind) -> Iterable[Finding]:
+def _dot_findings(record, result, config: Config, place: Callable[[], Place], ind
+                  ) -> Iterable[Finding]:
+    """``place``: made only for a finding (most indicators have none)."""
     published = record.get("published_dot")
     if not isinstance(published, str) or not published.strip():
         return
@@ -358,20 +357,20 @@ def _dot_findings(record, result, config: Config, place: Place, ind) -> Iterable
             against = (f"the {result['previous_period']} figure is missing or suppressed"
                        if result["previous_period"] else "there is no earlier period of the same kind")
             yield Finding(DOT_WITHOUT_PREVIOUS, f"a direction of travel ({published.strip()}) "
-                          f"is given but {against}", "warning", place, ind)
+                          f"is given but {against}", "warning", place(), ind)
         return
     if said in ("up", "down", "same") and said != result["movement"]:
         unit = record.get("unit")
         yield Finding(DOT_DISAGREES, f"published direction {published.strip()} disagrees with "
                       f"the figures ({_fmt(result['previous_value'], unit)} to "
                       f"{_fmt(result['latest_value'], unit)}: {result['arrow']})", "warning",
-                      place, ind)
+                      place(), ind)
     elif said in ("better", "worse"):
         rule_says = {config.direction.words.better: "better",
                      config.direction.words.worse: "worse"}.get(result["direction"])
         if rule_says and rule_says != said:
             yield Finding(DOT_DISAGREES, f"published direction {published.strip()} disagrees "
-                          f"with the rule ({result['direction']})", "warning", place, ind)
+                          f"with the rule ({result['direction']})", "warning", place(), ind)
 
 
 def _fmt(x, unit: str | None = None) -> str:
