@@ -165,6 +165,9 @@ class IndicatorSettings(Strict):
     measure: str | None = None  # comparator measure key
 
 
+NO_SETTINGS = IndicatorSettings()  # most indicators have none: made once, not per indicator
+
+
 class SheetLayout(Strict):
     """Overrides layout detection for one sheet."""
 
@@ -240,9 +243,10 @@ class Config(Strict):
     source: str | None = Field(None, exclude=True)  # file it came from, for messages
 
     def for_indicator(self, id_: str, name: str | None = None) -> IndicatorSettings:
-        """Per-indicator overrides by id, then by exact name; empty when none."""
+        """Per-indicator overrides by id, then by exact name; empty when none
+        (one shared empty entry: read it, do not change it)."""
         return self.indicators.get(id_) or (self.indicators.get(name) if name else None) \
-            or IndicatorSettings()
+            or NO_SETTINGS
 
 
 DEFAULTS_FILE = CONFIG_DIR / "defaults.yaml"

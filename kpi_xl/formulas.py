@@ -168,6 +168,7 @@ def rating_formula(inp: RatingInput, own_sheet: str, labels: RagLabels | None = 
                        wordings=polarity_wordings(inp.polarity_text) if polarity.ref else None)
 
 
+@lru_cache(maxsize=256, typed=True)  # the council's labels, in every formula
 def _text(label: str) -> str:
     return Operand(literal=label).text()
 

@@ -65,7 +65,12 @@ def parse_polarity(raw: object) -> tuple[str | None, bool]:
     """("higher" | "lower" | None, recognised). "Higher is better", "High",
     "↑ good" -> higher; "Lower is worse" -> higher; "Good is Low" -> lower;
     "N/A", "-" -> (None, True); "Banana", "Follow national trend" -> (None, False)."""
-    text = _text(raw)
+    return _polarity_of(_text(raw))
+
+
+@lru_cache(maxsize=1024)
+def _polarity_of(text: str | None) -> tuple[str | None, bool]:
+    # Read once per wording a workbook uses, not once per indicator.
     if text is None:
         return None, True
     key = text.lower().strip(" .")
