@@ -165,16 +165,22 @@ def test_damaged_zip_refused(tmp_path):
 def test_damaged_part_refused(tmp_path):
     """A part whose compressed bytes are corrupt (bad CRC) is found before
     writing, even though the writer would only copy it."""
-    src = small_book(tmp_path / "src.xlsx")
+    book = corrupt_part(small_book(tmp_path / "src.xlsx"), "xl/theme/theme1.xml",
+                        tmp_path / "corrupt.xlsx")
+    assert_refused(book, "damaged")
+
+
+def corrupt_part(src, part: str, book):
+    """A copy of ``src`` with 40 bytes inside ``part``'s compressed data
+    flipped (its CRC no longer matches)."""
     data = bytearray(src.read_bytes())
     with zipfile.ZipFile(src) as z:
-        info = z.getinfo("xl/theme/theme1.xml")
+        info = z.getinfo(part)
     start = info.header_offset + 30 + len(info.filename) + len(info.extra)
     for i in range(start + 100, start + 140):
         data[i] ^= 0x55
-    book = tmp_path / "corrupt.xlsx"
     book.write_bytes(bytes(data))
-    assert_refused(book, "damaged")
+    return book
 
 
 def test_not_a_zip_refused(tmp_path):
@@ -265,14 +271,7 @@ def test_damaged_part_refused_when_read_through_early(tmp_path):
     src = small_book(tmp_path / "src.xlsx")
     with zipfile.ZipFile(src, "a", zipfile.ZIP_DEFLATED) as z:  # a part only ever copied
         z.writestr("customXml/item9.bin", bytes(range(256)) * 400)
-    data = bytearray(src.read_bytes())
-    with zipfile.ZipFile(src) as z:
-        info = z.getinfo("customXml/item9.bin")
-    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
-    for i in range(start + 100, start + 140):
-        data[i] ^= 0x55
-    book = tmp_path / "corrupt.xlsx"
-    book.write_bytes(bytes(data))
+    book = corrupt_part(src, "customXml/item9.bin", tmp_path / "corrupt.xlsx")
     before = state(book)
     with Package.open(book) as pkg:
         pkg.verify_early()
