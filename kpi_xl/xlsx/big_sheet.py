@@ -38,7 +38,6 @@ _ARRAY_FORMULA = re.compile(rb"<f\b[^>]*\st\s*=\s*[\"'](?:array|dataTable)[\"']"
 
 @dataclass(frozen=True)
 class _Row:
-    number: int
     start: int  # byte offsets of the row element in the part
     end: int
 
@@ -155,7 +154,7 @@ def load(data: bytes, part: str, file, cells: set[tuple[int, int]]) -> RowSplice
     for number in sorted({row for row, _ in cells}):
         found = splice.first_row_at_or_after(number)
         if found is not None and found[1] == number:
-            splice.rows[number] = _Row(number, found[0], splice._row_end(found[0]))
+            splice.rows[number] = _Row(found[0], splice._row_end(found[0]))
     taken = b"".join(data[r.start:r.end] for r in splice.rows.values())
     root = safety.parse_xml(data[:lo] + taken + data[hi:], part, file)
     if _writes_shared_master(root, cells):

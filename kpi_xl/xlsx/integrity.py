@@ -24,6 +24,7 @@ from kpi_xl.xlsx import big_sheet
 from kpi_xl.xlsx.package import (CT_CHART, CT_DRAWING, CT_NS, CT_SHARED_STRINGS, CT_WORKSHEET, Package,
                                  part_extension, resolve_target, source_of_rels)
 from kpi_xl.xlsx.refs import normalise_sqref
+from kpi_xl.xlsx.shared_strings import forget
 from kpi_xl.xlsx.workbook_part import WorkbookPart, sheet_name_problem
 from kpi_xl.xlsx.xmlutil import local
 
@@ -249,7 +250,7 @@ class _SheetScan:
         return cls(None, root, rows, styles)
 
     @staticmethod
-    def _stream(parser, rows: Counter, styles: list) -> etree._Element:
+    def _stream(parser, rows: Counter, styles: dict) -> etree._Element:
         data_tag = None
         for _, row in parser:
             if data_tag is None:
@@ -267,9 +268,7 @@ class _SheetScan:
                     s = c.get("s")
                     if s is not None and len(styles.get(s, ())) < 3:
                         _note_style(styles, s, (number, i), c, local(c))
-            row.clear(keep_tail=True)
-            while row.getprevious() is not None:  # rows already counted
-                del parent[0]
+            forget(row)  # rows already counted
         root = parser.root  # set once the parser has read the whole part
         for data in root.iter(f"{{{etree.QName(root).namespace}}}sheetData"):
             del data[:]

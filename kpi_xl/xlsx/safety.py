@@ -86,14 +86,20 @@ def parse_xml(data: bytes, part_name: str, file: str | Path) -> etree._Element:
     """
     if _prologue_has_dtd(data):
         raise _dtd_refused(file, part_name)
-    try:
-        root = etree.fromstring(data, _PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise _not_well_formed(file, part_name, exc) from None
+    root = parse_plain(data, part_name, file)
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise _dtd_refused(file, part_name)
     return root
+
+
+def parse_plain(data: bytes, part_name: str, file: str | Path) -> etree._Element:
+    """Parse XML already known to hold no DTD (its prologue was checked)
+    with the safe parser; WorkbookError when it is not well-formed."""
+    try:
+        return etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise _not_well_formed(file, part_name, exc) from None
 
 
 class Soundness:
@@ -268,8 +274,7 @@ def _check_xml_prologues(zf: zipfile.ZipFile, path: Path, parsed: Collection[str
             continue
         if lower.endswith((".xml", ".rels", ".vml")) or lower == "[content_types].xml":
             if _prologue_has_dtd(_read_prologue(zf, info.filename, path)):
-                raise _refuse(path, f"part {info.filename} declares a DTD or XML entities, which kpi-xl "
-                                    "refuses for safety; open and re-save the workbook in Excel")
+                raise _dtd_refused(path, info.filename)
 
 
 def assert_readable(path: str | os.PathLike, parsed: Collection[str] = ()) -> None:

@@ -15,6 +15,7 @@ from lxml import etree
 from kpi_xl.errors import Place, WorkbookError
 from kpi_xl.xlsx.namespaces import MAIN_NS, XML_SPACE
 from kpi_xl.xlsx.package import Deferred, Package
+from kpi_xl.xlsx.safety import parse_plain
 
 _M = "{%s}" % MAIN_NS
 TEXT, RUN, SI = _M + "t", _M + "r", _M + "si"
@@ -359,12 +360,7 @@ class _ByteStrings:
         part holds no DTD or entity (:meth:`of` declines those), so a plain
         safe parser will do: the reader asks for thousands of items."""
         wrapped = self.root.group(0) + chunk + b"</" + self.prefix + b"sst>"
-        try:
-            root = etree.fromstring(wrapped, _ITEM_PARSER)
-        except etree.XMLSyntaxError as exc:
-            raise WorkbookError(f"part {self.part} is not well-formed XML ({exc}); "
-                                "open and repair the workbook in Excel, then save it again",
-                                Place(file=str(self.pkg.path))) from None
+        root = parse_plain(wrapped, self.part, self.pkg.path)
         if not len(root):
             return None
         if root.tag == _M + "sst":
@@ -477,8 +473,6 @@ class _ItemStarts:
         return [start for block in range(len(self.before)) for start in self._block(block)]
 
 
-_ITEM_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                               huge_tree=False)
 _SST_START = re.compile(rb"<([A-Za-z_][\w.\-]*:)?sst\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
 
 
