@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
-import time
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,7 +61,6 @@ _LAUNCH = ("import os, subprocess, sys, time; start = time.perf_counter(); "
 
 def run(args: list[str], *, check: bool = True, quiet: bool = True) -> tuple[float, float, int]:
     """(seconds, peak MB, exit code) of one process."""
-    import tempfile
 
     out = subprocess.DEVNULL if quiet else None
     with tempfile.TemporaryDirectory(prefix="kpixl-run-") as tmp:
