@@ -198,7 +198,7 @@ def indicator_findings(record: dict, file: str) -> list[Finding]:
         elif reading.status == "suppressed":
             found.append(Finding(SUPPRESSED_VALUE, f"{label}: suppressed ({reading.symbol or reading.raw})",
                                  "info", at(point.cell), ident))
-        elif _over_100(reading):
+        else:  # over 100%: the only other reading the guard above lets through
             found.append(Finding(PERCENT_OVER_100, f"{label}: {reading.value:.1%} is over 100%",
                                  "error", at(point.cell), ident))
     if series and not any(p.reading.is_number or p.reading.status == "suppressed" for p in series):

@@ -168,9 +168,8 @@ def rating_formula(inp: RatingInput, own_sheet: str, labels: RagLabels | None = 
                        wordings=polarity_wordings(inp.polarity_text) if polarity.ref else None)
 
 
-@lru_cache(maxsize=256, typed=True)  # the council's labels, in every formula
 def _text(label: str) -> str:
-    return Operand(literal=label).text()
+    return excel_string(label)  # cached there: the council's labels are in every formula
 
 
 def _band_formula(t: str, s: str, tolerance: float, mode: str, zero_target: str,

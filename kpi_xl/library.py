@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -171,14 +171,13 @@ def _group_words(group: tuple[str, ...]) -> list[tuple[str, bool]] | None:
 @dataclass(frozen=True)
 class _Index:
     aliases: dict[str, tuple[LibraryEntry, ...]]
-    entries: tuple[LibraryEntry, ...]
     # per entry: its keyword groups and exclusions as compiled patterns (None: matches nothing)
     patterns: tuple[tuple[LibraryEntry, tuple[tuple[re.Pattern | None, ...], ...],
-                          tuple[re.Pattern | None, ...]], ...] = ()
+                          tuple[re.Pattern | None, ...]], ...]
     # which entries (positions in ``patterns``) a name can match by keywords: by a
     # whole word of the name, and by a start of one (prefix -> positions)
-    by_word: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    by_prefix: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    by_word: dict[str, tuple[int, ...]]
+    by_prefix: dict[str, tuple[int, ...]]
 
     def candidates(self, key: str) -> list[int]:
         """Positions of the entries whose keywords can match the name ``key``
@@ -237,7 +236,7 @@ def _index(entries: tuple[LibraryEntry, ...]) -> _Index:
         anchor = min(words, key=lambda w: (w[1], used[w], -len(w[0]), w[0]))
         if position not in anchors.setdefault(anchor, []):
             anchors[anchor].append(position)
-    return _Index({k: tuple(v) for k, v in aliases.items()}, entries, patterns,
+    return _Index({k: tuple(v) for k, v in aliases.items()}, patterns,
                   by_word={w: tuple(p) for (w, prefix), p in anchors.items() if not prefix},
                   by_prefix={w: tuple(p) for (w, prefix), p in anchors.items() if prefix})
 

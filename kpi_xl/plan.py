@@ -10,7 +10,7 @@ separated by spaces, as Excel's sqref). Colours are 6-digit RGB hex ("FFC7CE").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Collection, Literal, Union
+from typing import Collection, Literal, Union, get_args
 
 CellValue = Union[float, int, str, bool, None]
 
@@ -19,8 +19,7 @@ CellValue = Union[float, int, str, bool, None]
 # has to work out again which cells belong to it. None: a hand-made change,
 # applied only with the whole plan.
 Purpose = Literal["rag", "direction", "trend", "comparators", "exceptions", "quality", "charts"]
-PURPOSES: tuple[Purpose, ...] = ("rag", "direction", "trend", "comparators", "exceptions",
-                                 "quality", "charts")
+PURPOSES: tuple[Purpose, ...] = get_args(Purpose)
 
 
 @dataclass(frozen=True)

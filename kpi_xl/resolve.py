@@ -362,14 +362,10 @@ def compares_with_outturn(record: dict, config: Config) -> bool:
     return record.get("value_kind") in config.direction.compare_with_outturn
 
 
-def resolve_record(record: dict, config: Config) -> RatingInput:
-    """The rating input of one indicator of the table (a row as a dict)."""
-    return resolve_points(record, config)[0]
-
-
 def resolve_points(record: dict, config: Config):
-    """The rating input of one indicator of the table, and the latest point
-    and the one the direction compares it with (``select_points``)."""
+    """The rating input of one indicator of the table (a row as a dict), and
+    the latest point and the one the direction compares it with
+    (``select_points``)."""
     settings = indicator_settings(config, record.get("id"), record.get("name"))
     series = record.get("series") or []
     suspect = bool(record.get("suspect_periods"))

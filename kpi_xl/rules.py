@@ -38,8 +38,8 @@ from .errors import Place
 from .findings import Finding
 from .finding_types import (DOT_DISAGREES, DOT_WITHOUT_PREVIOUS, FORMULA_CELL_NOT_LIVE, RAG_DISAGREES,
                             UNIT_MISMATCH)
-from .resolve import (RatingInput, compares_with_outturn, published, resolve_points,  # noqa: F401
-                      resolve_record, select_points, shared_decimals)
+# select_points is spelled here too, for callers of the rules
+from .resolve import RatingInput, published, resolve_points, select_points  # noqa: F401
 
 Rag = Literal["GREEN", "AMBER", "RED"]
 Polarity = Literal["higher", "lower"]
