@@ -170,9 +170,9 @@ def table_layout(block: Block) -> TableLayout:
 def block_records(view: View, block: Block, table_index: int, ctx: Context) -> list[dict]:
     """One record per indicator row of a table, with the area of its section."""
     header = block.header
-    area_col = header.role_col("area")
+    columns = RecordColumns.of(header)
+    area_col = columns.by_role.get("area")
     area = block.area
-    columns = TableColumns.of(header)
     records = []
     for body in block.rows:
         if body.kind == "section":
@@ -194,7 +194,7 @@ def block_records(view: View, block: Block, table_index: int, ctx: Context) -> l
 
 
 @dataclass(frozen=True)
-class TableColumns:
+class RecordColumns:
     """What each row of a table is read from, worked out once for the table
     (a header's columns do not change while its rows are read)."""
 
@@ -204,7 +204,7 @@ class TableColumns:
     comparators: tuple[tuple[str, int], ...]  # (comparator key, column)
 
     @classmethod
-    def of(cls, header: Header) -> "TableColumns":
+    def of(cls, header: Header) -> "RecordColumns":
         by_role: dict[str, int] = {}
         for col, column in header.columns.items():
             by_role.setdefault(column.role, col)
@@ -221,7 +221,7 @@ def _reading(cell: Cell | None) -> Reading:
     return parse_value(cell.value, cell.number_format) if cell is not None else parse_value(None, None)
 
 
-def indicator_record(view: View, columns: TableColumns, row: int, table_index: int, area: str | None,
+def indicator_record(view: View, columns: RecordColumns, row: int, table_index: int, area: str | None,
                      ctx: Context) -> dict:
     sheet = view.sheet
     row_cells = view.grid.rows.get(row, {})
