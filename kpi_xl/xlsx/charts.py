@@ -15,7 +15,7 @@ from kpi_xl.plan import ChartSeries, LineChart
 from kpi_xl.xlsx.namespaces import A_NS, C_NS, CT_CHART, CT_DRAWING, R_NS, REL_CHART, REL_DRAWING, XDR_NS
 from kpi_xl.xlsx.package import xml_declaration
 from kpi_xl.xlsx.refs import parse_cell
-from kpi_xl.xlsx.shared_strings import encode_text, escape_text
+from kpi_xl.xlsx.shared_strings import escape_text, string_xml
 from kpi_xl.xlsx.worksheet import WORKSHEET_ORDER, SheetPatcher
 from kpi_xl.xlsx.xmlutil import insert_in_order
 
@@ -45,16 +45,11 @@ _CHART_TAIL = ('</c:plotArea><c:legend><c:legendPos val="b"/><c:overlay val="0"/
 _PART_START = xml_declaration()
 
 
-def _text(value: str) -> str:
-    """Element text of a title or a series name: Excel's _xHHHH_ escapes, as in cells."""
-    return escape_text(encode_text(value))
-
-
 def _series(index: int, series: ChartSeries, categories: str) -> str:
     """One <c:ser>; ``categories`` is the chart's category reference, escaped."""
     dash = '<a:prstDash val="dash"/>' if series.dashed else ""
     return (f'<c:ser><c:idx val="{index}"/><c:order val="{index}"/>'
-            f'<c:tx><c:v>{_text(series.name)}</c:v></c:tx>'
+            f'<c:tx><c:v>{string_xml(series.name)}</c:v></c:tx>'
             '<c:spPr><a:ln w="28575" cap="rnd"><a:solidFill>'
             f'<a:srgbClr val="{_attr(series.color.lstrip("#").upper())}"/></a:solidFill>'
             f'{dash}<a:round/></a:ln></c:spPr><c:marker><c:symbol val="none"/></c:marker>'
@@ -85,7 +80,7 @@ def chart_text(chart: LineChart, number: int) -> str:
     cat_id, val_id = str(50_000_000 + number * 2), str(50_000_001 + number * 2)
     categories = escape_text(chart.categories.lstrip("="))
     series = "".join([_series(i, one, categories) for i, one in enumerate(chart.series)])
-    return (f'{_CHART_HEAD}{_text(chart.title)}{_AFTER_TITLE}{series}'
+    return (f'{_CHART_HEAD}{string_xml(chart.title)}{_AFTER_TITLE}{series}'
             f'<c:marker val="1"/><c:axId val="{cat_id}"/><c:axId val="{val_id}"/></c:lineChart>'
             f'{_axes(chart, cat_id, val_id)}{_CHART_TAIL}')
 

@@ -17,7 +17,7 @@ from kpi_xl.plan import DataValidationList, Hyperlink, OwnedSheet, SetCell, SetC
 from kpi_xl.xlsx.conditional import ConditionalFormats
 from kpi_xl.xlsx.package import MAIN_NS, R_NS
 from kpi_xl.xlsx.refs import cell_ref, col_index, normalise_sqref, parse_cell, range_ref
-from kpi_xl.xlsx.shared_strings import encode_text, escape_text, needs_preserve
+from kpi_xl.xlsx.shared_strings import escape_text, needs_preserve, string_xml
 from kpi_xl.xlsx.worksheet import FORMULA_LIKE, WORKSHEET_ORDER, Content, SheetPatcher, format_number
 from kpi_xl.xlsx.styles import argb
 from kpi_xl.xlsx.xmlutil import insert_in_order
@@ -278,7 +278,7 @@ class _Cells:
         if strings.exists:
             return ' t="s"', f"<v>{strings.index(text)}</v>"
         space = ' xml:space="preserve"' if needs_preserve(text) else ""
-        return ' t="inlineStr"', f"<is><t{space}>{escape_text(encode_text(text))}</t></is>"
+        return ' t="inlineStr"', f"<is><t{space}>{string_xml(text)}</t></is>"
 
     def content(self, row: int, col: int) -> Content:
         found = self.by_place.get((row, col))

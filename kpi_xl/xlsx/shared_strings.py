@@ -222,9 +222,15 @@ def escape_text(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
+def string_xml(text: str) -> str:
+    """``text`` as Excel writes it inside an element (a cell's <t>, a chart's
+    title): Excel's _xHHHH_ escapes, then XML's."""
+    return escape_text(encode_text(text))
+
+
 def _plain_bytes(text: str) -> bytes:
     """The bytes of a plain item's <t> text, escaped as lxml and Excel write it."""
-    return escape_text(encode_text(text)).encode("utf-8")
+    return string_xml(text).encode("utf-8")
 
 
 class _ByteStrings:
