@@ -16,7 +16,8 @@ from kpi_xl.errors import KpiError
 from kpi_xl.excel import ribbon
 from kpi_xl.excel.live_writer import cell_position
 from kpi_xl.excel.buttons import part_purposes
-from kpi_xl.excel.parts import narrow_plan, range_columns
+from kpi_xl.excel.parts import narrow_plan
+from kpi_xl.xlsx.refs import sqref_columns
 from kpi_xl.plan import AddConditionalFormat, SetCell
 from kpi_xl.refresh_job import build_refresh
 from kpi_xl.templates import SHEET, TemplateIndicator, build_returns_workbook
@@ -109,7 +110,7 @@ def test_every_part_is_a_subset_of_refresh_all(result):
         assert all(change in everything for change in narrowed.changes)
         assert all(sheet in result.plan.sheets for sheet in narrowed.sheets)
     rag = narrow_plan(result, "rag")
-    coloured = set().union(*(range_columns(c.range) for c in rag.changes
+    coloured = set().union(*(sqref_columns(c.range) for c in rag.changes
                              if isinstance(c, AddConditionalFormat)))
     latest = result.table.layouts[0].latest_period_column
     assert latest in coloured  # the latest figures are coloured by their RAG

@@ -13,7 +13,8 @@ import pytest
 
 from kpi_xl.config import load_config
 from kpi_xl.excel.buttons import part_purposes
-from kpi_xl.excel.parts import narrow_plan, range_columns
+from kpi_xl.excel.parts import narrow_plan
+from kpi_xl.xlsx.refs import sqref_columns
 from kpi_xl.plan import (PURPOSES, AddConditionalFormat, Plan, RemoveSheet, SetCell,
                          SetColumnWidth, SparklineGroup)
 from kpi_xl.planning.indicator_tables import choose_columns
@@ -70,9 +71,9 @@ def old_rule(change, own: dict, colour: dict) -> bool:
         return change.column in own.get(change.sheet, ())
     if isinstance(change, AddConditionalFormat):
         allowed = own.get(change.sheet, set()) | colour.get(change.sheet, set())
-        return bool(allowed) and range_columns(change.range) <= allowed
+        return bool(allowed) and sqref_columns(change.range) <= allowed
     if isinstance(change, SparklineGroup):
-        return range_columns(change.location) <= own.get(change.sheet, set())
+        return sqref_columns(change.location) <= own.get(change.sheet, set())
     return False
 
 

@@ -17,12 +17,10 @@ planner put things.
 """
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from ..errors import KpiError
 from ..plan import Plan
-from ..xlsx.refs import col_index as column_index_from_string, col_letters as get_column_letter
 from .buttons import part_purposes
 
 if TYPE_CHECKING:
@@ -37,17 +35,3 @@ def narrow_plan(result: RefreshResult, part: str) -> Plan:
         raise KpiError(f"unknown part {part!r}; expected one of {', '.join(parts)}")
     purposes = parts[part]
     return result.plan if purposes is None else result.plan.only(purposes)
-
-
-def _column(cell: str) -> str:
-    return re.match(r"\$?([A-Za-z]+)", cell).group(1).upper()
-
-
-def range_columns(sqref: str) -> set[str]:
-    """Column letters a sqref ("G5:H9 J5") covers."""
-    letters: set[str] = set()
-    for area in sqref.split():
-        ends = [_column(end) for end in area.split(":")]
-        first, last = column_index_from_string(ends[0]), column_index_from_string(ends[-1])
-        letters.update(get_column_letter(i) for i in range(min(first, last), max(first, last) + 1))
-    return letters

@@ -109,6 +109,16 @@ def columns_in(text: str) -> list[str]:
     return [m.group(1) for m in _UPPER_CELL.finditer(text)]
 
 
+def sqref_columns(sqref: str) -> set[str]:
+    """Column letters a sqref ("G5:H9 J5") covers."""
+    letters: set[str] = set()
+    for area in sqref.split():
+        ends = [re.match(r"\$?([A-Za-z]+)", end).group(1).upper() for end in area.split(":")]
+        first, last = col_index(ends[0]), col_index(ends[-1])
+        letters.update(col_letters(i) for i in range(min(first, last), max(first, last) + 1))
+    return letters
+
+
 def split_sheet_ref(ref: str, own_sheet: str | None = None) -> tuple[str | None, str]:
     """"'My sheet'!B5:G10" -> ('My sheet', 'B5:G10'); a bare 'B5' is on
     ``own_sheet`` (None when not given). Inverse of ``f"{quote_sheet(sheet)}!{cells}"``."""
