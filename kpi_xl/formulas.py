@@ -15,8 +15,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from numpy import format_float_positional
-
 from .config import RagLabels
 from .resolve import RatingInput, polarity_wordings
 from .rules import EPSILON
@@ -68,9 +66,24 @@ def _num(x) -> str:
 
 @lru_cache(maxsize=4096)
 def _number_text(shortest: str) -> str:
+    """``repr(x)`` written out without an exponent: its digits, the point
+    moved by the exponent ("1e-09" -> "0.000000001", "1e+16" ->
+    "10000000000000000", "2.0" -> "2"); numpy's ``format_float_positional(x,
+    trim="-")``, without loading numpy for it."""
     # Keyed by repr, which tells 0.0 from -0.0 (equal as floats, written apart);
     # the margin, tolerances and bands are the same in every formula.
-    return format_float_positional(float(shortest), trim="-")
+    if "e" not in shortest:
+        return shortest[:-2] if shortest.endswith(".0") else shortest  # also inf, nan
+    mantissa, exponent = shortest.split("e")
+    sign, mantissa = ("-", mantissa[1:]) if mantissa.startswith("-") else ("", mantissa)
+    whole, _, fraction = mantissa.partition(".")
+    digits = whole + fraction
+    point = len(whole) + int(exponent)  # where the point falls among the digits
+    if point <= 0:
+        return f"{sign}0.{'0' * -point}{digits}"
+    if point >= len(digits):
+        return sign + digits + "0" * (point - len(digits))
+    return f"{sign}{digits[:point]}.{digits[point:]}"
 
 
 def polarity_sign(polarity: Operand, wordings: dict[str, list[str]] | None = None) -> str:

@@ -63,7 +63,7 @@ class RefreshResult:
     def rated(self) -> pd.DataFrame:
         """The rated table as a DataFrame (the indicator table's columns, then
         the rules'), made when asked for: the refresh itself reads ``records``."""
-        return records_frame(self.records, list(self.table.frame.columns) + RULE_COLUMNS)
+        return records_frame(self.records, self.table.columns + RULE_COLUMNS)
 
     @property
     def counts(self) -> dict[str, int]:

@@ -1,27 +1,29 @@
 """The indicator table: what the reader produces and the rules consume.
 
-One row an indicator, in a pandas DataFrame, with for every field the sheet
-and cell it came from. Column names are listed in :data:`COLUMNS`; the
-layout of each table found on a sheet is kept beside the frame so the
-refresh knows where to write.
+One record (a dict) an indicator, with for every field the sheet and cell it
+came from. Column names are listed in :data:`COLUMNS`; the layout of each
+table found on a sheet is kept beside the records so the refresh knows where
+to write.
 
-The frame is turned into plain records (one dict a row) once,
-:attr:`IndicatorTable.records`, and the rules, checks, planners and owned
-sheets all read those: a DataFrame row is slow to visit one at a time, and
-turning the same frame into records again for each consumer cost more than
-the rating itself.
+The rules, checks, planners and owned sheets all read the records,
+:attr:`IndicatorTable.records`; the table as a pandas DataFrame,
+:attr:`IndicatorTable.frame`, is made only when asked for, so a refresh or a
+check never imports pandas. The records hold exactly the values and types the
+frame holds (:func:`table_records`): a column of whole numbers with a gap is a
+column of floats, as it is in the frame.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-
-import pandas as pd
-from pandas.core.dtypes.cast import maybe_box_native
+from typing import TYPE_CHECKING
 
 from .findings import Report
 from .periods import Period
 from .values import Reading
+
+if TYPE_CHECKING:  # pandas loads only when the frame is asked for
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -81,25 +83,56 @@ class TableLayout:
         return max(self.period_columns, key=lambda cp: cp[1].sort_key)[0]
 
 
-@dataclass
 class IndicatorTable:
-    path: str
-    frame: pd.DataFrame
-    layouts: list[TableLayout]
-    findings: Report = field(default_factory=Report)
-    sheet_names: list[str] = field(default_factory=list)
+    """The indicator table of a workbook: its records, the layouts of the
+    tables they were read from, the reader's findings and the sheet names.
+
+    Made from ``records`` (what the reader gives: see :func:`table_records`)
+    with their ``columns``, or from a ``frame`` (one DataFrame row an
+    indicator); either way ``records`` and ``frame`` are both there, each
+    made from the other on first use."""
+
+    def __init__(self, path: str, frame: "pd.DataFrame | None" = None,
+                 layouts: list[TableLayout] | None = None, findings: Report | None = None,
+                 sheet_names: list[str] | None = None, *, records: list[dict] | None = None,
+                 columns: list[str] | None = None) -> None:
+        if (frame is None) == (records is None):
+            raise TypeError("IndicatorTable takes its records (with their columns) or a frame")
+        self.path = path
+        self.layouts = layouts if layouts is not None else []
+        self.findings = findings if findings is not None else Report()
+        self.sheet_names = sheet_names if sheet_names is not None else []
+        if frame is not None:
+            self.__dict__["frame"] = frame  # what the cached property would have made
+            self.columns = list(frame.columns)
+        else:
+            if columns is None:
+                raise TypeError("IndicatorTable's records need their columns")
+            self.__dict__["records"] = records
+            self.columns = list(columns)
 
     def __len__(self) -> int:
-        return len(self.frame)
+        return len(self.records)
+
+    def __repr__(self) -> str:
+        return f"IndicatorTable({self.path!r}, {len(self)} indicators, {len(self.layouts)} tables)"
 
     @cached_property
     def records(self) -> list[dict]:
-        """The frame as records, made once (read them, do not change them:
-        every consumer shares these dicts)."""
+        """A record an indicator (read them, do not change them: every
+        consumer shares these dicts)."""
         return frame_records(self.frame)
 
+    @cached_property
+    def frame(self) -> "pd.DataFrame":
+        """The records as a DataFrame of object columns (None where absent),
+        made when asked for."""
+        return records_frame(self.records, self.columns)
 
-def empty_frame() -> pd.DataFrame:
+
+def empty_frame() -> "pd.DataFrame":
+    import pandas as pd
+
     return pd.DataFrame({name: pd.Series(dtype=object) for name in COLUMNS})
 
 
@@ -108,10 +141,12 @@ def empty_frame() -> pd.DataFrame:
 _NATIVE = frozenset({str, float, int, bool, type(None), list, dict, tuple})
 
 
-def frame_records(frame: pd.DataFrame) -> list[dict]:
+def frame_records(frame: "pd.DataFrame") -> list[dict]:
     """``frame.to_dict("records")``, value for value and type for type, at a
     fraction of its cost: each column is turned into a list once (pandas
     visits every cell of every row through its own boxing)."""
+    from pandas.core.dtypes.cast import maybe_box_native
+
     names = frame.columns.tolist()
     if not names:
         return [{} for _ in range(len(frame))]
@@ -124,7 +159,69 @@ def frame_records(frame: pd.DataFrame) -> list[dict]:
     return [dict(zip(names, row)) for row in zip(*columns)]
 
 
-def records_frame(records: list[dict], columns: list[str]) -> pd.DataFrame:
+def records_frame(records: list[dict], columns: list[str]) -> "pd.DataFrame":
     """Records as a frame of object columns (None stays None), for the API
     that returns a DataFrame."""
+    import pandas as pd
+
     return pd.DataFrame(records, columns=columns, dtype=object)
+
+
+# ------------------------------------------------- records as a frame holds them
+
+# The types a column of records may hold for :func:`table_records` to work
+# out in Python what pandas makes of the column; a column holding any other
+# (a date, a numpy scalar, a Decimal) goes through pandas itself.
+_PLAIN = frozenset({type(None), bool, int, float, str, list, dict, tuple})
+_OBJECTS = frozenset({str, list, dict, tuple})  # any of these: the column stays object
+_INT64 = (-2 ** 63, 2 ** 63)
+
+
+def table_records(records: list[dict], columns: list[str]) -> list[dict]:
+    """The records with, column by column, exactly the values and types
+    ``pd.DataFrame(records, columns=columns)`` made ``.astype(object)``, its
+    gaps None and turned back into records (what the reader used to build
+    and every consumer read): NaN is None, a column of whole numbers with a
+    gap or a fraction among them is a column of floats, a column of dates
+    holds Timestamps. A new dict a record, keyed by ``columns`` in order
+    (a key a record lacks is None; keys not in ``columns`` are dropped)."""
+    if not records:
+        return []
+    values = [_column_values([record.get(name) for record in records]) for name in columns]
+    return [dict(zip(columns, row)) for row in zip(*values)]
+
+
+def _column_values(values: list) -> list:
+    """One column's values as the frame holds them (see :func:`table_records`)."""
+    kinds = set(map(type, values))
+    if not kinds <= _PLAIN or int in kinds and not _all_int64(values):
+        return _values_through_pandas(values)
+    if float in kinds:
+        gaps = [v is None or v != v for v in values]  # NaN is the only float not equal to itself
+        has_gap = any(gaps)
+    else:
+        gaps, has_gap = None, type(None) in kinds
+    if kinds & _OBJECTS or bool in kinds:
+        # object (or, all True/False without a gap, bool): values as they are, gaps None
+        return [None if gap else v for v, gap in zip(values, gaps)] if float in kinds else values
+    if int in kinds and (has_gap or float in kinds):
+        # a float64 column: whole numbers become floats
+        return [None if v is None or v != v else float(v) for v in values]
+    if float in kinds:
+        return [None if gap else v for v, gap in zip(values, gaps)]
+    return values  # ints only (int64), or gaps only
+
+
+def _all_int64(values: list) -> bool:
+    lo, hi = _INT64
+    return all(lo <= v < hi for v in values if type(v) is int)
+
+
+def _values_through_pandas(values: list) -> list:
+    """One column's values the way the reader made them before the records
+    came first: a frame of the column, object-typed, gaps None, as records."""
+    import pandas as pd
+
+    frame = pd.DataFrame([{"v": v} for v in values], columns=["v"])
+    frame = frame.astype(object).where(frame.notna(), None)
+    return [record["v"] for record in frame_records(frame)]

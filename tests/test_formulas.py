@@ -8,9 +8,11 @@ import itertools
 import subprocess
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from kpi_xl.formulas import Operand, arrow_formula, rag_formula
+from kpi_xl.formulas import Operand, _num, _number_text, arrow_formula, rag_formula
 from kpi_xl.rules import movement, rate
 
 VALUES = [0.0, 0.17, 0.2, 0.209, 0.21, 0.22, 0.5, 0.665, 0.69, 0.7, 0.75, 3, 31.5, 32]
@@ -171,3 +173,14 @@ def test_lower_is_worse_formula_reads_the_polarity_cell(polarity_results):
     assert "$B$2" in formulas[0]  # linked: retyping the cell recolours live
     assert 'SEARCH("low"' not in formulas[0]
     assert formulas[3] is None or not str(formulas[3]).startswith("=")  # no polarity: a constant
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.floats() | st.sampled_from([0.0, -0.0, 1e-9, 1e16, 1e22, 5e-324, 1.7976931348623157e308,
+                                      0.05, 123456789012345678.0, 1e-5, 0.0001]))
+def test_numbers_are_written_as_numpy_writes_them_positionally(x):
+    # the formulas used to write numbers with numpy; its text is the oracle
+    from numpy import format_float_positional
+
+    assert _number_text(repr(x)) == format_float_positional(x, trim="-")
+    assert _num(x) == format_float_positional(float(x or 0), trim="-")

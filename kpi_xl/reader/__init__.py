@@ -17,8 +17,8 @@ from ..config import Config, SheetLayout, load_config
 from ..errors import LayoutError, Place
 from ..findings import Report
 from ..table import IndicatorTable
-from .build import (Context, Targets, apply_config, assign_ids, block_records, build_frame,
-                    table_layout, unknown_config_indicators, unused_target_findings)
+from .build import (FRAME_COLUMNS, Context, Targets, apply_config, assign_ids, block_records,
+                    build_records, table_layout, unknown_config_indicators, unused_target_findings)
 from .cells import Grid, Workbook
 from . import keep as keep_module
 from .detect import PEEK_ROWS, Block, View, detect_tables, has_table
@@ -94,8 +94,9 @@ def read_workbook(path: "str | Path | Package", config: Config | None = None) ->
     apply_config(records, ctx)
     unused_target_findings(targets, ctx)
     unknown_config_indicators(records, ctx)
-    return IndicatorTable(path=str(path), frame=build_frame(records), layouts=layouts_out,
-                          findings=Report(list(ctx.findings)), sheet_names=book.sheet_names)
+    return IndicatorTable(path=str(path), records=build_records(records), columns=FRAME_COLUMNS,
+                          layouts=layouts_out, findings=Report(list(ctx.findings)),
+                          sheet_names=book.sheet_names)
 
 
 def _sheet_name(book: Workbook, name: str) -> str:

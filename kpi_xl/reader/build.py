@@ -16,8 +16,6 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
-import pandas as pd
-
 from ..config import Config
 from ..errors import Place, quote_sheet
 from ..findings import Finding
@@ -25,7 +23,7 @@ from ..finding_types import (CONFIG_INDICATOR_UNKNOWN, NAMELESS_ROW, POLARITY_UN
                              TARGET_UNMATCHED, TARGET_UNREADABLE, UNIT_MISMATCH, FindingType)
 from ..lait import match_lait
 from ..library import LibraryEntry, indicator_matcher
-from ..table import COLUMNS, Point, TableLayout
+from ..table import COLUMNS, Point, TableLayout, table_records
 from ..resolve import apply_settings, parse_polarity, parse_target_direction  # noqa: F401
 from ..resolve import scaled_target as _scaled
 from ..values import Reading, parse_value
@@ -448,10 +446,11 @@ def assign_ids(records: list[dict]) -> None:
         record["id"] = base if count == 1 else f"{base}-{count}"
 
 
-def build_frame(records: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(records, columns=FRAME_COLUMNS)
-    return frame.astype(object).where(frame.notna(), None) if len(frame) else \
-        pd.DataFrame({c: pd.Series(dtype=object) for c in FRAME_COLUMNS})
+def build_records(records: list[dict]) -> list[dict]:
+    """The indicator table's records, a dict of :data:`FRAME_COLUMNS` each,
+    with the values and types the table's DataFrame holds (NaN is None,
+    whole numbers in a column with a gap are floats: ``table.table_records``)."""
+    return table_records(records, FRAME_COLUMNS)
 
 
 def unused_target_findings(targets: Targets, ctx: Context) -> None:
