@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Mapping, Sequence
 
 from .config import RagLabels
-from .resolve import RatingInput, polarity_wordings
+from .resolve import RatingInput, polarity_wordings, shared_wordings
 from .rules import EPSILON
 from .xlsx.refs import absolute_ref
 
@@ -86,7 +87,7 @@ def _number_text(shortest: str) -> str:
     return f"{sign}{digits[:point]}.{digits[point:]}"
 
 
-def polarity_sign(polarity: Operand, wordings: dict[str, list[str]] | None = None) -> str:
+def polarity_sign(polarity: Operand, wordings: Mapping[str, Sequence[str]] | None = None) -> str:
     """+1 for higher is better, -1 for lower, 0 (no rating) otherwise.
 
     A polarity cell is compared whole (case aside, spaces trimmed) with the
@@ -101,7 +102,7 @@ def polarity_sign(polarity: Operand, wordings: dict[str, list[str]] | None = Non
             f"IF(OR(TRIM({p})={_array(words['lower'])}),-1,0))")
 
 
-def _array(texts: list[str]) -> str:
+def _array(texts: Sequence[str]) -> str:
     return _array_of(tuple(texts))
 
 
@@ -115,7 +116,7 @@ def rag_formula(value: str, target: Operand, polarity: Operand, *, tolerance: fl
                 mode: str = "relative", zero_target: str = "strict",
                 amber: float | None = None, labels: RagLabels | None = None,
                 improved_on: str | None = None,
-                wordings: dict[str, list[str]] | None = None) -> str:
+                wordings: Mapping[str, Sequence[str]] | None = None) -> str:
     """RAG of the figure in ``value`` (a cell ref) against the target.
 
     "Not targeted" (the label) when the target is not a number or there is no
@@ -178,7 +179,7 @@ def rating_formula(inp: RatingInput, own_sheet: str, labels: RagLabels | None = 
                        mode=inp.tolerance_mode, zero_target=inp.zero_target, amber=inp.amber,
                        labels=labels, improved_on=improved_on,
                        # only a polarity cell is read by its wordings
-                       wordings=polarity_wordings(inp.polarity_text) if polarity.ref else None)
+                       wordings=shared_wordings(inp.polarity_text) if polarity.ref else None)
 
 
 def _text(label: str) -> str:

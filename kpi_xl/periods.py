@@ -11,6 +11,7 @@ import datetime as _dt
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import cached_property, lru_cache
 from typing import Literal
 
 Kind = Literal["quarter", "year", "month", "academic_year"]
@@ -30,7 +31,7 @@ class Period:
     # As written. Not part of equality: "Q2 23-24" and "Q2 2023/24" are one period.
     label: str = field(default="", compare=False)
 
-    @property
+    @cached_property  # every sort and max over a series asks again: worked out once a period
     def sort_key(self) -> tuple:
         """Chronological key (year, financial month the period ends, rank).
 
@@ -66,19 +67,24 @@ class Period:
 
     def canonical(self) -> str:
         """"Q2 2023-24", "2022-23", "Jun 2023", "2022/23 (academic)"."""
-        pair = f"{self.fy}-{(self.fy + 1) % 100:02d}"
-        if self.kind == "quarter":
-            return f"Q{self.number} {pair}"
-        if self.kind == "month" and self.number is not None:
-            calendar_month = (self.number + 2) % 12 + 1
-            year = self.fy if self.number <= 9 else self.fy + 1
-            return f"{MONTH_NAMES[calendar_month - 1]} {year}"
-        if self.kind == "academic_year":
-            return f"{self.fy}/{(self.fy + 1) % 100:02d} (academic)"
-        return pair
+        return _canonical(self.kind, self.fy, self.number)
 
     def __str__(self) -> str:
         return self.label or self.canonical()
+
+
+@lru_cache(maxsize=4096)  # a workbook names a few dozen periods, asked for once a figure
+def _canonical(kind: str, fy: int, number: int | None) -> str:
+    pair = f"{fy}-{(fy + 1) % 100:02d}"
+    if kind == "quarter":
+        return f"Q{number} {pair}"
+    if kind == "month" and number is not None:
+        calendar_month = (number + 2) % 12 + 1
+        year = fy if number <= 9 else fy + 1
+        return f"{MONTH_NAMES[calendar_month - 1]} {year}"
+    if kind == "academic_year":
+        return f"{fy}/{(fy + 1) % 100:02d} (academic)"
+    return pair
 
 
 def _relabel(period: Period) -> Period:

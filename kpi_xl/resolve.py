@@ -19,6 +19,7 @@ per-indicator config on its own. This module is the only place that does:
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -103,8 +104,13 @@ def parse_target_direction(raw: object) -> str | None:
 def polarity_wordings(extra: object = None) -> dict[str, list[str]]:
     """The wordings a formula recognises, by the polarity kpi-xl reads them as
     (``extra``, the cell's own wording, included)."""
-    found = _wordings_with(_text(extra))
-    return {polarity: list(words) for polarity, words in found.items()}
+    return {polarity: list(words) for polarity, words in shared_wordings(extra).items()}
+
+
+def shared_wordings(extra: object = None) -> dict[str, tuple[str, ...]]:
+    """:func:`polarity_wordings` as tuples, made once per wording and shared
+    by every formula that asks (read it, do not change it)."""
+    return _wordings_with(_text(extra))
 
 
 @lru_cache(maxsize=1024)
@@ -375,30 +381,34 @@ def resolve_points(record: dict, config: Config):
     improved = None
     if config.rag.amber_if_improved_on:
         _, improved = select_points(series, config.rag.amber_if_improved_on, suspect=suspect)
-    cells = record.get("cells") or {}
-    target = _number_or_none(record.get("target"))
+    get = record.get  # each field is read once here, for 10,000 indicators at a time
+    cells = get("cells") or {}
+    target, target_raw, polarity_raw = _number_or_none(get("target")), get("target_raw"), get("polarity_raw")
+    polarity = get("polarity")
     figure = latest.reading if latest else None
+    earlier = previous.reading if previous else None
+    target_cell, polarity_cell = cells.get("target"), cells.get("polarity")
     inp = settled(
         config, settings,
         value=_figure(latest), previous=_figure(previous), improved_on=_figure(improved),
-        target=target, target_direction=record.get("target_direction"),
-        amber=_number_or_none(record.get("amber")),
-        polarity=record.get("polarity") if record.get("polarity") in ("higher", "lower") else None,
-        polarity_text=_text(record.get("polarity_raw")),
-        decimals=shared_decimals(figure, previous.reading if previous else None),
-        unit=record.get("unit"), unit_error=unit_mismatch(figure, record.get("target_raw")),
+        target=target, target_direction=get("target_direction"),
+        amber=_number_or_none(get("amber")),
+        polarity=polarity if polarity in ("higher", "lower") else None,
+        polarity_text=_text(polarity_raw),
+        decimals=shared_decimals(figure, earlier),
+        unit=get("unit"), unit_error=unit_mismatch(figure, target_raw),
         value_cell=latest.cell if latest else None, value_plain=_plain_or_empty(figure),
         previous_cell=previous.cell if previous else None,
-        previous_plain=_plain_or_empty(previous.reading if previous else None),
+        previous_plain=_plain_or_empty(earlier),
         improved_cell=improved.cell if improved else None,
         improved_plain=_plain_or_empty(improved.reading if improved else None),
-        target_cell=cells.get("target"),
-        target_live=(settings.target is None and bool(cells.get("target")) and target is not None
-                     and _plain(record.get("target_raw")) and record.get("target_raw") == target),
-        polarity_cell=cells.get("polarity"),
-        polarity_live=(settings.polarity is None and bool(cells.get("polarity"))
-                       and record.get("polarity_source") in ("sheet", "targets sheet")
-                       and parse_polarity(record.get("polarity_raw"))[0] is not None),
+        target_cell=target_cell,
+        target_live=(settings.target is None and bool(target_cell) and target is not None
+                     and _plain(target_raw) and target_raw == target),
+        polarity_cell=polarity_cell,
+        polarity_live=(settings.polarity is None and bool(polarity_cell)
+                       and get("polarity_source") in ("sheet", "targets sheet")
+                       and parse_polarity(polarity_raw)[0] is not None),
         amber_cell=cells.get("amber"),
         suspect_periods=suspect)
     return inp, latest, previous
@@ -413,7 +423,9 @@ def _number_or_none(x) -> float | None:
 
 
 def _plain(x) -> bool:
-    import math
+    kind = type(x)
+    if kind is float or kind is int:  # nearly every value asked about: no isinstance walk
+        return math.isfinite(x)
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 

@@ -8,6 +8,7 @@ formatting, and fill comparator cells. Nothing here knows a file format.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..xlsx.refs import col_index as column_index_from_string, col_letters as get_column_letter
@@ -202,8 +203,13 @@ def _plan_dot_cell(plan: Plan, record: dict, column: str, config: Config) -> Non
         text = {"arrow": arrow, "word": word}.get(config.direction.show, f"{arrow} {word}")
     formula = dot_cell_formula(record, config)
     plan.set(record["sheet"], cell, text, formula=formula,
-             style=Style(horizontal="center", font_color=dot_colour(word, config)),
-             purpose="direction")
+             style=_dot_style(dot_colour(word, config)), purpose="direction")
+
+
+@lru_cache(maxsize=64)
+def _dot_style(font_color: str) -> Style:
+    # Three colours serve every DoT cell: one (frozen) Style each, not one a cell.
+    return Style(horizontal="center", font_color=font_color)
 
 
 def dot_cell_formula(record: dict, config: Config) -> str | None:
