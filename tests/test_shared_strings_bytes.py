@@ -79,16 +79,20 @@ def test_unusual_tables_fall_back_to_the_tree(tmp_path):
         assert table.text(0) == "a<b" and table.index("a<b") == 0
 
 
+@pytest.mark.parametrize("vector", [False, True])
 @pytest.mark.parametrize("block", [1, 7, 40, 1 << 20])
 @pytest.mark.parametrize("prefix", ["", "x"])
-def test_items_located_by_block_as_by_one_scan(prefix, block, monkeypatch):
+def test_items_located_by_block_as_by_one_scan(prefix, block, vector, monkeypatch):
     """Items counted and located a block at a time (only the blocks asked
-    for are listed) sit where one scan of the whole table finds them."""
+    for are listed; ``vector``: as a big table's, by array arithmetic) sit
+    where one scan of the whole table finds them."""
     import re
 
     from kpi_xl.xlsx import shared_strings
 
     monkeypatch.setattr(shared_strings._ItemStarts, "BLOCK", block)
+    monkeypatch.setattr(shared_strings._ItemStarts, "VECTOR_FROM", 0 if vector else 1 << 30)
+    monkeypatch.setattr(shared_strings._Vector, "WINDOW", 13 if vector and block == 7 else 8 << 20)
     data = _sst(ITEMS * 3 + "<si\t/><si\n><t>x</t></si>", prefix).encode()
     p = re.escape(f"{prefix}:".encode() if prefix else b"")
     begin = re.search(rb"<" + p + rb"sst[^>]*>", data).end()
@@ -100,18 +104,22 @@ def test_items_located_by_block_as_by_one_scan(prefix, block, monkeypatch):
     assert starts.every() == whole
 
 
+@pytest.mark.parametrize("vector", [False, True])
 @pytest.mark.parametrize("block", [1, 30, 1 << 20])
 @pytest.mark.parametrize("prefix", ["", "x"])
 @pytest.mark.parametrize("plain_only", [False, True])
-def test_expected_texts_found_as_the_whole_index_finds_them(tmp_path, monkeypatch, prefix, block, plain_only):
+def test_expected_texts_found_as_the_whole_index_finds_them(tmp_path, monkeypatch, prefix, block, plain_only,
+                                                            vector):
     """Texts told in advance (``expect``: what a plan writes) get the indices,
     and the table the bytes, that looking each up in the whole index gives,
-    also for texts asked for that were not expected."""
+    also for texts asked for that were not expected (``vector``: the table
+    searched as a big one is, by array arithmetic)."""
     import random
 
     from kpi_xl.xlsx import shared_strings
 
     monkeypatch.setattr(shared_strings._ItemStarts, "BLOCK", block)
+    monkeypatch.setattr(shared_strings._ItemStarts, "VECTOR_FROM", 0 if vector else 1 << 30)
     rng = random.Random(f"{prefix}{block}{plain_only}")
     words = ["ID", " padded ", "Tom & Jerry <3 > 2", "Name", "spaced", "a", "b", "c", "d\x02", "e"]
     items = "".join(f"<si><t>{shared_strings.escape_text(shared_strings.encode_text(w))}</t></si>"
@@ -128,3 +136,62 @@ def test_expected_texts_found_as_the_whole_index_finds_them(tmp_path, monkeypatc
             fast.expect(told)
             assert [fast.index(t) for t in asked] == [whole.index(t) for t in asked], (asked, told)
             assert fast.final_bytes() == whole.final_bytes()
+
+
+
+def _random_items(rng) -> str:
+    """Items in the shapes tables come in: Excel's plain ones mostly, some
+    padded, rich, spaced, empty or odd."""
+    from kpi_xl.xlsx import shared_strings
+
+    shapes = ["<si><t>{w}</t></si>"] * 8 + [
+        "<si><t xml:space=\"preserve\">{w}</t></si>", "<si><r><t>{w}</t></r></si>", "<si/>",
+        "<si>\n<t>{w}</t></si>", "<si><t>{w}</t>\n</si>", "<si ><t>{w}</t></si>", "\n",
+        "<si><t>{w}</t><phoneticPr fontId=\"1\"/></si>", "<si><t/></si>", "<si\t/>"]
+    words = ["ID", "a", "b", "Tom &amp; Jerry", "x &gt; y", "", " p ", "é", "ab", "ba", "a&lt;b"]
+    return "".join(rng.choice(shapes).replace("{w}", rng.choice(words)) for _ in range(rng.randint(0, 30)))
+
+
+@pytest.mark.parametrize("prefix", ["", "x"])
+def test_vector_paths_find_what_the_patterns_find(prefix, monkeypatch):
+    """The array arithmetic of a big table (:class:`_Vector`) against the
+    patterns it stands for (the oracle), on many tables: the item starts,
+    and for a block of Excel's plain items, its texts and the ones whose
+    signature is a key's (every one that equals a key among them)."""
+    import random
+    import re
+
+    from kpi_xl.xlsx import shared_strings
+
+    monkeypatch.setattr(shared_strings._Vector, "WINDOW", 11)
+    rng = random.Random(prefix)
+    p = f"{prefix}:".encode() if prefix else b""
+    opening, closing = b"<" + p + b"si><" + p + b"t>", b"</" + p + b"t></" + p + b"si>"
+    taken = 0
+    for n in range(400):
+        items = _random_items(rng) if n % 2 else "<si><t>A</t></si>" * rng.randint(1, 3) + "".join(
+            f"<si><t>{w}</t></si>" for w in rng.choices(["a", "ab", "b", "", "ba", "Tom &amp; J"], k=8))
+        data = _sst(items, prefix).encode()
+        prefix_bytes, root, _, insert_at = _ByteStrings._layout(data)
+        vector = shared_strings._Vector(data)
+        item = re.compile(rb"<" + re.escape(p) + rb"si[\s/>]")
+        plain = _ByteStrings(None, "x", data, prefix_bytes, root, shared_strings._ItemStarts(
+            data, p, root.end(), insert_at), insert_at)._plain_pattern()
+        whole = [m.start() for m in item.finditer(data, root.end(), insert_at)]
+        assert vector.item_starts(p, root.end(), insert_at).tolist() == whole
+        cuts = whole + [insert_at]
+        for i in range(len(whole)):
+            for j in range(i + 1, len(cuts)):
+                starts = vector.np.array(whole[i:j])
+                texts = vector.plain_texts(starts, cuts[j], opening, closing)
+                found = plain.findall(data, cuts[i], cuts[j])
+                if texts is None:
+                    continue
+                taken += 1
+                assert [data[a:b] for a, b in zip(*texts)] == found
+                keys = rng.sample(found + [b"zz", b"", b"a"], k=3)
+                hits = [(k, a, b) for k, a, b in vector.candidates(texts, vector.signatures(keys))]
+                assert [k for k, a, b in hits] == sorted(k for k, a, b in hits)
+                assert {k for k, a, b in hits} >= {k for k, text in enumerate(found) if text in keys}
+                assert all((a, b) == (texts[0][k], texts[1][k]) for k, a, b in hits)
+    assert taken > 100  # the vector path was taken, not only declined

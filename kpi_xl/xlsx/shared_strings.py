@@ -261,8 +261,8 @@ class _ByteStrings:
     def _layout(data: bytes) -> "tuple[bytes, re.Match, _ItemStarts, int] | None":
         """(prefix, root, starts, insert_at) of a table the byte reader takes on."""
         head = data[:200].lower()
-        if (data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"<![CDATA[" in data or b"<!--" in data
-                or b"<!DOCTYPE" in data or b"<!ENTITY" in data
+        declined = b"<![CDATA[", b"<!--", b"<!DOCTYPE", b"<!ENTITY"  # all begin "<!": one scan for most tables
+        if (data[:2] in (b"\xff\xfe", b"\xfe\xff") or (b"<!" in data and any(d in data for d in declined))
                 or (b"encoding=" in head and b"utf-8" not in head)):
             return None
         root = _SST_START.search(data)
@@ -325,7 +325,13 @@ class _ByteStrings:
         if not keys:
             return
         plain, found = self._plain_pattern(), {}
+        signatures = None
         for block, begin, end, first in self.starts.blocks():
+            if self.starts.vector is not None:
+                if signatures is None:
+                    signatures = self.starts.vector.signatures(keys)
+                if self._vector_hits(block, end, first, keys, signatures, found):
+                    continue  # every item of the block plain: hits found without a list of texts
             texts_here = plain.findall(self.data, begin, end)
             hits = keys.keys() & texts_here
             if hits:
@@ -335,6 +341,23 @@ class _ByteStrings:
                 self._by_text[text] = found[key]
             else:
                 self._absent.add(key)
+
+    def _vector_hits(self, block: int, end: int, first: int, keys: dict[bytes, str], signatures,
+                     found: dict[bytes, int]) -> bool:
+        """:meth:`expect`'s search of one block of a big table, when its items
+        are all plain as Excel writes them: the texts are located by array
+        arithmetic and only those of a key's length, first and last byte
+        are compared. False (nothing done) for a block of other items."""
+        p = self.prefix
+        texts = self.starts.vector.plain_texts(self.starts.array(block), end, b"<" + p + b"si><" + p + b"t>",
+                                               b"</" + p + b"t></" + p + b"si>")
+        if texts is None:
+            return False
+        for i, begin_text, end_text in self.starts.vector.candidates(texts, signatures):
+            key = self.data[begin_text:end_text]
+            if key in keys and key not in found:
+                found[key] = first + i
+        return True
 
     def _first_hits(self, block: int, begin: int, end: int, first: int, texts_here: list[bytes],
                     hits: set[bytes], found: dict[bytes, int]) -> None:
@@ -437,6 +460,7 @@ class _ItemStarts:
     """
 
     BLOCK = 1 << 20  # bytes, about 30,000 items of an extract
+    VECTOR_FROM = 1 << 20  # bytes of items from which they are located as arrays
 
     def __init__(self, data: bytes, prefix: bytes, begin: int, end: int):
         self.data = data
@@ -444,18 +468,34 @@ class _ItemStarts:
         self.bounds: list[int] = []  # each block's first byte: after the first, an item's start
         self.before: list[int] = []  # items in the blocks before each
         self._listed: dict[int, list[int]] = {}
+        # A big table's items are located at once by array arithmetic (numpy
+        # is loaded by every refresh): a million matches cost the pattern a second.
+        self.vector = _Vector(data) if end - begin > self.VECTOR_FROM else None
+        self._all = self.vector.item_starts(prefix, begin, end) if self.vector is not None else None
         count, at = 0, begin
         while at < end:
-            following = self.pattern.search(data, min(at + self.BLOCK, end), end)
-            cut = end if following is None else following.start()
+            if self._all is None:
+                following = self.pattern.search(data, min(at + self.BLOCK, end), end)
+                cut = end if following is None else following.start()
+                items = len(self.pattern.findall(data, at, cut))
+            else:
+                later = int(self._all.searchsorted(min(at + self.BLOCK, end)))
+                cut = end if later == len(self._all) else int(self._all[later])
+                items = later - count
             self.bounds.append(at)
             self.before.append(count)
-            count += len(self.pattern.findall(data, at, cut))
+            count += items
             at = cut
         self.bounds.append(end)
         self.count = count
 
+    def array(self, block: int):
+        """The starts of a block's items as an array (a big table's)."""
+        return self._all[self.before[block]:self.before[block] + self.in_block(block)]
+
     def _block(self, block: int) -> list[int]:
+        if block not in self._listed and self._all is not None:
+            self._listed[block] = self.array(block).tolist()
         if block not in self._listed:
             self._listed[block] = [m.start() for m in self.pattern.finditer(
                 self.data, self.bounds[block], self.bounds[block + 1])]
@@ -463,6 +503,8 @@ class _ItemStarts:
 
     def at(self, index: int) -> int:
         """The byte offset of item ``index`` (0 <= index < count)."""
+        if self._all is not None:
+            return int(self._all[index])
         block = bisect.bisect_right(self.before, index) - 1  # the last block starting at or before it
         return self._block(block)[index - self.before[block]]
 
@@ -477,6 +519,77 @@ class _ItemStarts:
 
     def every(self) -> list[int]:
         return [start for block in range(len(self.before)) for start in self._block(block)]
+
+
+class _Vector:
+    """A big table's bytes as a numpy array, for :class:`_ItemStarts` and
+    :meth:`_ByteStrings.expect`: what the patterns find, found by array
+    arithmetic (the same answers; tests keep the patterns as the oracle)."""
+
+    FOLLOWING = b" \t\n\r\x0b\x0c/>"  # what [\s/>] matches in bytes
+    WINDOW = 8 << 20  # bytes looked at in one go (bounds the arrays' memory)
+
+    def __init__(self, data: bytes):
+        import numpy as np
+
+        self.np = np
+        self.data = data
+        self.bytes = np.frombuffer(data, dtype=np.uint8)
+
+    def item_starts(self, prefix: bytes, begin: int, end: int):
+        """Where ``<si`` followed by [\\s/>] starts in ``[begin, end)``: the
+        matches of :attr:`_ItemStarts.pattern` (which cannot overlap)."""
+        np, arr = self.np, self.bytes
+        tail = 3 + len(prefix)  # the bytes a match has after its "<"
+        found = []
+        for window in range(begin, end - tail, self.WINDOW):
+            q = np.flatnonzero(arr[window:min(window + self.WINDOW, end - tail)] == ord("<")) + window
+            for k, byte in enumerate(prefix + b"si"):
+                q = q[arr[q + 1 + k] == byte]
+            found.append(q[np.isin(arr[q + tail], np.frombuffer(self.FOLLOWING, dtype=np.uint8))])
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.intp)
+
+    def plain_texts(self, starts, end: int, opening: bytes, closing: bytes):
+        """(begin, end) arrays of the texts of items starting at ``starts``
+        (the last one ending at ``end``) when each is ``opening`` text
+        ``closing`` and none else holds a ``<`` (four per item in all, the
+        count the two make); None otherwise. Such an item is a plain one to
+        the pattern, whose text is the bytes between."""
+        np, arr = self.np, self.bytes
+        if not len(starts):
+            return None
+        ends = np.append(starts[1:], end)
+        if int((ends - starts).min()) < len(opening) + len(closing):
+            return None
+        if self.data.count(b"<", int(starts[0]), end) != 4 * len(starts):
+            return None
+        for k, byte in enumerate(opening):
+            if not bool((arr[starts + k] == byte).all()):
+                return None
+        for k, byte in enumerate(closing):
+            if not bool((arr[ends - len(closing) + k] == byte).all()):
+                return None
+        return starts + len(opening), ends - len(closing)
+
+    @staticmethod
+    def _signature(length, first, last):
+        return (length << 16) | (first << 8) | last
+
+    def signatures(self, keys):
+        """Each key's length, first and last byte as one number."""
+        return self.np.array([self._signature(len(k), k[0] if k else 0, k[-1] if k else 0) for k in keys],
+                             dtype=self.np.int64)
+
+    def candidates(self, texts, signatures) -> Iterator[tuple[int, int, int]]:
+        """(item, text begin, text end) of the texts whose signature is a key's, in order."""
+        np, arr = self.np, self.bytes
+        begins, ends = texts
+        lengths = ends - begins
+        some = lengths > 0
+        first = np.where(some, arr[np.where(some, begins, 0)], 0).astype(np.int64)
+        last = np.where(some, arr[np.where(some, ends - 1, 0)], 0).astype(np.int64)
+        hits = np.flatnonzero(np.isin(self._signature(lengths.astype(np.int64), first, last), signatures))
+        return zip(hits.tolist(), begins[hits].tolist(), ends[hits].tolist())
 
 
 _SST_START = re.compile(rb"<([A-Za-z_][\w.\-]*:)?sst\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
