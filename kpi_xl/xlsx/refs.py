@@ -11,6 +11,7 @@ from kpi_xl.errors import WriteError, quote_sheet  # noqa: F401  (quote_sheet: s
 MAX_ROW = 1_048_576
 MAX_COL = 16_384
 
+_ASCII_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 # The column letters at the start of a cell's r="G5" (the reader's hot path).
 COLUMN_OF_REF = re.compile(r"([A-Za-z]{1,3})[0-9]")
@@ -41,6 +42,18 @@ def col_letters(index: int) -> str:
 def cell_position(ref: str) -> tuple[int, int]:
     """'G5' or '$G$5' -> (row 5, column 7); ValueError for anything else
     (no check that the cell is inside a sheet: see :func:`parse_cell`)."""
+    if type(ref) is str and ref.isascii() and ref.isalnum():
+        # The common spelling (letters then digits, no $ or spaces) split by
+        # str methods: the writers ask for hundreds of thousands of cells.
+        digits = ref.lstrip(_ASCII_LETTERS)
+        letters = len(ref) - len(digits)
+        if 0 < letters <= 3 and 0 < len(digits) <= 7 and digits.isdigit():
+            return int(digits), col_index(ref[:letters])
+    return _cell_position_matched(ref)
+
+
+def _cell_position_matched(ref: str) -> tuple[int, int]:
+    """:func:`cell_position` by its pattern (every spelling it takes)."""
     match = _CELL.match(ref.strip()) if isinstance(ref, str) else None
     if not match:
         raise ValueError(f"not a cell reference: {ref!r}")

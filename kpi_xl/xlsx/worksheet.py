@@ -125,6 +125,8 @@ class SheetPatcher:
         self.values_changed = False  # a cell's content (not just its format) changed
         self._explicit = False
         self._extent: tuple[int, int, int, int] | None = None
+        self._column_styles: list[tuple[int, int, int]] | bool | None = None  # see _read_column_styles
+        self.protected: bool | None = None  # the sheet's protection, once the writer has read it
 
     # -- basics
     def q(self, name: str) -> str:
@@ -198,7 +200,9 @@ class SheetPatcher:
             return c
         self._explicit_positions()
         if row_el is None:
-            row_el = etree.Element(self.q("row"))
+            # Made in the sheet's document, then moved among the rows (made on
+            # its own it is a document of its own: see :meth:`_child`).
+            row_el = etree.SubElement(self.sheet_data, self.q("row"))
             row_el.set("r", str(row))
             i = bisect.bisect_left(self._row_numbers, row)
             if i < len(self._row_numbers):
@@ -209,7 +213,7 @@ class SheetPatcher:
             self._rows[row] = row_el
             self._cells[row] = {}
         cells = self._row_cells(row)
-        c = etree.Element(self.q("c"))
+        c = etree.SubElement(row_el, self.q("c"))  # in the sheet's document, then moved into place
         c.set("r", cell_ref(row, col))
         later = sorted(k for k in cells if k > col)
         if later:
@@ -273,6 +277,32 @@ class SheetPatcher:
         row_el = self._rows.get(row) if self._rows else None
         if row_el is not None and row_el.get("customFormat") in ("1", "true") and row_el.get("s"):
             return int(row_el.get("s"))
+        if self._column_styles is None:
+            self._column_styles = self._read_column_styles()
+        if self._column_styles is not False:
+            return next((style for lo, hi, style in self._column_styles if lo <= col <= hi), 0)
+        return self._column_style(col)
+
+    def _read_column_styles(self) -> "list[tuple[int, int, int]] | bool":
+        """(min, max, style) of the <col> elements with a style, in order,
+        read once for the new cells of a plan (widths change only through
+        :meth:`set_column_width`, which forgets them); False when one is not
+        a number (each new cell then reads them as :meth:`_column_style` does)."""
+        cols = self.root.find(self.q("cols"))
+        if cols is None:
+            return []
+        out = []
+        try:
+            for el in cols.iterfind(self.q("col")):
+                lo, hi = int(el.get("min", "0")), int(el.get("max", "0"))
+                if el.get("style"):
+                    out.append((lo, hi, int(el.get("style"))))
+        except ValueError:
+            return False
+        return out
+
+    def _column_style(self, col: int) -> int:
+        """A new cell's column format, read from the <col> elements."""
         cols = self.root.find(self.q("cols"))
         if cols is not None:
             for el in cols.iterfind(self.q("col")):
@@ -439,10 +469,10 @@ class SheetPatcher:
 
     def _write_content(self, c: etree._Element, wanted: Content, cell: str) -> None:
         self.values_changed = True
-        old_f = c.find(self.q("f"))
+        old_f = c.find(self.q("f")) if len(c) else None  # a new cell has no children
         if old_f is not None:
             self._release_formula(c, old_f)
-        for tag in ("f", "v", "is"):
+        for tag in ("f", "v", "is") if len(c) else ():
             for el in c.findall(self.q(tag)):
                 c.remove(el)
         for attr in ("t", "cm", "vm"):
@@ -526,6 +556,7 @@ class SheetPatcher:
         if not (0 <= change.width <= 255):
             raise self.error(f"column width {change.width} is outside 0-255")
         width = excel_column_width(change.width)
+        self._column_styles = None  # the <col> elements may change
         cols = self.root.find(self.q("cols"))
         if cols is None:
             cols = insert_in_order(self.root, etree.Element(self.q("cols")), WORKSHEET_ORDER)

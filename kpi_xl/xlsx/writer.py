@@ -119,8 +119,7 @@ class WriteContext:
         """(tree, splice) of a sheet to patch: a huge sheet as a partial tree
         holding the rows the plan writes (:mod:`kpi_xl.xlsx.big_sheet`),
         any other sheet whole (splice None)."""
-        info = self.pkg.infos.get(part)
-        if info is not None and info.file_size > big_sheet.BIG_PART and part not in self.pkg.new:
+        if self._big(part) and part not in self.pkg.new:
             splice = big_sheet.load(self.pkg.original_bytes(part), part, self.file,
                                     self.cells_by_part.get(part, set()))
             if splice is not None:
@@ -128,21 +127,26 @@ class WriteContext:
         return self.pkg.xml(part), None
 
     def note_cells(self, changes: list) -> None:
-        """Record which cells the plan writes on each sheet (what a huge
-        sheet's partial tree must hold)."""
+        """Record which cells the plan writes on each huge sheet (what its
+        partial tree must hold); the cells of other sheets are not parsed here."""
         parts: dict[str, str | None] = {}
         for change in changes:
             if not isinstance(change, SetCell):
                 continue
             if change.sheet not in parts:
                 entry = self.workbook.find_sheet(change.sheet)
-                parts[change.sheet] = entry.part if entry is not None else None
+                parts[change.sheet] = entry.part if entry is not None and self._big(entry.part) else None
             part = parts[change.sheet]
             if part is not None:
                 try:
                     self.cells_by_part.setdefault(part, set()).add(parse_cell(change.cell))
                 except KpiError:
                     continue  # the change itself reports it
+
+    def _big(self, part: str | None) -> bool:
+        """A part :meth:`_sheet_tree` may hold as a partial tree."""
+        info = self.pkg.infos.get(part) if part else None
+        return info is not None and info.file_size > big_sheet.BIG_PART
 
     def cf_marker(self, patcher: SheetPatcher) -> dict[str, list[str]]:
         if patcher.part not in self.cf_markers:
@@ -279,8 +283,11 @@ Protected = Literal["refuse", "unlocked_cells"]
 
 
 def _sheet_protected(patcher: SheetPatcher) -> bool:
-    el = patcher.root.find(patcher.q("sheetProtection"))
-    return el is not None and el.get("sheet") in ("1", "true")
+    # Read once per patcher: nothing kpi-xl writes protects or unprotects a sheet.
+    if patcher.protected is None:
+        el = patcher.root.find(patcher.q("sheetProtection"))
+        patcher.protected = el is not None and el.get("sheet") in ("1", "true")
+    return patcher.protected
 
 
 def _allowed_on_protected(ctx: WriteContext, patcher: SheetPatcher, change) -> bool:
