@@ -195,3 +195,74 @@ def test_vector_paths_find_what_the_patterns_find(prefix, monkeypatch):
                 assert {k for k, a, b in hits} >= {k for k, text in enumerate(found) if text in keys}
                 assert all((a, b) == (texts[0][k], texts[1][k]) for k, a, b in hits)
     assert taken > 100  # the vector path was taken, not only declined
+
+
+def _written(tmp_path, xml: str, texts: list[str], break_items: bool = False):
+    """The table with ``texts`` added, written by the package writer (the
+    table's part spliced), the package kept open as the writer's is."""
+    from kpi_xl.xlsx import shared_strings
+
+    path = _book(tmp_path, xml)
+    pkg = Package(path)
+    table = SharedStrings(pkg, "xl/sharedStrings.xml")
+    for text in texts:
+        table.index(text)
+    if break_items:
+        spliced = pkg.new["xl/sharedStrings.xml"]
+        edits = spliced.edits
+        spliced.edits = lambda: [edits()[0], (edits()[1][0], edits()[1][1], edits()[1][2] + b"<si><t>x</si>")]
+        spliced.context = lambda: shared_strings._ByteStrings._context(table._impl)[:-6] + b"<si><t>x</si></sst>"
+    changed, added, removed, contents = pkg.changes()
+    out = tmp_path / "out.xlsx"
+    pkg.save(out, contents, removed)
+    return pkg, out, changed
+
+
+@pytest.mark.parametrize("prefix", ["", "x"])
+def test_a_spliced_table_is_checked_by_its_new_pieces_as_a_whole_parse_checks_it(tmp_path, prefix):
+    """The integrity check of a table the writer spliced (its new root tag
+    and items parsed where they stand, the rest compared with what was
+    assembled) finds a fault exactly when parsing the whole part does."""
+    import random
+
+    from kpi_xl.xlsx import integrity, safety
+    from kpi_xl.xlsx.package import Spliced
+
+    rng = random.Random(prefix)
+    for n in range(40):
+        folder = tmp_path / str(n)
+        folder.mkdir()
+        ext = f'<{prefix + ":" if prefix else ""}extLst/>' if n % 3 == 0 else ""
+        others = [" padded ", "a & b", "x\x02", "<tag>", "Tom & Jerry <3 > 2"]
+        texts = ["new"] + rng.sample(others, k=rng.randint(0, 4))
+        broken = n % 4 == 1
+        pkg, out, changed = _written(folder, _sst(ITEMS, prefix, ext), texts, break_items=broken)
+        try:
+            assert isinstance(pkg.new["xl/sharedStrings.xml"], Spliced)
+            snap = integrity._Snapshot(out, set(changed), {"xl/sharedStrings.xml": pkg.new["xl/sharedStrings.xml"]})
+            found = integrity._xml_problems(snap)
+            snap.close()
+            whole = []
+            with Package(out) as written:
+                try:
+                    safety.check_xml(written.read("xl/sharedStrings.xml"), "xl/sharedStrings.xml", out)
+                except Exception as exc:  # noqa: BLE001 — the whole parse's verdict
+                    whole.append(exc)
+            assert bool(found) == bool(whole) == broken, (found, whole)
+        finally:
+            pkg.close()
+
+
+def test_a_spliced_table_read_back_other_than_assembled_is_a_fault(tmp_path):
+    from kpi_xl.xlsx import integrity
+
+    pkg, out, changed = _written(tmp_path, _sst(ITEMS), ["new"])
+    try:
+        spliced = pkg.new["xl/sharedStrings.xml"]
+        spliced._data = spliced() + b" "  # as if the part written were other bytes than these
+        snap = integrity._Snapshot(out, set(changed), {"xl/sharedStrings.xml": spliced})
+        found = integrity._xml_problems(snap)
+        snap.close()
+        assert found == ["part xl/sharedStrings.xml is not the bytes kpi-xl made for it"]
+    finally:
+        pkg.close()

@@ -284,3 +284,29 @@ def test_damaged_part_refused_when_read_through_early(tmp_path):
     with Package.open(src) as pkg:
         pkg.verify_early()
         assert apply_plan(src, a_plan(), package=pkg, backup="none").changed
+
+
+def test_one_checker_for_many_parts_says_what_a_fresh_parse_says():
+    """check_xml with one reused parser (the integrity check's, over
+    thousands of charts) against a fresh parser per part, in any order of
+    sound, broken and DTD-declaring parts."""
+    import random
+
+    from kpi_xl.errors import KpiError
+    from kpi_xl.xlsx import safety
+
+    parts = [b'<?xml version="1.0"?><a><b x="1">t</b></a>', b"<a><b></a>", b"<a>&amp;</a>", b"<a>&nope;</a>",
+             b'<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>', b"<a/><b/>", b"", b"<a>\xff</a>",
+             '<a>é</a>'.encode(), b"<a><![CDATA[<x>]]></a>"]
+
+    def verdict(data, checker=None):
+        try:
+            safety.check_xml(data, "xl/charts/chart1.xml", "book.xlsx", checker)
+        except KpiError as exc:
+            return type(exc).__name__, exc.message
+        return None
+
+    rng = random.Random(1)
+    checker = safety.Soundness().checker()
+    for data in rng.choices(parts, k=300):
+        assert verdict(data, checker) == verdict(data)

@@ -22,7 +22,7 @@ from kpi_xl.errors import KpiError, WorkbookError
 from kpi_xl.xlsx import safety
 from kpi_xl.xlsx import big_sheet
 from kpi_xl.xlsx.package import (CT_CHART, CT_DRAWING, CT_NS, CT_SHARED_STRINGS, CT_WORKSHEET, Package,
-                                 part_extension, resolve_target, source_of_rels)
+                                 Spliced, part_extension, resolve_target, source_of_rels)
 from kpi_xl.xlsx.refs import normalise_sqref
 from kpi_xl.xlsx.shared_strings import forget
 from kpi_xl.xlsx.workbook_part import WorkbookPart, sheet_name_problem
@@ -39,7 +39,7 @@ def _is_xml(name: str) -> bool:
 class _Snapshot:
     """What we know of one package for the checks."""
 
-    def __init__(self, source: "Path | Package", deep: set[str] | None):
+    def __init__(self, source: "Path | Package", deep: set[str] | None, spliced: dict[str, Spliced] | None = None):
         # An open package (the writer's) is looked at as it was read, through
         # the same open file: the original is not opened again.
         self.pkg = source.as_read() if isinstance(source, Package) else Package(source)
@@ -47,6 +47,7 @@ class _Snapshot:
         self.names = [n for n in self.pkg.infos]
         self.lower = {n.lower(): n for n in self.names}
         self.deep = deep  # parts to parse fully (None: all)
+        self.spliced = spliced or {}  # parts the writer made by splicing their original bytes
         self._scans: dict[str, _SheetScan] = {}
 
     def is_big(self, name: str) -> bool:
@@ -118,8 +119,14 @@ def _relationship_problems(snap: _Snapshot) -> list[str]:
 
 def _xml_problems(snap: _Snapshot) -> list[str]:
     out = []
+    checker = safety.Soundness().checker()  # one parser for the parts only checked
     for name in snap.names:
         if _is_xml(name) and snap.is_deep(name):
+            if name in snap.spliced:
+                problem = _spliced_problem(snap, name, snap.spliced[name])
+                if problem:
+                    out.append(problem)
+                continue
             if snap.is_big(name):
                 problem = snap.scan(name).problem if snap.is_sheet(name) else _stream_problem(snap, name)
                 if problem:
@@ -127,12 +134,31 @@ def _xml_problems(snap: _Snapshot) -> list[str]:
                 continue
             try:
                 if snap.only_checked(name):
-                    safety.check_xml(snap.pkg.read(name), name, snap.path)
+                    safety.check_xml(snap.pkg.read(name), name, snap.path, checker)
                 else:
                     snap.pkg.xml(name)  # parsed once: the later checks read the tree
             except KpiError as exc:
                 out.append(exc.message)
     return out
+
+
+def _spliced_problem(snap: _Snapshot, name: str, spliced: Spliced) -> str | None:
+    """What a parse of a part the writer spliced would find that the write
+    could have caused: the part read back (its CRC checked) must be the bytes
+    it assembled, whose every byte outside the new pieces is the original's,
+    and the new pieces must be well formed where they stand (their context
+    document parsed). The original's own bytes (a big extract's shared
+    strings) are not parsed again: the write did not change them."""
+    try:
+        data = snap.pkg.read(name)
+        if data != spliced():
+            return f"part {name} is not the bytes kpi-xl made for it"
+        if safety._prologue_has_dtd(data):
+            return f"part {name} declares a DTD or XML entities"
+        safety.check_xml(spliced.context(), name, snap.path)
+    except KpiError as exc:
+        return exc.message
+    return None
 
 
 def _sheet_name_problems(wb: WorkbookPart) -> list[str]:
@@ -450,7 +476,10 @@ def check_package(path: str | os.PathLike, before: "str | os.PathLike | Package 
         safety.assert_readable(path, deep or ())
     except KpiError as exc:
         return [str(exc)]
-    after = _Snapshot(path, deep)
+    # The writer's package knows which parts it spliced (checked by their new pieces).
+    spliced = ({name: value for name, value in before.new.items() if isinstance(value, Spliced)}
+               if isinstance(before, Package) and deep is not None else {})
+    after = _Snapshot(path, deep, spliced)
     try:
         found = problems_of(after)
         if before is None:

@@ -123,6 +123,30 @@ class Deferred:
         return self._data
 
 
+class Spliced(Deferred):
+    """A part's new bytes that are its original bytes with a few pieces
+    replaced: ``edits()`` gives the pieces as (start, end, new bytes) of the
+    original, in order, and ``context()`` a small document that holds every
+    new piece where it stands (a table's new root tag and appended items,
+    closed). The integrity check parses that document instead of the whole
+    part, and checks that the part read back is the bytes assembled here:
+    every other byte is the original's, which the write did not touch."""
+
+    def __init__(self, original: bytes, edits, context):
+        super().__init__(self._assemble)
+        self.original = original
+        self.edits = edits
+        self.context = context
+
+    def _assemble(self) -> bytes:
+        pieces, at = [], 0
+        for start, end, new in self.edits():
+            pieces += [self.original[at:start], new]
+            at = end
+        pieces.append(self.original[at:])
+        return b"".join(pieces)
+
+
 # -------------------------------------------------------------- relationships
 
 @dataclass

@@ -14,7 +14,7 @@ from lxml import etree
 
 from kpi_xl.errors import Place, WorkbookError
 from kpi_xl.xlsx.namespaces import MAIN_NS, XML_SPACE
-from kpi_xl.xlsx.package import Deferred, Package
+from kpi_xl.xlsx.package import Package, Spliced
 from kpi_xl.xlsx.safety import parse_plain
 
 _M = "{%s}" % MAIN_NS
@@ -417,19 +417,34 @@ class _ByteStrings:
         if self._plain is not None:
             self._plain[_plain_bytes(text)] = index
         if len(self.added) == 1:
-            self.pkg.put_bytes(self.part, Deferred(self.final_bytes))
+            self.pkg.put_bytes(self.part, Spliced(self.data, self._edits, self._context))
         return index
 
     def final_bytes(self) -> bytes:
+        return Spliced(self.data, self._edits, self._context)()
+
+    def _new_root(self) -> bytes:
+        return self._counted(self.root.group(0), self.starts.count + len(self.added), len(self.added))
+
+    def _new_items(self) -> bytes:
         p = self.prefix.decode()
         items = []
         for text in self.added:
             encoded = _plain_bytes(text).decode("utf-8")
             space = ' xml:space="preserve"' if needs_preserve(text) else ""
             items.append(f"<{p}si><{p}t{space}>{encoded}</{p}t></{p}si>")
-        root = self._counted(self.root.group(0), self.starts.count + len(self.added), len(self.added))
-        return (self.data[:self.root.start()] + root + self.data[self.root.end():self.insert_at]
-                + "".join(items).encode("utf-8") + self.data[self.insert_at:])
+        return "".join(items).encode("utf-8")
+
+    def _edits(self) -> list[tuple[int, int, bytes]]:
+        """The new root tag (its counts) and the items appended before the body's end."""
+        return [(self.root.start(), self.root.end(), self._new_root()),
+                (self.insert_at, self.insert_at, self._new_items())]
+
+    def _context(self) -> bytes:
+        """The new root tag, the appended items and the root's end tag: the
+        new bytes where they stand (the items go where a tag of the root's
+        content begins, so the table stays as well formed as it was)."""
+        return self._new_root() + self._new_items() + b"</" + self.prefix + b"sst>"
 
     @staticmethod
     def _counted(tag: bytes, unique: int, added: int) -> bytes:
