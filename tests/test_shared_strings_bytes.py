@@ -190,7 +190,7 @@ def test_vector_paths_find_what_the_patterns_find(prefix, monkeypatch):
                 taken += 1
                 assert [data[a:b] for a, b in zip(*texts)] == found
                 keys = rng.sample(found + [b"zz", b"", b"a"], k=3)
-                hits = [(k, a, b) for k, a, b in vector.candidates(texts, vector.signatures(keys))]
+                hits = [(k, a, b) for k, a, b in vector.candidates(texts, vector.signatures(keys, closing))]
                 assert [k for k, a, b in hits] == sorted(k for k, a, b in hits)
                 assert {k for k, a, b in hits} >= {k for k, text in enumerate(found) if text in keys}
                 assert all((a, b) == (texts[0][k], texts[1][k]) for k, a, b in hits)

@@ -329,7 +329,8 @@ class _ByteStrings:
         for block, begin, end, first in self.starts.blocks():
             if self.starts.vector is not None:
                 if signatures is None:
-                    signatures = self.starts.vector.signatures(keys)
+                    signatures = self.starts.vector.signatures(keys, b"</" + self.prefix + b"t></"
+                                                               + self.prefix + b"si>")
                 if self._vector_hits(block, end, first, keys, signatures, found):
                     continue  # every item of the block plain: hits found without a list of texts
             texts_here = plain.findall(self.data, begin, end)
@@ -586,24 +587,38 @@ class _Vector:
                 return None
         return starts + len(opening), ends - len(closing)
 
-    @staticmethod
-    def _signature(length, first, last):
-        return (length << 16) | (first << 8) | last
+    MIX = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F)  # odd multipliers that spread bits (any would do)
 
-    def signatures(self, keys):
-        """Each key's length, first and last byte as one number."""
-        return self.np.array([self._signature(len(k), k[0] if k else 0, k[-1] if k else 0) for k in keys],
-                             dtype=self.np.int64)
+    def _words(self):
+        """The eight bytes from each offset, as one number (a view, no copy)."""
+        np = self.np
+        return np.ndarray(shape=(max(len(self.data) - 7, 0),), dtype="<u8", buffer=self.data, strides=(1,))
+
+    def signatures(self, keys, closing: bytes):
+        """Each key's :meth:`candidates` signature: its length, its first
+        eight bytes (with the closing after a shorter one, as an item holds
+        it) and its last eight, mixed into one number."""
+        mask = (1 << 64) - 1
+        out = []
+        for key in keys:
+            first = int.from_bytes((key + closing)[:8], "little")
+            last = int.from_bytes(key[-8:], "little") if len(key) >= 8 else 0
+            out.append((first ^ (last * self.MIX[0]) ^ (len(key) * self.MIX[1])) & mask)
+        return self.np.array(out, dtype=self.np.uint64)
 
     def candidates(self, texts, signatures) -> Iterator[tuple[int, int, int]]:
-        """(item, text begin, text end) of the texts whose signature is a key's, in order."""
-        np, arr = self.np, self.bytes
+        """(item, text begin, text end) of the texts whose signature is one of
+        ``signatures``, in order: every text equal to a key is among them (a
+        text followed by the closing has the signature of the same key)."""
+        np = self.np
         begins, ends = texts
-        lengths = ends - begins
-        some = lengths > 0
-        first = np.where(some, arr[np.where(some, begins, 0)], 0).astype(np.int64)
-        last = np.where(some, arr[np.where(some, ends - 1, 0)], 0).astype(np.int64)
-        hits = np.flatnonzero(np.isin(self._signature(lengths.astype(np.int64), first, last), signatures))
+        lengths = (ends - begins).astype(np.uint64)
+        words = self._words()
+        first = words[begins]
+        last = np.where(lengths >= 8, words[np.maximum(ends - 8, 0)], np.uint64(0))
+        with np.errstate(over="ignore"):
+            mixed = first ^ (last * np.uint64(self.MIX[0])) ^ (lengths * np.uint64(self.MIX[1]))
+        hits = np.flatnonzero(np.isin(mixed, signatures))
         return zip(hits.tolist(), begins[hits].tolist(), ends[hits].tolist())
 
 
