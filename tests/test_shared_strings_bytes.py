@@ -92,6 +92,7 @@ def test_items_located_by_block_as_by_one_scan(prefix, block, vector, monkeypatc
 
     monkeypatch.setattr(shared_strings._ItemStarts, "BLOCK", block)
     monkeypatch.setattr(shared_strings._ItemStarts, "VECTOR_FROM", 0 if vector else 1 << 30)
+    monkeypatch.setattr(shared_strings._ItemStarts, "VECTOR_LOADED_FROM", 0 if vector else 1 << 30)
     monkeypatch.setattr(shared_strings._Vector, "WINDOW", 13 if vector and block == 7 else 8 << 20)
     data = _sst(ITEMS * 3 + "<si\t/><si\n><t>x</t></si>", prefix).encode()
     p = re.escape(f"{prefix}:".encode() if prefix else b"")
@@ -120,6 +121,7 @@ def test_expected_texts_found_as_the_whole_index_finds_them(tmp_path, monkeypatc
 
     monkeypatch.setattr(shared_strings._ItemStarts, "BLOCK", block)
     monkeypatch.setattr(shared_strings._ItemStarts, "VECTOR_FROM", 0 if vector else 1 << 30)
+    monkeypatch.setattr(shared_strings._ItemStarts, "VECTOR_LOADED_FROM", 0 if vector else 1 << 30)
     rng = random.Random(f"{prefix}{block}{plain_only}")
     words = ["ID", " padded ", "Tom & Jerry <3 > 2", "Name", "spaced", "a", "b", "c", "d\x02", "e"]
     items = "".join(f"<si><t>{shared_strings.escape_text(shared_strings.encode_text(w))}</t></si>"

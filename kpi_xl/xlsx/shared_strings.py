@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import sys
 from typing import Iterable, Iterator
 
 from lxml import etree
@@ -476,7 +477,8 @@ class _ItemStarts:
     """
 
     BLOCK = 1 << 20  # bytes, about 30,000 items of an extract
-    VECTOR_FROM = 1 << 20  # bytes of items from which they are located as arrays
+    VECTOR_FROM = 8 << 20  # bytes of items from which they are located as arrays (numpy imported)
+    VECTOR_LOADED_FROM = 1 << 20  # the same when numpy is loaded already
 
     def __init__(self, data: bytes, prefix: bytes, begin: int, end: int):
         self.data = data
@@ -484,9 +486,13 @@ class _ItemStarts:
         self.bounds: list[int] = []  # each block's first byte: after the first, an item's start
         self.before: list[int] = []  # items in the blocks before each
         self._listed: dict[int, list[int]] = {}
-        # A big table's items are located at once by array arithmetic (numpy
-        # is loaded by every refresh): a million matches cost the pattern a second.
-        self.vector = _Vector(data) if end - begin > self.VECTOR_FROM else None
+        # A big table's items are located at once by array arithmetic: a
+        # million matches cost the pattern a second. Below VECTOR_FROM the
+        # pattern is the cheaper unless numpy is loaded already (its import
+        # costs what the pattern takes over some 4 MB).
+        size = end - begin
+        vector = size > self.VECTOR_FROM or (size > self.VECTOR_LOADED_FROM and "numpy" in sys.modules)
+        self.vector = _Vector(data) if vector else None
         self._all = self.vector.item_starts(prefix, begin, end) if self.vector is not None else None
         count, at = 0, begin
         while at < end:
