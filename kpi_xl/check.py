@@ -18,6 +18,7 @@ from pathlib import Path
 from .config import Config, SheetLayout, load_config
 from .errors import Place, quote_sheet
 from .findings import Finding, Report
+from .gc_pause import paused_gc
 from .finding_types import (CATALOGUE, DOT_WITHOUT_LATEST, LATEST_MISSING, NO_FIGURES,
                             NOTE_IN_FIGURES, PERCENT_OVER_100, RAG_WITHOUT_TARGET, SEVERAL_FIGURES,
                             SUPPRESSED_VALUE, TARGET_WITHOUT_POLARITY, UNPARSEABLE_VALUE)
@@ -123,6 +124,7 @@ def skip_owned_sheets(config: Config, owned: dict[str, str]) -> Config:
     return config.model_copy(update={"layout": list(config.layout) + skips})
 
 
+@paused_gc()
 def check_workbook(path: str | Path, config: Config | None = None) -> CheckResult:
     """Read the workbook's indicator tables and check them. Raises
     WorkbookError/LayoutError (one line each) when it cannot be read."""

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Callable
 from .config import Config
 from .errors import Place
 from .findings import Finding, Report
+from .gc_pause import paused_gc
 from .finding_types import COMPARATOR_STORE_MISSING
 from .plan import Plan
 from .planning.indicator_tables import plan_comparators, plan_indicator_tables
@@ -114,6 +115,7 @@ def indicator_dict(record: dict, report: Report, categories: dict[str, str]) -> 
     }
 
 
+@paused_gc()
 def build_refresh(path: str | Path, config: Config, *, progress: Progress | None = None,
                   package: "Package | None" = None) -> RefreshResult:
     """Everything a refresh would do, as a plan; nothing is written.
@@ -154,6 +156,7 @@ def plan_owned_sheets(job: OwnedSheetJob) -> None:
             job.plan.remove.append(RemoveSheet(kind.role, purpose=kind.purpose))
 
 
+@paused_gc()
 def refresh(path: str | Path, config: Config, *, output: str | Path | None = None,
             dry_run: bool = False, backup: str | None = None,
             progress: Progress | None = None) -> RefreshResult:

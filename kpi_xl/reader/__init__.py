@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from ..config import Config, SheetLayout, load_config
 from ..errors import LayoutError, Place
 from ..findings import Report
+from ..gc_pause import paused_gc
 from ..table import IndicatorTable
 from .build import (FRAME_COLUMNS, Context, Targets, apply_config, assign_ids, block_records,
                     build_records, table_layout, unknown_config_indicators, unused_target_findings)
@@ -33,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["read_workbook", "read_sheet_rows"]
 
 
+@paused_gc()
 def read_workbook(path: "str | Path | Package", config: Config | None = None) -> IndicatorTable:
     """Every indicator table in the workbook as one IndicatorTable.
 
