@@ -63,33 +63,3 @@ def test_config_is_read_with_the_c_loader_when_present(loader):
     if not yaml.__with_libyaml__:
         pytest.skip("PyYAML without libyaml")
     assert yamlio.Loader is yaml.CSafeLoader
-
-
-GC_CODE = """
-import gc, json, sys
-from pathlib import Path
-import kpi_xl
-from kpi_xl.templates import example_workbook
-before = gc.get_threshold()
-kpi_xl.refresh(example_workbook(Path(sys.argv[1])), kpi_xl.load_config(), backup="none")
-library = gc.get_threshold()
-from kpi_xl.cli import main
-sys.argv = ["kpi-xl", "--help"]
-try:
-    main()
-except SystemExit:
-    pass
-print("\\nGC " + json.dumps([before, library, gc.get_threshold()]))
-"""
-
-
-def test_only_the_command_line_collects_less_often(tmp_path):
-    from kpi_xl.cli import GC_THRESHOLDS
-
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    out = subprocess.run([sys.executable, "-c", GC_CODE, str(tmp_path)], capture_output=True,
-                         text=True, env=env, timeout=600).stdout
-    before, library, command_line = json.loads(
-        [ln for ln in out.splitlines() if ln.startswith("GC ")][-1][3:])
-    assert library == before  # a refresh through the library leaves the collector alone
-    assert tuple(command_line) == GC_THRESHOLDS != tuple(before)

@@ -7,7 +7,6 @@ this module back. ``kpi-xl`` (pyproject's console script) runs :func:`main`.
 """
 from __future__ import annotations
 
-import gc
 import sys
 
 import typer
@@ -41,26 +40,9 @@ app.add_typer(addin.app, name="addin", help="Build and install the Excel add-in.
 
 
 def main() -> None:  # console script entry point
-    collect_less_often()
     # Text from workbooks may hold what a terminal cannot show (a lone
     # surrogate from Excel's _xD800_): print it escaped, never a traceback.
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     app(prog_name="kpi-xl")
-
-
-
-# Allocations between young collections, and young (then middle) collections
-# before an older one; Python's defaults are (700, 10, 10).
-GC_THRESHOLDS = (100_000, 50, 100)
-
-
-def collect_less_often() -> None:
-    """A refresh keeps what it builds (the indicator table, the plan's cells)
-    alive to the end, so with Python's default thresholds the cycle collector
-    walks hundreds of thousands of live objects again and again while finding
-    almost nothing to free: a quarter of a 10,000-indicator refresh. Collecting
-    after many more allocations frees the same cycles, later. Only the command
-    line does this; the library leaves the collector as its caller set it."""
-    gc.set_threshold(*GC_THRESHOLDS)
