@@ -23,6 +23,7 @@ from ..finding_types import (CONFIG_INDICATOR_UNKNOWN, NAMELESS_ROW, POLARITY_UN
                              TARGET_UNMATCHED, TARGET_UNREADABLE, UNIT_MISMATCH, FindingType)
 from ..lait import match_lait
 from ..library import LibraryEntry, indicator_matcher
+from ..periods import Period
 from ..table import COLUMNS, Point, TableLayout, table_records
 from ..resolve import apply_settings, parse_polarity, parse_target_direction  # noqa: F401
 from ..resolve import scaled_target as _scaled
@@ -132,6 +133,9 @@ class Context:
     pending: list[tuple[dict, FindingType, str, str]] = field(default_factory=list)
     # The library's matcher, its index looked up once for all the indicators read.
     match_library: Callable[[object], LibraryEntry | None] = field(init=False, repr=False)
+    # Readings by (type, value, number format): a table repeats its figures and
+    # formats, so each is parsed once per read (a Reading is frozen, so shared).
+    readings: dict[tuple, Reading] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.match_library = indicator_matcher(self.library)
@@ -145,11 +149,31 @@ class Context:
         """A warning about one indicator; ``ref`` may name another sheet ("Targets!B2")."""
         self.pending.append((record, type_, message, ref))
 
+    def reading(self, cell: Cell | None) -> Reading:
+        """``parse_value`` of a cell's value and number format (an absent cell is empty)."""
+        if cell is None:
+            return _EMPTY
+        value = cell.value
+        kind = value.__class__
+        # only values whose equal keys mean the same reading: not -0.0 (equal to
+        # 0.0), NaN (equal to nothing), bools (equal to 1 and 0) or datetimes
+        if kind not in _MEMO_TYPES or (kind is float and (not value or value != value)):
+            return parse_value(value, cell.number_format)
+        key = (kind, value, cell.number_format)
+        found = self.readings.get(key)
+        if found is None:
+            found = self.readings[key] = parse_value(value, cell.number_format)
+        return found
+
     def flush(self) -> None:
         for record, type_, message, ref in self.pending:
             sheet, cell = split_sheet_ref(ref, record["sheet"])
             self.warn(type_, message, sheet, cell, record["id"])
         self.pending.clear()
+
+
+_EMPTY = parse_value(None, None)
+_MEMO_TYPES = frozenset({str, int, float})
 
 
 def table_layout(block: Block) -> TableLayout:
@@ -200,6 +224,16 @@ class RecordColumns:
     named: tuple[tuple[str, str], ...]  # (role, letter) of the cells a record names
     periods: tuple[Column, ...]  # the period columns, in chronological order
     comparators: tuple[tuple[str, int], ...]  # (comparator key, column)
+    period_cells: tuple[tuple[Period, int, str], ...] = ()  # (period, column, letter) of ``periods``
+    # the column of each role indicator_record reads (None: the table has none)
+    name: int | None = None
+    id: int | None = None
+    target: int | None = None
+    amber: int | None = None
+    polarity: int | None = None
+    rag: int | None = None
+    dot: int | None = None
+    commentary: int | None = None
 
     @classmethod
     def of(cls, header: Header) -> "RecordColumns":
@@ -212,54 +246,59 @@ class RecordColumns:
         periods = tuple(sorted(header.period_columns, key=lambda c: c.period.sort_key))
         comparators = tuple((c.role.split(":", 1)[1], c.col) for c in header.columns.values()
                             if c.role.startswith("comparator:"))
-        return cls(by_role, named, periods, comparators)
+        return cls(by_role, named, periods, comparators,
+                   tuple((c.period, c.col, c.letter) for c in periods),
+                   **{role: by_role.get(role) for role in _RECORD_ROLES})
 
 
-def _reading(cell: Cell | None) -> Reading:
-    return parse_value(cell.value, cell.number_format) if cell is not None else parse_value(None, None)
+_RECORD_ROLES = ("name", "id", "target", "amber", "polarity", "rag", "dot", "commentary")
 
 
 def indicator_record(view: View, columns: RecordColumns, row: int, table_index: int, area: str | None,
                      ctx: Context) -> dict:
     sheet = view.sheet
-    row_cells = view.grid.rows.get(row, {})
+    row_cells = view.grid.rows.get(row, _NO_CELLS)
+    reading = ctx.reading
 
-    def cell_of(role: str) -> Cell | None:
-        col = columns.by_role.get(role)
+    def cell_of(col: int | None) -> Cell | None:
         return row_cells.get(col) if col is not None else None
 
     # the cells of a period column are in the series
     cells: dict[str, str] = {role: f"{letter}{row}" for role, letter in columns.named}
-    name_cell = cell_of("name")
+    name_cell = cell_of(columns.name)
     name = text_of(name_cell.value) if name_cell else ""
-    code_cell = cell_of("id")
+    code_cell = cell_of(columns.id)
     code = text_of(code_cell.value) if code_cell else None
 
-    series = [Point(column.period, _reading(row_cells.get(column.col)), f"{column.letter}{row}")
-              for column in columns.periods]
-    target_cell = cell_of("target")
+    series = [Point(period, reading(row_cells.get(col)), f"{letter}{row}")
+              for period, col, letter in columns.period_cells]
+    # one look-up serves the target, the amber and the polarity (it marks the row used)
+    target_row = ctx.targets.find(name, code)
+    own_target = cell_of(columns.target)
+    target_cell = own_target
     if target_cell is None or target_cell.value is None:
-        found_row = ctx.targets.find(name, code) if (name or code) else None
-        target_cell = found_row.target if found_row else None
-    series, mismatch = reconcile_units(series, name, target_cell)
+        target_cell = target_row.target if target_row else None
+    series, mismatch = reconcile_units(series, name, reading(target_cell) if target_cell is not None else None)
     unit = _unit_of(series)
 
-    comparators: dict[str, Reading] = {key: _reading(row_cells.get(col)) for key, col in columns.comparators}
+    comparators: dict[str, Reading] = {key: reading(row_cells.get(col)) for key, col in columns.comparators}
 
-    record = {key: None for key in FRAME_COLUMNS}
+    record = dict.fromkeys(FRAME_COLUMNS)
     record.update(
         unit_word=next((p.reading.unit_word for p in series if p.reading.unit_word), None),
         id=code, name=name, area=area, sheet=sheet, row=row, table=table_index, unit=unit,
         series=series, cells=cells, comparators=comparators,
-        published_rag=_rag_text(cell_of("rag")), published_dot=_text(cell_of("dot")),
-        commentary=_text(cell_of("commentary")))
-    target_row = ctx.targets.find(name, code)
-    _resolve_target(record, cell_of("target"), cell_of("amber"), target_row, ctx)
-    _resolve_polarity(record, cell_of("polarity"), target_row, ctx)
+        published_rag=_rag_text(cell_of(columns.rag)), published_dot=_text(cell_of(columns.dot)),
+        commentary=_text(cell_of(columns.commentary)))
+    _resolve_target(record, own_target, cell_of(columns.amber), target_row, ctx)
+    _resolve_polarity(record, cell_of(columns.polarity), target_row, ctx)
     record["value_kind"] = value_kind(name, unit, record.get("data_type"), record["unit_word"])
     if mismatch:
         ctx.note(record, UNIT_MISMATCH, mismatch, record["cells"].get("name") or f"A{row}")
     return record
+
+
+_NO_CELLS: dict[int, Cell] = {}
 
 
 # -------------------------------------------------------------- units
@@ -286,7 +325,7 @@ def value_kind(name: str | None, unit: str | None, data_type: str | None,
     return _KIND_OF_TYPE.get(data_type or "", "count")
 
 
-def reconcile_units(series: list[Point], name: str | None, target: Cell | None
+def reconcile_units(series: list[Point], name: str | None, target_reading: Reading | None
                     ) -> tuple[list[Point], str | None]:
     """Percentages typed as whole numbers read as percentages, never silently mixed.
 
@@ -294,27 +333,30 @@ def reconcile_units(series: list[Point], name: str | None, target: Cell | None
     against a target of "60%" is 57.1%. Figures that mix fractions and whole
     numbers, or a whole-number figure against a fractional percentage target
     on an indicator whose name does not say percent, are left as written
-    with the ``unit_mismatch`` message returned beside them.
+    with the ``unit_mismatch`` message returned beside them. ``target_reading``:
+    the reading of the indicator's target cell, None when it has none.
     """
-    numbers = [p for p in series if p.reading.is_number]
-    if not numbers:
+    values = []  # the figures given as bare numbers
+    percent = False  # some figure is a percentage
+    for point in series:  # one pass: a table of 10,000 indicators is reconciled row by row
+        reading = point.reading
+        if reading.status == "number" and reading.value is not None:
+            if reading.unit == "number":
+                values.append(reading.value)
+            elif reading.unit == "percent":
+                percent = True
+    if not values:
         return series, None
-    target_reading = parse_value(target.value, target.number_format) if target is not None else None
-    target_percent = bool(target_reading and target_reading.is_number and target_reading.unit == "percent")
-    units = {p.reading.unit for p in numbers}
-    bare = [p for p in numbers if p.reading.unit == "number"]
-    if not bare:
-        return series, None
-    named_percent = bool(_PERCENT_NAME.search(name or "")) and not _RATE_NAME.search(name or "")
-    values = [p.reading.value for p in bare]
     whole = all(0 <= v <= 100 for v in values) and any(v > 1 for v in values)
-    fractions = all(0 <= v <= 1 for v in values)
-    if "percent" in units:
+    if percent:
         if whole:
             return series, (f"some figures are percentages and some whole numbers "
-                            f"({', '.join(_fmt_reading(p.reading) for p in numbers)}); they are "
-                            "read as written")
+                            f"({', '.join(_fmt_reading(p.reading) for p in series if p.reading.is_number)}); "
+                            "they are read as written")
         return series, None
+    target_percent = bool(target_reading and target_reading.is_number and target_reading.unit == "percent")
+    fractions = all(0 <= v <= 1 for v in values)
+    named_percent = bool(_PERCENT_NAME.search(name or "")) and not _RATE_NAME.search(name or "")
     if whole and named_percent:
         return [_as_percent(p) if p.reading.is_number else p for p in series], None
     if whole and target_percent:
@@ -373,7 +415,7 @@ def _resolve_target(record: dict, own: Cell | None, own_amber: Cell | None,
         record["cells"]["amber"] = target_row.ref(target_row.amber)
     if cell is not None and cell.value is not None:
         record["target_raw"] = cell.value
-        reading = parse_value(cell.value, cell.number_format)
+        reading = ctx.reading(cell)
         if reading.is_number:
             record["target"] = _scaled(reading, record["unit"])
             record["target_source"] = source
@@ -384,7 +426,7 @@ def _resolve_target(record: dict, own: Cell | None, own_amber: Cell | None,
             ctx.note(record, TARGET_UNREADABLE, f"target {text_of(cell.value)!r} is not a number, "
                      "a direction (Increasing/Decreasing) or a no-target word", ref or cell.ref)
     if amber_cell is not None and amber_cell.value is not None:
-        reading = parse_value(amber_cell.value, amber_cell.number_format)
+        reading = ctx.reading(amber_cell)
         if reading.is_number:
             record["amber"] = _scaled(reading, record["unit"])
 

@@ -1,0 +1,387 @@
+"""The reader reads every workbook at hand exactly as its earlier implementation did.
+
+Where a reader function was replaced with a faster one, the earlier one is
+kept below verbatim ("the earlier reader"), and :func:`earlier` swaps it in
+for a reference reading. Compared on each workbook, type for type (``repr``):
+the records, the layouts with their ``reading`` dict, the findings, and the
+error when the reader refuses; on the corpora also every sheet's cells as
+the cell reader returns them (whole, and the first rows a peek reads).
+
+Workbooks: ../shared/workbooks and the corpora (skip when absent), the layout
+test set (tests/layout_set.py), the books the reader tests build, and the
+benchmark inputs when they are cached (/tmp/kpixl-bench).
+"""
+from __future__ import annotations
+
+import contextlib
+import warnings
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import kpi_xl.reader as reader
+from kpi_xl.config import config_from_dict, load_config
+from kpi_xl.errors import KpiError
+from kpi_xl.reader import read_workbook
+from kpi_xl.reader.cells import Workbook
+from kpi_xl.reader.build import (FRAME_COLUMNS, UNIT_MISMATCH, POLARITY_UNREADABLE, NAMELESS_ROW, ROW_NOT_READ,
+                                 TARGET_UNREADABLE, Context, RecordColumns, TargetRow, _as_percent, _fmt_reading,
+                                 _not_targeted, _PERCENT_NAME, _RATE_NAME, _rag_text, _resolve_polarity, _scaled,
+                                 _text, _unit_of, column_letter, parse_target_direction, value_kind)
+from kpi_xl.reader.cells import Cell
+from kpi_xl.reader.detect import PEEK_ROWS, Block, View, text_of
+from kpi_xl.table import Point
+from kpi_xl.values import Reading, parse_value
+from kpi_xl.templates import example_workbook
+from tests.layout_set import LAYOUTS
+from tests.test_reader_cells import SHEET
+from tests.test_reader_detect import _sections_workbook
+from tests.test_reader_keep import _dashboard_with_data_below
+from tests.test_reader_override import ODD_LAYOUT, _odd_workbook
+from tests.test_reader_support import dashboard_workbook, multirow_workbook, raw_xlsx
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+BENCH = Path("/tmp/kpixl-bench")
+BENCH_BOOKS = ["v1-p1-200ind-0rows.xlsx", "v1-p1-200ind-100000rows.xlsx",
+               "v1-p1-10000ind-100000rows.xlsx"]
+CORPUS_LIMIT = 256 << 10  # corpus files larger than this are left to the benchmark books
+
+
+# ------------------------------------------------ the earlier reader, verbatim
+
+# reader/build.py before readings were memoised per read (Context.reading) and a
+# record's targets row looked up once; renamed old_*, each calling the others.
+
+def _reading(cell: Cell | None) -> Reading:
+    return parse_value(cell.value, cell.number_format) if cell is not None else parse_value(None, None)
+
+
+def old_block_records(view: View, block: Block, table_index: int, ctx: Context) -> list[dict]:
+    """One record per indicator row of a table, with the area of its section."""
+    header = block.header
+    columns = RecordColumns.of(header)
+    area_col = columns.by_role.get("area")
+    area = block.area
+    records = []
+    for body in block.rows:
+        if body.kind == "section":
+            area = body.text or area
+            continue
+        if area_col is not None and (value := text_of(view.raw(body.row, area_col))):
+            area = value
+        records.append(old_indicator_record(view, columns, body.row, table_index, area, ctx))
+    for r in block.nameless:
+        ctx.warn(NAMELESS_ROW, "row has figures but no indicator name; it is not read",
+                 view.sheet, f"{column_letter(header.name_col)}{r}")
+    for r in block.skipped:
+        name = text_of(view.raw(r, header.name_col))
+        ctx.warn(ROW_NOT_READ, f"row {r} ({(name or '')[:50]!r}) looks like an indicator but "
+                 "has nothing in its period columns after the table's last indicator, so it was "
+                 "not read; set last_row in the layout: config to read it", view.sheet,
+                 f"{column_letter(header.name_col)}{r}")
+    return records
+
+
+def old_indicator_record(view: View, columns: RecordColumns, row: int, table_index: int, area: str | None,
+                     ctx: Context) -> dict:
+    sheet = view.sheet
+    row_cells = view.grid.rows.get(row, {})
+
+    def cell_of(role: str) -> Cell | None:
+        col = columns.by_role.get(role)
+        return row_cells.get(col) if col is not None else None
+
+    # the cells of a period column are in the series
+    cells: dict[str, str] = {role: f"{letter}{row}" for role, letter in columns.named}
+    name_cell = cell_of("name")
+    name = text_of(name_cell.value) if name_cell else ""
+    code_cell = cell_of("id")
+    code = text_of(code_cell.value) if code_cell else None
+
+    series = [Point(column.period, _reading(row_cells.get(column.col)), f"{column.letter}{row}")
+              for column in columns.periods]
+    target_cell = cell_of("target")
+    if target_cell is None or target_cell.value is None:
+        found_row = ctx.targets.find(name, code) if (name or code) else None
+        target_cell = found_row.target if found_row else None
+    series, mismatch = old_reconcile_units(series, name, target_cell)
+    unit = _unit_of(series)
+
+    comparators: dict[str, Reading] = {key: _reading(row_cells.get(col)) for key, col in columns.comparators}
+
+    record = {key: None for key in FRAME_COLUMNS}
+    record.update(
+        unit_word=next((p.reading.unit_word for p in series if p.reading.unit_word), None),
+        id=code, name=name, area=area, sheet=sheet, row=row, table=table_index, unit=unit,
+        series=series, cells=cells, comparators=comparators,
+        published_rag=_rag_text(cell_of("rag")), published_dot=_text(cell_of("dot")),
+        commentary=_text(cell_of("commentary")))
+    target_row = ctx.targets.find(name, code)
+    old_resolve_target(record, cell_of("target"), cell_of("amber"), target_row, ctx)
+    _resolve_polarity(record, cell_of("polarity"), target_row, ctx)
+    record["value_kind"] = value_kind(name, unit, record.get("data_type"), record["unit_word"])
+    if mismatch:
+        ctx.note(record, UNIT_MISMATCH, mismatch, record["cells"].get("name") or f"A{row}")
+    return record
+
+
+def old_reconcile_units(series: list[Point], name: str | None, target: Cell | None
+                    ) -> tuple[list[Point], str | None]:
+    """Percentages typed as whole numbers read as percentages, never silently mixed.
+
+    "38" against a target of "25" on a "% of ..." indicator is 38%; 57.1
+    against a target of "60%" is 57.1%. Figures that mix fractions and whole
+    numbers, or a whole-number figure against a fractional percentage target
+    on an indicator whose name does not say percent, are left as written
+    with the ``unit_mismatch`` message returned beside them.
+    """
+    numbers = [p for p in series if p.reading.is_number]
+    if not numbers:
+        return series, None
+    target_reading = parse_value(target.value, target.number_format) if target is not None else None
+    target_percent = bool(target_reading and target_reading.is_number and target_reading.unit == "percent")
+    units = {p.reading.unit for p in numbers}
+    bare = [p for p in numbers if p.reading.unit == "number"]
+    if not bare:
+        return series, None
+    named_percent = bool(_PERCENT_NAME.search(name or "")) and not _RATE_NAME.search(name or "")
+    values = [p.reading.value for p in bare]
+    whole = all(0 <= v <= 100 for v in values) and any(v > 1 for v in values)
+    fractions = all(0 <= v <= 1 for v in values)
+    if "percent" in units:
+        if whole:
+            return series, (f"some figures are percentages and some whole numbers "
+                            f"({', '.join(_fmt_reading(p.reading) for p in numbers)}); they are "
+                            "read as written")
+        return series, None
+    if whole and named_percent:
+        return [_as_percent(p) if p.reading.is_number else p for p in series], None
+    if whole and target_percent:
+        # the name does not say percent: 57.1 may be a count or a rate, so the
+        # worksheet function and the refresh both call it a mismatch
+        return series, (f"figures such as {values[-1]:g} are whole numbers but the target is a "
+                        "percentage; give the figures as percentages or say which unit in the "
+                        "config (indicators: target)")
+    if fractions and target_percent:
+        return series, None  # 0.38 against "60%": fractions of one, as the target says
+    if whole and target_reading is not None and target_reading.is_number \
+            and target_reading.unit == "number" and 0 < target_reading.value < 1:
+        return series, (f"figures such as {values[-1]:g} are whole numbers but the target "
+                        f"{target_reading.value:g} is a fraction; say which unit in the config "
+                        "(indicators: target) or the sheet")
+    return series, None
+
+
+def old_resolve_target(record: dict, own: Cell | None, own_amber: Cell | None,
+                    target_row: TargetRow | None, ctx: Context) -> None:
+    cell, ref, source = own, record["cells"].get("target"), "sheet"
+    if (cell is None or cell.value is None) and target_row and target_row.target is not None:
+        cell, ref, source = target_row.target, target_row.ref(target_row.target), "targets sheet"
+        record["cells"]["target"] = ref
+    amber_cell = own_amber
+    if (amber_cell is None or amber_cell.value is None) and target_row and target_row.amber is not None:
+        amber_cell = target_row.amber
+        record["cells"]["amber"] = target_row.ref(target_row.amber)
+    if cell is not None and cell.value is not None:
+        record["target_raw"] = cell.value
+        reading = parse_value(cell.value, cell.number_format)
+        if reading.is_number:
+            record["target"] = _scaled(reading, record["unit"])
+            record["target_source"] = source
+        elif (direction := parse_target_direction(cell.value)) is not None:
+            record["target_direction"] = direction
+            record["target_source"] = source
+        elif reading.status == "text" and not _not_targeted(cell.value, ctx.config):
+            ctx.note(record, TARGET_UNREADABLE, f"target {text_of(cell.value)!r} is not a number, "
+                     "a direction (Increasing/Decreasing) or a no-target word", ref or cell.ref)
+    if amber_cell is not None and amber_cell.value is not None:
+        reading = parse_value(amber_cell.value, amber_cell.number_format)
+        if reading.is_number:
+            record["amber"] = _scaled(reading, record["unit"])
+
+
+# (module or class, attribute, earlier implementation): swapped in by ``earlier``.
+EARLIER: list[tuple[object, str, object]] = [
+    (reader, "block_records", old_block_records),
+]
+
+
+@contextlib.contextmanager
+def earlier():
+    """The reader with every replaced function put back as it was."""
+    with pytest.MonkeyPatch.context() as patch:
+        for owner, name, old in EARLIER:
+            patch.setattr(owner, name, old)
+        yield
+
+
+# ------------------------------------------------ workbooks
+
+def _repeated_values_workbook(path: Path) -> Path:
+    """One figure under several number formats, zeros of both signs, 1 beside
+    1.0 and True, dates, percent text and targets: values a reading memo could
+    confuse if it keyed them loosely."""
+    from openpyxl import Workbook as OpenpyxlWorkbook
+    import datetime as dt
+
+    wb = OpenpyxlWorkbook()
+    ws = wb.active
+    ws.title = "Scorecard"
+    ws.append(["Measure", "Q1 2023-24", "Q2 2023-24", "Q3 2023-24", "Target", "Polarity"])
+    rows = [
+        ("% re-referrals", [0.5, 0.5, 0.5], 0.5, ["0%", "General", "0.0%", "0.00"]),
+        ("Number of contacts", [0.0, -0.0, 0], -0.0, ["General", "General", "0", "0.0"]),
+        ("Rate per 10,000", [1, 1.0, True], 1, ["General", "0.0", "General", "0%"]),
+        ("Average days", [dt.datetime(2023, 4, 1), 45000, 45000.0], "45%", ["d-mmm-yy", "General", "d-mmm-yy", "General"]),
+        ("% placements stable", ["45%", "45", 45], 60, ["General", "General", "0%", "General"]),
+        ("% seen within 5 days", [38, 57.1, 0.38], "60%", ["General", "General", "General", "General"]),
+        ("Children in care", ["x", "-", "N/A"], "Decreasing", ["General"] * 4),
+        ("% plans reviewed", [0.5, 0.5, 0.5], 0.5, ["0%", "0%", "0%", "0%"]),
+    ]
+    for r, (name, figures, target, formats) in enumerate(rows, start=2):
+        ws.append([name, *figures, target, "Higher is better"])
+        for c, code in enumerate(formats, start=2):
+            ws.cell(r, c).number_format = code
+    wb.save(path)
+    return path
+
+
+def _built_books(folder: Path) -> list[tuple[Path, object]]:
+    """(workbook, config) pairs the tests build; config None means the default."""
+    books: list[tuple[Path, object]] = []
+    for layout in LAYOUTS:
+        books.append((layout.build(folder / f"{layout.key}.xlsx"), None))
+    books += [
+        (_repeated_values_workbook(folder / "repeated.xlsx"), None),
+        (_dashboard_with_data_below(folder / "below.xlsx", data_rows=400), None),
+        (example_workbook(folder / "example"), None),
+        (multirow_workbook(folder / "multirow.xlsx"), None),
+        (multirow_workbook(folder / "multirow-plain.xlsx", merged_labels=False, title=False), None),
+        (dashboard_workbook(folder / "dashboard.xlsx", extract_rows=300), None),
+        (dashboard_workbook(folder / "dashboard-no-targets.xlsx", targets=False), None),
+        (_sections_workbook(folder / "sections.xlsx"), None),
+        (_odd_workbook(folder / "odd.xlsx"), None),
+        (_odd_workbook(folder / "odd-layout.xlsx"), config_from_dict(ODD_LAYOUT)),
+        (raw_xlsx(folder / "cells.xlsx", [("Data", SHEET), ("Hidden", '<row r="1"><c r="A1"><v>1</v></c></row>')],
+                  shared=["shared", "A_x000D_B", "x"], states={"Hidden": "hidden"},
+                  merges={"Data": ["B5:C6"]}), None),
+    ]
+    return books
+
+
+def _shared_books() -> list[Path]:
+    return sorted((SHARED / "workbooks").glob("*.xlsx")) if (SHARED / "workbooks").is_dir() else []
+
+
+def _corpus_books() -> list[Path]:
+    found = []
+    for name in ("corpus", "corpus_gov", "corpus_more"):
+        folder = SHARED / name
+        if folder.is_dir():
+            found += [p for p in sorted(folder.glob("*.xls[xm]")) if p.stat().st_size <= CORPUS_LIMIT]
+    return found
+
+
+# ------------------------------------------------ readings
+
+def _output(path: Path, config) -> str:
+    """What the reader makes of a workbook, spelt out type for type."""
+    try:
+        table = read_workbook(path, config if config is not None else load_config())
+    except KpiError as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return repr((table.records, [(layout, layout.reading) for layout in table.layouts],
+                 [f.as_dict() for f in table.findings], table.sheet_names, table.path))
+
+
+def _grids(path: Path) -> str:
+    """Every sheet's cells as the cell reader returns them, whole and peeked."""
+    try:
+        with Workbook(path) as book:
+            out = []
+            for info in book.sheets:
+                for kwargs in ({}, {"max_row": PEEK_ROWS}):
+                    grid = book.read_sheet(info.name, **kwargs)
+                    out.append((info.name, kwargs, grid.rows, grid.merges, grid.complete, grid.last_row))
+            return repr(out)
+    except KpiError as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _same_reading(path: Path, config=None) -> None:
+    new = _output(path, config)
+    with earlier():
+        old = _output(path, config)
+    assert new == old, path.name
+
+
+# ------------------------------------------------ tests
+
+def test_the_books_the_tests_build_read_as_before(tmp_path):
+    for path, config in _built_books(tmp_path):
+        _same_reading(path, config)
+
+
+def test_the_shared_workbooks_read_as_before():
+    books = _shared_books()
+    if not books:
+        pytest.skip("../shared/workbooks is absent")
+    for path in books:
+        _same_reading(path)
+
+
+@pytest.mark.parametrize("name", BENCH_BOOKS)
+def test_the_benchmark_books_read_as_before(name):
+    path = BENCH / name
+    if not path.exists():
+        pytest.skip(f"{path} is not cached (python benchmarks/bench_refresh.py builds it)")
+    _same_reading(path)
+
+
+def test_the_corpora_read_as_before():
+    books = _corpus_books()
+    if not books:
+        pytest.skip("../shared corpora are absent")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for path in books:
+            _same_reading(path)
+            new = _grids(path)
+            with earlier():
+                old = _grids(path)
+            assert new == old, path.name
+
+
+def test_the_earlier_reader_is_swapped_in_and_out():
+    """``earlier`` puts each earlier function in place and takes it out again."""
+    current = [getattr(owner, name) for owner, name, _old in EARLIER]
+    with earlier():
+        assert all(getattr(owner, name) is old for owner, name, old in EARLIER)
+    assert [getattr(owner, name) for owner, name, _old in EARLIER] == current
+    assert reader.read_workbook is read_workbook
+
+
+_NAMES = ["% re-referrals", "Percentage of plans", "Rate per 10,000 children", "Number of contacts",
+          "Proportion seen", "Average days", "", None]
+_FORMATS = ["General", "0%", "0.0%", "0.00", "d-mmm-yy"]
+_FIGURES = st.one_of(st.none(), st.sampled_from(["x", "-", "45%", "57.1", "N/A", "12 (40)"]),
+                     st.integers(-5, 150), st.floats(-2, 150, allow_nan=False),
+                     st.sampled_from([0.0, -0.0, 1, 1.0, 0.5, 100, 100.5]))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(figures=st.lists(st.tuples(_FIGURES, st.sampled_from(_FORMATS)), max_size=6),
+       name=st.sampled_from(_NAMES),
+       target=st.one_of(st.none(), st.tuples(st.one_of(_FIGURES, st.just("60%")), st.sampled_from(_FORMATS))))
+def test_units_are_reconciled_as_before(figures, name, target):
+    """reconcile_units (one pass) against the earlier one on any series and target."""
+    from kpi_xl.periods import parse_period
+    from kpi_xl.reader.build import reconcile_units
+
+    period = parse_period("Q1 2023-24")
+    series = [Point(period, parse_value(v, f), f"B{i}") for i, (v, f) in enumerate(figures, start=2)]
+    cell = Cell("H2", 2, 8, target[0], target[1]) if target is not None else None
+    reading = parse_value(cell.value, cell.number_format) if cell is not None else None
+    assert repr(reconcile_units(series, name, reading)) == repr(old_reconcile_units(series, name, cell))
