@@ -178,6 +178,9 @@ class _Index:
     # whole word of the name, and by a start of one (prefix -> positions)
     by_word: dict[str, tuple[int, ...]]
     by_prefix: dict[str, tuple[int, ...]]
+    # per entry, per keyword group: the whole words its terms need in a name (a
+    # group whose words are not all in the name cannot match; its patterns go unsearched)
+    needs: tuple[tuple[frozenset[str], ...], ...] = ()
 
     def candidates(self, key: str) -> list[int]:
         """Positions of the entries whose keywords can match the name ``key``
@@ -202,9 +205,10 @@ class _Index:
         from .lait import contradicts
 
         scored: list[LibraryEntry] = []
+        words = frozenset(key.split(" "))
         for position in self.candidates(key):
             entry, groups, exclude = self.patterns[position]
-            hit = _keywords_match(groups, key)
+            hit = _keywords_match(groups, key, self.needs[position], words)
             if hit and not any(x is not None and x.search(key) for x in exclude) \
                     and not contradicts(str(name), entry.name):
                 scored.append(entry)  # "fewer than 3 placements" never means "3 or more placements"
@@ -236,14 +240,22 @@ def _index(entries: tuple[LibraryEntry, ...]) -> _Index:
         anchor = min(words, key=lambda w: (w[1], used[w], -len(w[0]), w[0]))
         if position not in anchors.setdefault(anchor, []):
             anchors[anchor].append(position)
+    needs = tuple(tuple(frozenset(w for term in group for w, prefix in _term_words(term) if not prefix)
+                        for group in entry.keywords) for entry in entries)
     return _Index({k: tuple(v) for k, v in aliases.items()}, patterns,
                   by_word={w: tuple(p) for (w, prefix), p in anchors.items() if not prefix},
-                  by_prefix={w: tuple(p) for (w, prefix), p in anchors.items() if prefix})
+                  by_prefix={w: tuple(p) for (w, prefix), p in anchors.items() if prefix},
+                  needs=needs)
 
 
-def _keywords_match(groups: tuple[tuple[re.Pattern | None, ...], ...], key: str) -> bool:
-    """Some group whose every term's pattern is in ``key``."""
-    for group in groups:
+def _keywords_match(groups: tuple[tuple[re.Pattern | None, ...], ...], key: str,
+                    needs: tuple[frozenset[str], ...], words: frozenset[str]) -> bool:
+    """Some group whose every term's pattern is in ``key`` (``words``, its
+    words; ``needs``, each group's whole words: a pattern matches only where
+    its whole words are words of the name)."""
+    for group, needed in zip(groups, needs):
+        if not needed <= words:
+            continue
         for pattern in group:
             if pattern is None or not pattern.search(key):
                 break

@@ -106,8 +106,9 @@ class Targets:
                 self.by_code.setdefault(row.code.lower(), row)
 
     def find(self, name: str | None, code: str | None) -> TargetRow | None:
-        found = self.by_code.get(code.lower()) if code else None
-        if found is None and name:
+        # (no targets table, nothing to normalise: most workbooks, once an indicator)
+        found = self.by_code.get(code.lower()) if code and self.by_code else None
+        if found is None and name and self.by_name:
             found = self.by_name.get(normalise_key(name))
         if found is not None:
             found.used = True
@@ -347,7 +348,8 @@ def reconcile_units(series: list[Point], name: str | None, target_reading: Readi
                 percent = True
     if not values:
         return series, None
-    whole = all(0 <= v <= 100 for v in values) and any(v > 1 for v in values)
+    low, high = min(values), max(values)  # finite floats: parse_value reads no NaN
+    whole = low >= 0 and high <= 100 and high > 1
     if percent:
         if whole:
             return series, (f"some figures are percentages and some whole numbers "
@@ -355,7 +357,7 @@ def reconcile_units(series: list[Point], name: str | None, target_reading: Readi
                             "they are read as written")
         return series, None
     target_percent = bool(target_reading and target_reading.is_number and target_reading.unit == "percent")
-    fractions = all(0 <= v <= 1 for v in values)
+    fractions = low >= 0 and high <= 1
     named_percent = bool(_PERCENT_NAME.search(name or "")) and not _RATE_NAME.search(name or "")
     if whole and named_percent:
         return [_as_percent(p) if p.reading.is_number else p for p in series], None

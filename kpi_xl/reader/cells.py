@@ -398,7 +398,7 @@ class Workbook:
                     index = _int(text) if text is not None else None
                     value = strings.text(index) if index is not None else None
                 elif not kind:
-                    value = _number(text) if text is not None else None
+                    value = _plain_number(text) if text is not None else None
                 else:
                     value = value_of(kind.decode("ascii"), text, inline if inline.__class__ is not bytes else None)
                 if value is None or value == "":
@@ -415,7 +415,7 @@ class Workbook:
                 fmt, is_date = shown
                 if is_date and isinstance(value, (int, float)) and not isinstance(value, bool):
                     value = _serial_to_datetime(value, date1904)
-                cells[col] = Cell(spelt + number, row_number, col, value, fmt, bool(formula))
+                cells[col] = _new_cell(Cell, (spelt + number, row_number, col, value, fmt, formula != b""))
             if cells:
                 rows[row_number] = cells
             grid.last_row = row_number
@@ -536,6 +536,23 @@ def _number(text: str) -> int | float | str:
         return float(text)
     except ValueError:
         return text
+
+
+def _plain_number(text: str) -> int | float | str:
+    """:func:`_number` of a <v> the plain scan read (no control characters,
+    no carriage return): its two usual spellings without the pattern match."""
+    if text.isascii():
+        if text.isdigit():
+            return int(text)  # [0-9]+: _INTEGER's int
+        if "." in text:  # never _INTEGER's: float, as _number, or its text when float refuses
+            try:
+                return float(text)
+            except ValueError:
+                pass
+    return _number(text)
+
+
+_new_cell = tuple.__new__  # a Cell from its six fields, without NamedTuple's keyword handling
 
 
 def _parse_merge(ref: str) -> Merge | None:

@@ -379,7 +379,8 @@ def _could_be_header(view: View, row: int) -> bool:
             return False
         if isinstance(value, (int, float)) and not (isinstance(value, int) and 1990 <= value <= 2100):
             return False
-        if isinstance(value, str) and len(" ".join(value.split())) > MAX_LABEL:
+        # (spacing collapsed only shortens a text: a short one needs no collapsing)
+        if isinstance(value, str) and len(value) > MAX_LABEL and len(" ".join(value.split())) > MAX_LABEL:
             return False
     return True
 
@@ -639,8 +640,9 @@ def read_body(view: View, header: Header, stop: int | None = None, *,
     end = last if last is not None else (stop - 1 if stop else view.grid.last_row)
     pending: list[tuple[int, _RowFacts]] = []
     blank_run = 0
+    name_col, area_col = header.role_col("name"), header.role_col("area")  # fixed while rows are read
     for r in range(start, end + 1):
-        facts = _row_facts(view, header, r, lo, hi)
+        facts = _row_facts(view, header, r, lo, hi, name_col, area_col)
         if facts.kind == "blank":
             blank_run += 1
             if blank_run >= MAX_BLANK_RUN and last is None and (block.rows or r > start + 2):
@@ -724,29 +726,40 @@ _STRONG_STATUSES = {"number", "suppressed", "not_available"}
 _STRONG_ROLES = {"target", "polarity", "amber", "id"}
 
 
-def _row_facts(view: View, header: Header, r: int, lo: int, hi: int) -> _RowFacts:
-    cells = {c: cell for c, cell in view.grid.rows.get(r, {}).items() if lo <= c <= hi}
-    if not cells:
-        return _RowFacts("blank")
-    name_col = header.role_col("name")
-    area_col = header.role_col("area")
-    name = text_of(cells[name_col].value) if name_col in cells else None
-    area = text_of(cells[area_col].value) if area_col in cells else None
-    others = {c: cell for c, cell in cells.items() if c not in (name_col, area_col)}
-    strong = False
-    for c, cell in others.items():
-        column = header.columns.get(c)
+def _row_facts(view: View, header: Header, r: int, lo: int, hi: int,
+               name_col: int | None, area_col: int | None) -> _RowFacts:
+    """What row ``r`` is under ``header`` (``name_col``, ``area_col``: its name
+    and area columns), its cells visited once."""
+    name = area = None
+    seen = others = strong = False
+    columns = header.columns
+    for c, cell in view.grid.rows.get(r, _NO_CELLS).items():
+        if not lo <= c <= hi:
+            continue
+        seen = True
+        if c == name_col:
+            name = text_of(cell.value)
+            continue
+        if c == area_col:
+            area = text_of(cell.value)
+            continue
+        others = True
+        if strong:
+            continue
+        column = columns.get(c)
         if column is None:
             continue
         if column.role == "period":
             # A figure, "Not yet available", a compound ("42 Children 20
             # Families") or a note merged across the value columns: a row
             # with a name and anything in its period cells is an indicator.
-            if not strong and (parse_value(cell.value, cell.number_format).status in _STRONG_STATUSES
-                               or holds_figure(cell.value)):
+            if parse_value(cell.value, cell.number_format).status in _STRONG_STATUSES \
+                    or holds_figure(cell.value):
                 strong = True
         elif column.role in _STRONG_ROLES:
             strong = True
+    if not seen:
+        return _RowFacts("blank")
     if name is None:
         if not others:
             return _RowFacts("single", area=area) if area else _RowFacts("blank")
@@ -756,6 +769,9 @@ def _row_facts(view: View, header: Header, r: int, lo: int, hi: int) -> _RowFact
     if others:
         return _RowFacts("weak", name, area)
     return _RowFacts("single", name, area)
+
+
+_NO_CELLS: dict = {}
 
 
 def _detect_unheaded_columns(view: View, block: Block) -> None:
