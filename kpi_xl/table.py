@@ -183,11 +183,23 @@ def table_records(records: list[dict], columns: list[str]) -> list[dict]:
     gaps None and turned back into records (what the reader used to build
     and every consumer read): NaN is None, a column of whole numbers with a
     gap or a fraction among them is a column of floats, a column of dates
-    holds Timestamps. A new dict a record, keyed by ``columns`` in order
-    (a key a record lacks is None; keys not in ``columns`` are dropped)."""
+    holds Timestamps. Each record keyed by ``columns`` in order (a key a
+    record lacks is None; keys not in ``columns`` are dropped).
+
+    Records that already hold exactly ``columns``, in order (as the reader
+    makes them), are the ones returned, changed in place where a column's
+    values change; otherwise each is a new dict."""
     if not records:
         return []
-    values = [_column_values([record.get(name) for record in records]) for name in columns]
+    given = [[record.get(name) for record in records] for name in columns]
+    values = [_column_values(column) for column in given]  # the given list when unchanged
+    keys = tuple(columns)
+    if all(tuple(record) == keys for record in records):
+        for name, column, before in zip(columns, values, given):
+            if column is not before:  # a column pandas changes (most it leaves alone)
+                for record, value in zip(records, column):
+                    record[name] = value
+        return records
     return [dict(zip(columns, row)) for row in zip(*values)]
 
 

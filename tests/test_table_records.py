@@ -192,3 +192,13 @@ def raw_records(draw) -> tuple[list[dict], list[str]]:
 def test_table_records_are_the_old_round_trip(case):
     raw, columns = case
     assert_as_the_round_trip(raw, columns)
+
+
+def test_records_holding_the_columns_in_order_are_changed_in_place():
+    raw = [{"a": 1, "b": "x"}, {"a": None, "b": "y"}]
+    records = table_records(raw, ["a", "b"])
+    assert records is raw and type(raw[0]["a"]) is float and raw[1]["a"] is None
+    other = [{"b": "x", "a": 1}]  # another key order: new dicts, keyed in the columns' order
+    made = table_records(other, ["a", "b"])
+    assert made[0] is not other[0] and list(made[0]) == ["a", "b"]
+    assert type(made[0]["a"]) is int and other[0] == {"b": "x", "a": 1}
