@@ -10,7 +10,8 @@ separated by spaces, as Excel's sqref). Colours are 6-digit RGB hex ("FFC7CE").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Collection, Literal, Union, get_args
+from itertools import count, repeat
+from typing import Collection, Iterable, Iterator, Literal, Union, get_args
 
 CellValue = Union[float, int, str, bool, None]
 
@@ -160,6 +161,125 @@ class ChartSeries:
     dashed: bool = False
 
 
+class SheetCells:
+    """The cells of an owned sheet, in the order planned, held as numbers.
+
+    An owned sheet holds a cell for each indicator and column (330,000 at
+    10,000 indicators): a :class:`SetCell` each, whose A1 text the writer
+    parsed again, cost more than the rest of the refresh, and so many
+    objects made Python's garbage collector walk the whole heap again and
+    again. So a planner puts a cell by its row and column numbers
+    (:meth:`put`, :meth:`put_row`), and the cells are kept in six lists side
+    by side, in the order put: ``rows``, ``columns``, ``values``,
+    ``formulas``, ``styles`` and ``appended`` (None for a cell put). An
+    appended SetCell is kept as it is in ``appended``, its row and column
+    None: its reference is parsed only by the writer, which refuses a bad
+    one as it did. :meth:`entries` gives them a cell at a time.
+
+    Read as a sequence (iterated, indexed, compared), the cells are the
+    SetCells they stand for, in the same order: a cell put at row 5, column
+    7 is ``SetCell("", "G5", value, formula, style)``, what the planners
+    made before, and an appended SetCell is itself. The live writer and the
+    tests read them so; the file writer reads :meth:`entries`. Like the rest
+    of a plan, a SheetCells is not changed once the plan is made.
+    """
+
+    def __init__(self, cells: Iterable[SetCell] = ()):
+        self.rows: list[int | None] = []
+        self.columns: list[int | None] = []
+        self.values: list[CellValue] = []
+        self.formulas: list[str | None] = []
+        self.styles: list[Style | None] = []
+        self.appended: list[SetCell | None] = []
+        self.extend(cells)
+
+    def put(self, row: int, column: int, value: CellValue = None, style: Style | None = None,
+            formula: str | None = None) -> None:
+        self.rows.append(row)
+        self.columns.append(column)
+        self.values.append(value)
+        self.formulas.append(formula)
+        self.styles.append(style)
+        self.appended.append(None)
+
+    def put_row(self, row: int, column: int, values: Iterable[CellValue], styles: Iterable[Style | None],
+                formulas: Iterable[str | None] | None = None) -> None:
+        """Cells from ``column`` rightwards, with one style (and formula) for each value."""
+        values, styles = list(values), list(styles)
+        count = len(values)
+        formulas = [None] * count if formulas is None else list(formulas)
+        if len(styles) != count or len(formulas) != count:
+            raise ValueError("put_row needs one style (and formula) for each value")
+        self.rows.extend(repeat(row, count))
+        self.columns.extend(range(column, column + count))
+        self.values.extend(values)
+        self.formulas.extend(formulas)
+        self.styles.extend(styles)
+        self.appended.extend(repeat(None, count))
+
+    def append(self, cell: SetCell) -> None:
+        self.rows.append(None)
+        self.columns.append(None)
+        self.values.append(cell.value)
+        self.formulas.append(cell.formula)
+        self.styles.append(cell.style)
+        self.appended.append(cell)
+
+    def extend(self, cells: Iterable[SetCell]) -> None:
+        for cell in cells:
+            self.append(cell)
+
+    @classmethod
+    def of_entries(cls, entries: Iterable[tuple]) -> SheetCells:
+        """The cells of :meth:`entries` tuples."""
+        cells = cls()
+        for row, column, value, formula, style, appended in entries:
+            cells.rows.append(row)
+            cells.columns.append(column)
+            cells.values.append(value)
+            cells.formulas.append(formula)
+            cells.styles.append(style)
+            cells.appended.append(appended)
+        return cells
+
+    def entries(self) -> Iterator[tuple]:
+        """``(row, column, value, formula, style, appended SetCell or None)`` a cell, in order."""
+        return zip(self.rows, self.columns, self.values, self.formulas, self.styles, self.appended)
+
+    def texts(self) -> list[str]:
+        """The texts the cells hold as constants (what the shared strings are asked for)."""
+        return [value for value, formula in zip(self.values, self.formulas)
+                if isinstance(value, str) and formula is None]
+
+    def _cell(self, i: int) -> SetCell:
+        cell = self.appended[i]
+        if cell is None:
+            from kpi_xl.xlsx.refs import cell_ref
+
+            cell = SetCell("", cell_ref(self.rows[i], self.columns[i]), self.values[i], self.formulas[i],
+                           self.styles[i])
+        return cell
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[SetCell]:
+        return map(self._cell, range(len(self.rows)))
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._cell(i) for i in range(len(self.rows))[index]]
+        return self._cell(range(len(self.rows))[index])
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (SheetCells, list)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"SheetCells({list(self)!r})"
+
+
 @dataclass
 class OwnedSheet:
     """A whole sheet that kpi-xl owns, written fresh each time.
@@ -171,7 +291,7 @@ class OwnedSheet:
 
     role: str  # "exceptions", "data_quality", "charts"
     name: str  # sheet name to use when adding
-    cells: list[SetCell] = field(default_factory=list)  # SetCell.sheet is ignored
+    cells: SheetCells = field(default_factory=SheetCells)  # SetCell.sheet is ignored; a list is made one
     column_widths: dict[str, float] = field(default_factory=dict)
     conditional_formats: list[AddConditionalFormat] = field(default_factory=list)
     hyperlinks: list[Hyperlink] = field(default_factory=list)
@@ -188,6 +308,10 @@ class OwnedSheet:
     row_heights: dict[int, float] = field(default_factory=dict)
     hidden_columns: tuple[str, ...] = ()  # e.g. a key column kpi-xl reads back
     purpose: Purpose | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.cells, SheetCells):
+            self.cells = SheetCells(self.cells)
 
 
 @dataclass(frozen=True)

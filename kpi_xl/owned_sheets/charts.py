@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ..xlsx.refs import col_letters as get_column_letter
 
 from ..errors import quote_sheet
-from ..plan import ChartSeries, LineChart, OwnedSheet, SetCell, Style
+from ..plan import ChartSeries, LineChart, OwnedSheet, Style
 
 if TYPE_CHECKING:
     from .registry import OwnedSheetJob
@@ -45,12 +45,13 @@ def build_charts_sheet(rated: list[dict], *, name: str, comparators: dict | None
                        ) -> OwnedSheet | None:
     """None when no indicator has enough figures to draw."""
     sheet = OwnedSheet(role=ROLE, name=name, tab_color="376092", purpose=PURPOSE)
-    sheet.cells.append(SetCell("", "A1", "Trends by indicator (figures copied at the last refresh)",
-                               style=HEADING_STYLE))
+    sheet.cells.put(1, 1, "Trends by indicator (figures copied at the last refresh)", HEADING_STYLE)
     sheet.column_widths["A"] = 12
     for col in range(2, 10):  # up to eight periods, labelled "Q3 2024-25"
         sheet.column_widths[get_column_letter(col)] = 11
     top = 3
+    labels: dict = {}  # period -> its label: thousands of charts share a few periods
+    q = quote_sheet(name)
     for record in rated:
         if record.get("suspect_periods"):
             continue  # periods repeated, out of order or missing: a line would mislead
@@ -58,7 +59,7 @@ def build_charts_sheet(rated: list[dict], *, name: str, comparators: dict | None
         if len(points) < MIN_POINTS:
             continue
         comparator = (comparators or {}).get(record["id"])
-        _block(sheet, top, record, points, comparator)
+        _block(sheet, top, record, points, comparator, labels, q)
         top += BLOCK_ROWS
     return sheet if sheet.charts else None
 
@@ -73,48 +74,55 @@ def _numeric_points(record: dict) -> list:
     return same if sum(p.reading.is_number for p in same) >= MIN_POINTS else []
 
 
-def _block(sheet: OwnedSheet, top: int, record: dict, points: list, comparator) -> None:
+ROW_NAMES = ("Period", "Value", "Target", "Comparator")  # the rows of a block, under its title
+
+
+def _block(sheet: OwnedSheet, top: int, record: dict, points: list, comparator, labels: dict,
+           q: str) -> None:
+    """An indicator's title, its figures (a row each of ROW_NAMES, a column
+    each period from B) and its chart; ``q``: the sheet's name as a reference
+    spells it."""
     fmt = PERCENT_STYLE if record.get("unit") == "percent" else NUMBER_STYLE
-    first_col, last_col = 2, 1 + len(points)
-    cols = [get_column_letter(c) for c in range(first_col, last_col + 1)]
     label = _label(record)
     cells = sheet.cells
-    cells.append(SetCell("", f"A{top}", label, style=TITLE_STYLE))
-    rows = {"Period": top + 1, "Value": top + 2, "Target": top + 3, "Comparator": top + 4}
-    for name, row in rows.items():
-        if name == "Comparator" and comparator is None:
-            continue
-        cells.append(SetCell("", f"A{row}", name if name != "Comparator" else comparator[0],
-                             style=LABEL_STYLE))
+    cells.put(top, 1, label, TITLE_STYLE)
+    period_row, value_row, target_row, comparator_row = top + 1, top + 2, top + 3, top + 4
+    for row, name in zip((period_row, value_row, target_row), ROW_NAMES):
+        cells.put(row, 1, name, LABEL_STYLE)
+    if comparator is not None:
+        cells.put(comparator_row, 1, comparator[0], LABEL_STYLE)
     target = record.get("target")
-    period_row, value_row, target_row, comparator_row = rows.values()
-    for col, point in zip(cols, points):
-        cells.append(SetCell("", f"{col}{period_row}", point.period.canonical(), style=PERIOD_STYLE))
-        value = point.reading.value if point.reading.is_number else None
-        cells.append(SetCell("", f"{col}{value_row}", value, style=fmt))
+    for col, point in enumerate(points, start=2):
+        period = point.period
+        text = labels.get(period)
+        if text is None:
+            text = labels[period] = period.canonical()
+        cells.put(period_row, col, text, PERIOD_STYLE)
+        reading = point.reading
+        cells.put(value_row, col, reading.value if reading.is_number else None, fmt)
         if target is not None:
-            cells.append(SetCell("", f"{col}{target_row}", target, style=fmt))
+            cells.put(target_row, col, target, fmt)
         if comparator is not None:
-            cells.append(SetCell("", f"{col}{comparator_row}", comparator[1], style=fmt))
-    sheet.charts.append(_chart(sheet.name, record, label, top, rows, cols, target is not None, comparator))
+            cells.put(comparator_row, col, comparator[1], fmt)
+    sheet.charts.append(_chart(q, record, label, top, len(points), target is not None, comparator))
 
 
-def _chart(name: str, record: dict, label: str, top: int, rows: dict, cols: list[str], has_target: bool,
+def _chart(q: str, record: dict, label: str, top: int, count: int, has_target: bool,
            comparator) -> LineChart:
-    q = quote_sheet(name)
+    """The chart of a block whose figures run from column B over ``count`` periods."""
+    span = f"$B${{}}:${get_column_letter(1 + count)}${{}}"
 
     def ref(row: int) -> str:
-        return f"{q}!${cols[0]}${row}:${cols[-1]}${row}"
+        return f"{q}!{span.format(row, row)}"
 
-    series = [ChartSeries(record["name"][:60], ref(rows["Value"]), VALUE_COLOUR)]
+    series = [ChartSeries(record["name"][:60], ref(top + 2), VALUE_COLOUR)]
     if has_target:
-        series.append(ChartSeries("Target", ref(rows["Target"]), TARGET_COLOUR))
+        series.append(ChartSeries("Target", ref(top + 3), TARGET_COLOUR))
     if comparator is not None:
-        series.append(ChartSeries(comparator[0], ref(rows["Comparator"]), COMPARATOR_COLOUR,
-                                  dashed=True))
-    anchor_col = get_column_letter(max(len(cols) + 3, 11))
+        series.append(ChartSeries(comparator[0], ref(top + 4), COMPARATOR_COLOUR, dashed=True))
+    anchor_col = get_column_letter(max(count + 3, 11))
     return LineChart(title=label[:90], anchor=f"{anchor_col}{top}",
-                     categories=ref(rows["Period"]), series=tuple(series),
+                     categories=ref(top + 1), series=tuple(series),
                      width_cols=9, height_rows=BLOCK_ROWS - 1,
                      number_format="0%" if record.get("unit") == "percent" else None)
 

@@ -22,7 +22,7 @@ from ..errors import Place
 from ..finding_types import (CATALOGUE, DOT_DISAGREES, DOT_WITHOUT_LATEST, DOT_WITHOUT_PREVIOUS,
                              RAG_DISAGREES, RAG_WITHOUT_TARGET)
 from ..findings import Finding, Report
-from ..plan import AddConditionalFormat, CFRule, Hyperlink, OwnedSheet, Plan, SetCell, Style
+from ..plan import AddConditionalFormat, CFRule, Hyperlink, OwnedSheet, Plan, Style
 from .layout import fit_rows
 
 if TYPE_CHECKING:
@@ -36,6 +36,9 @@ HEADER_ROW = 3
 HEAD_STYLE = Style(bold=True, fill="1F4E78", font_color="FFFFFF", border="thin")
 BODY_STYLE = Style(wrap=True, vertical="top", border="thin")
 LINK_STYLE = Style(font_color="0563C1", vertical="top", border="thin")
+# A finding's row, by column; the Cell column looks like a link where it is one.
+ROW_STYLES = [BODY_STYLE] * len(HEADERS)
+LINKED_ROW_STYLES = [LINK_STYLE if header == "Cell" else BODY_STYLE for header in HEADERS]
 
 
 # Findings about a cell's content before kpi-xl rewrote it.
@@ -128,25 +131,23 @@ def build_data_quality_sheet(report: Report, *, name: str, title: str,
         report = Report(in_previous_order(report, previous))
     sheet = OwnedSheet(role=ROLE, name=name, freeze=f"A{HEADER_ROW + 1}", tab_color="7F7F7F",
                        print_title_rows=f"{HEADER_ROW}:{HEADER_ROW}", purpose=PURPOSE)
-    sheet.cells.append(SetCell("", "A1", title, style=Style(bold=True, font_size=14)))
+    cells = sheet.cells
+    cells.put(1, 1, title, Style(bold=True, font_size=14))
     for i, (header, width) in enumerate(zip(HEADERS, WIDTHS), start=1):
-        col = get_column_letter(i)
-        sheet.cells.append(SetCell("", f"{col}{HEADER_ROW}", header, style=HEAD_STYLE))
-        sheet.column_widths[col] = width
+        cells.put(HEADER_ROW, i, header, HEAD_STYLE)
+        sheet.column_widths[get_column_letter(i)] = width
     row = HEADER_ROW
     for row, finding in enumerate(report, start=HEADER_ROW + 1):
         values = [finding.severity, finding.type, finding.place.sheet, finding.place.cell,
                   labels.get(finding.indicator, finding.indicator) if finding.indicator else None,
                   finding.message]
-        for i, value in enumerate(values, start=1):
-            style = LINK_STYLE if i == 4 and finding.place.cell else BODY_STYLE
-            sheet.cells.append(SetCell("", f"{get_column_letter(i)}{row}", value, style=style))
+        cells.put_row(row, 1, values, LINKED_ROW_STYLES if finding.place.cell else ROW_STYLES)
         if finding.place.sheet and finding.place.cell:
             sheet.hyperlinks.append(Hyperlink(
                 f"D{row}", f"{quote_sheet(finding.place.sheet)}!{finding.place.cell}",
                 tooltip="Go to the cell"))
     if not len(report):
-        sheet.cells.append(SetCell("", f"A{HEADER_ROW + 1}", "No findings.", style=BODY_STYLE))
+        cells.put(HEADER_ROW + 1, 1, "No findings.", BODY_STYLE)
     last = max(row, HEADER_ROW + 1)
     sheet.conditional_formats.append(AddConditionalFormat("", f"A{HEADER_ROW + 1}:A{last}", (
         CFRule("cellIs", '"error"', operator="equal", style=Style(fill="FFC7CE", font_color="9C0006")),

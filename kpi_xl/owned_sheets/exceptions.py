@@ -38,7 +38,7 @@ from ..findings import Finding, Report
 from .layout import fit_rows
 from ..planning.indicator_tables import rag_word_rules
 from ..plan import (AddConditionalFormat, DataValidationList, OwnedSheet, SetCell,
-                    Style)
+                    SheetCells, Style)
 
 if TYPE_CHECKING:
     from .registry import OwnedSheetJob
@@ -48,6 +48,7 @@ PURPOSE = "exceptions"  # of its changes in the plan
 HEADERS = ["Area", "Category", "ID", "Indicator", "Period", "Latest", "Target", "RAG",
            "Direction", "Rule category", "Override", "Override note", "Commentary", "Key"]
 COL = {name: get_column_letter(i + 1) for i, name in enumerate(HEADERS)}
+COLUMN = {name: i + 1 for i, name in enumerate(HEADERS)}
 HEADER_ROW = 4
 WIDTHS = {"Area": 18, "Category": 15, "ID": 8, "Indicator": 46, "Period": 11, "Latest": 9,
           "Target": 9, "RAG": 11, "Direction": 13, "Rule category": 15, "Override": 15,
@@ -74,6 +75,8 @@ def _row_styles(number: Style) -> dict[str, Style]:
 # percent or not -> the styles of an indicator's row
 ROW_STYLES = {True: _row_styles(Style(number_format="0.0%", border="thin", vertical="top")),
               False: _row_styles(Style(number_format="#,##0.##", border="thin", vertical="top"))}
+# the same in the columns' order
+ROW_STYLE_LIST = {percent: [styles[name] for name in HEADERS] for percent, styles in ROW_STYLES.items()}
 
 
 @dataclass
@@ -263,22 +266,20 @@ def build_exceptions_sheet(rated: list[dict], config: Config, notes: dict[str, N
                                          hidden_columns=(COL["Key"],), purpose=PURPOSE))
     sheet = result.sheet
     cells = sheet.cells
-    cells.append(SetCell("", "A1", title, style=TITLE_STYLE))
-    cells.append(SetCell("", "A2", "Made by kpi-xl. Type only in the Override and Commentary "
-                         "columns: they are kept, by indicator, at the next refresh.",
-                         style=Style(italic=True)))
+    cells.put(1, 1, title, TITLE_STYLE)
+    cells.put(2, 1, "Made by kpi-xl. Type only in the Override and Commentary "
+              "columns: they are kept, by indicator, at the next refresh.", Style(italic=True))
     for name, col in COL.items():
-        cells.append(SetCell("", f"{col}{HEADER_ROW}", name, style=HEAD_STYLE))
+        cells.put(HEADER_ROW, COLUMN[name], name, HEAD_STYLE)
         sheet.column_widths[col] = WIDTHS[name]
     naming = _naming(rated)
     result.labels = {ident: f"{ref}  {name}" for ident, (ref, name) in naming.items()}
     rated_rows = [r for r in rated if r.get("rag") is not None]
     row = HEADER_ROW + 1
     seen: set[str] = set()
+    band = [AREA_STYLE] * (len(HEADERS) - 1)  # the band runs across the printed width
     for area in _areas(rated_rows):
-        cells.append(SetCell("", f"A{row}", area, style=AREA_STYLE))
-        for col in list(COL.values())[1:-1]:  # the band runs across the printed width
-            cells.append(SetCell("", f"{col}{row}", None, style=AREA_STYLE))
+        cells.put_row(row, 1, [area] + [None] * (len(HEADERS) - 2), band)
         row += 1
         in_area = [r for r in rated_rows if _area_of(r) == area]
         placed = _place_by_category(in_area, notes, names, result, config)
@@ -286,7 +287,7 @@ def build_exceptions_sheet(rated: list[dict], config: Config, notes: dict[str, N
             members = placed.get(cat, [])
             if not members:
                 continue
-            cells.append(SetCell("", f"B{row}", cat, style=CATEGORY_STYLE))
+            cells.put(row, COLUMN["Category"], cat, CATEGORY_STYLE)
             row += 1
             for record in members:
                 _indicator_row(cells, row, area, cat, record, notes.get(record["id"]), config,
@@ -299,8 +300,7 @@ def build_exceptions_sheet(rated: list[dict], config: Config, notes: dict[str, N
                 row += 1
         empty = [cat for cat in names if not placed.get(cat)]
         if empty:  # one line for the area, not one per category
-            cells.append(SetCell("", f"B{row}", f"None this period: {', '.join(empty)}",
-                                 style=Style(italic=True)))
+            cells.put(row, COLUMN["Category"], f"None this period: {', '.join(empty)}", Style(italic=True))
             row += 1
     row = _kept_notes(cells, row + 1, notes, seen)
     row = _kept_loose(cells, row + 1, loose) - 1
@@ -390,28 +390,27 @@ def _override_applies(record: dict, note: Note, policy: str, result: ExceptionsR
     return True
 
 
-def _indicator_row(cells: list, row: int, area: str, cat: str, record: dict, note: Note | None,
+def _indicator_row(cells: SheetCells, row: int, area: str, cat: str, record: dict, note: Note | None,
                    config: Config, naming: dict[str, tuple[str, str]]) -> None:
-    styles = ROW_STYLES[record.get("unit") == "percent"]
-    values = {
-        "Area": area, "Category": cat,
-        "ID": naming.get(record["id"], (record["id"],))[0],
-        "Indicator": naming.get(record["id"], (None, record["name"]))[1],
-        "Period": record.get("latest_period"), "Latest": record.get("latest_value"),
-        "Target": record.get("target") if _plain(record.get("target")) is not None
-        else _plain(record.get("target_raw")) or NO_TARGET,
-        "RAG": getattr(config.rag.labels, record["rag"]) if record.get("rag") else None,
-        "Direction": _direction_text(record) or NO_TARGET,
-        "Rule category": record.get("category"),
-        "Override": note.override if note else None,
-        "Override note": note.override_note if note and note.override else None,
-        "Commentary": note.commentary if note else None,
-        "Key": record["id"],
-    }
-    formulas = note.formulas if note else {}
-    for name, value in values.items():
-        cells.append(SetCell("", f"{COL[name]}{row}", _plain(value), formula=formulas.get(name),
-                             style=styles[name]))
+    ident = record["id"]
+    named = naming.get(ident)
+    target = record.get("target")
+    values = [  # in the order of HEADERS
+        area, cat,
+        named[0] if named is not None else ident,
+        named[1] if named is not None else record["name"],
+        record.get("latest_period"), record.get("latest_value"),
+        target if _plain(target) is not None else _plain(record.get("target_raw")) or NO_TARGET,
+        getattr(config.rag.labels, record["rag"]) if record.get("rag") else None,
+        _direction_text(record) or NO_TARGET,
+        record.get("category"),
+        note.override if note else None,
+        note.override_note if note and note.override else None,
+        note.commentary if note else None,
+        ident,
+    ]
+    formulas = [note.formulas.get(name) for name in HEADERS] if note and note.formulas else None
+    cells.put_row(row, 1, map(_plain, values), ROW_STYLE_LIST[record.get("unit") == "percent"], formulas)
     _extra_cells(cells, row, note)
 
 
@@ -477,8 +476,8 @@ def _rag_colours(config: Config, last: int) -> AddConditionalFormat:
 
 def _plain(value):
     """Cell values as plain Python scalars (no numpy types, no NaN)."""
-    if value is None:
-        return None
+    if value is None or type(value) is str:
+        return value
     if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, float) and value != value:

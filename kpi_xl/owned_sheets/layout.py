@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from ..xlsx.refs import col_letters, parse_cell
 
-from ..plan import SetCell
+from ..plan import SheetCells
 
 CHARS_PER_WIDTH = 1.2  # characters of ordinary text per unit of column width
 LINE_POINTS = 15.0  # Excel's default row height, for 11pt text
@@ -37,18 +37,19 @@ def _part_lines(part: str, chars: int) -> int:
     return max(1, len(textwrap.wrap(part, chars, break_long_words=True)))
 
 
-def fit_rows(cells: list[SetCell], widths: dict[str, float]) -> dict[int, float]:
+def fit_rows(cells: SheetCells, widths: dict[str, float]) -> dict[int, float]:
     """Row -> height (points) for rows whose wrapped text needs more than one line."""
     heights: dict[int, float] = {}
-    for cell in cells:
-        if not (cell.style and cell.style.wrap and isinstance(cell.value, str) and cell.value):
+    for row, col, value, _, style, cell in cells.entries():
+        if not (style and style.wrap and isinstance(value, str) and value):
             continue
-        row, col = parse_cell(cell.cell)  # not openpyxl: a refresh does not import it
+        if cell is not None:
+            row, col = parse_cell(cell.cell)  # not openpyxl: a refresh does not import it
         column = col_letters(col)
         if column not in widths:
             continue
-        scale = (cell.style.font_size or 11.0) / 11.0  # bigger text: fewer characters a line
-        lines = text_lines(cell.value, widths[column] / scale)
+        scale = (style.font_size or 11.0) / 11.0  # bigger text: fewer characters a line
+        lines = text_lines(value, widths[column] / scale)
         if lines > 1:
             heights[row] = max(heights.get(row, 0.0),
                                lines * LINE_POINTS * scale + PADDING_POINTS)

@@ -7,16 +7,19 @@ byte-identical XML and the refresh leaves the part alone.
 from __future__ import annotations
 
 import re
+from collections import namedtuple
 from dataclasses import replace
+from math import isfinite
 from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from kpi_xl.errors import WriteError
-from kpi_xl.plan import DataValidationList, Hyperlink, OwnedSheet, SetCell, SetColumnWidth, Style
+from kpi_xl.plan import DataValidationList, Hyperlink, OwnedSheet, SetCell, SetColumnWidth, SheetCells, Style
 from kpi_xl.xlsx.conditional import ConditionalFormats
 from kpi_xl.xlsx.package import MAIN_NS, R_NS
-from kpi_xl.xlsx.refs import cell_ref, col_index, normalise_sqref, parse_cell, range_ref
+from kpi_xl.xlsx.refs import (MAX_COL, MAX_ROW, cell_position, cell_ref, col_index, col_letters,
+                             normalise_sqref, parse_cell, range_ref)
 from kpi_xl.xlsx.shared_strings import escape_text, needs_preserve, string_xml
 from kpi_xl.xlsx.worksheet import FORMULA_LIKE, WORKSHEET_ORDER, Content, SheetPatcher, format_number
 from kpi_xl.xlsx.styles import argb
@@ -133,6 +136,58 @@ def _validations(patcher: SheetPatcher, items: list[DataValidationList]) -> None
         etree.SubElement(el, _q("formula1")).text = formula
 
 
+def coalesced(cells: SheetCells) -> SheetCells:
+    """What :func:`kpi_xl.xlsx.writer.coalesce_cells` makes of the SetCells
+    ``cells`` stand for: one cell a place, holding the last one's content
+    and the styles of all of them merged (later attributes win), at the
+    place of the last one. ``cells`` itself when each place is set once
+    (the common case). A place is the SetCell's sheet and reference as
+    written (without $, upper case), so "B02" is not "B2"."""
+    keys = [_text_key(cell) if cell is not None else row << _COL_BITS | col
+            for row, col, cell in zip(cells.rows, cells.columns, cells.appended)]
+    if len(set(keys)) == len(keys):
+        return cells
+    from kpi_xl.xlsx.writer import _merge_styles
+
+    last: dict = {}
+    merged: dict = {}
+    for i, (key, style) in enumerate(zip(keys, cells.styles)):
+        merged[key] = _merge_styles(merged.get(key), style)
+        last[key] = i
+    kept = []
+    for i, (key, entry) in enumerate(zip(keys, cells.entries())):
+        if last[key] != i:
+            continue
+        style = merged[key]
+        if style is not entry[4]:
+            row, col, value, formula, _, cell = entry
+            cell = replace(cell, style=style) if cell is not None else None
+            entry = (row, col, value, formula, style, cell)
+        kept.append(entry)
+    return SheetCells.of_entries(kept)
+
+
+# A place of an owned sheet as one number, row then column: sorting places
+# sorts rows, then the cells of a row (a column is at most 16,384 < 2**15).
+_COL_BITS = 15
+_COL_MASK = (1 << _COL_BITS) - 1
+
+
+def _text_key(cell: SetCell):
+    """The place of an appended SetCell as :func:`coalesced` compares it: as
+    a cell put by number when its reference is written as one would be."""
+    text = cell.cell.replace("$", "").upper()
+    sheet = cell.sheet.casefold()
+    if not sheet:
+        try:
+            row, col = cell_position(text)
+        except ValueError:
+            return sheet, text
+        if cell_ref(row, col) == text:
+            return row << _COL_BITS | col
+    return sheet, text
+
+
 def build(ctx: "WriteContext", owned: OwnedSheet, name: str, part: str, sheet_id: int) -> SheetPatcher:
     """Generate the sheet into ``part`` and return its patcher.
 
@@ -146,9 +201,8 @@ def build(ctx: "WriteContext", owned: OwnedSheet, name: str, part: str, sheet_id
     root = skeleton(owned)
     ctx.pkg.put_xml(part, root)
     patcher = SheetPatcher(ctx, name, part, sheet_id, root)
-    cells = _Cells(patcher)
-    for cell in owned.cells:
-        cells.set(cell)
+    cells = _Cells(patcher, owned.cells)
+    cells.put_all()
     for column, width in sorted(owned.column_widths.items(), key=lambda kv: _col_key(kv[0])):
         patcher.set_column_width(SetColumnWidth(name, column, width))
     _hide_columns(patcher, owned.hidden_columns)
@@ -161,10 +215,11 @@ def build(ctx: "WriteContext", owned: OwnedSheet, name: str, part: str, sheet_id
         from kpi_xl.xlsx.charts import add_charts
 
         add_charts(ctx, patcher, owned.charts)
-    extent = cells.extent()
+    places = sorted(cells.xml)
+    extent = _extent(places)
     root.find(_q("dimension")).set("ref", range_ref(*extent) if extent else "A1")
     ctx.pkg.put_xml(part, root)
-    rows = cells.rows_xml(owned.row_heights)
+    rows = cells.rows_xml(places, owned.row_heights)
     data = ctx.pkg.final_bytes(part)
     if rows:
         data = data.replace(b"<sheetData/>", b"<sheetData>" + rows.encode("utf-8") + b"</sheetData>", 1)
@@ -174,58 +229,115 @@ def build(ctx: "WriteContext", owned: OwnedSheet, name: str, part: str, sheet_id
     return patcher
 
 
+def _extent(places: list[int]) -> tuple[int, int, int, int] | None:
+    """(first row, first column, last row, last column) of the sorted places."""
+    if not places:
+        return None
+    cols = [place & _COL_MASK for place in places]
+    return places[0] >> _COL_BITS, min(cols), places[-1] >> _COL_BITS, max(cols)
+
+
+# What SheetPatcher.wanted reads of a change (a SetCell is made only for
+# the rare cell that is neither text, blank nor a plain number).
+_Change = namedtuple("_Change", "value formula style")
+_MISSING = object()
+
+
 class _Cells:
     """The cells of a new sheet, each kept as the XML text of its <c>: what
     :meth:`SheetPatcher.set_cell` would make on the empty sheet, in its
     document, for the same changes in the same order (so shared-string and
     format indices come out as they did). A cell written twice is decided
     as ``set_cell`` decides it: the later content unless the same, the
-    later style derived over the earlier one."""
+    later style derived over the earlier one.
 
-    def __init__(self, patcher: SheetPatcher):
+    What a cell holds is kept as its text and the index of the change that
+    made it, not as objects: a sheet holds hundreds of thousands of cells,
+    and objects that many made the garbage collector walk the heap again
+    and again; the rare cell asked for again (a second change, a hyperlink)
+    is worked out again from its change."""
+
+    def __init__(self, patcher: SheetPatcher, cells: SheetCells):
         self.patcher = patcher
-        # place -> (content, format, whether s= comes before t=, the <c> text)
-        self.by_place: dict[tuple[int, int], tuple[Content, int, bool, str]] = {}
+        self.cells = cells
+        self.xml: dict[int, str] = {}  # place (_COL_BITS) -> the <c> text
+        self.made_by: dict[int, int] = {}  # place -> the index of the change that made its cell
+        self.decided: dict[int, tuple[Content, int, bool]] = {}  # place -> (content, format, s= first)
         self.values_changed = False
         self._styles: dict[tuple[int, int, bool], int] = {}
         # (text or None, id of the Style) -> what _first makes of it: a sheet
         # repeats its texts (categories, headings, ratings) and blanks
         self._made: dict[tuple, tuple[Content, int, str] | None] = {}
+        # id of the Style -> (format, s= attribute) of a number in a new cell
+        self._number_format: dict[int, tuple[int, str]] = {}
 
-    def set(self, change: SetCell) -> None:
-        row, col = place = parse_cell(change.cell)
-        ref = cell_ref(row, col)
-        earlier = self.by_place.get(place)
-        if earlier is not None:
-            self._again(place, ref, change, self.patcher.wanted(change, ref), earlier)
-            return
-        made = self._first(change, ref)
-        if made is not None:
-            content, style, tail = made
-            self.values_changed = self.values_changed or content.kind != "blank"
-            self.by_place[place] = (content, style, False, f'<c r="{ref}"{tail}')
+    def put_all(self) -> None:
+        """The cells of the sheet's :class:`SheetCells`, in their order."""
+        xml, made_by, made_for = self.xml, self.made_by, self._made
+        number_format = self._number_format
+        changed = False
+        for i, (row, col, value, formula, style, cell) in enumerate(self.cells.entries()):
+            if row is None:
+                row, col = parse_cell(cell.cell)
+            elif not (0 < row <= MAX_ROW and 0 < col <= MAX_COL):
+                parse_cell(cell_ref(row, col))  # refused as its A1 text is
+            place = row << _COL_BITS | col
+            ref = f"{col_letters(col)}{row}"
+            if place in xml:
+                self._again(place, ref, cell or _Change(value, formula, style))
+                continue
+            kind = type(value)
+            if formula is None and (kind is int or kind is float and isfinite(value)):
+                found = number_format.get(id(style))
+                if found is None:
+                    found = number_format[id(style)] = self._number_style(style)
+                xml[place] = f'<c r="{ref}"{found[1]}><v>{format_number(value)}</v></c>'
+                made_by[place] = i
+                changed = True
+                continue
+            if formula is None and (value is None or kind is str):
+                key = (value, id(style))  # the Style objects live as long as the cells
+                made = made_for.get(key, _MISSING)
+                if made is _MISSING:
+                    made = made_for[key] = self._first(cell or _Change(value, formula, style), ref)
+            else:
+                made = self._first(cell or _Change(value, formula, style), ref)
+            if made is not None:
+                changed = changed or made[0].kind != "blank"
+                xml[place] = f'<c r="{ref}"{made[2]}'
+                made_by[place] = i
+        self.values_changed = self.values_changed or changed
 
-    def _first(self, change: SetCell, ref: str) -> tuple[Content, int, str] | None:
+    def _number_style(self, style: Style | None) -> tuple[int, str]:
+        index = self._style(0, style, False) if style is not None else 0
+        return index, f' s="{index}"' if index else ""
+
+    def _first(self, change, ref: str) -> tuple[Content, int, str] | None:
         """(content, format, the <c> text after its r=) of a change to an empty
         place; None when it makes no cell (a blank without a format)."""
-        value = change.value
-        key = None
-        if change.formula is None and (value is None or type(value) is str):
-            key = (value, id(change.style))  # the Style objects live as long as the cells
-            if key in self._made:
-                return self._made[key]
         wanted = self.patcher.wanted(change, ref)
         quote = wanted.kind == "text" and wanted.value.startswith(FORMULA_LIKE)
         style = self._style(0, change.style, quote) if change.style is not None or quote else 0
-        made = None if wanted.kind == "blank" and not style else (wanted, style, self._tail(wanted, style))
-        if key is not None:
-            self._made[key] = made
-        return made
+        return None if wanted.kind == "blank" and not style else (wanted, style, self._tail(wanted, style))
 
-    def _again(self, place: tuple[int, int], ref: str, change: SetCell, wanted: Content,
-               earlier: tuple[Content, int, bool, str]) -> None:
+    def _state(self, place: int, ref: str) -> tuple[Content, int, bool]:
+        """(content, format, whether s= comes before t=) of the cell at ``place``."""
+        found = self.decided.get(place)
+        if found is not None:
+            return found
+        i = self.made_by[place]
+        cells = self.cells
+        value, formula, style, cell = cells.values[i], cells.formulas[i], cells.styles[i], cells.appended[i]
+        kind = type(value)
+        if formula is None and (kind is int or kind is float and isfinite(value)):
+            return Content("number", value), self._number_format[id(style)][0], False
+        content, index, _ = self._first(cell or _Change(value, formula, style), ref)  # as it was made
+        return content, index, False
+
+    def _again(self, place: int, ref: str, change) -> None:
         """A second change to a cell, as :meth:`SheetPatcher.set_cell` makes it."""
-        content, base, s_first, _ = earlier
+        wanted = self.patcher.wanted(change, ref)
+        content, base, s_first = self._state(place, ref)
         same = SheetPatcher.same(content, wanted)
         quote = wanted.kind == "text" and wanted.value.startswith(FORMULA_LIKE) and not same
         style = self._style(base, change.style, quote) if change.style is not None or quote else base
@@ -236,7 +348,8 @@ class _Cells:
             self.values_changed = True
         # Rewriting a formatted cell's content sets t= again, after s=.
         s_first = bool(base) and (s_first if same else True)
-        self.by_place[place] = (content, style, s_first, f'<c r="{ref}"{self._tail(content, style, s_first)}')
+        self.decided[place] = (content, style, s_first)
+        self.xml[place] = f'<c r="{ref}"{self._tail(content, style, s_first)}'
 
     def _style(self, base: int, style: Style | None, quote: bool) -> int:
         # Keyed by the Style object: a planner passes the same few many times.
@@ -281,25 +394,18 @@ class _Cells:
         return ' t="inlineStr"', f"<is><t{space}>{string_xml(text)}</t></is>"
 
     def content(self, row: int, col: int) -> Content:
-        found = self.by_place.get((row, col))
-        return found[0] if found is not None else Content("blank")
+        place = row << _COL_BITS | col
+        return self._state(place, cell_ref(row, col))[0] if place in self.xml else Content("blank")
 
-    def extent(self) -> tuple[int, int, int, int] | None:
-        if not self.by_place:
-            return None
-        rows = [row for row, _ in self.by_place]
-        cols = [col for _, col in self.by_place]
-        return min(rows), min(cols), max(rows), max(cols)
-
-    def rows_xml(self, heights: dict[int, float]) -> str:
+    def rows_xml(self, places: list[int], heights: dict[int, float]) -> str:
         """The rows in row order, each with its cells in column order (as the
-        schema wants); a row with cells as tall as ``heights`` says."""
+        schema wants); a row with cells as tall as ``heights`` says.
+        ``places``: the places of the cells, sorted."""
         out = []
         current = None
-        by_place = self.by_place
-        for place in sorted(by_place):
-            row = place[0]
-            xml = by_place[place][3]
+        xml = self.xml
+        for place in places:
+            row = place >> _COL_BITS
             if row != current:
                 if current is not None:
                     out.append("</row>")
@@ -308,7 +414,7 @@ class _Cells:
                 tall = f' ht="{format_number(round(min(points, 409.0), 2))}" customHeight="1"' \
                     if points > 0 else ""
                 out.append(f'<row r="{row}"{tall}>')
-            out.append(xml)
+            out.append(xml[place])
         if current is not None:
             out.append("</row>")
         return "".join(out)

@@ -27,7 +27,7 @@ from kpi_xl.xlsx.calc_chain import CalcChain
 from kpi_xl.xlsx.conditional import ConditionalFormats
 from kpi_xl.xlsx.package import Package, source_of_rels
 from kpi_xl.xlsx.shared_strings import SharedStrings
-from kpi_xl.xlsx.refs import parse_cell
+from kpi_xl.xlsx.refs import cell_ref, parse_cell
 from kpi_xl.xlsx.worksheet import SheetPatcher
 from kpi_xl.xlsx.styles import Styles
 from kpi_xl.xlsx.workbook_part import CF_NAME, OWNED_NAME, SIG_ROWS, WorkbookPart
@@ -244,6 +244,7 @@ def _put_owned(ctx: WriteContext, owned: OwnedSheet) -> None:
     from kpi_xl.xlsx import new_worksheet
 
     new_worksheet.check_owned(owned)
+    owned = replace(owned, cells=new_worksheet.coalesced(owned.cells))  # as coalesce_cells makes of them
     entry = ctx.workbook.owned_entry(owned.role, prefer_name=owned.name)
     if entry is not None and (entry.kind != "worksheet" or not entry.part):
         raise WriteError(f"the sheet kpi-xl marked as {owned.role!r} is not a worksheet",
@@ -271,12 +272,15 @@ def _put_owned(ctx: WriteContext, owned: OwnedSheet) -> None:
 def _signature_pairs(owned: OwnedSheet) -> list[tuple[str, str]]:
     """kpi-xl's text in the first rows of an owned sheet, what the next run
     checks to know the sheet is still the one it wrote."""
-    pairs = []
-    for cell in owned.cells:
-        if cell.formula is None and isinstance(cell.value, str) and cell.value \
-                and parse_cell(cell.cell)[0] <= SIG_ROWS:
-            pairs.append((cell.cell.replace("$", "").upper(), cell.value))
-    return sorted(pairs, key=lambda p: parse_cell(p[0]))
+    placed = []
+    for row, col, value, formula, _, cell in owned.cells.entries():
+        if formula is None and isinstance(value, str) and value:
+            if cell is not None:
+                row, col = parse_cell(cell.cell)
+            if row <= SIG_ROWS:
+                ref = cell.cell.replace("$", "").upper() if cell is not None else cell_ref(row, col)
+                placed.append(((row, col), ref, value))
+    return [(ref, value) for _, ref, value in sorted(placed, key=lambda p: p[0])]
 
 
 Protected = Literal["refuse", "unlocked_cells"]
@@ -401,9 +405,9 @@ def _check_structure(ctx: WriteContext, plan: Plan) -> None:
 
 def _texts_written(sheets: list[OwnedSheet], changes: list) -> list[str]:
     """The texts the plan's cells hold (what the shared strings will be asked for)."""
-    cells = [cell for owned in sheets for cell in owned.cells]
-    cells += [change for change in changes if isinstance(change, SetCell)]
-    return [cell.value for cell in cells if isinstance(cell.value, str) and cell.formula is None]
+    texts = [text for owned in sheets for text in owned.cells.texts()]
+    cells = [change for change in changes if isinstance(change, SetCell)]
+    return texts + [cell.value for cell in cells if isinstance(cell.value, str) and cell.formula is None]
 
 
 def build_changes(pkg: Package, plan: Plan, protected: str = "refuse") -> WriteContext:
@@ -418,7 +422,7 @@ def build_changes(pkg: Package, plan: Plan, protected: str = "refuse") -> WriteC
     if texts and ctx.strings.exists:
         ctx.strings.expect(texts)
     for owned in plan.sheets:
-        _put_owned(ctx, replace(owned, cells=coalesce_cells(list(owned.cells))))
+        _put_owned(ctx, owned)
     ctx.note_cells(changes)
     for change in changes:
         _apply_change(ctx, change)
