@@ -217,6 +217,20 @@ class SheetCells:
         self.styles.extend(styles)
         self.appended.extend(repeat(None, count))
 
+    def put_cells(self, rows: Iterable[int], columns: Iterable[int], values: Iterable[CellValue],
+                  styles: Iterable[Style | None]) -> None:
+        """Cells at ``rows[i]``, ``columns[i]``, one row, column and style for each value."""
+        rows, columns, values, styles = list(rows), list(columns), list(values), list(styles)
+        count = len(values)
+        if not len(rows) == len(columns) == len(styles) == count:
+            raise ValueError("put_cells needs one row, column and style for each value")
+        self.rows.extend(rows)
+        self.columns.extend(columns)
+        self.values.extend(values)
+        self.formulas.extend(repeat(None, count))
+        self.styles.extend(styles)
+        self.appended.extend(repeat(None, count))
+
     def append(self, cell: SetCell) -> None:
         self.rows.append(None)
         self.columns.append(None)

@@ -182,5 +182,6 @@ def test_drawing_part_is_the_element_built_tree(charts):
     expected = etree.Element(f"{{{XDR_NS}}}wsDr", nsmap={"xdr": XDR_NS, "a": A_NS})
     for number, chart in enumerate(charts, start=1):
         reference_anchor(expected, chart, number, f"rId{number}")
-    made = drawing_bytes([_anchor(chart, n, f"rId{n}") for n, chart in enumerate(charts, start=1)])
+    made = drawing_bytes([_anchor(chart, n, f"rId{n}", parse_cell(chart.anchor))
+                          for n, chart in enumerate(charts, start=1)])
     assert made == serialize(expected)

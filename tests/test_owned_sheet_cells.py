@@ -285,7 +285,7 @@ def old_signature_pairs(owned: OwnedSheet) -> list[tuple[str, str]]:
 
 # ------------------------------------------------------------ records to plan from
 
-TEXTS = st.sampled_from(["Re-referrals", "CP visits", "=1+1", "two\nlines", "x" * 120, "é 😀", "", "  ",
+TEXTS = st.sampled_from(["Re-referrals", "CP visits", "=1+1", "two\nlines", "x" * 120, "é 😀", "", "  ", "tab\there",
                          "a long indicator name that wraps over a line or two when printed on paper"])
 NUMBERS = st.one_of(st.none(), st.integers(-10**6, 10**6), st.floats(allow_infinity=False),
                     st.sampled_from([0.0, -0.0, 0.25, 1e-9, 1e20]))
@@ -510,3 +510,4 @@ def test_a_cell_put_outside_the_sheet_is_refused_as_its_reference_is(tmp_path):
                 apply_plan(path, Plan(sheets=[OwnedSheet(role="r", name="R", cells=cells)]), backup="none")
             messages.append(caught.value.message)
         assert messages[0] == messages[1] and "outside the sheet" in messages[0]
+

@@ -11,6 +11,7 @@ line, and a reference to it would draw a zero.
 """
 from __future__ import annotations
 
+from itertools import chain, repeat
 from typing import TYPE_CHECKING
 
 from ..xlsx.refs import col_letters as get_column_letter
@@ -92,28 +93,34 @@ def _block(sheet: OwnedSheet, top: int, record: dict, points: list, comparator, 
     if comparator is not None:
         cells.put(comparator_row, 1, comparator[0], LABEL_STYLE)
     target = record.get("target")
-    for col, point in enumerate(points, start=2):
-        period = point.period
-        text = labels.get(period)
+    # A column a period, its cells from the top: the period, the value, then
+    # the target and the comparator where known.
+    texts = []
+    for point in points:
+        text = labels.get(point.period)
         if text is None:
-            text = labels[period] = period.canonical()
-        cells.put(period_row, col, text, PERIOD_STYLE)
-        reading = point.reading
-        cells.put(value_row, col, reading.value if reading.is_number else None, fmt)
-        if target is not None:
-            cells.put(target_row, col, target, fmt)
-        if comparator is not None:
-            cells.put(comparator_row, col, comparator[1], fmt)
-    sheet.charts.append(_chart(q, record, label, top, len(points), target is not None, comparator))
+            text = labels[point.period] = point.period.canonical()
+        texts.append(text)
+    columns = [(period_row, PERIOD_STYLE, texts),
+               (value_row, fmt, [p.reading.value if p.reading.is_number else None for p in points])]
+    if target is not None:
+        columns.append((target_row, fmt, repeat(target)))
+    if comparator is not None:
+        columns.append((comparator_row, fmt, repeat(comparator[1])))
+    count, depth = len(points), len(columns)
+    rows, styles, values = zip(*columns)
+    cells.put_cells(rows * count, [col for col in range(2, 2 + count) for _ in range(depth)],
+                    chain.from_iterable(zip(*values)), styles * count)
+    sheet.charts.append(_chart(q, record, label, top, count, target is not None, comparator))
 
 
 def _chart(q: str, record: dict, label: str, top: int, count: int, has_target: bool,
            comparator) -> LineChart:
     """The chart of a block whose figures run from column B over ``count`` periods."""
-    span = f"$B${{}}:${get_column_letter(1 + count)}${{}}"
+    last = get_column_letter(1 + count)
 
     def ref(row: int) -> str:
-        return f"{q}!{span.format(row, row)}"
+        return f"{q}!$B${row}:${last}${row}"
 
     series = [ChartSeries(record["name"][:60], ref(top + 2), VALUE_COLOUR)]
     if has_target:

@@ -278,10 +278,12 @@ def build_exceptions_sheet(rated: list[dict], config: Config, notes: dict[str, N
     row = HEADER_ROW + 1
     seen: set[str] = set()
     band = [AREA_STYLE] * (len(HEADERS) - 1)  # the band runs across the printed width
-    for area in _areas(rated_rows):
+    by_area: dict[str, list[dict]] = {}  # in the order areas first appear in the workbook
+    for record in rated_rows:
+        by_area.setdefault(_area_of(record), []).append(record)
+    for area, in_area in by_area.items():
         cells.put_row(row, 1, [area] + [None] * (len(HEADERS) - 2), band)
         row += 1
-        in_area = [r for r in rated_rows if _area_of(r) == area]
         placed = _place_by_category(in_area, notes, names, result, config)
         for cat in names + [c for c in placed if c not in names]:
             members = placed.get(cat, [])

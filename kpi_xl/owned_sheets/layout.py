@@ -23,7 +23,12 @@ PADDING_POINTS = 3.0
 
 def text_lines(text: str, width: float) -> int:
     """Lines ``text`` takes when wrapped in a column ``width`` wide."""
-    return _lines(str(text), max(1, math.floor(width * CHARS_PER_WIDTH)))
+    return _lines(str(text), _chars(width))
+
+
+def _chars(width: float) -> int:
+    """Characters a line of a column ``width`` wide holds."""
+    return max(1, math.floor(width * CHARS_PER_WIDTH))
 
 
 @lru_cache(maxsize=4096)  # an owned sheet repeats its texts (categories, names, messages)
@@ -40,15 +45,22 @@ def _part_lines(part: str, chars: int) -> int:
 def fit_rows(cells: SheetCells, widths: dict[str, float]) -> dict[int, float]:
     """Row -> height (points) for rows whose wrapped text needs more than one line."""
     heights: dict[int, float] = {}
+    # (column, font size) -> characters a line: a text no longer, with no
+    # line end or tab, takes one line (most of a sheet's cells)
+    fits: dict[tuple, int] = {}
     for row, col, value, _, style, cell in cells.entries():
         if not (style and style.wrap and isinstance(value, str) and value):
             continue
         if cell is not None:
             row, col = parse_cell(cell.cell)  # not openpyxl: a refresh does not import it
+        chars = fits.get((col, style.font_size))
+        if chars is not None and len(value) <= chars and "\n" not in value and "\t" not in value:
+            continue
         column = col_letters(col)
         if column not in widths:
             continue
         scale = (style.font_size or 11.0) / 11.0  # bigger text: fewer characters a line
+        fits[col, style.font_size] = _chars(widths[column] / scale)
         lines = text_lines(value, widths[column] / scale)
         if lines > 1:
             heights[row] = max(heights.get(row, 0.0),

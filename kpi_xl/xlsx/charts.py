@@ -7,6 +7,7 @@ bytes).
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -51,11 +52,16 @@ def _series(index: int, series: ChartSeries, categories: str) -> str:
     return (f'<c:ser><c:idx val="{index}"/><c:order val="{index}"/>'
             f'<c:tx><c:v>{string_xml(series.name)}</c:v></c:tx>'
             '<c:spPr><a:ln w="28575" cap="rnd"><a:solidFill>'
-            f'<a:srgbClr val="{_attr(series.color.lstrip("#").upper())}"/></a:solidFill>'
+            f'<a:srgbClr val="{_colour(series.color)}"/></a:solidFill>'
             f'{dash}<a:round/></a:ln></c:spPr><c:marker><c:symbol val="none"/></c:marker>'
             f'<c:cat><c:strRef><c:f>{categories}</c:f></c:strRef></c:cat>'
             f'<c:val><c:numRef><c:f>{escape_text(series.values.lstrip("="))}</c:f></c:numRef></c:val>'
             '<c:smooth val="0"/></c:ser>')
+
+
+@lru_cache(maxsize=64)  # a few colours serve every series
+def _colour(color: str) -> str:
+    return _attr(color.lstrip("#").upper())
 
 
 def _value_format(number_format: str | None) -> str:
@@ -90,9 +96,9 @@ def chart_bytes(chart: LineChart, number: int) -> bytes:
     return _PART_START + chart_text(chart, number).encode("utf-8")
 
 
-def _anchor(chart: LineChart, number: int, rid: str) -> str:
-    """One chart's twoCellAnchor in the drawing part."""
-    row, col = parse_cell(chart.anchor)
+def _anchor(chart: LineChart, number: int, rid: str, place: tuple[int, int]) -> str:
+    """One chart's twoCellAnchor in the drawing part; ``place``: (row, column) of its anchor."""
+    row, col = place
     ends = []
     for name, (c, r) in (("from", (col - 1, row - 1)),
                          ("to", (col - 1 + chart.width_cols, row - 1 + chart.height_rows))):
@@ -118,10 +124,11 @@ def drawing_bytes(anchors: list[str]) -> bytes:
 def add_charts(ctx: "WriteContext", patcher: SheetPatcher, charts: list[LineChart]) -> None:
     """Add a drawing with ``charts`` to an owned sheet being generated."""
     pkg = ctx.pkg
+    places = []
     for chart in charts:
         if not chart.series:
             raise patcher.error(f"chart {chart.title!r} has no series")
-        parse_cell(chart.anchor)
+        places.append(parse_cell(chart.anchor))
     # Added parts are zipped in the order they were first put: the drawing
     # (its anchors need the charts' relationship ids, so it is put again
     # last), the first chart, the drawing's relationships, the other charts.
@@ -134,7 +141,8 @@ def add_charts(ctx: "WriteContext", patcher: SheetPatcher, charts: list[LineChar
         pkg.put_bytes(chart_part, chart_bytes(chart, number), CT_CHART)
         if number == 1:
             rids = drawing_rels.add_all(REL_CHART, chart_parts)
-    anchors = [_anchor(chart, number, rid) for number, (chart, rid) in enumerate(zip(charts, rids), start=1)]
+    anchors = [_anchor(chart, number, rid, place)
+               for number, (chart, rid, place) in enumerate(zip(charts, rids, places), start=1)]
     pkg.put_bytes(drawing_part, drawing_bytes(anchors), CT_DRAWING)
     rid = pkg.rels(patcher.part).add(REL_DRAWING, drawing_part)
     el = etree.Element(patcher.q("drawing"))

@@ -282,16 +282,16 @@ class _Cells:
             elif not (0 < row <= MAX_ROW and 0 < col <= MAX_COL):
                 parse_cell(cell_ref(row, col))  # refused as its A1 text is
             place = row << _COL_BITS | col
-            ref = f"{col_letters(col)}{row}"
+            letters = col_letters(col)
             if place in xml:
-                self._again(place, ref, cell or _Change(value, formula, style))
+                self._again(place, f"{letters}{row}", cell or _Change(value, formula, style))
                 continue
             kind = type(value)
             if formula is None and (kind is int or kind is float and isfinite(value)):
                 found = number_format.get(id(style))
                 if found is None:
                     found = number_format[id(style)] = self._number_style(style)
-                xml[place] = f'<c r="{ref}"{found[1]}><v>{format_number(value)}</v></c>'
+                xml[place] = f'<c r="{letters}{row}"{found[1]}><v>{format_number(value)}</v></c>'
                 made_by[place] = i
                 changed = True
                 continue
@@ -299,12 +299,12 @@ class _Cells:
                 key = (value, id(style))  # the Style objects live as long as the cells
                 made = made_for.get(key, _MISSING)
                 if made is _MISSING:
-                    made = made_for[key] = self._first(cell or _Change(value, formula, style), ref)
+                    made = made_for[key] = self._first(cell or _Change(value, formula, style), f"{letters}{row}")
             else:
-                made = self._first(cell or _Change(value, formula, style), ref)
+                made = self._first(cell or _Change(value, formula, style), f"{letters}{row}")
             if made is not None:
                 changed = changed or made[0].kind != "blank"
-                xml[place] = f'<c r="{ref}"{made[2]}'
+                xml[place] = f'<c r="{letters}{row}"{made[2]}'
                 made_by[place] = i
         self.values_changed = self.values_changed or changed
 
