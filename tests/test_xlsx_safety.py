@@ -310,3 +310,30 @@ def test_one_checker_for_many_parts_says_what_a_fresh_parse_says():
     checker = safety.Soundness().checker()
     for data in rng.choices(parts, k=300):
         assert verdict(data, checker) == verdict(data)
+
+
+def test_name_problem_as_the_character_loops_said():
+    """name_problem's searches against the loops they replace (the oracle), on odd names."""
+    import random
+
+    from kpi_xl.xlsx import safety
+
+    def as_it_was(name):
+        if not name:
+            return "an empty name"
+        if "\\" in name:
+            return "a backslash"
+        if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+            return "an absolute path"
+        if any(seg == ".." for seg in name.split("/")):
+            return "'..'"
+        if any(ord(ch) < 32 for ch in name):
+            return "a control character"
+        return None
+
+    rng = random.Random(2)
+    alphabet = ["a", "/", ".", "..", "\x00", "\x1f", " ", "\x7f", "é", ":", "x/", "\t", "\n"]
+    names = ["", "a", "../a", "a/../b", "a/..", "a/...", ".a", "a\x1fb", "a b", "xl/\x7f"]
+    names += ["".join(rng.choices(alphabet, k=rng.randint(1, 8))) for _ in range(5000)]
+    for name in names:
+        assert safety.name_problem(name) == as_it_was(name), repr(name)

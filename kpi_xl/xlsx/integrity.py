@@ -39,10 +39,15 @@ def _is_xml(name: str) -> bool:
 class _Snapshot:
     """What we know of one package for the checks."""
 
-    def __init__(self, source: "Path | Package", deep: set[str] | None, spliced: dict[str, Spliced] | None = None):
+    def __init__(self, source: "Path | Package", deep: set[str] | None, spliced: dict[str, Spliced] | None = None,
+                 own: bool = False):
+        # own: ``source`` is a package opened for this snapshot alone (closed with it).
         # An open package (the writer's) is looked at as it was read, through
         # the same open file: the original is not opened again.
-        self.pkg = source.as_read() if isinstance(source, Package) else Package(source)
+        if isinstance(source, Package):
+            self.pkg = source if own else source.as_read()
+        else:
+            self.pkg = Package(source)
         self.path = self.pkg.path
         self.names = [n for n in self.pkg.infos]
         self.lower = {n.lower(): n for n in self.names}
@@ -472,14 +477,16 @@ def check_package(path: str | os.PathLike, before: "str | os.PathLike | Package 
     path = Path(path)
     deep = set(parts) if parts is not None else None
     try:
-        # The parts parsed below are not also opened for their DTD first.
-        safety.assert_readable(path, deep or ())
+        # Opened once, with what assert_readable checks (the parts parsed
+        # below are not also opened for their DTD first).
+        safety.check_path(path)
+        opened = Package(path, checked=True, parsed=deep or ())
     except KpiError as exc:
         return [str(exc)]
     # The writer's package knows which parts it spliced (checked by their new pieces).
     spliced = ({name: value for name, value in before.new.items() if isinstance(value, Spliced)}
                if isinstance(before, Package) and deep is not None else {})
-    after = _Snapshot(path, deep, spliced)
+    after = _Snapshot(opened, deep, spliced, own=True)
     try:
         found = problems_of(after)
         if before is None:
