@@ -9,7 +9,7 @@ separated by spaces, as Excel's sqref). Colours are 6-digit RGB hex ("FFC7CE").
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import count, repeat
 from typing import Collection, Iterable, Iterator, Literal, Union, get_args
 
@@ -38,6 +38,14 @@ class Style:
     wrap: bool | None = None
     border: Literal["thin"] | None = None  # thin border on all four sides
     font_size: float | None = None
+
+
+def merge_styles(first: Style | None, second: Style | None) -> Style | None:
+    """Two Styles set on one cell as one: ``second``'s attributes win where
+    it sets them (None leaves ``first``'s)."""
+    if first is None or second is None:
+        return second if first is None else first
+    return replace(first, **{k: v for k, v in vars(second).items() if v is not None})
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from kpi_xl.errors import WriteError
-from kpi_xl.plan import DataValidationList, Hyperlink, OwnedSheet, SetCell, SetColumnWidth, SheetCells, Style
+from kpi_xl.plan import (DataValidationList, Hyperlink, OwnedSheet, SetCell, SetColumnWidth, SheetCells, Style,
+                         merge_styles)
 from kpi_xl.xlsx.conditional import ConditionalFormats
 from kpi_xl.xlsx.package import MAIN_NS, R_NS
 from kpi_xl.xlsx.refs import (MAX_COL, MAX_ROW, cell_position, cell_ref, col_index, col_letters,
@@ -147,12 +148,10 @@ def coalesced(cells: SheetCells) -> SheetCells:
             for row, col, cell in zip(cells.rows, cells.columns, cells.appended)]
     if len(set(keys)) == len(keys):
         return cells
-    from kpi_xl.xlsx.writer import _merge_styles
-
     last: dict = {}
     merged: dict = {}
     for i, (key, style) in enumerate(zip(keys, cells.styles)):
-        merged[key] = _merge_styles(merged.get(key), style)
+        merged[key] = merge_styles(merged.get(key), style)
         last[key] = i
     kept = []
     for i, (key, entry) in enumerate(zip(keys, cells.entries())):

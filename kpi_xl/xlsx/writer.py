@@ -21,7 +21,7 @@ from typing import BinaryIO, Literal
 from kpi_xl.errors import KpiError, Place, RefusedFile, WriteError
 from kpi_xl.finding_types import HARD_LINKS_BROKEN, PROTECTED_CELLS_SKIPPED, FindingType
 from kpi_xl.plan import (AddConditionalFormat, OwnedSheet, Plan, RemoveSheet, SetCell, SetColumnWidth,
-                         SparklineGroup, Style)
+                         SparklineGroup, Style, merge_styles)
 from kpi_xl.xlsx import big_sheet, lock, safety
 from kpi_xl.xlsx.calc_chain import CalcChain
 from kpi_xl.xlsx.conditional import ConditionalFormats
@@ -347,12 +347,6 @@ def _with_place(exc: KpiError, path: Path) -> KpiError:
     return kind(exc.message, place)
 
 
-def _merge_styles(first: Style | None, second: Style | None) -> Style | None:
-    if first is None or second is None:
-        return second if first is None else first
-    return replace(first, **{k: v for k, v in vars(second).items() if v is not None})
-
-
 def coalesce_cells(changes: list) -> list:
     """One SetCell per cell: the last one's content, and the styles of all
     of them merged (later attributes win), at the place of the last.
@@ -366,7 +360,7 @@ def coalesce_cells(changes: list) -> list:
     for i, change in enumerate(changes):
         if isinstance(change, SetCell):
             key = (change.sheet.casefold(), change.cell.replace("$", "").upper())
-            merged[key] = _merge_styles(merged.get(key), change.style)
+            merged[key] = merge_styles(merged.get(key), change.style)
             last[key] = i
             keys.append(key)
         else:
