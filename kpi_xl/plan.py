@@ -10,7 +10,7 @@ separated by spaces, as Excel's sqref). Colours are 6-digit RGB hex ("FFC7CE").
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from itertools import count, repeat
+from itertools import repeat
 from typing import Collection, Iterable, Iterator, Literal, Union, get_args
 
 CellValue = Union[float, int, str, bool, None]

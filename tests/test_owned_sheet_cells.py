@@ -11,8 +11,6 @@ number must be written byte for byte as the same SetCells appended.
 """
 from __future__ import annotations
 
-import math
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -22,7 +20,7 @@ from hypothesis import strategies as st
 from kpi_xl.config import load_config
 from kpi_xl.errors import Place, WriteError, quote_sheet
 from kpi_xl.findings import Finding, Report
-from kpi_xl.owned_sheets import charts, data_quality, exceptions, layout
+from kpi_xl.owned_sheets import charts, data_quality, exceptions
 from kpi_xl.owned_sheets.charts import (BLOCK_ROWS, COMPARATOR_COLOUR, HEADING_STYLE, LABEL_STYLE, MIN_POINTS,
                                         NUMBER_STYLE, PERCENT_STYLE, PERIOD_STYLE, ROLE as CHARTS_ROLE,
                                         TARGET_COLOUR, TITLE_STYLE as CHART_TITLE_STYLE, VALUE_COLOUR,
@@ -30,8 +28,7 @@ from kpi_xl.owned_sheets.charts import (BLOCK_ROWS, COMPARATOR_COLOUR, HEADING_S
 from kpi_xl.owned_sheets.data_quality import (BODY_STYLE as DQ_BODY, HEAD_STYLE as DQ_HEAD, HEADER_ROW as DQ_HEADER_ROW,
                                               HEADERS as DQ_HEADERS, LINK_STYLE, ROLE as DQ_ROLE, WIDTHS as DQ_WIDTHS,
                                               in_previous_order)
-from kpi_xl.owned_sheets.exceptions import (AREA_STYLE, CATEGORY_STYLE, COL, HEAD_STYLE, HEADER_ROW, HEADERS,
-                                            NO_TARGET, PURPOSE, ROLE, ROW_STYLES, TITLE_STYLE, WIDTHS,
+from kpi_xl.owned_sheets.exceptions import (AREA_STYLE, CATEGORY_STYLE, COL, HEAD_STYLE, HEADER_ROW, NO_TARGET, PURPOSE, ROLE, ROW_STYLES, TITLE_STYLE, WIDTHS,
                                             ExceptionsResult, Note, LooseCell, _area_of, _areas,
                                             _direction_text, _extra_cells, _kept_loose, _kept_notes, _naming,
                                             _place_by_category, _rag_colours)

@@ -28,7 +28,7 @@ from kpi_xl.reader import detect, keep as keep_module
 from kpi_xl.config import config_from_dict, load_config
 from kpi_xl.errors import KpiError
 from kpi_xl.reader import read_workbook
-from kpi_xl.reader.build import (FRAME_COLUMNS, NAMELESS_ROW, POLARITY_UNREADABLE, ROW_NOT_READ,
+from kpi_xl.reader.build import (FRAME_COLUMNS, NAMELESS_ROW, ROW_NOT_READ,
                                  TARGET_UNREADABLE, UNIT_MISMATCH, Context, RecordColumns, TargetRow, Targets,
                                  _PERCENT_NAME, _RATE_NAME, _as_percent, _fmt_reading, _not_targeted,
                                  _rag_text, _resolve_polarity, _scaled, _text, _unit_of, column_letter,

@@ -144,8 +144,6 @@ def test_expected_texts_found_as_the_whole_index_finds_them(tmp_path, monkeypatc
 def _random_items(rng) -> str:
     """Items in the shapes tables come in: Excel's plain ones mostly, some
     padded, rich, spaced, empty or odd."""
-    from kpi_xl.xlsx import shared_strings
-
     shapes = ["<si><t>{w}</t></si>"] * 8 + [
         "<si><t xml:space=\"preserve\">{w}</t></si>", "<si><r><t>{w}</t></r></si>", "<si/>",
         "<si>\n<t>{w}</t></si>", "<si><t>{w}</t>\n</si>", "<si ><t>{w}</t></si>", "\n",

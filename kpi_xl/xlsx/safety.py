@@ -17,12 +17,15 @@ import re
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Collection
+from typing import TYPE_CHECKING, Collection
 
 from lxml import etree
 
 from kpi_xl.errors import Place, RefusedFile, WorkbookError
 from kpi_xl.xlsx.namespaces import MAIN_NS, OFFICE_DOCUMENT_TYPES, STRICT_NS
+
+if TYPE_CHECKING:
+    import threading
 
 # Ceilings against zip bombs. A real returns workbook with a 100k-row extract
 # is tens of MB uncompressed; a gigabyte is far beyond any of them.
