@@ -18,13 +18,7 @@ shared strings of the indicator sheet sit after the extract's 100,000
 strings; its ratio is printed for information (the string table has to be
 scanned that far).
 
-With ``--cached``, the benchmark inputs of benchmarks/inputs.py (P1 and its
-10,000-indicator variant, built once into the cache folder) are also read
-with a whole sheet scanned from its bytes (reader/sheet_bytes.py) and with
-every sheet parsed element by element, in the same run: the ratio is what
-the plain scan saves.
-
-    python benchmarks/bench_reader.py [--rows 100000] [--rounds 7] [--cached]
+    python benchmarks/bench_reader.py [--rows 100000] [--rounds 7]
 """
 from __future__ import annotations
 
@@ -152,33 +146,11 @@ def best_time(path: Path, rounds: int) -> tuple[float, int]:
     return min(times), count
 
 
-def element_parse_ratio(rounds: int) -> None:
-    """read_workbook on the cached benchmark inputs, plain scan against element parse."""
-    from benchmarks.inputs import p1
-    from kpi_xl.reader.cells import Workbook as SheetReader
-
-    plain_scan = SheetReader._fill_grid_from_bytes
-    for path in (p1(), p1(indicators=10_000)):
-        plain, count = best_time(path, rounds)
-        SheetReader._fill_grid_from_bytes = lambda *args, **kwargs: False  # every sheet element by element
-        try:
-            element, count_element = best_time(path, rounds)
-        finally:
-            SheetReader._fill_grid_from_bytes = plain_scan
-        assert count == count_element, (count, count_element)
-        print(f"{path.name}: plain scan {plain * 1000:8.1f} ms, element parse {element * 1000:8.1f} ms "
-              f"({count} indicators; ratio {plain / element:.2f})")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--cached", action="store_true",
-                        help="also read the cached benchmark inputs, plain scan against element parse")
     args = parser.parse_args()
-    if args.cached:
-        element_parse_ratio(max(1, args.rounds // 2))
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         books = build(Path(tmp), args.rows)
