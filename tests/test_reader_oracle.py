@@ -14,32 +14,27 @@ benchmark inputs when they are cached (/tmp/kpixl-bench).
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import warnings
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lxml import etree
 
 import kpi_xl.reader as reader
-from kpi_xl.reader import detect, keep as keep_module
 from kpi_xl.config import config_from_dict, load_config
 from kpi_xl.errors import KpiError
 from kpi_xl.reader import read_workbook
-from kpi_xl.reader.build import (FRAME_COLUMNS, NAMELESS_ROW, ROW_NOT_READ,
-                                 TARGET_UNREADABLE, UNIT_MISMATCH, Context, RecordColumns, TargetRow, Targets,
-                                 _PERCENT_NAME, _RATE_NAME, _as_percent, _fmt_reading, _not_targeted,
-                                 _rag_text, _resolve_polarity, _scaled, _text, _unit_of, column_letter,
-                                 normalise_key, parse_target_direction, value_kind)
-from kpi_xl.reader.cells import FORMULA, INLINE, VALUE, Cell, Grid, Workbook, _int, _number, _rich_text
-from kpi_xl.reader.detect import (MAX_BLANK_RUN, MAX_LABEL, PEEK_ROWS, _STRONG_ROLES, _STRONG_STATUSES, Block,
-                                  Header, View, _add_pending, _detect_unheaded_columns, _RowFacts, _settle_trend,
-                                  BodyRow, holds_figure, settle_reporting_period, text_of)
+from kpi_xl.reader.cells import Workbook
+from kpi_xl.reader.build import (FRAME_COLUMNS, UNIT_MISMATCH, NAMELESS_ROW, ROW_NOT_READ,
+                                 TARGET_UNREADABLE, Context, RecordColumns, TargetRow, _as_percent, _fmt_reading,
+                                 _not_targeted, _PERCENT_NAME, _RATE_NAME, _rag_text, _resolve_polarity, _scaled,
+                                 _text, _unit_of, column_letter, parse_target_direction, value_kind)
+from kpi_xl.reader.cells import Cell
+from kpi_xl.reader.detect import PEEK_ROWS, Block, View, text_of
 from kpi_xl.table import Point
-from kpi_xl.templates import example_workbook
 from kpi_xl.values import Reading, parse_value
+from kpi_xl.templates import example_workbook
 from tests.layout_set import LAYOUTS
 from tests.test_reader_cells import SHEET
 from tests.test_reader_detect import _sections_workbook
@@ -207,155 +202,9 @@ def old_resolve_target(record: dict, own: Cell | None, own_amber: Cell | None,
             record["amber"] = _scaled(reading, record["unit"])
 
 
-# reader/cells.py before whole sheets were read from their bytes (reader/sheet_bytes.py):
-# every sheet parsed element by element (Workbook._fill_grid, kept in cells.py as the
-# way a sheet not in the plain shape is read), each cell's value by _cell_value.
-
-def _element_parse_only(self, part, grid, want_merges, on_row=None) -> bool:
-    return False
-
-
-def old_cell_value(self, c: etree._Element) -> tuple[object, bool]:
-    kind = c.get("t", "n")
-    has_formula, text, inline = False, None, None
-    for child in c:
-        tag = child.tag
-        if tag == VALUE:
-            text = child.text
-        elif tag == FORMULA:
-            has_formula = True
-        elif tag == INLINE:
-            inline = child
-    if kind == "inlineStr":
-        return (_rich_text(inline) if inline is not None else None), has_formula
-    if text is None:
-        return None, has_formula
-    if kind == "s":
-        index = _int(text)
-        return (self._strings.text(index) if index is not None else None), has_formula
-    if kind in ("str", "e"):
-        return text, has_formula
-    if kind == "b":
-        return text.strip() in ("1", "true"), has_formula
-    if kind == "d":
-        try:
-            return _dt.datetime.fromisoformat(text.strip().rstrip("Z")), has_formula
-        except ValueError:
-            return text, has_formula
-    return _number(text), has_formula
-
-
-# reader/detect.py before a table's name and area columns were found once per table
-# and short labels went uncollapsed.
-
-def old_could_be_header(view: View, row: int) -> bool:
-    """Header rows hold short labels: no figures (a year such as 2023 aside)."""
-    for cell in view.grid.rows.get(row, {}).values():
-        value = cell.value
-        if isinstance(value, bool):
-            return False
-        if isinstance(value, (int, float)) and not (isinstance(value, int) and 1990 <= value <= 2100):
-            return False
-        if isinstance(value, str) and len(" ".join(value.split())) > MAX_LABEL:
-            return False
-    return True
-
-
-def old_read_body(view: View, header: Header, stop: int | None = None, *,
-              first: int | None = None, last: int | None = None) -> Block:
-    """The rows of a table below its header.
-
-    Without bounds, the table runs until two blank rows, the next header
-    (``stop``) or prose: single-cell rows after the last indicator row. A
-    single-cell row between indicator rows names an area (a section row).
-    With ``first``/``last`` (from configuration) every named row between
-    them is read.
-    """
-    block = Block(header)
-    lo, hi = header.span
-    start = first if first is not None else header.bottom + 1
-    end = last if last is not None else (stop - 1 if stop else view.grid.last_row)
-    pending: list[tuple[int, _RowFacts]] = []
-    blank_run = 0
-    for r in range(start, end + 1):
-        facts = old_row_facts(view, header, r, lo, hi)
-        if facts.kind == "blank":
-            blank_run += 1
-            if blank_run >= MAX_BLANK_RUN and last is None and (block.rows or r > start + 2):
-                break
-            continue
-        blank_run = 0
-        if facts.kind == "strong" or (last is not None and facts.kind == "weak"):
-            for pr, pf in pending:
-                _add_pending(block, pr, pf)
-            pending = []
-            block.rows.append(BodyRow(r, "indicator"))
-        else:
-            pending.append((r, facts))
-    if last is not None:  # configured bounds: section rows at the end are still sections
-        for pr, pf in pending:
-            if pf.kind == "nameless":
-                block.nameless.append(pr)
-    else:
-        block.skipped = [pr for pr, pf in pending if pf.kind == "weak"]
-    _detect_unheaded_columns(view, block)
-    _settle_trend(view, block)
-    settle_reporting_period(view, block)
-    return block
-
-
-def old_row_facts(view: View, header: Header, r: int, lo: int, hi: int) -> _RowFacts:
-    cells = {c: cell for c, cell in view.grid.rows.get(r, {}).items() if lo <= c <= hi}
-    if not cells:
-        return _RowFacts("blank")
-    name_col = header.role_col("name")
-    area_col = header.role_col("area")
-    name = text_of(cells[name_col].value) if name_col in cells else None
-    area = text_of(cells[area_col].value) if area_col in cells else None
-    others = {c: cell for c, cell in cells.items() if c not in (name_col, area_col)}
-    strong = False
-    for c, cell in others.items():
-        column = header.columns.get(c)
-        if column is None:
-            continue
-        if column.role == "period":
-            # A figure, "Not yet available", a compound ("42 Children 20
-            # Families") or a note merged across the value columns: a row
-            # with a name and anything in its period cells is an indicator.
-            if not strong and (parse_value(cell.value, cell.number_format).status in _STRONG_STATUSES
-                               or holds_figure(cell.value)):
-                strong = True
-        elif column.role in _STRONG_ROLES:
-            strong = True
-    if name is None:
-        if not others:
-            return _RowFacts("single", area=area) if area else _RowFacts("blank")
-        return _RowFacts("nameless" if strong else "other")
-    if strong:
-        return _RowFacts("strong", name, area)
-    if others:
-        return _RowFacts("weak", name, area)
-    return _RowFacts("single", name, area)
-
-
-def old_find(self, name: str | None, code: str | None) -> TargetRow | None:
-    found = self.by_code.get(code.lower()) if code else None
-    if found is None and name:
-        found = self.by_name.get(normalise_key(name))
-    if found is not None:
-        found.used = True
-    return found
-
-
 # (module or class, attribute, earlier implementation): swapped in by ``earlier``.
 EARLIER: list[tuple[object, str, object]] = [
     (reader, "block_records", old_block_records),
-    (Workbook, "_fill_grid_from_bytes", _element_parse_only),
-    (Workbook, "_cell_value", old_cell_value),
-    (detect, "_could_be_header", old_could_be_header),
-    (keep_module, "_could_be_header", old_could_be_header),
-    (detect, "read_body", old_read_body),
-    (Targets, "find", old_find),
 ]
 
 
@@ -536,132 +385,3 @@ def test_units_are_reconciled_as_before(figures, name, target):
     cell = Cell("H2", 2, 8, target[0], target[1]) if target is not None else None
     reading = parse_value(cell.value, cell.number_format) if cell is not None else None
     assert repr(reconcile_units(series, name, reading)) == repr(old_reconcile_units(series, name, cell))
-
-
-# ------------------------------------------------ sheets written by hand: the plain scan and the element parse
-
-_ROOT = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-         'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
-         'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" mc:Ignorable="x14ac" '
-         'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac">')
-_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_EXCEL_ROWS = (
-    '<row r="1" spans="1:6" x14ac:dyDescent="0.25"><c r="A1" t="s"><v>0</v></c><c r="B1" s="1"><v>0.806</v></c>'
-    '<c r="C1" s="2"><v>45200</v></c><c r="D1" s="3"><f>B1&amp;"x"&lt;&gt;</f><v>0.5</v></c>'
-    '<c r="E1" t="str"><f t="shared" ref="E1:E3" si="0">A1&amp;A1</f><v>a &quot;b&quot; &apos;c&apos; &amp; d</v></c>'
-    '<c r="F1" t="b"><v>1</v></c></row>'
-    '<row r="2"><c r="A2" t="e"><f>1/0</f><v>#DIV/0!</v></c><c r="B2"><v></v></c><c r="C2"><v/></c>'
-    '<c r="D2" t="d"><v>2023-04-01T00:00:00Z</v></c><c r="E2" t="str"><f t="shared" si="0"/><v>ab</v></c>'
-    '<c r="F2" t="inlineStr"><is><r><t xml:space="preserve">rich </t></r><r><rPr><b/></rPr><t>text</t></r>'
-    '<rPh><t>x</t></rPh></is></c><c r="G2" t="inlineStr"><is><t>A_x000D_B &amp; C</t></is></c><c r="H2"/></row>'
-    '<row r="0"><c r="A3"><v>3</v></c></row>'
-    '<row r="5" spans="1:2" ht="20" customHeight="1"/>'
-    '<row r="6"></row>'
-    '<row r="7">\n  <c r="A7" t="s">\n    <v> 1 </v>\n  </c>\n  <c r="A7"><v>7</v></c>\n  <c r="AB7"><v>-0.0</v></c>'
-    '<c r="XFD7"><v>1E+300</v></c><c r="C7"><v>nan</v></c><c r="D7"><v>12 </v></c><c r="E7" t="n"><v>0007</v></c>'
-    '<c r="F7" t="s"><v>99</v></c><c r="G7" t="weird"><v>5</v></c><c r="H7"><f/></c><c r="I7"><f></f><v>2</v></c></row>\n'
-)
-_MERGES = '<mergeCells count="2"><mergeCell ref="B5:C6"/><mergeCell ref="A9"/></mergeCells>'
-
-
-def _doc(rows: str, *, decl: str = _DECL, root: str = _ROOT, tail: str = _MERGES, end: str = "</worksheet>") -> bytes:
-    return f"{decl}{root}<dimension ref=\"A1:F7\"/><sheetData>{rows}</sheetData>{tail}{end}".encode()
-
-
-# (name, the sheet part, whether the plain scan reads it)
-HAND_SHEETS: list[tuple[str, bytes, bool]] = [
-    ("excel", _doc(_EXCEL_ROWS), True),
-    ("no merges", _doc(_EXCEL_ROWS, tail=""), True),
-    ("no declaration", _doc(_EXCEL_ROWS, decl=""), True),
-    ("empty", _doc(""), True),
-    ("cell without r", _doc('<row r="1"><c><v>1</v></c><c r="C1"><v>2</v></c><c><v>3</v></c></row>'), False),
-    ("row without r", _doc('<row><c r="A1"><v>1</v></c></row><row><c r="A2"><v>2</v></c></row>'), False),
-    ("t before s", _doc('<row r="1"><c r="A1" t="s" s="1"><v>0</v></c></row>'), False),
-    ("cm attribute", _doc('<row r="1"><c r="A1" cm="1"><f>A2</f><v>1</v></c></row>'), False),
-    ("lower-case ref", _doc('<row r="1"><c r="b1"><v>1</v></c></row>'), False),
-    ("comment", _doc('<row r="1"><c r="A1"><v>1</v></c></row><!-- note --><row r="2"><c r="A2"><v>2</v></c></row>'),
-     False),
-    ("cdata", _doc('<row r="1"><c r="A1" t="str"><v><![CDATA[a<b]]></v></c></row>'), False),
-    ("character reference", _doc('<row r="1"><c r="A1" t="str"><v>a&#10;b&#x41;</v></c></row>'), False),
-    ("carriage return", _doc('<row r="1"><c r="A1" t="str"><v>a\r\nb\rc</v></c></row>'), False),
-    ("undeclared prefix", _doc('<row r="1" foo:bar="1"><c r="A1"><v>1</v></c></row>'), False),
-    ("attribute twice", _doc('<row r="1" ht="1" ht="2"><c r="A1"><v>1</v></c></row>'), False),
-    ("r twice", _doc('<row r="1" r="2"><c r="A1"><v>1</v></c></row>'), False),
-    ("same attribute by two prefixes", _doc('<row r="1" x14ac:dyDescent="1" mc:dyDescent="2"><c r="A1"><v>1</v></c></row>',
-                                            root=_ROOT.replace('xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"',
-                                                               'xmlns:mc="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac"')), False),
-    ("broken tail", _doc('<row r="1"><c r="A1"><v>1</v></c></row>', tail="<mergeCells><mergeCell ref=\"A1:B1\"/>"), False),
-    ("truncated", _doc('<row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="A2"><v>2', tail="", end="")[:-len(b"</sheetData>")],
-     False),
-    ("control character", _doc('<row r="1"><c r="A1" t="str"><v>a\x01b</v></c></row>'), False),
-    ("cdata end in text", _doc('<row r="1"><c r="A1" t="str"><v>a]]>b</v></c></row>'), False),
-    ("single quotes", _doc("<row r='1'><c r='A1'><v>1</v></c></row>"), False),
-    ("prefixed rows", _doc('<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row>',
-                           root=_ROOT.replace("<worksheet ", '<worksheet xmlns:x="http://schemas.openxmlformats.org/'
-                                                            'spreadsheetml/2006/main" ')), False),
-    ("strict namespace", _doc('<row r="1"><c r="A1"><v>1</v></c></row>',
-                              root=_ROOT.replace("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-                                                 "http://purl.oclc.org/ooxml/spreadsheetml/main")), False),
-    ("rows outside sheetData", _doc('<row r="1"><c r="A1"><v>1</v></c></row>',
-                                    tail='<extLst><row r="9"><c r="A9"><v>9</v></c></row></extLst>'), False),
-    ("latin-1", _doc('<row r="1"><c r="A1" t="str"><v>caf\xe9</v></c></row>',
-                     decl='<?xml version="1.0" encoding="ISO-8859-1"?>').decode().encode("latin-1"), False),
-    ("bad utf-8", _doc('<row r="1"><c r="A1" t="str"><v>cafX</v></c></row>').replace(b"cafX", b"caf\xe9"), False),
-    ("byte order mark", b"\xef\xbb\xbf" + _doc('<row r="1"><c r="A1"><v>1</v></c></row>'), False),
-    ("something after cells", _doc('<row r="1"><c r="A1"><v>1</v></c><extLst/></row>'), False),
-    ("inline string with a prefix", _doc('<row r="1"><c r="A1" t="inlineStr"><is><t>a</t><x14ac:foo/></is></c></row>'),
-     False),
-    ("version 1.1", _doc('<row r="1"><c r="A1"><v>1</v></c></row>', decl='<?xml version="1.1" encoding="UTF-8"?>'),
-     False),
-    ("a name longer than the parser takes", _doc('<row r="1" %s="1"><c r="A1"><v>1</v></c></row>' % ("a" * 60000)),
-     False),
-    ("formula attributes twice", _doc('<row r="1"><c r="A1"><f t="shared" t="array">A2</f><v>1</v></c></row>'), False),
-    ("namespace declared in a row", _doc('<row r="1" xmlns:q="urn:q" q:a="1"><c r="A1"><v>1</v></c></row>'), False),
-]
-
-
-def _hand_book(folder: Path, name: str, part: bytes) -> Path:
-    """A package (tests/test_reader_support.raw_xlsx) whose one sheet part is ``part``."""
-    import zipfile
-
-    path = raw_xlsx(folder / "template.xlsx", [("Data", "")], shared=["shared", "A_x000D_B", "x"])
-    out = folder / f"{name.replace(' ', '-')}.xlsx"
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = part if item.filename == "xl/worksheets/sheet1.xml" else src.read(item.filename)
-            dst.writestr(item.filename, data)
-    return out
-
-
-@pytest.mark.parametrize("name,part,plain", HAND_SHEETS, ids=[n for n, _p, _q in HAND_SHEETS])
-def test_a_hand_written_sheet_reads_as_the_element_parse_reads_it(tmp_path, name, part, plain):
-    path = _hand_book(tmp_path, name, part)
-    new = _grids(path)
-    with earlier():
-        old = _grids(path)
-    assert new == old
-    with Workbook(path) as book:  # the plain scan took it, or left it to the element parse
-        assert book._fill_grid_from_bytes(book.sheet("Data").part, Grid(sheet="Data"), True) is plain
-    new = _kept(path)  # and read through reader/keep.py as a huge sheet is
-    with earlier():
-        assert _kept(path) == new
-
-
-def _kept(path: Path) -> str:
-    from kpi_xl.reader import keep
-
-    with Workbook(path) as book:
-        try:
-            grid = book.read_sheet("Data", keep=keep.table_rows)
-        except KpiError as exc:
-            return f"{type(exc).__name__}: {exc}"
-        return repr((grid.rows, grid.merges, grid.complete, grid.last_row))
-
-
-@settings(max_examples=600, deadline=None)
-@given(st.text(alphabet=" \t\n0123456789.-+eE_naifINF\u0660\u00b2x", max_size=12))
-def test_a_plain_number_is_read_as_before(text):
-    """cells._plain_number (digits and decimals without the pattern) against _number."""
-    from kpi_xl.reader.cells import _plain_number
-
-    assert repr(_plain_number(text)) == repr(_number(text))

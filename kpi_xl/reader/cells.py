@@ -30,7 +30,6 @@ from ..xlsx.package import Package
 from ..xlsx.namespaces import MAIN_NS, R_NS
 from ..xlsx.refs import COLUMN_OF_REF, cell_position, col_index, col_letters
 from ..xlsx.shared_strings import SharedStrings, forget as _forget, rich_text as _rich_text
-from .sheet_bytes import scan_rows, value_text
 
 _M = "{%s}" % MAIN_NS
 ROW, CELL, VALUE, FORMULA, INLINE = _M + "row", _M + "c", _M + "v", _M + "f", _M + "is"
@@ -42,8 +41,6 @@ _MERGE_REF = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?mergeCell\s[^>]*?\bref\s*=\s*
 _MAX_TAIL = 64 << 20  # bytes after </sheetData> a merge scan reads before giving up
 CHUNK = 16 << 10  # bytes fed to the streaming parser at a time (a peek parses one or two)
 _MAX_STYLES = 4096  # style attributes (s="3") whose number format a reader remembers
-PLAIN_CHUNK = 1 << 20  # bytes a whole-sheet scan of the part's bytes takes at a time
-_COLUMNS: dict[bytes, tuple[int, str]] = {}  # b"AB" -> (28, "AB"), as the plain scan meets them
 
 # Excel's built-in number formats (ECMA-376 18.8.30), the ones a cell can
 # refer to by id without the workbook spelling them out.
@@ -201,25 +198,19 @@ class Workbook:
         the rows kept; ``last_row`` is still the sheet's last row.
         """
         info = self.sheet(name)
+        grid = Grid(sheet=info.name)
         if info.part is None:
-            return Grid(sheet=info.name, complete=True)
-        found = self._scan_merges(info.part) if keep is not None and max_row is None else None
-
-        def start() -> tuple[Grid, "Callable[[Grid, int], None] | None", bool]:
-            """An empty grid, the keep function over it, and whether merges are still to be read."""
-            grid = Grid(sheet=info.name)
-            if found is None:
-                return grid, None, merges
-            grid.merges.extend(found)
-            return grid, keep(grid, found), False
-
-        grid, on_row, want_merges = start()
-        if max_row is None:
-            if self._fill_grid_from_bytes(info.part, grid, want_merges, on_row):
-                return grid
-            grid, on_row, want_merges = start()  # not in the plain shape: parsed afresh below
+            grid.complete = True
+            return grid
+        on_row = None
+        if keep is not None and max_row is None:
+            found = self._scan_merges(info.part)
+            if found is not None:
+                grid.merges.extend(found)
+                on_row = keep(grid, found)
+                merges = False
         try:
-            self._fill_grid(info.part, grid, max_row, want_merges, on_row)
+            self._fill_grid(info.part, grid, max_row, merges, on_row)
         except etree.XMLSyntaxError as exc:
             raise self._damaged(f"sheet {info.name!r} ({info.part}) is not well-formed XML ({exc}); "
                                 "open and repair it in Excel, then save it again") from None
@@ -372,70 +363,6 @@ class Workbook:
         finally:
             chunks.close()
 
-    def _fill_grid_from_bytes(self, part: str, grid: Grid, want_merges: bool,
-                              on_row: "Callable[[Grid, int], None] | None" = None) -> bool:
-        """:meth:`_fill_grid` of a whole sheet read from its bytes
-        (reader/sheet_bytes.py), cell for cell what the element parse reads.
-        False when the part is not in the plain shape that scan reads (the
-        grid is then part filled: the caller starts afresh)."""
-        rows = grid.rows
-        date1904 = self.date1904
-        columns = _COLUMNS
-        strings = self._strings
-        value_of = self._value_of
-        formats: dict[bytes, tuple[str, bool]] = {}  # s="3" -> its number format, as _format gives
-        next_row = 1
-
-        def add(r: int | None, raw_cells: list) -> None:
-            nonlocal next_row
-            row_number = r or next_row
-            next_row = row_number + 1
-            cells: dict[int, Cell] = {}
-            number = str(row_number)
-            for _whole, letters, style, kind, formula, _f, value, inline in raw_cells:
-                text = (value.decode("utf-8") if b"&" not in value else value_text(value)) if value else None
-                if kind == b"s":  # the two kinds nearly every cell is, as _value_of reads them
-                    index = _int(text) if text is not None else None
-                    value = strings.text(index) if index is not None else None
-                elif not kind:
-                    value = _plain_number(text) if text is not None else None
-                else:
-                    value = value_of(kind.decode("ascii"), text, inline if inline.__class__ is not bytes else None)
-                if value is None or value == "":
-                    continue
-                found = columns.get(letters)
-                if found is None:
-                    # col_letters(col_index(x)) is x for any upper-case letters: the ref is
-                    # spelt as the element parse spells it
-                    found = columns[letters] = (col_index(letters.decode("ascii")), letters.decode("ascii"))
-                col, spelt = found
-                shown = formats.get(style)
-                if shown is None:
-                    shown = formats[style] = self._format(style.decode("ascii") if style else None)
-                fmt, is_date = shown
-                if is_date and isinstance(value, (int, float)) and not isinstance(value, bool):
-                    value = _serial_to_datetime(value, date1904)
-                cells[col] = _new_cell(Cell, (spelt + number, row_number, col, value, fmt, formula != b""))
-            if cells:
-                rows[row_number] = cells
-            grid.last_row = row_number
-            if on_row is not None and cells:
-                on_row(grid, row_number)
-
-        chunks = self._package.stream(part, PLAIN_CHUNK)
-        try:
-            refs = scan_rows(chunks, add, want_merges)
-        except Exception:  # noqa: BLE001 - not plain, damaged or odd: the element parse decides
-            return False
-        finally:
-            chunks.close()
-        for ref in refs:
-            merge = _parse_merge(ref)
-            if merge:
-                grid.merges.append(merge)
-        grid.complete = True
-        return True
-
     def _row_cells(self, row_el: etree._Element, row_number: int) -> dict[int, Cell]:
         cells: dict[int, Cell] = {}
         next_col = 1
@@ -482,27 +409,23 @@ class Workbook:
                 has_formula = True
             elif tag == INLINE:
                 inline = child
-        return self._value_of(kind, text, inline), has_formula
-
-    def _value_of(self, kind: str, text: str | None, inline: etree._Element | None) -> object:
-        """A cell's value from its t= kind, its <v> text and its <is> element."""
         if kind == "inlineStr":
-            return _rich_text(inline) if inline is not None else None
+            return (_rich_text(inline) if inline is not None else None), has_formula
         if text is None:
-            return None
+            return None, has_formula
         if kind == "s":
             index = _int(text)
-            return self._strings.text(index) if index is not None else None
+            return (self._strings.text(index) if index is not None else None), has_formula
         if kind in ("str", "e"):
-            return text
+            return text, has_formula
         if kind == "b":
-            return text.strip() in ("1", "true")
+            return text.strip() in ("1", "true"), has_formula
         if kind == "d":
             try:
-                return _dt.datetime.fromisoformat(text.strip().rstrip("Z"))
+                return _dt.datetime.fromisoformat(text.strip().rstrip("Z")), has_formula
             except ValueError:
-                return text
-        return _number(text)
+                return text, has_formula
+        return _number(text), has_formula
 
 
 # ------------------------------------------------------------------ helpers
