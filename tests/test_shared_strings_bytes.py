@@ -266,3 +266,26 @@ def test_a_spliced_table_read_back_other_than_assembled_is_a_fault(tmp_path):
         assert found == ["part xl/sharedStrings.xml is not the bytes kpi-xl made for it"]
     finally:
         pkg.close()
+
+
+@pytest.mark.parametrize("damage", ["<si><t>x</t>", "<si><t>x"])
+def test_items_appended_to_a_table_damaged_at_its_end_are_refused_as_a_whole_parse_refuses_them(
+        tmp_path, damage):
+    """The original's last item left open swallows the appended ones: the
+    new pieces parsed alone would look well formed, so the spliced route
+    checks the original too (found by the session-5 review)."""
+    from kpi_xl.xlsx import integrity, safety
+    from kpi_xl.xlsx.package import Spliced
+
+    pkg, out, changed = _written(tmp_path, _sst(ITEMS + damage), ["new"])
+    try:
+        spliced = pkg.new["xl/sharedStrings.xml"]
+        assert isinstance(spliced, Spliced)
+        snap = integrity._Snapshot(out, set(changed), {"xl/sharedStrings.xml": spliced})
+        found = integrity._xml_problems(snap)
+        snap.close()
+        with Package(out) as written, pytest.raises(Exception) as whole:
+            safety.check_xml(written.read("xl/sharedStrings.xml"), "xl/sharedStrings.xml", out)
+        assert found == [whole.value.message]
+    finally:
+        pkg.close()

@@ -153,13 +153,21 @@ def _spliced_problem(snap: _Snapshot, name: str, spliced: Spliced) -> str | None
     it assembled, whose every byte outside the new pieces is the original's,
     and the new pieces must be well formed where they stand (their context
     document parsed). The original's own bytes (a big extract's shared
-    strings) are not parsed again: the write did not change them."""
+    strings) need not be parsed with the new pieces: the write did not
+    change them. But the new pieces are well formed where they stand only if
+    the original was, so the original is checked on its own (an unclosed
+    item before the end would swallow the appended ones); when it is not well
+    formed, the part is checked whole, as any other part, and the caller
+    excuses what was the original's own fault exactly as before."""
     try:
         data = snap.pkg.read(name)
         if data != spliced():
             return f"part {name} is not the bytes kpi-xl made for it"
-        if safety._prologue_has_dtd(data):
-            return f"part {name} declares a DTD or XML entities"
+        try:
+            safety.check_xml(spliced.original, name, snap.path)
+        except KpiError:
+            safety.check_xml(data, name, snap.path)  # the whole part, as the other parts
+            return None
         safety.check_xml(spliced.context(), name, snap.path)
     except KpiError as exc:
         return exc.message

@@ -348,8 +348,8 @@ class _ByteStrings:
                      found: dict[bytes, int]) -> bool:
         """:meth:`expect`'s search of one block of a big table, when its items
         are all plain as Excel writes them: the texts are located by array
-        arithmetic and only those of a key's length, first and last byte
-        are compared. False (nothing done) for a block of other items."""
+        arithmetic, and only those whose length and first and last eight
+        bytes match a key's are compared. False (nothing done) for a block of other items."""
         p = self.prefix
         texts = self.starts.vector.plain_texts(self.starts.array(block), end, b"<" + p + b"si><" + p + b"t>",
                                                b"</" + p + b"t></" + p + b"si>")
