@@ -387,7 +387,7 @@ class _Cells:
         """(t=, children) of a text cell: a shared string where the workbook
         has a table, else the text inline."""
         strings = self.patcher.ctx.strings
-        if strings.exists:
+        if strings.takes_new:
             return ' t="s"', f"<v>{strings.index(text)}</v>"
         space = ' xml:space="preserve"' if needs_preserve(text) else ""
         return ' t="inlineStr"', f"<is><t{space}>{string_xml(text)}</t></is>"

@@ -379,11 +379,71 @@ def verify_parts(path: str | os.PathLike, zf: zipfile.ZipFile | None = None,
 
 
 def _read_every_part(zf: zipfile.ZipFile, stop: "threading.Event | None" = None) -> None:
+    fd = _pread_fd(zf)
     for info in zf.infolist():
-        with zf.open(info) as fh:
-            while fh.read(1 << 20):
-                if stop is not None and stop.is_set():
-                    return
+        with zf.open(info) as fh:  # zipfile's own checks of the entry's local header
+            start = getattr(getattr(fh, "_fileobj", None), "_pos", None)
+            if fd is None or start is None or info.compress_type not in _INFLATED or info.flag_bits & 1:
+                while fh.read(1 << 20):
+                    if stop is not None and stop.is_set():
+                        return
+                continue
+        if not _check_entry(fd, info, start, stop):
+            return
+
+
+_INFLATED = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what _check_entry reads itself
+
+
+def _pread_fd(zf: zipfile.ZipFile) -> int | None:
+    """The package's file descriptor, for reading entries at an offset
+    without moving the file position zipfile's reads share (POSIX only;
+    elsewhere every entry is read through zipfile)."""
+    if not hasattr(os, "pread"):
+        return None
+    try:
+        return zf.fp.fileno()  # type: ignore[union-attr]
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _inflater():
+    """zlib-ng where installed: it inflates about three times as fast as
+    zlib, and reading every part through is what a refresh beside a big
+    extract waits for (issue 16); the bytes and the CRC are zlib's."""
+    try:
+        from zlib_ng import zlib_ng
+    except ImportError:
+        return zlib
+    return zlib_ng
+
+
+def _check_entry(fd: int, info: zipfile.ZipInfo, start: int, stop: "threading.Event | None") -> bool:
+    """Inflate one entry's data and compare its CRC, as reading it through
+    zipfile would (its output cut at the declared size, a short file an
+    EOFError, a bad CRC a BadZipFile); False when stopped."""
+    inflate = _inflater()
+    unpack = inflate.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    crc, left, position, wanted = 0, info.compress_size, start, info.file_size
+    try:
+        while left > 0 and wanted > 0:
+            chunk = os.pread(fd, min(left, 1 << 20), position)
+            if not chunk:
+                raise EOFError
+            position, left = position + len(chunk), left - len(chunk)
+            data = unpack.decompress(chunk) if unpack is not None else chunk
+            data = data[:wanted]
+            wanted -= len(data)
+            crc = inflate.crc32(data, crc)
+            if (unpack is not None and unpack.eof) or (stop is not None and stop.is_set()):
+                break
+    except inflate.error as exc:
+        raise zlib.error(str(exc)) from None
+    if stop is not None and stop.is_set():
+        return False
+    if crc != info.CRC:
+        raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
+    return True
 
 
 class EarlyVerify:

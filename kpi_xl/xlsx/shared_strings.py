@@ -83,6 +83,7 @@ class SharedStrings:
     """
 
     JUMP = 2000  # items ahead of the stream that switch to locating them in the bytes
+    INLINE_FROM = 1 << 20  # bytes of table from which new texts are written inline (:attr:`takes_new`)
 
     def __init__(self, pkg: Package, part: str | None):
         self.pkg = pkg
@@ -94,6 +95,20 @@ class SharedStrings:
     @property
     def exists(self) -> bool:
         return self.part is not None
+
+    @property
+    def takes_new(self) -> bool:
+        """Whether a text the writer puts goes into the table; else it is
+        written inline in its cell (``t="inlineStr"``), which Excel reads
+        the same and turns into a shared string when it next saves. Adding
+        to a table rewrites, compresses and checks the whole part: for an
+        extract's table of a million items that cost more than the rest of
+        the refresh, and grew with the workbook rather than with the cells
+        written (issue 16). A small table is added to, as Excel would."""
+        if self.part is None:
+            return False
+        info = self.pkg.infos.get(self.pkg.canonical(self.part) or "")
+        return info is None or info.file_size < self.INLINE_FROM
 
     @property
     def located(self) -> bool:

@@ -497,7 +497,7 @@ class SheetPatcher:
         if kind == "blank":
             return
         if kind == "text" and wanted.kind != "formula":
-            if self.ctx.strings.exists:
+            if self.ctx.strings.takes_new:
                 c.set("t", "s")
                 self._child(c, "v", position).text = str(self.ctx.strings.index(cached.value))
             else:

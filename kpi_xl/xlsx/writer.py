@@ -413,7 +413,7 @@ def build_changes(pkg: Package, plan: Plan, protected: str = "refuse") -> WriteC
         _remove_owned(ctx, removal.role if isinstance(removal, RemoveSheet) else str(removal))
     changes = coalesce_cells(list(plan.changes))
     texts = _texts_written(plan.sheets, changes)
-    if texts and ctx.strings.exists:
+    if texts and ctx.strings.takes_new:
         ctx.strings.expect(texts)
     for owned in plan.sheets:
         _put_owned(ctx, owned)
