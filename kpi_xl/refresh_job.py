@@ -185,10 +185,10 @@ def _refresh_unlocked(path: Path, config: Config, output, dry_run: bool,
     from .xlsx.writer import apply_plan, changed_on_disk
 
     with Package.open(path) as package:
-        # The file as opened: the writer refuses to rename over it if it
-        # changed on disk meanwhile.
-        identity = None if dry_run else package.identity()
         package.verify_early()  # the writer's read-through of every part, meanwhile
+        # The file as opened: the writer refuses to rename over it if it
+        # changed on disk meanwhile (hashed at file offsets, beside that reading).
+        identity = None if dry_run else package.identity()
         try:
             result = build_refresh(path, config, progress=progress, package=package)
             if progress:

@@ -109,3 +109,34 @@ def test_a_file_offset_reader_is_used_where_the_platform_has_one(tmp_path):
         assert (safety._pread_fd(z) is not None) == hasattr(__import__("os"), "pread")
         safety._read_every_part(z)
         assert z.read("docProps/app.xml") == b"<Properties/>"  # zipfile's own position is untouched
+
+
+def test_the_file_is_hashed_while_its_parts_are_read_through_in_a_thread(tmp_path):
+    """A refresh starts the read-through, then hashes the open file (its
+    identity): the hash is the file's and the reading is not disturbed."""
+    import hashlib
+
+    from kpi_xl.xlsx.package import Package
+
+    book = tmp_path / "book.xlsx"
+    rng = random.Random(2)
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as z:  # many parts: many header reads
+        for n in range(400):
+            z.writestr(f"xl/media/part{n}.bin", rng.randbytes(4000))
+        z.writestr("docProps/app.xml", b"<Properties/>")
+    want = hashlib.sha256(book.read_bytes()).hexdigest()
+    with Package(book) as pkg:
+        pkg.verify_early()
+        digests = {pkg.identity().digest for _ in range(50)}
+        pkg.early_verify.wait()
+        assert pkg.read("docProps/app.xml") == b"<Properties/>"
+    assert digests == {want}
+
+
+def test_without_file_offsets_the_hash_waits_for_zipfile_s_reads(tmp_path, monkeypatch):
+    """Where the platform has no pread (Windows) both ways read through the
+    one file position: the hash is taken under zipfile's lock."""
+    import os
+
+    monkeypatch.delattr(os, "pread")
+    test_the_file_is_hashed_while_its_parts_are_read_through_in_a_thread(tmp_path)

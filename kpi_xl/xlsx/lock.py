@@ -174,8 +174,16 @@ class FileIdentity:
 
 
 def _digest(fh) -> str:
-    fh.seek(0)
     h = hashlib.sha256()
+    if hasattr(os, "pread"):
+        # At file offsets: the package's parts are being read through the
+        # same open file in another thread (safety.EarlyVerify) meanwhile.
+        fd, offset = fh.fileno(), 0
+        while chunk := os.pread(fd, 1 << 20, offset):
+            h.update(chunk)
+            offset += len(chunk)
+        return h.hexdigest()
+    fh.seek(0)
     for chunk in iter(lambda: fh.read(1 << 20), b""):
         h.update(chunk)
     fh.seek(0)

@@ -348,10 +348,17 @@ class Package:
         self._fh.close()
 
     def identity(self):
-        """Size, mtime, inode and hash of the file this package was read from."""
+        """Size, mtime, inode and hash of the file this package was read from.
+        Hashed at file offsets where the platform can; elsewhere under
+        zipfile's lock, so the read-through thread's reads of the same open
+        file (:meth:`verify_early`) never interleave with it."""
+        import contextlib
+
         from kpi_xl.xlsx.lock import FileIdentity
 
-        return FileIdentity.of_open(self._fh)
+        held = contextlib.nullcontext() if hasattr(os, "pread") else getattr(self.zip, "_lock", None)
+        with held or contextlib.nullcontext():
+            return FileIdentity.of_open(self._fh)
 
     def __enter__(self):
         return self
