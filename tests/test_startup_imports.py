@@ -63,3 +63,34 @@ def test_config_is_read_with_the_c_loader_when_present(loader):
     if not yaml.__with_libyaml__:
         pytest.skip("PyYAML without libyaml")
     assert yamlio.Loader is yaml.CSafeLoader
+
+
+def test_main_freezes_the_heap_at_exit_once(monkeypatch):
+    """The command line's exit skips the collector's walk of the heap (gc.freeze
+    run by atexit), registered once however often main is called."""
+    import atexit
+    import gc
+
+    from kpi_xl import cli
+
+    registered = []
+    monkeypatch.setattr(cli, "_freeze_registered", False)
+    monkeypatch.setattr(atexit, "register", registered.append)
+    monkeypatch.setattr(cli, "app", lambda **_kwargs: None)
+    cli.main()
+    cli.main()
+    assert registered == [gc.freeze]
+
+
+def test_a_command_still_flushes_its_output_and_exit_code_at_exit(tmp_path):
+    from kpi_xl.templates import example_workbook
+
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    command = [sys.executable, "-c", "from kpi_xl.cli import main; main()", "check"]
+    done = subprocess.run([*command, str(example_workbook(tmp_path)), "--json"], capture_output=True,
+                          text=True, env=env, cwd=tmp_path, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["indicators"]  # all of it, written out as the process ended
+    missing = subprocess.run([*command, str(tmp_path / "missing.xlsx")], capture_output=True,
+                             text=True, env=env, cwd=tmp_path, timeout=600)
+    assert missing.returncode == 2 and missing.stderr.startswith("kpi-xl: ")
