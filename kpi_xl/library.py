@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -171,9 +171,10 @@ def _group_words(group: tuple[str, ...]) -> list[tuple[str, bool]] | None:
 @dataclass(frozen=True)
 class _Index:
     aliases: dict[str, tuple[LibraryEntry, ...]]
-    # per entry: its keyword groups and exclusions as compiled patterns (None: matches nothing)
-    patterns: tuple[tuple[LibraryEntry, tuple[tuple[re.Pattern | None, ...], ...],
-                          tuple[re.Pattern | None, ...]], ...]
+    # per entry: its keyword groups and exclusions as the terms they are; a
+    # term's pattern is compiled when a name first needs it (:meth:`pattern`),
+    # as a refresh tries few of the library's hundreds
+    patterns: tuple[tuple[LibraryEntry, tuple[tuple[str, ...], ...], tuple[str, ...]], ...]
     # which entries (positions in ``patterns``) a name can match by keywords: by a
     # whole word of the name, and by a start of one (prefix -> positions)
     by_word: dict[str, tuple[int, ...]]
@@ -181,6 +182,15 @@ class _Index:
     # per entry, per keyword group: the whole words its terms need in a name (a
     # group whose words are not all in the name cannot match; its patterns go unsearched)
     needs: tuple[tuple[frozenset[str], ...], ...] = ()
+    compiled: dict[str, re.Pattern | None] = field(default_factory=dict)  # term -> pattern
+
+    def pattern(self, term: str) -> re.Pattern | None:
+        """The term's :func:`_term_pattern` (None: matches nothing), compiled once per index."""
+        try:
+            return self.compiled[term]
+        except KeyError:
+            found = self.compiled[term] = _term_pattern(term)
+            return found
 
     def candidates(self, key: str) -> list[int]:
         """Positions of the entries whose keywords can match the name ``key``
@@ -208,8 +218,9 @@ class _Index:
         words = frozenset(key.split(" "))
         for position in self.candidates(key):
             entry, groups, exclude = self.patterns[position]
-            hit = _keywords_match(groups, key, self.needs[position], words)
-            if hit and not any(x is not None and x.search(key) for x in exclude) \
+            hit = _keywords_match(groups, key, self.needs[position], words, self.pattern)
+            if hit and not any((x := self.pattern(term)) is not None and x.search(key)
+                               for term in exclude) \
                     and not contradicts(str(name), entry.name):
                 scored.append(entry)  # "fewer than 3 placements" never means "3 or more placements"
         if len(scored) != 1:
@@ -225,8 +236,7 @@ def _index(entries: tuple[LibraryEntry, ...]) -> _Index:
             bucket = aliases.setdefault(normalise_name(text), [])
             if entry not in bucket:
                 bucket.append(entry)
-    patterns = tuple((entry, tuple(tuple(_term_pattern(t) for t in group) for group in entry.keywords),
-                      tuple(_term_pattern(x) for x in entry.exclude)) for entry in entries)
+    patterns = tuple((entry, entry.keywords, entry.exclude) for entry in entries)
     groups = [(position, words) for position, entry in enumerate(entries) for group in entry.keywords
               if (words := _group_words(group)) is not None]
     used: dict[tuple[str, bool], int] = {}
@@ -248,15 +258,17 @@ def _index(entries: tuple[LibraryEntry, ...]) -> _Index:
                   needs=needs)
 
 
-def _keywords_match(groups: tuple[tuple[re.Pattern | None, ...], ...], key: str,
-                    needs: tuple[frozenset[str], ...], words: frozenset[str]) -> bool:
+def _keywords_match(groups: tuple[tuple[str, ...], ...], key: str,
+                    needs: tuple[frozenset[str], ...], words: frozenset[str],
+                    pattern_of: Callable[[str], re.Pattern | None] = _term_pattern) -> bool:
     """Some group whose every term's pattern is in ``key`` (``words``, its
     words; ``needs``, each group's whole words: a pattern matches only where
-    its whole words are words of the name)."""
+    its whole words are words of the name; ``pattern_of``, a term's pattern)."""
     for group, needed in zip(groups, needs):
         if not needed <= words:
             continue
-        for pattern in group:
+        for term in group:
+            pattern = pattern_of(term)
             if pattern is None or not pattern.search(key):
                 break
         else:

@@ -111,6 +111,22 @@ def test_a_library_of_the_councils_own_is_indexed_too():
     assert match_indicator("Children adopted: matches in year", library).id == "D"
 
 
+def test_a_term_is_compiled_when_a_name_first_needs_it_and_once():
+    from kpi_xl.library import _index
+
+    library = load_library()
+    index = _index.__wrapped__(tuple(library))  # a fresh index, not the cached one
+    assert index.compiled == {}
+    entry = next(e for e in library if e.keywords)
+    name = "Percentage of " + " ".join(t.replace("*", "s") for t in entry.keywords[0]) + " in year"
+    assert index.match(name) == scan_every_entry(name, library) == entry
+    tried = dict(index.compiled)
+    assert 0 < len(tried) < 20  # the terms of the few entries tried, not the library's hundreds
+    assert all(pattern is _term_pattern(term) for term, pattern in tried.items())
+    index.match(name)
+    assert index.compiled == tried
+
+
 @functools.lru_cache(maxsize=None)
 def _with_polarity() -> list[tuple[lait.LaitMeasure, frozenset[str], frozenset[str]]]:
     """Every measure with a polarity, with its name's and chart title's significant words."""
