@@ -346,6 +346,10 @@ class Package:
             self.early_verify.cancel()
         self.zip.close()
         self._fh.close()
+        # The parsed parts and recorded changes go now: the package's
+        # relationships refer back to it, so that cycle would otherwise keep
+        # every tree alive until the cyclic collector's next pass.
+        self._forget_changes()
 
     def identity(self):
         """Size, mtime, inode and hash of the file this package was read from.

@@ -207,6 +207,14 @@ class WriteContext:
             return True
         return pkg.final_bytes(patcher.part) != pkg.original_bytes(patcher.part)
 
+    def release(self) -> None:
+        """Drop the sheet patchers (each refers back to this context): the
+        trees and cell indexes they hold are freed when the write ends,
+        not by a pass of the cyclic collector over them (0.7 s after
+        10,000 indicators)."""
+        self.patchers.clear()
+        self._by_name.clear()
+
     def finish(self) -> None:
         for patcher in self.patchers.values():
             patcher.finish()
@@ -553,6 +561,7 @@ def _apply_plan(path: Path, plan: Plan, output, backup: Backup, dry_run: bool,
                 first_change = target == path and not WorkbookPart(pkg).owned_roles()
                 ctx = build_changes(pkg, plan, protected)
                 changed, added, removed, contents = pkg.changes()
+                ctx.release()  # its trees are in ``contents`` now
                 result = WriteResult(target, None, changed, added, removed,
                                      bool(changed or added or removed), dry_run)
                 if ctx.skipped_protected:
