@@ -113,8 +113,8 @@ def test_expected_texts_found_as_the_whole_index_finds_them(tmp_path, monkeypatc
                                                             vector):
     """Texts told in advance (``expect``: what a plan writes) get the indices,
     and the table the bytes, that looking each up in the whole index gives,
-    also for texts asked for that were not expected (``vector``: the table
-    searched as a big one is, by array arithmetic)."""
+    also for texts asked for that were not expected (``vector``: its items
+    located as a big table's are, by array arithmetic)."""
     import random
 
     from kpi_xl.xlsx import shared_strings
@@ -155,9 +155,7 @@ def _random_items(rng) -> str:
 @pytest.mark.parametrize("prefix", ["", "x"])
 def test_vector_paths_find_what_the_patterns_find(prefix, monkeypatch):
     """The array arithmetic of a big table (:class:`_Vector`) against the
-    patterns it stands for (the oracle), on many tables: the item starts,
-    and for a block of Excel's plain items, its texts and the ones whose
-    signature is a key's (every one that equals a key among them)."""
+    pattern it stands for (the oracle), on many tables: the item starts."""
     import random
     import re
 
@@ -166,8 +164,6 @@ def test_vector_paths_find_what_the_patterns_find(prefix, monkeypatch):
     monkeypatch.setattr(shared_strings._Vector, "WINDOW", 11)
     rng = random.Random(prefix)
     p = f"{prefix}:".encode() if prefix else b""
-    opening, closing = b"<" + p + b"si><" + p + b"t>", b"</" + p + b"t></" + p + b"si>"
-    taken = 0
     for n in range(400):
         items = _random_items(rng) if n % 2 else "<si><t>A</t></si>" * rng.randint(1, 3) + "".join(
             f"<si><t>{w}</t></si>" for w in rng.choices(["a", "ab", "b", "", "ba", "Tom &amp; J"], k=8))
@@ -175,26 +171,8 @@ def test_vector_paths_find_what_the_patterns_find(prefix, monkeypatch):
         prefix_bytes, root, _, insert_at = _ByteStrings._layout(data)
         vector = shared_strings._Vector(data)
         item = re.compile(rb"<" + re.escape(p) + rb"si[\s/>]")
-        plain = _ByteStrings(None, "x", data, prefix_bytes, root, shared_strings._ItemStarts(
-            data, p, root.end(), insert_at), insert_at)._plain_pattern()
         whole = [m.start() for m in item.finditer(data, root.end(), insert_at)]
         assert vector.item_starts(p, root.end(), insert_at).tolist() == whole
-        cuts = whole + [insert_at]
-        for i in range(len(whole)):
-            for j in range(i + 1, len(cuts)):
-                starts = vector.np.array(whole[i:j])
-                texts = vector.plain_texts(starts, cuts[j], opening, closing)
-                found = plain.findall(data, cuts[i], cuts[j])
-                if texts is None:
-                    continue
-                taken += 1
-                assert [data[a:b] for a, b in zip(*texts)] == found
-                keys = rng.sample(found + [b"zz", b"", b"a"], k=3)
-                hits = [(k, a, b) for k, a, b in vector.candidates(texts, vector.signatures(keys, closing))]
-                assert [k for k, a, b in hits] == sorted(k for k, a, b in hits)
-                assert {k for k, a, b in hits} >= {k for k, text in enumerate(found) if text in keys}
-                assert all((a, b) == (texts[0][k], texts[1][k]) for k, a, b in hits)
-    assert taken > 100  # the vector path was taken, not only declined
 
 
 def _written(tmp_path, xml: str, texts: list[str], break_items: bool = False):

@@ -79,7 +79,9 @@ class SharedStrings:
     for, and new items are spliced in before ``</sst>`` when the package is
     saved. Every other byte of the part stays as it was. Tables the byte
     reader does not take on are streamed for reading and parsed as a tree
-    for adding (:class:`_TreeStrings`), with the same results.
+    for adding (:class:`_TreeStrings`), with the same results. A table of
+    :attr:`INLINE_FROM` bytes or more is never added to: the writer puts
+    its texts inline (:attr:`takes_new`).
     """
 
     JUMP = 2000  # items ahead of the stream that switch to locating them in the bytes
@@ -328,8 +330,9 @@ class _ByteStrings:
 
     def expect(self, texts: Iterable[str]) -> None:
         """Find at once where ``texts`` (what a plan writes) already are, so
-        :meth:`index` answers them without indexing every item: the table of
-        a big extract holds a million, the plan a few thousand. Each block's
+        :meth:`index` answers them without indexing every item: a table
+        under :attr:`SharedStrings.INLINE_FROM` still holds some 30,000, the
+        plan a few hundred texts. Each block's
         plain texts are matched against them as a set (in C); only hits
         cost Python work. Texts asked for later are looked up as before."""
         if self._plain is not None:
@@ -341,14 +344,7 @@ class _ByteStrings:
         if not keys:
             return
         plain, found = self._plain_pattern(), {}
-        signatures = None
         for block, begin, end, first in self.starts.blocks():
-            if self.starts.vector is not None:
-                if signatures is None:
-                    signatures = self.starts.vector.signatures(keys, b"</" + self.prefix + b"t></"
-                                                               + self.prefix + b"si>")
-                if self._vector_hits(block, end, first, keys, signatures, found):
-                    continue  # every item of the block plain: hits found without a list of texts
             texts_here = plain.findall(self.data, begin, end)
             hits = keys.keys() & texts_here
             if hits:
@@ -358,23 +354,6 @@ class _ByteStrings:
                 self._by_text[text] = found[key]
             else:
                 self._absent.add(key)
-
-    def _vector_hits(self, block: int, end: int, first: int, keys: dict[bytes, str], signatures,
-                     found: dict[bytes, int]) -> bool:
-        """:meth:`expect`'s search of one block of a big table, when its items
-        are all plain as Excel writes them: the texts are located by array
-        arithmetic, and only those whose length and first and last eight
-        bytes match a key's are compared. False (nothing done) for a block of other items."""
-        p = self.prefix
-        texts = self.starts.vector.plain_texts(self.starts.array(block), end, b"<" + p + b"si><" + p + b"t>",
-                                               b"</" + p + b"t></" + p + b"si>")
-        if texts is None:
-            return False
-        for i, begin_text, end_text in self.starts.vector.candidates(texts, signatures):
-            key = self.data[begin_text:end_text]
-            if key in keys and key not in found:
-                found[key] = first + i
-        return True
 
     def _first_hits(self, block: int, begin: int, end: int, first: int, texts_here: list[bytes],
                     hits: set[bytes], found: dict[bytes, int]) -> None:
@@ -559,9 +538,11 @@ class _ItemStarts:
 
 
 class _Vector:
-    """A big table's bytes as a numpy array, for :class:`_ItemStarts` and
-    :meth:`_ByteStrings.expect`: what the patterns find, found by array
-    arithmetic (the same answers; tests keep the patterns as the oracle)."""
+    """A big table's bytes as a numpy array, for :class:`_ItemStarts`: what
+    its pattern finds, found by array arithmetic (the same answers; tests
+    keep the pattern as the oracle). The reader locates a far item of an
+    extract's table with it; the writer no longer adds to such a table
+    (:attr:`SharedStrings.takes_new`), so nothing searches one for texts."""
 
     FOLLOWING = b" \t\n\r\x0b\x0c/>"  # what [\s/>] matches in bytes
     WINDOW = 8 << 20  # bytes looked at in one go (bounds the arrays' memory)
@@ -585,62 +566,6 @@ class _Vector:
                 q = q[arr[q + 1 + k] == byte]
             found.append(q[np.isin(arr[q + tail], np.frombuffer(self.FOLLOWING, dtype=np.uint8))])
         return np.concatenate(found) if found else np.zeros(0, dtype=np.intp)
-
-    def plain_texts(self, starts, end: int, opening: bytes, closing: bytes):
-        """(begin, end) arrays of the texts of items starting at ``starts``
-        (the last one ending at ``end``) when each is ``opening`` text
-        ``closing`` and none else holds a ``<`` (four per item in all, the
-        count the two make); None otherwise. Such an item is a plain one to
-        the pattern, whose text is the bytes between."""
-        np, arr = self.np, self.bytes
-        if not len(starts):
-            return None
-        ends = np.append(starts[1:], end)
-        if int((ends - starts).min()) < len(opening) + len(closing):
-            return None
-        if self.data.count(b"<", int(starts[0]), end) != 4 * len(starts):
-            return None
-        for k, byte in enumerate(opening):
-            if not bool((arr[starts + k] == byte).all()):
-                return None
-        for k, byte in enumerate(closing):
-            if not bool((arr[ends - len(closing) + k] == byte).all()):
-                return None
-        return starts + len(opening), ends - len(closing)
-
-    MIX = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F)  # odd multipliers that spread bits (any would do)
-
-    def _words(self):
-        """The eight bytes from each offset, as one number (a view, no copy)."""
-        np = self.np
-        return np.ndarray(shape=(max(len(self.data) - 7, 0),), dtype="<u8", buffer=self.data, strides=(1,))
-
-    def signatures(self, keys, closing: bytes):
-        """Each key's :meth:`candidates` signature: its length, its first
-        eight bytes (with the closing after a shorter one, as an item holds
-        it) and its last eight, mixed into one number."""
-        mask = (1 << 64) - 1
-        out = []
-        for key in keys:
-            first = int.from_bytes((key + closing)[:8], "little")
-            last = int.from_bytes(key[-8:], "little") if len(key) >= 8 else 0
-            out.append((first ^ (last * self.MIX[0]) ^ (len(key) * self.MIX[1])) & mask)
-        return self.np.array(out, dtype=self.np.uint64)
-
-    def candidates(self, texts, signatures) -> Iterator[tuple[int, int, int]]:
-        """(item, text begin, text end) of the texts whose signature is one of
-        ``signatures``, in order: every text equal to a key is among them (a
-        text followed by the closing has the signature of the same key)."""
-        np = self.np
-        begins, ends = texts
-        lengths = (ends - begins).astype(np.uint64)
-        words = self._words()
-        first = words[begins]
-        last = np.where(lengths >= 8, words[np.maximum(ends - 8, 0)], np.uint64(0))
-        with np.errstate(over="ignore"):
-            mixed = first ^ (last * np.uint64(self.MIX[0])) ^ (lengths * np.uint64(self.MIX[1]))
-        hits = np.flatnonzero(np.isin(mixed, signatures))
-        return zip(hits.tolist(), begins[hits].tolist(), ends[hits].tolist())
 
 
 _SST_START = re.compile(rb"<([A-Za-z_][\w.\-]*:)?sst\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
