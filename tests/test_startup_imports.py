@@ -52,6 +52,8 @@ def test_check_and_refresh_without_a_store_never_import_comparators_pack_or_pand
         # the indicator table is records; its DataFrame is made only when asked for
         assert not {"pandas", "numpy", "docx", "matplotlib", "reportlab", "xlwings", "openpyxl"} & \
             {m.split(".")[0] for m in modules}, args
+        # the shipped defaults and library are read from their JSON twins (kpi_xl.yamlio)
+        assert "yaml" not in modules, args
 
 
 @pytest.mark.parametrize("loader", ["yaml.CSafeLoader"])

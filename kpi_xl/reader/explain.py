@@ -9,8 +9,6 @@ line (a column letter, a row) instead of writing an override from scratch.
 """
 from __future__ import annotations
 
-import yaml
-
 from ..table import IndicatorTable, TableLayout
 from .detect import Block, View
 
@@ -69,6 +67,8 @@ def _entry(layout: TableLayout) -> dict:
 
 def layout_yaml(table: IndicatorTable) -> str:
     """The ``layout:`` section as YAML text."""
+    import yaml  # here, not at the top: a refresh or check without --explain does not import it
+
     return yaml.safe_dump({"layout": layout_entries(table)}, sort_keys=False, allow_unicode=True,
                           default_flow_style=None, width=100)
 
