@@ -14,7 +14,7 @@ from lxml import etree
 
 from kpi_xl.plan import ChartSeries, LineChart
 from kpi_xl.xlsx.namespaces import A_NS, C_NS, CT_CHART, CT_DRAWING, R_NS, REL_CHART, REL_DRAWING, XDR_NS
-from kpi_xl.xlsx.package import xml_declaration
+from kpi_xl.xlsx.package import Made, xml_declaration
 from kpi_xl.xlsx.refs import parse_cell
 from kpi_xl.xlsx.shared_strings import escape_text, string_xml
 from kpi_xl.xlsx.worksheet import WORKSHEET_ORDER, SheetPatcher
@@ -96,6 +96,20 @@ def chart_bytes(chart: LineChart, number: int) -> bytes:
     return _PART_START + chart_text(chart, number).encode("utf-8")
 
 
+def made_chart(chart: LineChart, number: int) -> "Made | bytes":
+    """:func:`chart_bytes` as :class:`~kpi_xl.xlsx.package.Made`: the
+    template's markup is fixed, the axis ids are numbers, the title and
+    series names are cleaned of characters XML cannot hold and escaped
+    (string_xml), the references, colours and number format escaped
+    (escape_text, _attr) but not cleaned: the part is well formed unless one
+    of those holds such a character (then it is parsed by the check, which
+    refuses it, as before)."""
+    unclean = [chart.categories, chart.number_format or ""]
+    for series in chart.series:
+        unclean += (series.values, series.color)
+    return Made.unless(chart_bytes(chart, number), *unclean)
+
+
 def _anchor(chart: LineChart, number: int, rid: str, place: tuple[int, int]) -> str:
     """One chart's twoCellAnchor in the drawing part; ``place``: (row, column) of its anchor."""
     row, col = place
@@ -121,6 +135,14 @@ def drawing_bytes(anchors: list[str]) -> bytes:
                           + "</xdr:wsDr>").encode("utf-8")
 
 
+def made_drawing(anchors: list[str]) -> "Made | bytes":
+    """:func:`drawing_bytes` as :class:`~kpi_xl.xlsx.package.Made`: fixed
+    markup around numbers (an anchor's cells and size are arithmetic's
+    results) and relationship ids kpi-xl made (rIdN, escaped)."""
+    data = drawing_bytes(anchors)
+    return Made(data) if anchors else data
+
+
 def add_charts(ctx: "WriteContext", patcher: SheetPatcher, charts: list[LineChart]) -> None:
     """Add a drawing with ``charts`` to an owned sheet being generated."""
     pkg = ctx.pkg
@@ -138,12 +160,12 @@ def add_charts(ctx: "WriteContext", patcher: SheetPatcher, charts: list[LineChar
     chart_parts = _unused_chart_parts(pkg, len(charts))
     rids: list[str] = []
     for number, (chart, chart_part) in enumerate(zip(charts, chart_parts), start=1):
-        pkg.put_bytes(chart_part, chart_bytes(chart, number), CT_CHART)
+        pkg.put_bytes(chart_part, made_chart(chart, number), CT_CHART)
         if number == 1:
             rids = drawing_rels.add_all(REL_CHART, chart_parts)
     anchors = [_anchor(chart, number, rid, place)
                for number, (chart, rid, place) in enumerate(zip(charts, rids, places), start=1)]
-    pkg.put_bytes(drawing_part, drawing_bytes(anchors), CT_DRAWING)
+    pkg.put_bytes(drawing_part, made_drawing(anchors), CT_DRAWING)
     rid = pkg.rels(patcher.part).add(REL_DRAWING, drawing_part)
     el = etree.Element(patcher.q("drawing"))
     el.set(f"{{{R_NS}}}id", rid)

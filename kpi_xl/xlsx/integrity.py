@@ -21,7 +21,7 @@ from lxml import etree
 from kpi_xl.errors import KpiError, WorkbookError
 from kpi_xl.xlsx import safety
 from kpi_xl.xlsx import big_sheet
-from kpi_xl.xlsx.package import (CT_CHART, CT_DRAWING, CT_NS, CT_SHARED_STRINGS, CT_WORKSHEET, Package,
+from kpi_xl.xlsx.package import (CT_CHART, CT_DRAWING, CT_NS, CT_SHARED_STRINGS, CT_WORKSHEET, Made, Package,
                                  Spliced, part_extension, resolve_target, source_of_rels)
 from kpi_xl.xlsx.refs import normalise_sqref
 from kpi_xl.xlsx.shared_strings import forget
@@ -39,8 +39,8 @@ def _is_xml(name: str) -> bool:
 class _Snapshot:
     """What we know of one package for the checks."""
 
-    def __init__(self, source: "Path | Package", deep: set[str] | None, spliced: dict[str, Spliced] | None = None,
-                 own: bool = False):
+    def __init__(self, source: "Path | Package", deep: set[str] | None,
+                 spliced: "dict[str, Spliced | Made] | None" = None, own: bool = False):
         # own: ``source`` is a package opened for this snapshot alone (closed with it).
         # An open package (the writer's) is looked at as it was read, through
         # the same open file: the original is not opened again.
@@ -52,8 +52,11 @@ class _Snapshot:
         self.names = [n for n in self.pkg.infos]
         self.lower = {n.lower(): n for n in self.names}
         self.deep = deep  # parts to parse fully (None: all)
-        self.spliced = spliced or {}  # parts the writer made by splicing their original bytes
+        # parts the writer made by splicing their original bytes, or made well formed (Made)
+        self.spliced = spliced or {}
         self._scans: dict[str, _SheetScan] = {}
+        # a Made sheet's part without its rows, parsed from what was read back
+        self.without_rows: dict[str, etree._Element] = {}
 
     def is_big(self, name: str) -> bool:
         """A part too big to parse into a tree: its checks stream it."""
@@ -128,7 +131,9 @@ def _xml_problems(snap: _Snapshot) -> list[str]:
     for name in snap.names:
         if _is_xml(name) and snap.is_deep(name):
             if name in snap.spliced:
-                problem = _spliced_problem(snap, name, snap.spliced[name])
+                made = snap.spliced[name]
+                problem = (_made_problem(snap, name, made) if isinstance(made, Made)
+                           else _spliced_problem(snap, name, made))
                 if problem:
                     out.append(problem)
                 continue
@@ -174,6 +179,27 @@ def _spliced_problem(snap: _Snapshot, name: str, spliced: Spliced) -> str | None
     return None
 
 
+def _made_problem(snap: _Snapshot, name: str, made: Made) -> str | None:
+    """What a parse of a part the writer made well formed by construction
+    (:class:`~kpi_xl.xlsx.package.Made`) would find: the part read back (its
+    CRC checked) must be the bytes made. A sheet's part without its rows
+    text is parsed, and kept for the style check; should that parse fail,
+    the whole part is parsed for the message a whole parse gives."""
+    try:
+        data = snap.pkg.read(name)
+        if data != made():
+            return f"part {name} is not the bytes kpi-xl made for it"
+        if made.rows is not None:
+            lo, hi = made.rows
+            try:
+                snap.without_rows[name] = safety.parse_xml(data[:lo] + data[hi:], name, snap.path)
+            except KpiError:
+                snap.pkg.xml(name)
+    except KpiError as exc:
+        return exc.message
+    return None
+
+
 def _sheet_name_problems(wb: WorkbookPart) -> list[str]:
     out, seen = [], {}
     for entry in wb.sheets():
@@ -212,7 +238,10 @@ def _style_index_problems(snap: _Snapshot, wb: WorkbookPart) -> list[str]:
             continue
         if not snap.is_deep(entry.part):
             continue
-        if snap.is_big(entry.part):
+        made = _made_rows_in_range(snap, entry.part, xfs)
+        if made is not None:
+            root, bad, cells = made, [], None  # the sheet without its rows, whose formats are in range
+        elif snap.is_big(entry.part):
             scan = snap.scan(entry.part)
             if scan.problem:
                 continue  # reported as XML problem
@@ -241,6 +270,18 @@ def _style_index_problems(snap: _Snapshot, wb: WorkbookPart) -> list[str]:
         for item in bad[:3]:
             out.append(f"sheet {entry.name!r}: {item} is out of range (cellXfs {xfs}, dxfs {dxfs})")
     return out
+
+
+def _made_rows_in_range(snap: _Snapshot, part: str, xfs: int) -> etree._Element | None:
+    """A Made sheet's part without its rows, when the formats its rows' cells
+    may carry are all below ``xfs`` (the rest of the part is checked as any
+    sheet's); None to check the whole part (a format out of range is then
+    reported as a parse of the whole part finds it)."""
+    made = snap.spliced.get(part)
+    root = snap.without_rows.get(part)
+    if root is None or not isinstance(made, Made) or not all(0 <= s < xfs for s in made.styles):
+        return None
+    return root
 
 
 class _SheetScan:
@@ -491,8 +532,9 @@ def check_package(path: str | os.PathLike, before: "str | os.PathLike | Package 
         opened = Package(path, checked=True, parsed=deep or ())
     except KpiError as exc:
         return [str(exc)]
-    # The writer's package knows which parts it spliced (checked by their new pieces).
-    spliced = ({name: value for name, value in before.new.items() if isinstance(value, Spliced)}
+    # The writer's package knows which parts it spliced (checked by their new
+    # pieces) and which it made well formed (read back and compared).
+    spliced = ({name: value for name, value in before.new.items() if isinstance(value, (Spliced, Made))}
                if isinstance(before, Package) and deep is not None else {})
     after = _Snapshot(opened, deep, spliced, own=True)
     try:

@@ -18,7 +18,7 @@ from kpi_xl.errors import WriteError
 from kpi_xl.plan import (DataValidationList, Hyperlink, OwnedSheet, SetCell, SetColumnWidth, SheetCells, Style,
                          merge_styles)
 from kpi_xl.xlsx.conditional import ConditionalFormats
-from kpi_xl.xlsx.package import MAIN_NS, R_NS
+from kpi_xl.xlsx.package import MAIN_NS, R_NS, Made
 from kpi_xl.xlsx.refs import (MAX_COL, MAX_ROW, cell_position, cell_ref, col_index, col_letters,
                              normalise_sqref, parse_cell, range_ref)
 from kpi_xl.xlsx.shared_strings import escape_text, needs_preserve, string_xml
@@ -219,13 +219,25 @@ def build(ctx: "WriteContext", owned: OwnedSheet, name: str, part: str, sheet_id
     root.find(_q("dimension")).set("ref", range_ref(*extent) if extent else "A1")
     ctx.pkg.put_xml(part, root)
     rows = cells.rows_xml(places, owned.row_heights)
-    data = ctx.pkg.final_bytes(part)
-    if rows:
-        data = data.replace(b"<sheetData/>", b"<sheetData>" + rows.encode("utf-8") + b"</sheetData>", 1)
-    ctx.pkg.put_bytes(part, data)
+    ctx.pkg.put_bytes(part, _with_rows(ctx.pkg.final_bytes(part), rows.encode("utf-8"), cells.styles_used()))
     patcher.values_changed = cells.values_changed
     patcher.rows_as_text = True
     return patcher
+
+
+def _with_rows(tree: bytes, rows: bytes, styles: frozenset[int]) -> "Made | bytes":
+    """The sheet's part: the serialised tree with the rows text in its empty
+    <sheetData/>, as :class:`~kpi_xl.xlsx.package.Made` with where the rows
+    are. The rows are well formed by construction: every <row> and <c> is
+    closed where it is opened, and what they hold is numbers, indices or
+    text escaped by string_xml or _element_text (which leaves lxml to refuse
+    a character XML cannot hold); ``styles``: every s= the cells may carry."""
+    at = tree.find(b"<sheetData/>")
+    if not rows or at < 0:
+        return tree
+    start = at + len(b"<sheetData>")
+    data = b"".join((tree[:at], b"<sheetData>", rows, b"</sheetData>", tree[at + len(b"<sheetData/>"):]))
+    return Made(data, (start, start + len(rows)), styles)
 
 
 def _extent(places: list[int]) -> tuple[int, int, int, int] | None:
@@ -306,6 +318,11 @@ class _Cells:
                 xml[place] = f'<c r="{letters}{row}"{made[2]}'
                 made_by[place] = i
         self.values_changed = self.values_changed or changed
+
+    def styles_used(self) -> frozenset[int]:
+        """Every format index a cell's s= may say (each one a cell was given
+        went through :meth:`_style`; 0 is written as no s=)."""
+        return frozenset(self._styles.values())
 
     def _number_style(self, style: Style | None) -> tuple[int, str]:
         index = self._style(0, style, False) if style is not None else 0
