@@ -47,3 +47,35 @@ def test_content_type_override_then_first_default(tmp_path):
         assert pkg.content_type("xl/charts/chart2.xml") == "xml-type"
     finally:
         pkg.close()
+
+
+def test_parts_put_all_at_once_are_the_parts_put_one_by_one(tmp_path):
+    """put_all_bytes is put_bytes for each part in turn: the same parts, the
+    same content types in the same order (an override already there kept in
+    its place, one of another type changed), the types part changed once."""
+    path = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", TYPES.replace(
+            "</Types>", '<Override PartName="/xl/charts/chart3.xml" ContentType="chart-type"/>'
+                        '<Override PartName="/xl/charts/chart5.xml" ContentType="old-type"/></Types>'))
+        z.writestr("xl/workbook.xml", "<workbook/>")
+        z.writestr("xl/charts/chart4.xml", "<c/>")
+    parts = [(f"xl/charts/chart{n}.xml", f"<c n='{n}'/>".encode()) for n in range(1, 7)]
+    made = []
+    for way in ("one by one", "all at once"):
+        pkg = Package(path)
+        try:
+            if way == "one by one":
+                for name, data in parts:
+                    pkg.put_bytes(name, data, "chart-type")
+            else:
+                pkg.put_all_bytes(iter(parts), "chart-type")
+            made.append((pkg.changes(), list(pkg.new)))
+        finally:
+            pkg.close()
+    assert made[0] == made[1]
+    changed, added, _, contents = made[1][0]
+    assert changed == ["[Content_Types].xml", "xl/charts/chart4.xml"] and added == [n for n, _ in parts if n != "xl/charts/chart4.xml"]
+    types = contents["[Content_Types].xml"].decode()
+    assert types.index("chart3.xml") < types.index("chart5.xml") < types.index("chart1.xml")
+    assert "old-type" not in types and "chart4.xml" not in types  # a part already in the package keeps its type

@@ -159,10 +159,11 @@ def add_charts(ctx: "WriteContext", patcher: SheetPatcher, charts: list[LineChar
     drawing_rels = pkg.rels(drawing_part)
     chart_parts = _unused_chart_parts(pkg, len(charts))
     rids: list[str] = []
-    for number, (chart, chart_part) in enumerate(zip(charts, chart_parts), start=1):
-        pkg.put_bytes(chart_part, made_chart(chart, number), CT_CHART)
-        if number == 1:
-            rids = drawing_rels.add_all(REL_CHART, chart_parts)
+    if charts:
+        made = [made_chart(chart, number) for number, chart in enumerate(charts, start=1)]
+        pkg.put_bytes(chart_parts[0], made[0], CT_CHART)
+        rids = drawing_rels.add_all(REL_CHART, chart_parts)
+        pkg.put_all_bytes(zip(chart_parts[1:], made[1:]), CT_CHART)
     anchors = [_anchor(chart, number, rid, place)
                for number, (chart, rid, place) in enumerate(zip(charts, rids, places), start=1)]
     pkg.put_bytes(drawing_part, made_drawing(anchors), CT_DRAWING)

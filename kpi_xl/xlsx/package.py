@@ -491,6 +491,21 @@ class Package:
         if content_type and stored not in self.infos:
             self.content_types_set_override(stored, content_type)
 
+    def put_all_bytes(self, parts: "Iterable[tuple[str, bytes | Deferred]]", content_type: str) -> None:
+        """:meth:`put_bytes` for each (name, data) in turn, the content types
+        recorded as changed once, where the first part to change them is
+        (a charts sheet puts thousands of parts)."""
+        changed = False
+        for name, data in parts:
+            stored = self.canonical(name) or name
+            self.new[stored] = data
+            self._new_lower.setdefault(stored.lower(), stored)
+            self._xml.pop(stored, None)
+            self.removed.discard(stored)
+            if stored not in self.infos and self._set_override(stored, content_type) and not changed:
+                self.put_xml("[Content_Types].xml", self.content_types())
+                changed = True
+
     def remove(self, name: str) -> None:
         stored = self.canonical(name)
         if stored is None:
@@ -547,8 +562,14 @@ class Package:
         return self._default_index().get(part_extension(name))
 
     def content_types_set_override(self, name: str, content_type: str) -> None:
+        if self._set_override(name, content_type):
+            self.put_xml("[Content_Types].xml", self.content_types())
+
+    def _set_override(self, name: str, content_type: str) -> bool:
+        """Give ``name`` ``content_type`` in the content types' tree (not
+        recorded as a change here); whether the tree changed."""
         if self.content_type(name) == content_type:
-            return
+            return False
         root = self.content_types()
         target = "/" + name
         found = self._override_index().get(target.lower())
@@ -559,7 +580,7 @@ class Package:
             el.set("PartName", target)
             el.set("ContentType", content_type)
             self._override_index().setdefault(target.lower(), []).append(el)
-        self.put_xml("[Content_Types].xml", root)
+        return True
 
     def content_types_remove_override(self, name: str) -> None:
         root = self.content_types()
