@@ -1,0 +1,64 @@
+"""Package.save deflates the big parts in threads (package._Deflated): the
+file written is byte for byte the one deflating every part in turn writes,
+and a failure in a thread fails the save and leaves no thread behind."""
+from __future__ import annotations
+
+import random
+import threading
+import zipfile
+
+import pytest
+
+from kpi_xl.xlsx import package
+from kpi_xl.xlsx.package import Package, deflate
+from tests.test_xlsx_package import book
+
+
+def _contents(seed: int) -> dict[str, bytes]:
+    rng = random.Random(seed)
+    out = {}
+    for n in range(12):
+        size = rng.choice([0, 10, 5_000, package._Deflated.BIG - 1, package._Deflated.BIG, 900_000])
+        words = [rng.choice([b"<c r='A1'>", b"<v>", b"12.5", b"</v></c>", bytes([rng.randrange(256)])])
+                 for _ in range(size // 6 + 1)]
+        out[f"xl/extra/part{n}.xml"] = b"".join(words)[:size]
+    return out
+
+
+def _save(path, out, contents, cores: int, monkeypatch) -> bytes:
+    with monkeypatch.context() as m:
+        m.setattr(package.os, "cpu_count", lambda: cores)
+        with Package(path) as pkg:
+            pkg.save(out, contents)
+    return out.read_bytes()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_package_saved_with_threads_is_the_one_saved_without(tmp_path, monkeypatch, seed):
+    path = book(tmp_path)
+    contents = _contents(seed)
+    with zipfile.ZipFile(path) as z:
+        contents["xl/worksheets/sheet1.xml"] = z.read("xl/worksheets/sheet1.xml") * 30_000  # a changed big part
+    alone = _save(path, tmp_path / "alone.xlsx", contents, 1, monkeypatch)
+    threaded = _save(path, tmp_path / "threaded.xlsx", contents, 4, monkeypatch)
+    assert threaded == alone
+    with zipfile.ZipFile(tmp_path / "threaded.xlsx") as z:
+        for name, data in contents.items():
+            assert z.read(name) == data
+            assert z.getinfo(name).compress_size == len(deflate(data))
+
+
+def test_a_part_that_fails_to_deflate_in_a_thread_fails_the_save_and_ends_the_threads(tmp_path, monkeypatch):
+    path = book(tmp_path)
+    contents = {"xl/big.xml": b"x" * package._Deflated.BIG, "xl/small.xml": b"y"}
+
+    def failing(data: bytes) -> bytes:
+        if len(data) >= package._Deflated.BIG:
+            raise MemoryError("no room")
+        return deflate(data)
+
+    monkeypatch.setattr(package, "deflate", failing)
+    monkeypatch.setattr(package.os, "cpu_count", lambda: 2)
+    with Package(path) as pkg, pytest.raises(MemoryError):
+        pkg.save(tmp_path / "out.xlsx", contents)
+    assert not [t for t in threading.enumerate() if t.name.startswith("kpi-xl deflate")]
