@@ -178,3 +178,80 @@ def test_matches_openpyxl_on_the_shared_corpus(corpus_dir):
                             assert mine == theirs, (path.name, info.name, cell.coordinate)
                         checked += 1
     assert checked > 1000
+
+
+# ------------------------------------------------ a peek, then the rest of the sheet
+
+def _rows_xml(count: int, *, numbered=lambda r: True, bad_after: int | None = None) -> str:
+    rows = []
+    for r in range(1, count + 1):
+        attr = f' r="{r}"' if numbered(r) else ""
+        rows.append(f'<row{attr}><c r="A{r}" t="inlineStr"><is><t>name {r}</t></is></c>'
+                    f'<c r="C{r}"><v>{r}.5</v></c></row>')
+        if r == bad_after:
+            rows.append("<row><c><v>1</c></row>")  # not well formed
+    return "".join(rows)
+
+
+def _whole(book, name):
+    grid = book.read_sheet(name)
+    return grid.rows, grid.merges, grid.complete, grid.last_row
+
+
+@pytest.mark.parametrize("count, stop", [(200, 60), (61, 60), (60, 60), (5, 60), (200, 1), (130, 64)])
+@pytest.mark.parametrize("numbered", [lambda r: True, lambda r: r % 3 != 0, lambda r: r < 58])
+def test_the_rest_of_a_peeked_sheet_is_what_a_whole_read_gives(tmp_path, count, stop, numbered):
+    """Rows with and without their number (which follows the row before) on
+    both sides of where the peek stops, and merged ranges after the rows."""
+    path = raw_xlsx(tmp_path / "b.xlsx", [("Data", _rows_xml(count, numbered=numbered)),
+                                         ("Other", _rows_xml(3))], merges={"Data": ["A1:B1", "C7:D9"]})
+    with Workbook(path) as book:
+        whole = _whole(book, "Data")
+        peek = book.read_sheet("Data", max_row=stop, resumable=True)
+        plain = book.read_sheet("Data", max_row=stop)  # reading the sheet again ends the paused parse
+        assert (peek.rows, peek.complete, peek.last_row) == (plain.rows, plain.complete, plain.last_row)
+        assert book.read_rest(peek) is not peek
+        peek = book.read_sheet("Data", max_row=stop, resumable=True)
+        assert _whole(book, "Other")[0]  # another sheet read meanwhile
+        rest = book.read_rest(peek)
+        assert (rest.rows, rest.merges, rest.complete, rest.last_row) == whole
+        assert rest.complete and whole[1] == rest.merges != []
+        assert peek.merges == [] or peek.complete  # the peek is left as it was read
+        assert (peek.rows == rest.rows) == peek.complete
+
+
+def test_a_peek_is_paused_then_read_on_or_dropped_and_its_stream_closed(tmp_path, monkeypatch):
+    path = raw_xlsx(tmp_path / "b.xlsx", [("Data", _rows_xml(300))])
+    with Workbook(path) as book:
+        streams = []
+        real = book._stream
+
+        def stream(part):
+            streams.append(real(part))
+            return streams[-1]
+
+        monkeypatch.setattr(book, "_stream", stream)
+        peek = book.read_sheet("Data", max_row=60, resumable=True)
+        assert len(streams) == 1 and streams[0].gi_frame is not None  # paused, stream open
+        assert book.read_rest(peek).last_row == 300 and len(streams) == 1  # one parse
+        assert streams[0].gi_frame is None  # the stream is closed
+        peek = book.read_sheet("Data", max_row=60, resumable=True)
+        book.drop_peek(peek)
+        assert streams[1].gi_frame is None and book._paused == {}
+        assert book.read_rest(peek).last_row == 300 and len(streams) == 3  # read afresh
+        book.read_sheet("Data", max_row=60)  # not resumable: nothing is paused
+        assert streams[3].gi_frame is None and book._paused == {}
+        book.read_sheet("Data", max_row=60, resumable=True)
+    assert streams[4].gi_frame is None  # closing the workbook ends a paused parse
+
+
+def test_damage_past_the_peek_is_the_same_error_read_on_or_read_afresh(tmp_path):
+    path = raw_xlsx(tmp_path / "b.xlsx", [("Data", _rows_xml(1500, bad_after=1200))])
+    with Workbook(path) as book:
+        with pytest.raises(Exception) as afresh:
+            book.read_sheet("Data")
+        peek = book.read_sheet("Data", max_row=60, resumable=True)
+        assert peek.last_row == 60
+        with pytest.raises(type(afresh.value)) as read_on:
+            book.read_rest(peek)
+    assert str(read_on.value) == str(afresh.value) and "not well-formed" in str(afresh.value)

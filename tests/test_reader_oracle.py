@@ -203,8 +203,68 @@ def old_resolve_target(record: dict, own: Cell | None, own_amber: Cell | None,
 
 
 # (module or class, attribute, earlier implementation): swapped in by ``earlier``.
+# reader/__init__.py and reader/cells.py before a sheet read whole went on from
+# its peek's parse (Workbook.read_rest): the peek's parse ended, and the whole
+# sheet was parsed again from the top. _fill_grid verbatim but for the
+# ``resumable`` it is now given (and ignores: nothing is paused).
+
+def old_read_if_table(book: Workbook, sheet: str, force: bool = False):
+    keep = reader.table_rows if book.part_size(sheet) > reader.keep_module.BIG_SHEET else None
+    if force:
+        return book.read_sheet(sheet, keep=keep)
+    peek = book.read_sheet(sheet, max_row=PEEK_ROWS)
+    if peek.complete:
+        return peek if reader.has_table(peek) else None
+    if not reader.has_table(peek):
+        return None
+    return book.read_sheet(sheet, keep=keep)
+
+
+def old_fill_grid(self, part, grid, max_row, want_merges, on_row=None, resumable=False):
+    from lxml import etree
+
+    from kpi_xl.reader.cells import MERGE, ROW, _forget, _int, _parse_merge
+
+    tags = (ROW, MERGE) if want_merges else (ROW,)
+    parser = etree.XMLPullParser(events=("end",), tag=tags, resolve_entities=False,
+                                 no_network=True, load_dtd=False, huge_tree=False)
+    next_row = 1
+    chunks = self._stream(part)
+    try:
+        for chunk in chunks:
+            parser.feed(chunk)
+            for _event, el in parser.read_events():
+                if el.tag == MERGE:
+                    merge = _parse_merge(el.get("ref", ""))
+                    if merge:
+                        grid.merges.append(merge)
+                    continue
+                row_number = _int(el.get("r")) or next_row
+                next_row = row_number + 1
+                if max_row is not None and row_number > max_row:
+                    return  # stop early: the rest of the sheet is not needed
+                cells = self._row_cells(el, row_number)
+                if cells:
+                    grid.rows[row_number] = cells
+                grid.last_row = row_number
+                _forget(el)
+                if on_row is not None and cells:
+                    on_row(grid, row_number)
+        parser.close()
+        grid.complete = True
+    finally:
+        chunks.close()
+
+
+def old_read_rest(self, peek):
+    return self.read_sheet(peek.sheet)
+
+
 EARLIER: list[tuple[object, str, object]] = [
     (reader, "block_records", old_block_records),
+    (reader, "_read_if_table", old_read_if_table),
+    (Workbook, "_fill_grid", old_fill_grid),
+    (Workbook, "read_rest", old_read_rest),
 ]
 
 
@@ -297,7 +357,8 @@ def _output(path: Path, config) -> str:
 
 
 def _grids(path: Path) -> str:
-    """Every sheet's cells as the cell reader returns them, whole and peeked."""
+    """Every sheet's cells as the cell reader returns them: whole, peeked, and
+    peeked then the rest (the peek and the whole again)."""
     try:
         with Workbook(path) as book:
             out = []
@@ -305,6 +366,12 @@ def _grids(path: Path) -> str:
                 for kwargs in ({}, {"max_row": PEEK_ROWS}):
                     grid = book.read_sheet(info.name, **kwargs)
                     out.append((info.name, kwargs, grid.rows, grid.merges, grid.complete, grid.last_row))
+                peek = book.read_sheet(info.name, max_row=PEEK_ROWS, resumable=True)
+                seen = (peek.rows.copy(), list(peek.merges), peek.complete, peek.last_row)
+                grid = book.read_rest(peek)
+                assert (peek.rows, peek.merges, peek.complete, peek.last_row) == seen  # left as it was
+                out.append((info.name, "peek", *seen))
+                out.append((info.name, "rest", grid.rows, grid.merges, grid.complete, grid.last_row))
             return repr(out)
     except KpiError as exc:
         return f"{type(exc).__name__}: {exc}"

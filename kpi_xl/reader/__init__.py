@@ -122,12 +122,14 @@ def _read_if_table(book: Workbook, sheet: str, force: bool = False) -> Grid | No
     keep = table_rows if book.part_size(sheet) > keep_module.BIG_SHEET else None
     if force:
         return book.read_sheet(sheet, keep=keep)
-    peek = book.read_sheet(sheet, max_row=PEEK_ROWS)
+    # a sheet read whole goes on from the peek's rows (one parse); a huge one starts again
+    peek = book.read_sheet(sheet, max_row=PEEK_ROWS, resumable=keep is None)
     if peek.complete:
         return peek if has_table(peek) else None
     if not has_table(peek):
+        book.drop_peek(peek)
         return None
-    return book.read_sheet(sheet, keep=keep)
+    return book.read_rest(peek) if keep is None else book.read_sheet(sheet, keep=keep)
 
 
 def _skipped(entries: list | None) -> bool:

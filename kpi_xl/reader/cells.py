@@ -149,6 +149,8 @@ class Workbook:
             self._date_styles = [is_date_format(code) for code in self._formats]
             self._styles: dict[str | None, tuple[str, bool]] = {}  # a cell's s="3" -> _format("3")
             self._strings = SharedStrings(self._package, self._shared_strings_part())
+            # sheet name -> a peek's grid, its parse paused, and the row it stopped at
+            self._paused: dict[str, tuple[Grid, Iterator[etree._Element], tuple]] = {}
         except BaseException:
             self._close_package()
             raise
@@ -161,6 +163,8 @@ class Workbook:
         self.close()
 
     def close(self) -> None:
+        for name in list(self._paused):
+            self._drop_paused(name)
         self._strings.close()
         self._close_package()
 
@@ -183,9 +187,13 @@ class Workbook:
         raise KeyError(name)
 
     def read_sheet(self, name: str, max_row: int | None = None, merges: bool = True,
-                   keep: "Callable[[Grid, list[Merge]], Callable[[Grid, int], None]] | None" = None
-                   ) -> Grid:
+                   keep: "Callable[[Grid, list[Merge]], Callable[[Grid, int], None]] | None" = None,
+                   resumable: bool = False) -> Grid:
         """Cells of a sheet, up to ``max_row`` when given (parsing stops there).
+
+        ``resumable`` (with ``max_row``): the parse is paused where it
+        stopped, so :meth:`read_rest` can read the rest of the sheet instead
+        of parsing its first rows again; :meth:`drop_peek` ends it unread.
 
         Merged ranges come after the cells in the file, so they are known
         only when the whole sheet is read; with ``max_row`` the parse stops
@@ -209,12 +217,50 @@ class Workbook:
                 grid.merges.extend(found)
                 on_row = keep(grid, found)
                 merges = False
+        self._drop_paused(info.name)  # a sheet is read afresh: an earlier peek's parse ends
         try:
-            self._fill_grid(info.part, grid, max_row, merges, on_row)
+            self._fill_grid(info.part, grid, max_row, merges, on_row,
+                            resumable=resumable and merges and max_row is not None)
         except etree.XMLSyntaxError as exc:
-            raise self._damaged(f"sheet {info.name!r} ({info.part}) is not well-formed XML ({exc}); "
-                                "open and repair it in Excel, then save it again") from None
+            raise self._not_well_formed(info, exc) from None
         return grid
+
+    def read_rest(self, peek: Grid) -> Grid:
+        """The whole sheet ``peek`` began (a :meth:`read_sheet` with
+        ``max_row`` and ``resumable``), as ``read_sheet(peek.sheet)`` reads it:
+        the one parse goes on from the row the peek stopped at, instead of a
+        second parse from the top. ``peek`` itself is left as it was."""
+        paused = self._paused.pop(peek.sheet, None)
+        if paused is None or paused[0] is not peek:
+            if paused is not None:
+                self._paused[peek.sheet] = paused  # another peek's: not this one to end
+            return self.read_sheet(peek.sheet)  # nothing paused for it (it read the whole sheet)
+        _peek, elements, stopped = paused
+        grid = Grid(sheet=peek.sheet, rows=dict(peek.rows), merges=list(peek.merges),
+                    last_row=peek.last_row)
+        try:
+            self._add_rows(elements, grid, None, None, stopped)
+        except etree.XMLSyntaxError as exc:
+            raise self._not_well_formed(self.sheet(peek.sheet), exc) from None
+        finally:
+            elements.close()
+        grid.complete = True
+        return grid
+
+    def drop_peek(self, peek: Grid) -> None:
+        """End a resumable peek's paused parse without reading on."""
+        paused = self._paused.get(peek.sheet)
+        if paused is not None and paused[0] is peek:
+            self._drop_paused(peek.sheet)
+
+    def _drop_paused(self, name: str) -> None:
+        paused = self._paused.pop(name, None)
+        if paused is not None:
+            paused[1].close()  # the part's stream is closed
+
+    def _not_well_formed(self, info: SheetInfo, exc: Exception) -> WorkbookError:
+        return self._damaged(f"sheet {info.name!r} ({info.part}) is not well-formed XML ({exc}); "
+                             "open and repair it in Excel, then save it again")
 
     # -- parts
     def _member(self, part: str) -> str | None:
@@ -332,36 +378,72 @@ class Workbook:
         return found
 
     def _fill_grid(self, part: str, grid: Grid, max_row: int | None, want_merges: bool,
-                   on_row: "Callable[[Grid, int], None] | None" = None) -> None:
+                   on_row: "Callable[[Grid, int], None] | None" = None,
+                   resumable: bool = False) -> None:
+        elements = self._elements(part, want_merges)
+        try:
+            stopped = self._add_rows(elements, grid, max_row, on_row)
+        except BaseException:
+            elements.close()
+            raise
+        if stopped is None:
+            grid.complete = True  # the parse ran to the end (and closed the stream)
+        elif resumable:
+            self._paused[grid.sheet] = (grid, elements, stopped)
+        else:
+            elements.close()  # stop early: the rest of the sheet is not needed
+
+    def _elements(self, part: str, want_merges: bool) -> Iterator[etree._Element]:
+        """The part's <row> elements (and <mergeCell>s when wanted) as each
+        ends, parsed a chunk at a time; the stream is closed when the parse
+        ends or the iterator is closed."""
         tags = (ROW, MERGE) if want_merges else (ROW,)
         parser = etree.XMLPullParser(events=("end",), tag=tags, resolve_entities=False,
                                      no_network=True, load_dtd=False, huge_tree=False)
-        next_row = 1
         chunks = self._stream(part)
         try:
             for chunk in chunks:
                 parser.feed(chunk)
                 for _event, el in parser.read_events():
-                    if el.tag == MERGE:
-                        merge = _parse_merge(el.get("ref", ""))
-                        if merge:
-                            grid.merges.append(merge)
-                        continue
-                    row_number = _int(el.get("r")) or next_row
-                    next_row = row_number + 1
-                    if max_row is not None and row_number > max_row:
-                        return  # stop early: the rest of the sheet is not needed
-                    cells = self._row_cells(el, row_number)
-                    if cells:
-                        grid.rows[row_number] = cells
-                    grid.last_row = row_number
-                    _forget(el)
-                    if on_row is not None and cells:
-                        on_row(grid, row_number)
+                    yield el
             parser.close()
-            grid.complete = True
         finally:
             chunks.close()
+
+    def _add_rows(self, elements: Iterator[etree._Element], grid: Grid, max_row: int | None,
+                  on_row: "Callable[[Grid, int], None] | None",
+                  stopped: "tuple[etree._Element, int] | None" = None
+                  ) -> "tuple[etree._Element, int] | None":
+        """Rows (and merged ranges) into ``grid`` until the first row past
+        ``max_row``, returned with its number (None: the part ended);
+        ``stopped``, such a row an earlier call returned, is added first."""
+        next_row = 1
+        if stopped is not None:
+            el, row_number = stopped
+            self._add_row(grid, el, row_number, on_row)
+            next_row = row_number + 1
+        for el in elements:
+            if el.tag == MERGE:
+                merge = _parse_merge(el.get("ref", ""))
+                if merge:
+                    grid.merges.append(merge)
+                continue
+            row_number = _int(el.get("r")) or next_row
+            next_row = row_number + 1
+            if max_row is not None and row_number > max_row:
+                return el, row_number
+            self._add_row(grid, el, row_number, on_row)
+        return None
+
+    def _add_row(self, grid: Grid, el: etree._Element, row_number: int,
+                 on_row: "Callable[[Grid, int], None] | None") -> None:
+        cells = self._row_cells(el, row_number)
+        if cells:
+            grid.rows[row_number] = cells
+        grid.last_row = row_number
+        _forget(el)
+        if on_row is not None and cells:
+            on_row(grid, row_number)
 
     def _row_cells(self, row_el: etree._Element, row_number: int) -> dict[int, Cell]:
         cells: dict[int, Cell] = {}
