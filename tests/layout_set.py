@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import Callable
 
 from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 PCT = "0.0%"
 PCT0 = "0%"

@@ -209,3 +209,15 @@ def test_architecture_names_every_folder_and_every_folder_it_names_exists():
     assert folders <= named, f"not in ARCHITECTURE.md: {sorted(folders - named)}"
     missing = [n for n in named if not (REPO / n).exists() and not (REPO / f"{n}.py").exists()]
     assert missing == [], f"ARCHITECTURE.md names what is not there: {missing}"
+
+
+def test_no_unused_import_or_undefined_name():
+    """pyflakes' checks (through ruff): an unused import is a dependency no
+    one needs, an undefined name a failure waiting for its line to run."""
+    ruff = pytest.importorskip("ruff")  # installed with the test extras
+    del ruff
+    root = Path(__file__).resolve().parent.parent
+    found = subprocess.run([sys.executable, "-m", "ruff", "check", "--select", "F,E9", "--output-format",
+                            "concise", "--no-cache", "kpi_xl", "tests", "benchmarks"],
+                           cwd=root, capture_output=True, text=True)
+    assert found.returncode == 0, found.stdout[-3000:] + found.stderr[-1000:]

@@ -25,14 +25,14 @@ from kpi_xl.xlsx.conditional import ConditionalFormats
 from kpi_xl.xlsx.new_worksheet import _col_key, _hide_columns, _q, _validations, skeleton
 from kpi_xl.xlsx.refs import cell_ref, parse_cell, range_ref
 from kpi_xl.xlsx.worksheet import FORMULA_LIKE, WORKSHEET_ORDER, SheetPatcher, format_number
-from kpi_xl.xlsx.writer import apply_plan
+from kpi_xl.xlsx.writer import WriteContext, apply_plan
 from kpi_xl.xlsx.xmlutil import insert_in_order
 from tests.test_xlsx_support import build_package, sheet_xml
 
 
 # ------------------------------------------------ the earlier writer, verbatim
 
-def tree_build(ctx: "WriteContext", owned: OwnedSheet, name: str, part: str, sheet_id: int) -> SheetPatcher:
+def tree_build(ctx: WriteContext, owned: OwnedSheet, name: str, part: str, sheet_id: int) -> SheetPatcher:
     """Generate the sheet into ``part`` and return its patcher (for later
     changes in the same plan)."""
     root = skeleton(owned)

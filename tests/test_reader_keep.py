@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from openpyxl import Workbook
 
 from kpi_xl.config import load_config

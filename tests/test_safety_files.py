@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from kpi_xl.cli import app
 from kpi_xl.config import load_config
-from kpi_xl.errors import KpiError, RefusedFile, WorkbookError
+from kpi_xl.errors import KpiError, RefusedFile
 from kpi_xl.refresh_job import refresh
 from kpi_xl.templates import TemplateIndicator, build_returns_workbook
 from kpi_xl.xlsx import safety
