@@ -96,3 +96,24 @@ def test_a_command_still_flushes_its_output_and_exit_code_at_exit(tmp_path):
     missing = subprocess.run([*command, str(tmp_path / "missing.xlsx")], capture_output=True,
                              text=True, env=env, cwd=tmp_path, timeout=600)
     assert missing.returncode == 2 and missing.stderr.startswith("kpi-xl: ")
+
+
+def test_the_commands_annotations_are_objects_typer_need_not_evaluate():
+    """Text annotations (``from __future__ import annotations`` in a command
+    module) would be evaluated twice a parameter on every run."""
+    import inspect
+
+    import typer.main
+
+    from kpi_xl.cli import app
+
+    def commands(group):
+        for command in group.commands.values():
+            yield from commands(command) if hasattr(command, "commands") else [command]
+
+    found = list(commands(typer.main.get_command(app)))
+    assert len(found) >= 10
+    for command in found:
+        function = inspect.unwrap(command.callback)
+        texts = {k: v for k, v in function.__annotations__.items() if isinstance(v, str)}
+        assert not texts, (command.name, function.__module__, texts)

@@ -1,5 +1,6 @@
 """``kpi-xl check``: what was found in a workbook, and its findings."""
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: typer reads every command's
+# signature on each run and would eval each annotation's text twice (cli/__init__).
 
 from pathlib import Path
 from typing import Optional

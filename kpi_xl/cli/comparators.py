@@ -1,6 +1,7 @@
 """``kpi-xl comparators``: import DfE files into the store and show a
 council's comparators."""
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: typer reads every command's
+# signature on each run and would eval each annotation's text twice (cli/__init__).
 
 from pathlib import Path
 from typing import TYPE_CHECKING, List, Optional

@@ -3,7 +3,8 @@
 Both are thin over one library call, :func:`kpi_xl.batch.refresh_books`;
 ``batch`` is ``refresh`` that always ends with the summary table.
 """
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: typer reads every command's
+# signature on each run and would eval each annotation's text twice (cli/__init__).
 
 import sys
 from pathlib import Path
