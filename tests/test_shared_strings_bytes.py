@@ -267,3 +267,34 @@ def test_items_appended_to_a_table_damaged_at_its_end_are_refused_as_a_whole_par
         assert found == [whole.value.message]
     finally:
         pkg.close()
+
+
+def _encode_text_by_patterns(text: str) -> str:
+    """encode_text before its short cuts, verbatim: the oracle."""
+    from kpi_xl.xlsx.shared_strings import _ESCAPE_LIKE, _INVALID_XML
+
+    text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)
+    return _INVALID_XML.sub(lambda m: "_x%04X_" % ord(m.group(0)), text)
+
+
+@pytest.mark.parametrize("text", ["", "plain", "_x0041_", "a_X00e9_b", "_x", "tab\there", "nl\n", "cr\r",
+                                  "\x00\x01\x1f\x7f", "é€", "\ufffe\uffff", "\ud800x", "_x00_x0041__"])
+def test_encode_text_says_what_the_patterns_say(text):
+    from kpi_xl.xlsx.shared_strings import encode_text
+
+    assert encode_text(text) == _encode_text_by_patterns(text)
+
+
+def test_encode_text_says_what_the_patterns_say_on_any_text():
+    from hypothesis import given, settings, strategies as st
+
+    from kpi_xl.xlsx.shared_strings import encode_text
+
+    alphabet = st.sampled_from(list("ab _x0041FX\t\n\r\x00\x01\x1f\x7f é\ufffe\ud800")) | st.characters()
+
+    @settings(max_examples=2000, deadline=None)
+    @given(st.text(alphabet))
+    def same(text):
+        assert encode_text(text) == _encode_text_by_patterns(text)
+
+    same()
