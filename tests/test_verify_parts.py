@@ -140,3 +140,24 @@ def test_without_file_offsets_the_hash_waits_for_zipfile_s_reads(tmp_path, monke
 
     monkeypatch.delattr(os, "pread")
     test_the_file_is_hashed_while_its_parts_are_read_through_in_a_thread(tmp_path)
+
+
+def test_a_part_that_inflates_hugely_is_read_through_in_bounded_pieces(tmp_path):
+    """200 MB of zeros deflate to some 200 KB, one read: inflated whole it
+    would be 200 MB at once (a hostile part may expand a thousand times)."""
+    import tracemalloc
+
+    book = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as z:
+        with z.open("xl/media/zeros.bin", "w") as fh:
+            for _ in range(200):
+                fh.write(bytes(1 << 20))
+    with open(book, "rb") as fh, zipfile.ZipFile(fh) as z:
+        assert z.getinfo("xl/media/zeros.bin").compress_size < 1 << 20
+        tracemalloc.start()
+        try:
+            safety._read_every_part(z)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 40 << 20, peak
