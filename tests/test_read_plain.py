@@ -64,3 +64,30 @@ def test_the_parts_kpi_xl_writes_are_read_plain(tmp_path):
     with Package(tmp_path / "out.xlsx") as out:
         for name, data in contents.items():
             assert out.read_plain(name) == data == out.read(name)
+
+
+def test_a_part_inflating_past_its_declared_size_is_left_to_zipfile(tmp_path):
+    """Inflated only as far as it declares: a part whose data would expand
+    far beyond that (a hostile one) gets None, not the memory it asks for."""
+    import tracemalloc
+
+    from kpi_xl.xlsx.package import Package
+
+    book = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/media/zeros.bin", bytes(100 << 20))
+    data = bytearray(book.read_bytes())
+    with zipfile.ZipFile(book) as z:
+        info = z.getinfo("xl/media/zeros.bin")
+    central = data.rfind(b"xl/media/zeros.bin") - 46
+    data[central + 24:central + 28] = (1000).to_bytes(4, "little")  # the directory says 1,000 bytes
+    book.write_bytes(bytes(data))
+    with Package(book) as pkg:
+        assert pkg.infos["xl/media/zeros.bin"].file_size == 1000 and info.file_size == 100 << 20
+        tracemalloc.start()
+        try:
+            assert pkg.read_plain("xl/media/zeros.bin") is None
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 10 << 20, peak

@@ -480,7 +480,8 @@ class Package:
             if len(packed) != info.compress_size:
                 return None
             inflater = zlib.decompressobj(-15)
-            data = inflater.decompress(packed)
+            # never past the declared size: a part inflating beyond it is not as kpi-xl writes one
+            data = inflater.decompress(packed, info.file_size + 1)
             if not inflater.eof or inflater.unused_data or len(data) != info.file_size \
                     or zlib.crc32(data) != info.CRC:
                 return None
