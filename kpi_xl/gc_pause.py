@@ -14,6 +14,11 @@ collector is restored as it was when the outermost job ends, in whatever
 thread, so nested jobs and jobs in several threads at once leave it as they
 found it; what the job left alive is aged into the oldest generation first
 (:func:`_age_survivors`), so no pass walks it the moment the collector is back.
+
+The collector is one per process, so the pause is too: while any job runs
+(in the xlwings server, a UDF beside a refresh) no thread's cycles are
+collected, and a caller that turns the collector off during a job finds it
+on again when the last job ends, as it was when the first began.
 """
 from __future__ import annotations
 

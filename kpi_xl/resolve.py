@@ -24,7 +24,8 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import Literal
+from types import MappingProxyType
+from typing import Literal, Mapping
 
 from .config import Config, IndicatorSettings
 from .values import Reading, parse_value
@@ -107,21 +108,21 @@ def polarity_wordings(extra: object = None) -> dict[str, list[str]]:
     return {polarity: list(words) for polarity, words in shared_wordings(extra).items()}
 
 
-def shared_wordings(extra: object = None) -> dict[str, tuple[str, ...]]:
+def shared_wordings(extra: object = None) -> Mapping[str, tuple[str, ...]]:
     """:func:`polarity_wordings` as tuples, made once per wording and shared
-    by every formula that asks (read it, do not change it)."""
+    by every formula that asks (read only: a change would reach them all)."""
     return _wordings_with(_text(extra))
 
 
 @lru_cache(maxsize=1024)
-def _wordings_with(extra: str | None) -> dict[str, tuple[str, ...]]:
+def _wordings_with(extra: str | None) -> Mapping[str, tuple[str, ...]]:
     # Parsed once per wording a sheet uses, not once per indicator.
     found: dict[str, list[str]] = {"higher": [], "lower": []}
     for wording in (*POLARITY_WORDINGS, *((extra,) if extra else ())):
         polarity, _ = parse_polarity(wording)
         if polarity and wording.lower() not in {w.lower() for w in found[polarity]}:
             found[polarity].append(wording)
-    return {polarity: tuple(words) for polarity, words in found.items()}
+    return MappingProxyType({polarity: tuple(words) for polarity, words in found.items()})
 
 
 # --- per-indicator config ---------------------------------------------------------------

@@ -208,3 +208,17 @@ def test_refresh_formula_and_udf_never_disagree(tmp_path_factory, soffice, defau
     wrong = disagreements(answers)
     assert not wrong, f"{len(wrong)} of {len(answers)} rows disagree, e.g.\n" + "\n".join(
         map(repr, wrong[:6]))
+
+
+def test_the_shared_polarity_wordings_cannot_be_changed_by_one_who_asks():
+    """Every formula that asks shares one mapping per wording (cached): a
+    caller changing it would change every later formula."""
+    import pytest
+
+    from kpi_xl.resolve import polarity_wordings, shared_wordings
+
+    shared = shared_wordings("Bigger is better")
+    with pytest.raises(TypeError):
+        shared["higher"] = ()  # type: ignore[index]
+    assert shared_wordings("Bigger is better") is shared
+    assert polarity_wordings("Bigger is better") == {k: list(v) for k, v in shared.items()}

@@ -298,3 +298,22 @@ def test_encode_text_says_what_the_patterns_say_on_any_text():
         assert encode_text(text) == _encode_text_by_patterns(text)
 
     same()
+
+
+@pytest.mark.parametrize("inside", [True, False])
+def test_a_processing_instruction_after_the_items_is_left_to_the_tree(tmp_path, inside):
+    """A processing instruction may hold "</sst>": an item added before the
+    last such text would land inside it. The byte reader declines; the tree
+    adds the item where a parser sees the table end (the PI inside the
+    table after its items, or after the table)."""
+    pi = "<?keep </sst>?>" if inside else "<?keep?>"
+    xml = _sst(ITEMS).replace("</sst>", f"{pi}</sst>" if inside else f"</sst>{pi}")
+    path = _book(tmp_path, xml)
+    with Package(path) as pkg:
+        assert _ByteStrings.of(pkg, "xl/sharedStrings.xml", pkg.read("xl/sharedStrings.xml")) is None
+    pkg, out, _ = _written(tmp_path, xml, ["Brand new"])
+    pkg.close()
+    with zipfile.ZipFile(out) as z:
+        root = etree.fromstring(z.read("xl/sharedStrings.xml"))
+    items = root.findall(f"{{{MAIN}}}si")
+    assert len(items) == 10 and "".join(items[-1].itertext()) == "Brand new"

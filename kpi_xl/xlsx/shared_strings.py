@@ -292,6 +292,8 @@ class _ByteStrings:
         if root is None or root.group(0).endswith(b"/>"):
             return None
         prefix = root.group(1) or b""
+        if data.find(b"<?", root.end()) >= 0:
+            return None  # a processing instruction may hold "</sst>": where items go is the tree's to say
         end = data.rfind(b"</" + prefix + b"sst")
         if end < root.end():
             return None
