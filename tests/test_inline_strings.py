@@ -34,14 +34,19 @@ INDICATORS = [  # id, name, polarity, target, Q1, Q2 (as a council's return shee
 ]
 
 
-def _book_with_extract(folder: Path, rows: int) -> Path:
+def _book_with_extract(folder: Path, rows: int, extract_first: bool = False) -> Path:
     """An indicator sheet and an extract sheet of ``rows`` case references,
-    every text a shared string, as Excel saves them."""
-    shared: list[str] = []
+    every text a shared string, as Excel saves them (``extract_first``: the
+    extract's strings first in the table, as when it was pasted in first,
+    so the indicator sheet's are some 40,000 items in)."""
+    shared: list[str] = [f"CASE-{n:06d}" for n in range(rows)] if extract_first else []
+    at = {text: i for i, text in enumerate(shared)}
 
     def s(text: str) -> str:
-        shared.append(text)
-        return f'<v>{len(shared) - 1}</v>'
+        if text not in at:
+            at[text] = len(shared)
+            shared.append(text)
+        return f"<v>{at[text]}</v>"
 
     head = ["ID", "Indicator", "Polarity", "Target", "Q1 2024-25", "Q2 2024-25", "RAG"]
     sheet = '<row r="1">' + "".join(f'<c r="{chr(65 + i)}1" t="s">{s(h)}</c>' for i, h in enumerate(head)) + "</row>"
@@ -50,10 +55,12 @@ def _book_with_extract(folder: Path, rows: int) -> Path:
                   f'<c r="C{r}" t="s">{s(polarity)}</c><c r="D{r}" s="1"><v>{target}</v></c>'
                   f'<c r="E{r}" s="1"><v>{q1}</v></c><c r="F{r}" s="1"><v>{q2}</v></c></row>')
     extract = f'<row r="1"><c r="A1" t="s">{s("Case reference")}</c><c r="B1" t="s">{s("Team")}</c></row>'
+    team = s("Team")
     extract += "".join(f'<row r="{n + 2}"><c r="A{n + 2}" t="s">{s(f"CASE-{n:06d}")}</c>'
-                       f'<c r="B{n + 2}" t="s"><v>{shared.index("Team")}</v></c></row>' for n in range(rows))
+                       f'<c r="B{n + 2}" t="s">{team}</c></row>' for n in range(rows))
     folder.mkdir(parents=True, exist_ok=True)
-    return raw_xlsx(folder / f"extract_{rows}.xlsx", [("Indicators", sheet), ("Case extract", extract)], shared)
+    name = f"extract_{rows}{'_first' if extract_first else ''}.xlsx"
+    return raw_xlsx(folder / name, [("Indicators", sheet), ("Case extract", extract)], shared)
 
 
 @pytest.fixture(scope="module")
@@ -141,3 +148,26 @@ def test_a_small_table_is_still_added_to(tmp_path):
     with zipfile.ZipFile(book) as z:
         new_sheets = [n for n in result.write.added_parts if n.startswith("xl/worksheets/sheet")]
     assert new_sheets and all(_text_cell_kinds(book, p) == {"s"} for p in new_sheets)
+
+
+def test_texts_far_into_a_big_table_are_read_and_the_table_left_alone(tmp_path):
+    """The indicator sheet's strings 40,000 items into the table (the extract
+    pasted first): read where they are, the ratings written inline, and the
+    cells read as with the table added to."""
+    import kpi_xl
+
+    src = _book_with_extract(tmp_path / "src", EXTRACT_ROWS, extract_first=True)
+    with zipfile.ZipFile(src) as z:
+        table = ["".join(si.itertext()) for si in etree.fromstring(z.read(SST))]
+    assert table.index("Re-referrals within 12 months") >= EXTRACT_ROWS
+    config = load_config()
+    found = kpi_xl.check_workbook(src, config)
+    names = sorted(r["name"] for r in found.table.records)
+    assert names == sorted(name for _, name, *_ in INDICATORS)
+    book = _copy(src, tmp_path / "inline", "book.xlsx")
+    refresh(book, config, backup="none")
+    with zipfile.ZipFile(src) as before, zipfile.ZipFile(book) as after:
+        assert after.read(SST) == before.read(SST)
+    rag = {cell: v for (part, cell), v in _values(book).items() if part == "xl/worksheets/sheet1.xml"
+           and cell.startswith("G") and cell != "G1"}
+    assert rag == {"G2": "GREEN", "G3": "RED", "G4": "RED"}  # typed from the figures: 21% <= 22%; 78% < 85% - 5%; 12% > 10.5%
