@@ -337,3 +337,29 @@ def test_name_problem_as_the_character_loops_said():
     names += ["".join(rng.choices(alphabet, k=rng.randint(1, 8))) for _ in range(5000)]
     for name in names:
         assert safety.name_problem(name) == as_it_was(name), repr(name)
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_part_found_damaged_once_the_changes_are_built_is_refused_as_damaged(tmp_path, dry_run):
+    """The writer waits for the read-through after building its changes (so
+    it runs meanwhile), and before writing or answering a dry run: a bad
+    CRC in a part only ever copied is still refused, as a damaged workbook
+    (WorkbookError, not a failed write), and nothing is written."""
+    from kpi_xl.xlsx.package import Package
+
+    src = small_book(tmp_path / "src.xlsx")
+    with zipfile.ZipFile(src, "a", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("customXml/item9.bin", bytes(range(256)) * 400)
+    book = corrupt_part(src, "customXml/item9.bin", tmp_path / "corrupt.xlsx")
+    before = state(book)
+    for early in (True, False):
+        with Package.open(book) as pkg:
+            if early:
+                pkg.verify_early()
+            with pytest.raises(WorkbookError, match="is damaged") as err:
+                apply_plan(book, a_plan(), package=pkg, dry_run=dry_run)
+            assert not isinstance(err.value, WriteError)
+    with pytest.raises(WorkbookError, match="is damaged"):
+        apply_plan(book, a_plan(), dry_run=dry_run)  # no package handed over: opened and read here
+    assert state(book) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corrupt.xlsx", "src.xlsx"]

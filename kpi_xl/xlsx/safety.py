@@ -509,12 +509,14 @@ def assert_not_open_in_excel(path: str | os.PathLike) -> None:
 
 
 def assert_writable(path: str | os.PathLike, zf: zipfile.ZipFile | None = None,
-                    early: EarlyVerify | None = None) -> None:
+                    early: EarlyVerify | None = None, *, parts: bool = True) -> None:
     """Everything :func:`assert_readable` checks, plus: not open in Excel
     (no ``~$`` lock file beside it), every part readable (CRC checked) and
     its folder writable. ``zf``: the package already opened and checked
     (``package.Package.open``), whose parts are read through it (``early``:
-    see :func:`verify_parts`)."""
+    see :func:`verify_parts`). ``parts=False`` leaves the parts to the
+    caller's own :func:`verify_parts` (the writer's, once it has built its
+    changes, so the read-through goes on meanwhile)."""
     path = Path(path)
     if zf is None:
         assert_readable(path)
@@ -522,7 +524,8 @@ def assert_writable(path: str | os.PathLike, zf: zipfile.ZipFile | None = None,
     if not os.access(path.parent, os.W_OK):
         raise _refuse(path, f"cannot be written: folder {path.parent} is read-only; "
                             "copy the workbook somewhere writable")
-    verify_parts(path, zf, early)
+    if parts:
+        verify_parts(path, zf, early)
 
 
 def assert_can_create(path: str | os.PathLike, what: str = "file") -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from kpi_xl.errors import KpiError, Place, RefusedFile, WriteError
+from kpi_xl.errors import KpiError, Place, RefusedFile, WorkbookError, WriteError
 from kpi_xl.finding_types import HARD_LINKS_BROKEN, PROTECTED_CELLS_SKIPPED, FindingType
 from kpi_xl.plan import (AddConditionalFormat, OwnedSheet, Plan, RemoveSheet, SetCell, SetColumnWidth,
                          SparklineGroup, Style, merge_styles)
@@ -349,9 +349,11 @@ def _is_owned(ctx: WriteContext, patcher: SheetPatcher) -> bool:
 
 
 def _with_place(exc: KpiError, path: Path) -> KpiError:
-    """The error with the file named; a refusal stays a refusal."""
+    """The error with the file named; a refusal stays a refusal and a
+    workbook found damaged stays that (WorkbookError: the input cannot be
+    used, not the write failing)."""
     place = exc.place if exc.place.file else replace(exc.place, file=str(path))
-    kind = type(exc) if isinstance(exc, RefusedFile) else WriteError
+    kind = type(exc) if isinstance(exc, WorkbookError) else WriteError
     return kind(exc.message, place)
 
 
@@ -539,14 +541,14 @@ def _apply_plan(path: Path, plan: Plan, output, backup: Backup, dry_run: bool,
                 package: Package | None) -> WriteResult:
     target = Path(output) if output is not None else path
     opened = _checked_zip(package)
+    early = package.early_verify if package is not None else None
     if dry_run:  # writes nothing, so a workbook open in Excel may be looked at
         if opened is None:
             safety.assert_readable(path)
-        safety.verify_parts(path, opened, package.early_verify if package is not None else None)
     else:
         if target != path:
             check_output(path, target)
-        safety.assert_writable(path, opened, package.early_verify if package is not None else None)
+        safety.assert_writable(path, opened, early, parts=False)  # its parts: below
         safety.assert_not_open_in_excel(target)
         safety.assert_not_open_in_excel(lock.real_path(target))
         assert_may_replace(target)
@@ -562,6 +564,9 @@ def _apply_plan(path: Path, plan: Plan, output, backup: Backup, dry_run: bool,
                 ctx = build_changes(pkg, plan, protected)
                 changed, added, removed, contents = pkg.changes()
                 ctx.release()  # its trees are in ``contents`` now
+                # Every part read through (its CRC checked) before anything is
+                # written or said; the read-through went on while the changes were built.
+                safety.verify_parts(path, opened, early)
                 result = WriteResult(target, None, changed, added, removed,
                                      bool(changed or added or removed), dry_run)
                 if ctx.skipped_protected:
