@@ -6,7 +6,6 @@ byte-identical XML and the refresh leaves the part alone.
 """
 from __future__ import annotations
 
-import re
 from collections import namedtuple
 from dataclasses import replace
 from math import isfinite
@@ -18,7 +17,7 @@ from kpi_xl.errors import WriteError
 from kpi_xl.plan import (DataValidationList, Hyperlink, OwnedSheet, SetCell, SetColumnWidth, SheetCells, Style,
                          merge_styles)
 from kpi_xl.xlsx.conditional import ConditionalFormats
-from kpi_xl.xlsx.package import MAIN_NS, R_NS, Made
+from kpi_xl.xlsx.package import MAIN_NS, NOT_XML, R_NS, Made
 from kpi_xl.xlsx.refs import (MAX_COL, MAX_ROW, cell_position, cell_ref, col_index, col_letters,
                              normalise_sqref, parse_cell, range_ref)
 from kpi_xl.xlsx.shared_strings import escape_text, needs_preserve, string_xml
@@ -438,14 +437,13 @@ class _Cells:
 
 # t= of a cell by what its <v> holds (numbers need none).
 _TYPE = {"number": "", "bool": ' t="b"', "error": ' t="e"', "str": ' t="str"'}
-# Characters XML cannot hold: text with them goes through lxml, which says so.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def _element_text(text: str) -> str:
     """``text`` as element text, escaped as lxml writes it (and refused as
-    lxml refuses it)."""
-    if _NOT_XML.search(text):
+    lxml refuses it): text holding a character XML cannot hold goes
+    through lxml, which says so."""
+    if NOT_XML.search(text):
         el = etree.Element("t")
         el.text = text
         return etree.tostring(el, encoding="unicode")[3:-4]

@@ -396,7 +396,7 @@ class Package:
 
         from kpi_xl.xlsx.lock import FileIdentity
 
-        held = contextlib.nullcontext() if hasattr(os, "pread") else getattr(self.zip, "_lock", None)
+        held = None if hasattr(os, "pread") else getattr(self.zip, "_lock", None)
         with held or contextlib.nullcontext():
             return FileIdentity.of_open(self._fh)
 

@@ -508,15 +508,12 @@ def assert_not_open_in_excel(path: str | os.PathLike) -> None:
                             "close it in Excel and try again")
 
 
-def assert_writable(path: str | os.PathLike, zf: zipfile.ZipFile | None = None,
-                    early: EarlyVerify | None = None, *, parts: bool = True) -> None:
+def assert_writable(path: str | os.PathLike, zf: zipfile.ZipFile | None = None) -> None:
     """Everything :func:`assert_readable` checks, plus: not open in Excel
-    (no ``~$`` lock file beside it), every part readable (CRC checked) and
-    its folder writable. ``zf``: the package already opened and checked
-    (``package.Package.open``), whose parts are read through it (``early``:
-    see :func:`verify_parts`). ``parts=False`` leaves the parts to the
-    caller's own :func:`verify_parts` (the writer's, once it has built its
-    changes, so the read-through goes on meanwhile)."""
+    (no ``~$`` lock file beside it) and its folder writable. ``zf``: the
+    package already opened and checked (``package.Package.open``). Every
+    part's CRC is :func:`verify_parts`' to check: the writer calls it once
+    its changes are built, so the read-through goes on meanwhile."""
     path = Path(path)
     if zf is None:
         assert_readable(path)
@@ -524,8 +521,6 @@ def assert_writable(path: str | os.PathLike, zf: zipfile.ZipFile | None = None,
     if not os.access(path.parent, os.W_OK):
         raise _refuse(path, f"cannot be written: folder {path.parent} is read-only; "
                             "copy the workbook somewhere writable")
-    if parts:
-        verify_parts(path, zf, early)
 
 
 def assert_can_create(path: str | os.PathLike, what: str = "file") -> None:

@@ -15,7 +15,7 @@ from lxml import etree
 
 from kpi_xl.errors import Place, WorkbookError
 from kpi_xl.xlsx.namespaces import MAIN_NS, XML_SPACE
-from kpi_xl.xlsx.package import Package, Spliced
+from kpi_xl.xlsx.package import NOT_XML, Package, Spliced
 from kpi_xl.xlsx.safety import parse_plain
 
 _M = "{%s}" % MAIN_NS
@@ -23,8 +23,8 @@ TEXT, RUN, SI = _M + "t", _M + "r", _M + "si"
 
 _ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
-# Characters XML 1.0 cannot hold; Excel writes them as _xHHHH_.
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# Characters XML 1.0 cannot hold (package.NOT_XML); Excel writes them as _xHHHH_.
+_INVALID_XML = NOT_XML
 
 
 def encode_text(text: str) -> str:

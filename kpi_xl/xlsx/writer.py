@@ -548,7 +548,7 @@ def _apply_plan(path: Path, plan: Plan, output, backup: Backup, dry_run: bool,
     else:
         if target != path:
             check_output(path, target)
-        safety.assert_writable(path, opened, early, parts=False)  # its parts: below
+        safety.assert_writable(path, opened)  # every part's CRC: below, once the changes are built
         safety.assert_not_open_in_excel(target)
         safety.assert_not_open_in_excel(lock.real_path(target))
         assert_may_replace(target)
