@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-KPI_XL = [sys.executable, "-c", "import sys; from kpi_xl.cli import main; sys.argv[0] = 'kpi-xl'; main()"]
+# What the console script runs (pyproject: kpi-xl = "kpi_xl.launch:main"), without the
+# launcher script of a venv or pyenv shim in front of it.
+KPI_XL = [sys.executable, "-c", "import sys; from kpi_xl.launch import main; sys.argv[0] = 'kpi-xl'; main()"]
 
 
 @dataclass

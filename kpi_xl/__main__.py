@@ -1,4 +1,4 @@
 """``python -m kpi_xl``: the same as the ``kpi-xl`` command."""
-from .cli import main
+from .launch import main
 
 main()

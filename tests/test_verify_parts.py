@@ -10,7 +10,8 @@ import zlib
 
 import pytest
 
-from kpi_xl.xlsx import safety
+from kpi_xl.errors import WorkbookError
+from kpi_xl.xlsx import part_check, safety
 
 PARTS = {"xl/worksheets/sheet1.xml": (b"<row>" + b"x" * 5000 + b"</row>") * 400,  # 2 MB, several reads
          "xl/theme/theme1.xml": random.Random(1).randbytes(40_000),
@@ -51,6 +52,7 @@ def _cases() -> dict[str, bytes]:
     cases = {"good": good, "stored": _zip(stored=True), "data descriptors": _zip(descriptor=True),
              "theme flipped": _flip(good, "xl/theme/theme1.xml", 200),
              "sheet flipped at its end": _flip(good, "xl/worksheets/sheet1.xml", info.compress_size - 4, 4),
+             "sheet flipped in its middle": _flip(good, "xl/worksheets/sheet1.xml", info.compress_size // 2, 64),
              "stored flipped": _flip(_zip(stored=True), "xl/theme/theme1.xml", 10),
              "cut in a part": good[:start + info.compress_size // 2]}
     # A central directory that says other than the data does.
@@ -76,30 +78,56 @@ def _inflaters():
     return found
 
 
+WAYS = ["at offsets", "through zipfile", "in a child"]
+
+
+def _read_through(book, way: str, inflater, monkeypatch) -> str:
+    """What reading every part of ``book`` through one way says."""
+    monkeypatch.setattr(part_check, "inflater", lambda: inflater)
+    if way == "through zipfile":
+        monkeypatch.setattr(safety, "_pread_fd", lambda zf: None)
+    if way == "in a child":
+        if not part_check.can_use_child():
+            pytest.skip("no child process check on this platform")
+        monkeypatch.setattr(part_check, "CHILD_FROM", 0)
+        if inflater is zlib:  # the child imports zlib-ng only from where it is handed
+            monkeypatch.setattr(part_check, "_zlib_ng_home", lambda: "")
+    try:
+        with open(book, "rb") as fh, zipfile.ZipFile(fh) as z:
+            if way == "in a child":
+                assert safety._child_check(z) is not None
+            safety.verify_parts(book, z)
+        return "read"
+    except WorkbookError as exc:
+        return str(exc).split("(")[1].split(")")[0]  # the fault named in the message
+    except zipfile.BadZipFile:
+        return "not a zip"
+    finally:
+        monkeypatch.undo()
+
+
 @pytest.mark.parametrize("case", list(_cases()))
 def test_reading_at_an_offset_says_what_zipfile_says(case, tmp_path, monkeypatch):
-    data = _cases()[case]
+    """In-process at file offsets, through zipfile, or in a child process,
+    with zlib or zlib-ng: one outcome, and the same fault named."""
     book = tmp_path / "book.xlsx"
-    book.write_bytes(data)
-    outcomes = set()
+    book.write_bytes(_cases()[case])
+    outcomes = {way: set() for way in WAYS}
     for inflater in _inflaters():
-        for fast in (True, False):
-            monkeypatch.setattr(safety, "_inflater", lambda inflater=inflater: inflater)
-            if not fast:
-                monkeypatch.setattr(safety, "_pread_fd", lambda zf: None)
-            try:
-                with open(book, "rb") as fh, zipfile.ZipFile(fh) as z:
-                    safety._read_every_part(z)
-                outcomes.add("read")
-            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
-                outcomes.add(type(exc).__name__)
-            monkeypatch.undo()
-    assert len(outcomes) == 1, outcomes
+        for way in WAYS:
+            outcomes[way].add(_read_through(book, way, inflater, monkeypatch))
+    through_zipfile = outcomes["through zipfile"]
+    assert len(through_zipfile) == 1, outcomes
     expected = "read" if case in ("good", "stored", "data descriptors", "declared size larger") else None
     if expected:
-        assert outcomes == {expected}
+        assert through_zipfile == {expected}
     else:
-        assert outcomes != {"read"}
+        assert through_zipfile != {"read"}
+    for way in WAYS:
+        if "CRC" in next(iter(through_zipfile)) or expected:  # a CRC fault names the part: the same words
+            assert outcomes[way] == through_zipfile, (way, outcomes)
+        else:  # a cut or bad stream: the same verdict (zlib's words differ between its builds)
+            assert ("read" in outcomes[way]) == ("read" in through_zipfile), (way, outcomes)
 
 
 def test_a_file_offset_reader_is_used_where_the_platform_has_one(tmp_path):
@@ -161,3 +189,118 @@ def test_a_part_that_inflates_hugely_is_read_through_in_bounded_pieces(tmp_path)
         finally:
             tracemalloc.stop()
     assert peak < 40 << 20, peak
+
+
+# ------------------------------------------------- the check in a child process
+
+@pytest.fixture
+def child_checks(monkeypatch):
+    """Every package checked in a child, however small; none left over."""
+    if not part_check.can_use_child():
+        pytest.skip("no child process check on this platform")
+    monkeypatch.setattr(part_check, "CHILD_FROM", 0)
+    yield
+    part_check._cancel_unadopted()
+
+
+def _book(tmp_path, data: bytes, name: str = "book.xlsx"):
+    book = tmp_path / name
+    book.write_bytes(data)
+    return book
+
+
+def test_a_check_started_before_the_package_opens_is_adopted_by_it(tmp_path, child_checks):
+    """What ``kpi-xl refresh`` starts before its imports (kpi_xl.launch)
+    is the check the package's writer waits for: not a second one."""
+    from kpi_xl.xlsx.package import Package
+
+    book = _book(tmp_path, _cases()["good"])
+    part_check.start_early(str(book))
+    started = next(iter(part_check._early.values()))
+    with Package(book) as pkg:
+        pkg.verify_early()
+        assert pkg.early_verify._child is started and not part_check._early
+        safety.verify_parts(book, pkg.zip, pkg.early_verify)
+
+
+def test_a_damaged_part_found_by_an_early_check_is_refused(tmp_path, child_checks):
+    from kpi_xl.xlsx.package import Package
+
+    book = _book(tmp_path, _cases()["theme flipped"])
+    part_check.start_early(str(book))
+    with Package(book) as pkg:
+        pkg.verify_early()
+        with pytest.raises(WorkbookError, match=r"Bad CRC-32 for file 'xl/theme/theme1.xml'"):
+            safety.verify_parts(book, pkg.zip, pkg.early_verify)
+
+
+def test_an_early_check_of_a_file_since_replaced_is_not_adopted(tmp_path, child_checks):
+    """Saved again between the early start and the opening: the check of
+    the old file says nothing of the new one, which is checked afresh."""
+    import os
+
+    from kpi_xl.xlsx.package import Package
+
+    book = _book(tmp_path, _cases()["good"])
+    part_check.start_early(str(book))
+    replacement = _book(tmp_path, _cases()["theme flipped"], "new.xlsx")
+    os.replace(replacement, book)
+    with Package(book) as pkg:
+        pkg.verify_early()
+        assert len(part_check._early) == 1  # the old file's, unadopted
+        with pytest.raises(WorkbookError, match="Bad CRC-32"):
+            safety.verify_parts(book, pkg.zip, pkg.early_verify)
+
+
+def test_a_child_that_dies_without_an_answer_is_done_over_in_process(tmp_path, child_checks):
+    book = _book(tmp_path, _cases()["theme flipped"])
+    with open(book, "rb") as fh, zipfile.ZipFile(fh) as z:
+        check = safety._child_check(z)
+        check._proc.kill()
+        check._proc.wait()
+        with pytest.raises(zipfile.BadZipFile, match="Bad CRC-32"):
+            safety._child_outcome(check, z)
+        check.cancel()
+
+
+def test_only_the_books_a_refresh_names_are_checked_early(tmp_path, child_checks):
+    from kpi_xl import launch
+
+    book = _book(tmp_path, _cases()["good"])
+    other = _book(tmp_path, _cases()["good"], "other.xlsm")
+    launch.start_part_checks(["check", str(book)])
+    assert not part_check._early
+    launch.start_part_checks(["refresh", str(book), "-o", str(tmp_path / "absent.xlsx"), "--dry-run",
+                              "--config", str(tmp_path / "council.yaml")])
+    assert len(part_check._early) == 1
+    part_check._cancel_unadopted()
+    launch.start_part_checks(["refresh", str(book), str(other)])
+    assert len(part_check._early) == 2
+
+
+def test_a_refresh_checked_in_a_child_writes_what_one_checked_in_process_does(tmp_path, monkeypatch):
+    """The example workbook refreshed with its parts checked in-process and
+    in a child: byte-identical workbooks."""
+    import kpi_xl
+    from kpi_xl.templates import example_workbook
+
+    if not part_check.can_use_child():
+        pytest.skip("no child process check on this platform")
+    started = []
+
+    class Counted(part_check.ChildCheck):
+        def __init__(self, *args, **kwargs):
+            started.append(args[1])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(part_check, "ChildCheck", Counted)
+    config = kpi_xl.load_config()
+    written = {}
+    for way, child_from in (("in-process", 1 << 62), ("child", 0)):
+        monkeypatch.setattr(part_check, "CHILD_FROM", child_from)
+        book = example_workbook(tmp_path / way, force=True)
+        kpi_xl.refresh(book, config, backup="none")
+        written[way] = book.read_bytes()
+    assert len(started) == 1 and len(started[0]) > 10  # the child's run, every part
+    assert written["in-process"] == written["child"]
+    assert written["child"] != example_workbook(tmp_path / "fresh", force=True).read_bytes()

@@ -262,7 +262,20 @@ def test_output_open_in_excel_refused(tmp_path):
         apply_plan(book, a_plan(), output=tmp_path / "out.xlsx")
 
 
-def test_damaged_part_refused_when_read_through_early(tmp_path):
+@pytest.fixture(params=["in-process", "in a child"])
+def read_through(request, monkeypatch):
+    """Where the parts are read through: a thread or the writer itself, or a
+    child process (a big package's way, here for any size)."""
+    from kpi_xl.xlsx import part_check
+
+    if request.param == "in a child":
+        if not part_check.can_use_child():
+            pytest.skip("no child process check on this platform")
+        monkeypatch.setattr(part_check, "CHILD_FROM", 0)
+    return request.param
+
+
+def test_damaged_part_refused_when_read_through_early(tmp_path, read_through):
     """The read-through started as the package opens (``verify_early``, what
     a refresh does) refuses a bad CRC as the writer's own does; a package
     closed before the writer waits stops it."""
@@ -280,7 +293,10 @@ def test_damaged_part_refused_when_read_through_early(tmp_path):
     assert state(book) == before
     with Package.open(book) as pkg:
         pkg.verify_early()
-    assert not pkg.early_verify._thread.is_alive()
+    if read_through == "in a child":
+        assert pkg.early_verify._thread is None and pkg.early_verify._child._proc.poll() is not None
+    else:
+        assert not pkg.early_verify._thread.is_alive()
     with Package.open(src) as pkg:
         pkg.verify_early()
         assert apply_plan(src, a_plan(), package=pkg, backup="none").changed
@@ -340,7 +356,8 @@ def test_name_problem_as_the_character_loops_said():
 
 
 @pytest.mark.parametrize("dry_run", [False, True])
-def test_a_part_found_damaged_once_the_changes_are_built_is_refused_as_damaged(tmp_path, dry_run):
+def test_a_part_found_damaged_once_the_changes_are_built_is_refused_as_damaged(tmp_path, dry_run,
+                                                                              read_through):
     """The writer waits for the read-through after building its changes (so
     it runs meanwhile), and before writing or answering a dry run: a bad
     CRC in a part only ever copied is still refused, as a damaged workbook

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Collection
 from lxml import etree
 
 from kpi_xl.errors import Place, RefusedFile, WorkbookError
+from kpi_xl.xlsx import part_check
 from kpi_xl.xlsx.namespaces import MAIN_NS, OFFICE_DOCUMENT_TYPES, STRICT_NS
 
 if TYPE_CHECKING:
@@ -370,15 +371,25 @@ def verify_parts(path: str | os.PathLike, zf: zipfile.ZipFile | None = None,
         if early is not None and early.zf is zf:
             early.wait()
         elif zf is not None:
-            _read_every_part(zf)
+            _read_all_parts(zf)
         else:
             with zipfile.ZipFile(path) as opened:
-                _read_every_part(opened)
+                _read_all_parts(opened)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
         raise _damaged(path, f"is damaged ({exc}); open and repair it in Excel, then save it again") from None
 
 
+def _read_all_parts(zf: zipfile.ZipFile) -> None:
+    check = _child_check(zf)
+    if check is None:
+        _read_every_part(zf)
+    else:
+        _child_outcome(check, zf)
+
+
 def _read_every_part(zf: zipfile.ZipFile, stop: "threading.Event | None" = None) -> None:
+    """Every part read through in this process: at file offsets where the
+    platform can (:func:`part_check.check_entry`), else through zipfile."""
     fd = _pread_fd(zf)
     for info in zf.infolist():
         with zf.open(info) as fh:  # zipfile's own checks of the entry's local header
@@ -407,64 +418,60 @@ def _pread_fd(zf: zipfile.ZipFile) -> int | None:
         return None
 
 
-def _inflater():
-    """zlib-ng where installed: it inflates about three times as fast as
-    zlib, and reading every part through is what a refresh beside a big
-    extract waits for (issue 16); the bytes and the CRC are zlib's."""
-    try:
-        from zlib_ng import zlib_ng
-    except ImportError:
-        return zlib
-    return zlib_ng
-
-
-_READ = 1 << 20  # compressed bytes read at a time by _check_entry
-_OUT = 8 << 20  # bytes it inflates at a time, at most
-
-
 def _check_entry(fd: int, info: zipfile.ZipInfo, start: int, stop: "threading.Event | None") -> bool:
-    """Inflate one entry's data and compare its CRC, as reading it through
-    zipfile would (its output cut at the declared size, a short file an
-    EOFError, a bad CRC a BadZipFile); False when stopped.
-
-    What one call inflates is bounded (``_OUT``, and never past the declared
-    size), as zipfile bounds it: deflate expands up to a thousand times, so
-    a hostile part inflated a read at a time would cost a gigabyte per
-    megabyte read. (Reads of 4 and 16 MB measured no faster than 1 MB.)"""
-    inflate = _inflater()
-    unpack = inflate.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
-    crc, left, position, wanted = 0, info.compress_size, start, info.file_size
+    """One entry's CRC checked at its offset, its faults zipfile's (False when stopped)."""
     try:
-        while wanted > 0:
-            if unpack is not None and unpack.unconsumed_tail:
-                chunk = unpack.unconsumed_tail
-            elif left > 0:
-                chunk = os.pread(fd, min(left, _READ), position)
-                if not chunk:
-                    raise EOFError
-                position, left = position + len(chunk), left - len(chunk)
-            else:
-                break  # all its data read: the CRC says whether it was whole
-            data = unpack.decompress(chunk, min(wanted, _OUT)) if unpack is not None else chunk[:wanted]
-            wanted -= len(data)
-            crc = inflate.crc32(data, crc)
-            if (unpack is not None and unpack.eof) or (stop is not None and stop.is_set()):
-                break
-    except inflate.error as exc:
-        raise zlib.error(str(exc)) from None
-    if stop is not None and stop.is_set():
-        return False
-    if crc != info.CRC:
-        raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
-    return True
+        return part_check.check_entry(fd, start, info.compress_size, info.file_size, info.CRC,
+                                      info.compress_type == zipfile.ZIP_DEFLATED, stop)
+    except part_check.BadCRC:
+        raise _bad_crc(info) from None
+
+
+def _bad_crc(info: zipfile.ZipInfo) -> zipfile.BadZipFile:
+    return zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
+
+
+def _child_check(zf: zipfile.ZipFile) -> "part_check.ChildCheck | None":
+    """The package's parts checked in a child process: the one the command
+    line started on this file, or one started now when they inflate to
+    :data:`part_check.CHILD_FROM` or more. None where no child can run."""
+    fd = _pread_fd(zf)
+    if fd is None or not part_check.can_use_child():
+        return None
+    adopted = part_check.adopt(fd, zf)
+    if adopted is not None or sum(i.file_size for i in zf.infolist()) < part_check.CHILD_FROM:
+        return adopted
+    entries = part_check.entries_of(zf, fd)
+    return part_check.ChildCheck(fd, entries) if entries is not None else None
+
+
+def _child_outcome(check: "part_check.ChildCheck", zf: zipfile.ZipFile) -> None:
+    """Raise what the child found, as zipfile would have; a child that died
+    without an answer is done over in-process."""
+    try:
+        found = check.result()
+    except RuntimeError:
+        _read_every_part(zf)
+        return
+    if found is None:
+        return
+    kind, index, message = found
+    if kind == "crc":
+        raise _bad_crc(zf.infolist()[index])
+    if kind == "zlib":
+        raise zlib.error(message)
+    if kind == "eof":
+        raise EOFError
+    raise OSError(message)
 
 
 class EarlyVerify:
-    """:func:`verify_parts`' reading of an open package, started in a thread
-    as soon as it is opened, so it overlaps the reading and planning: a
-    50 MB extract takes a second to decompress, and the refresh needs the
-    answer only before it writes. zipfile serialises the reads of the one
-    file; the decompression and CRC run outside the GIL."""
+    """:func:`verify_parts`' reading of an open package, started as soon as
+    it is opened, so it overlaps the reading and planning: a 50 MB extract
+    takes a quarter of a second to inflate, and the refresh needs the answer
+    only before it writes. A big package is checked in a child process
+    (:mod:`part_check` says why), a small one in a thread: zipfile
+    serialises the reads of the one file, the inflating runs outside the GIL."""
 
     def __init__(self, zf: zipfile.ZipFile):
         import threading
@@ -472,8 +479,15 @@ class EarlyVerify:
         self.zf = zf
         self._stop = threading.Event()
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="kpi-xl verify parts", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
+        try:
+            self._child = _child_check(zf)
+        except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError) as exc:  # a local header
+            self._child, self._error = None, exc
+            return
+        if self._child is None:
+            self._thread = threading.Thread(target=self._run, name="kpi-xl verify parts", daemon=True)
+            self._thread.start()
 
     def _run(self) -> None:
         try:
@@ -483,14 +497,20 @@ class EarlyVerify:
 
     def wait(self) -> None:
         """Until every part was read; raises what reading one raised."""
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
         if self._error is not None:
             raise self._error
+        if self._child is not None:
+            _child_outcome(self._child, self.zf)
 
     def cancel(self) -> None:
         """Stop early (the package is closing): nothing will be written."""
         self._stop.set()
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
+        if self._child is not None:
+            self._child.cancel()
 
 
 def lock_file(path: str | os.PathLike) -> Path:
