@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 
 _EARLY_MAX = 4  # books named at once: a folder or a long list is the batch's to share out
+_VALUE_OPTIONS = ("-o", "--output", "-c", "--config")  # their values are not books to read
 
 
 def main() -> None:
@@ -27,7 +28,8 @@ def start_part_checks(args: list[str]) -> None:
     """Start the part check of each workbook ``kpi-xl refresh`` names."""
     if not args or args[0] != "refresh":
         return
-    books = [a for a in args[1:] if not a.startswith("-") and a.lower().endswith((".xlsx", ".xlsm"))]
+    books = [a for before, a in zip(args, args[1:]) if before not in _VALUE_OPTIONS
+             and not a.startswith("-") and a.lower().endswith((".xlsx", ".xlsm"))]
     if not books or len(books) > _EARLY_MAX:
         return
     from kpi_xl.xlsx import part_check

@@ -276,6 +276,9 @@ def test_only_the_books_a_refresh_names_are_checked_early(tmp_path, child_checks
     part_check._cancel_unadopted()
     launch.start_part_checks(["refresh", str(book), str(other)])
     assert len(part_check._early) == 2
+    part_check._cancel_unadopted()
+    launch.start_part_checks(["refresh", str(book), "--output", str(other)])  # written, not read
+    assert len(part_check._early) == 1
 
 
 def test_a_refresh_checked_in_a_child_writes_what_one_checked_in_process_does(tmp_path, monkeypatch):
