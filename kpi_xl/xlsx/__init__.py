@@ -16,7 +16,9 @@ Modules, one per concern:
   references and sheet-name quoting), for the reader and both writers;
 - ``safety``: refusals (lock file, encryption, .xls/.xlsb, Strict OOXML, zip
   bombs, DTDs) and :func:`~kpi_xl.xlsx.safety.parse_xml`, the only XML parser
-  used on workbook parts;
+  used on workbook parts; ``part_check``: every part's CRC, at file
+  offsets, in a thread or a child process (stdlib only: the console script
+  starts it before its imports);
 - ``package``: the zip (raw-copying writer), content types, relationships;
   :meth:`~kpi_xl.xlsx.package.Package.open`,
   :func:`~kpi_xl.xlsx.package.sheet_part_names`;
