@@ -260,11 +260,82 @@ def old_read_rest(self, peek):
     return self.read_sheet(peek.sheet)
 
 
+# reader/cells.py before a ref spelt Excel's way named its column by a dict
+# look-up and a number or shared string was read in the row's loop
+# (Workbook._row_cells and Workbook._cell_value, which it called).
+
+def old_row_cells(self, row_el, row_number):
+    from kpi_xl.reader.cells import (CELL, COLUMN_OF_REF, _MAX_STYLES, _serial_to_datetime, col_index,
+                                     col_letters)
+
+    cells = {}
+    next_col = 1
+    styles = self._styles
+    for c in row_el.iterchildren(CELL):
+        ref = c.get("r")
+        col = next_col
+        if ref:
+            match = COLUMN_OF_REF.match(ref)
+            if match:
+                col = col_index(match.group(1).upper())
+        next_col = col + 1
+        value, has_formula = old_cell_value(self, c)  # a method then
+        if value is None or value == "":
+            continue
+        style = c.get("s")
+        found = styles.get(style)
+        if found is None:
+            found = self._format(style)
+            if len(styles) < _MAX_STYLES:  # a hostile sheet's many spellings stay uncached
+                styles[style] = found
+        fmt, is_date = found
+        if is_date and isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = _serial_to_datetime(value, self.date1904)
+        cells[col] = Cell(f"{col_letters(col)}{row_number}", row_number, col, value, fmt,
+                          has_formula)
+    return cells
+
+
+def old_cell_value(self, c):
+    import datetime as _dt
+
+    from kpi_xl.reader.cells import FORMULA, INLINE, VALUE, _int, _number, _rich_text
+
+    kind = c.get("t", "n")
+    has_formula, text, inline = False, None, None
+    for child in c:
+        tag = child.tag
+        if tag == VALUE:
+            text = child.text
+        elif tag == FORMULA:
+            has_formula = True
+        elif tag == INLINE:
+            inline = child
+    if kind == "inlineStr":
+        return (_rich_text(inline) if inline is not None else None), has_formula
+    if text is None:
+        return None, has_formula
+    if kind == "s":
+        index = _int(text)
+        return (self._strings.text(index) if index is not None else None), has_formula
+    if kind in ("str", "e"):
+        return text, has_formula
+    if kind == "b":
+        return text.strip() in ("1", "true"), has_formula
+    if kind == "d":
+        try:
+            return _dt.datetime.fromisoformat(text.strip().rstrip("Z")), has_formula
+        except ValueError:
+            return text, has_formula
+    return _number(text), has_formula
+
+
 EARLIER: list[tuple[object, str, object]] = [
     (reader, "block_records", old_block_records),
     (reader, "_read_if_table", old_read_if_table),
     (Workbook, "_fill_grid", old_fill_grid),
     (Workbook, "read_rest", old_read_rest),
+    (Workbook, "_row_cells", old_row_cells),
 ]
 
 
@@ -452,3 +523,49 @@ def test_units_are_reconciled_as_before(figures, name, target):
     cell = Cell("H2", 2, 8, target[0], target[1]) if target is not None else None
     reading = parse_value(cell.value, cell.number_format) if cell is not None else None
     assert repr(reconcile_units(series, name, reading)) == repr(old_reconcile_units(series, name, cell))
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet=" \t\n\r0123456789.-+eE_naifINF\u0660\u00b2x", max_size=12))
+def test_a_plain_number_is_read_as_before(text):
+    """cells._plain_number (digits and decimals without the pattern) against _number."""
+    from kpi_xl.reader.cells import _number, _plain_number
+
+    assert repr(_plain_number(text)) == repr(_number(text))
+
+
+# Refs every way a cell can name (or fail to name) its column: Excel's, lower
+# case, another row's, $-signed, four letters, none, a gap, a row whose own
+# number is odd (signed, negative, spaced, absent, zero), and values of every type.
+ODD_REFS = (
+    '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="C1"><v>7</v></c><c><v>8</v></c>'
+    '<c r="e1"><v>9</v></c><c r="Aa1"><v>10</v></c><c r="AAA1"><v>11</v></c></row>'
+    '<row r="2"><c r="B7"><v>1.5</v></c><c r="$D$2"><v>2</v></c><c r="ABCD2"><v>3</v></c>'
+    '<c r="X"><v>4</v></c><c r="2"><v>5</v></c><c r=""><v>6</v></c><c r="Z2" t="n"><v> 12 </v></c></row>'
+    '<row r="+3"><c r="A3" t="b"><v>1</v></c><c r="B3" t="str"><v>s</v></c><c r="C3" t="e"><v>#N/A</v></c>'
+    '<c r="D3" t="d"><v>2023-04-01T00:00:00Z</v></c><c r="E3" t="inlineStr"><is><t>in</t></is></c>'
+    '<c r="F3" t="s"><v>x</v></c><c r="G3" t="s"><v>1</v></c><c r="H3"><v>1e3</v></c><c r="I3"><v>nan</v></c></row>'
+    '<row r="-5"><c r="B5"><v>2</v></c><c r="A-5"><v>1</v></c><c><v>3</v></c></row>'
+    '<row r=" 6"><c r="A6"><v>\u0661</v></c><c r="B6"><v>٣.5</v></c><c r="C6"><v>-4</v></c></row>'
+    '<row><c r="A7"><v>1</v></c><c r="C7"><v>2</v></c></row>'
+    '<row r="0"><c r="A8"><v>3</v></c><c r="A80"><v>4</v></c></row>'
+    '<row r="10"><c r="A1"><v>5</v></c><c r="B100"><v>6</v></c><c r="C10"><v>7</v></c></row>'
+)
+
+
+def test_odd_refs_are_read_as_before(tmp_path):
+    path = raw_xlsx(tmp_path / "refs.xlsx", [("Refs", ODD_REFS)], shared=["shared", "two"])
+    new = _grids(path)
+    with earlier():
+        old = _grids(path)
+    assert new == old
+    with Workbook(path) as book:
+        grid = book.read_sheet("Refs")
+    seen = {(r, c): (cell.ref, cell.value) for r, cols in grid.rows.items() for c, cell in cols.items()}
+    assert {key: seen[key] for key in [(1, 3), (1, 4), (1, 5), (1, 27), (1, 703)]} == {
+        (1, 3): ("C1", 7), (1, 4): ("D1", 8), (1, 5): ("E1", 9), (1, 27): ("AA1", 10), (1, 703): ("AAA1", 11)}
+    assert [seen[(2, c)] for c in (2, 3, 4, 5, 6, 7, 26)] == [
+        ("B2", 1.5), ("C2", 2), ("D2", 3), ("E2", 4), ("F2", 5), ("G2", 6), ("Z2", 12)]
+    assert [seen[(-5, c)] for c in (2, 3, 4)] == [("B-5", 2), ("C-5", 1), ("D-5", 3)]
+    assert [seen[(10, c)] for c in (1, 2, 3)] == [("A10", 5), ("B10", 6), ("C10", 7)]
+    assert seen[(3, 7)] == ("G3", "two") and (3, 6) not in seen  # "x" indexes no string

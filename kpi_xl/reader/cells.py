@@ -446,18 +446,40 @@ class Workbook:
             on_row(grid, row_number)
 
     def _row_cells(self, row_el: etree._Element, row_number: int) -> dict[int, Cell]:
+        # Per cell of a big sheet, so the common spellings take the short way:
+        # a ref Excel's way ("G5" in row 5) names its column by a dict look-up
+        # and is the Cell's ref itself; a number or shared string is read here.
         cells: dict[int, Cell] = {}
         next_col = 1
         styles = self._styles
+        strings = self._strings
+        row_text = str(row_number)
+        cut = -len(row_text)
+        fast = row_number > 0  # "A-5" names no column: only letters before digits do
         for c in row_el.iterchildren(CELL):
             ref = c.get("r")
-            col = next_col
-            if ref:
-                match = COLUMN_OF_REF.match(ref)
-                if match:
-                    col = col_index(match.group(1).upper())
+            col = _COLUMN_OF_LETTERS.get(ref[:cut]) if fast and ref and ref.endswith(row_text) else None
+            if col is None:
+                col = _column_of(ref, next_col)
+                ref = None  # spelt out below, once the cell is kept
             next_col = col + 1
-            value, has_formula = self._cell_value(c)
+            kind = c.get("t")
+            has_formula, text, inline = False, None, None
+            for child in c:
+                tag = child.tag
+                if tag == VALUE:
+                    text = child.text
+                elif tag == FORMULA:
+                    has_formula = True
+                elif tag == INLINE:
+                    inline = child
+            if kind is None:
+                value = _plain_number(text) if text is not None else None
+            elif kind == "s":
+                index = _int(text)
+                value = strings.text(index) if index is not None else None
+            else:
+                value = self._value_of(kind, text, inline)
             if value is None or value == "":
                 continue
             style = c.get("s")
@@ -469,8 +491,8 @@ class Workbook:
             fmt, is_date = found
             if is_date and isinstance(value, (int, float)) and not isinstance(value, bool):
                 value = _serial_to_datetime(value, self.date1904)
-            cells[col] = Cell(f"{col_letters(col)}{row_number}", row_number, col, value, fmt,
-                              has_formula)
+            cells[col] = _new_cell(Cell, (ref or col_letters(col) + row_text, row_number, col,
+                                          value, fmt, has_formula))
         return cells
 
     def _format(self, style: str | None) -> tuple[str, bool]:
@@ -480,34 +502,24 @@ class Workbook:
             return "General", False
         return self._formats[index], self._date_styles[index]
 
-    def _cell_value(self, c: etree._Element) -> tuple[object, bool]:
-        kind = c.get("t", "n")
-        has_formula, text, inline = False, None, None
-        for child in c:
-            tag = child.tag
-            if tag == VALUE:
-                text = child.text
-            elif tag == FORMULA:
-                has_formula = True
-            elif tag == INLINE:
-                inline = child
+    def _value_of(self, kind: str, text: str | None, inline: etree._Element | None) -> object:
+        """A cell's value from its type (``t``: any but a shared string's,
+        which :meth:`_row_cells` reads), the text of its <v> and its inline
+        string (<is>); None when it has none."""
         if kind == "inlineStr":
-            return (_rich_text(inline) if inline is not None else None), has_formula
+            return _rich_text(inline) if inline is not None else None
         if text is None:
-            return None, has_formula
-        if kind == "s":
-            index = _int(text)
-            return (self._strings.text(index) if index is not None else None), has_formula
+            return None
         if kind in ("str", "e"):
-            return text, has_formula
+            return text
         if kind == "b":
-            return text.strip() in ("1", "true"), has_formula
+            return text.strip() in ("1", "true")
         if kind == "d":
             try:
-                return _dt.datetime.fromisoformat(text.strip().rstrip("Z")), has_formula
+                return _dt.datetime.fromisoformat(text.strip().rstrip("Z"))
             except ValueError:
-                return text, has_formula
-        return _number(text), has_formula
+                return text
+        return _number(text)
 
 
 # ------------------------------------------------------------------ helpers
@@ -544,8 +556,8 @@ def _number(text: str) -> int | float | str:
 
 
 def _plain_number(text: str) -> int | float | str:
-    """:func:`_number` of a <v> the plain scan read (no control characters,
-    no carriage return): its two usual spellings without the pattern match."""
+    """:func:`_number` of a <v>, its two usual spellings (digits, and
+    digits with a point) read without the pattern match."""
     if text.isascii():
         if text.isdigit():
             return int(text)  # [0-9]+: _INTEGER's int
@@ -558,6 +570,23 @@ def _plain_number(text: str) -> int | float | str:
 
 
 _new_cell = tuple.__new__  # a Cell from its six fields, without NamedTuple's keyword handling
+
+# "AB" -> 28: a column's letters as Excel spells them in a ref (upper case),
+# filled as refs are read (at most the 18,278 names of one to three letters)
+_COLUMN_OF_LETTERS: dict[str, int] = {}
+
+
+def _column_of(ref: str | None, default: int) -> int:
+    """The column a cell's ref names, ``default`` when it has no ref or its
+    ref does not start with a column's letters and a digit."""
+    match = COLUMN_OF_REF.match(ref) if ref else None
+    if match is None:
+        return default
+    letters = match.group(1)
+    col = col_index(letters.upper())
+    if letters.isupper():
+        _COLUMN_OF_LETTERS[letters] = col
+    return col
 
 
 def _parse_merge(ref: str) -> Merge | None:
