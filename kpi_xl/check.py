@@ -25,7 +25,7 @@ from .finding_types import (CATALOGUE, DOT_WITHOUT_LATEST, LATEST_MISSING, NO_FI
 from .reader import read_workbook
 from .reader.cells import ACCEPTED_SUFFIXES
 from .xlsx.refs import split_sheet_ref
-from .resolve import suspect_tables
+from .resolve import PERIOD_ORDER, suspect_tables
 from .rules import apply_rules, normalise_rag
 from .table import IndicatorTable, Point, TableLayout
 
@@ -183,7 +183,9 @@ def indicator_findings(record: dict, file: str) -> list[Finding]:
     found: list[Finding] = []
     for point in series:
         reading = point.reading
-        if reading.status not in ("text", "suppressed") and not _over_100(reading):
+        status = reading.status
+        if status != "text" and status != "suppressed" \
+                and (reading.unit != "percent" or not _over_100(reading)):
             continue  # a figure, an empty cell, a not-available marker: nothing to say
         label = point.period.canonical()
         if reading.status == "text" and reading.figures >= 2:
@@ -206,7 +208,7 @@ def indicator_findings(record: dict, file: str) -> list[Finding]:
     if series and not any(p.reading.is_number or p.reading.status == "suppressed" for p in series):
         found.append(Finding(NO_FIGURES, "no period holds a figure", "warning",
                              at(cells.get("name")), ident))
-    latest = max(series, key=lambda p: p.period.sort_key) if series else None
+    latest = max(series, key=PERIOD_ORDER) if series else None
     dot = record.get("published_dot")
     if latest is not None and not latest.reading.is_number and latest.reading.status != "suppressed" \
             and any(p.reading.is_number for p in series) and not dot:  # with a DoT: dot_without_latest

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable, Literal
 
 from .config import Config, DirectionConfig, ExceptionsConfig
@@ -39,7 +40,7 @@ from .findings import Finding
 from .finding_types import (DOT_DISAGREES, DOT_WITHOUT_PREVIOUS, FORMULA_CELL_NOT_LIVE, RAG_DISAGREES,
                             UNIT_MISMATCH)
 # select_points is spelled here too, for callers of the rules
-from .resolve import RatingInput, published, resolve_points, select_points  # noqa: F401
+from .resolve import RatingInput, Resolver, published, resolve_points, select_points  # noqa: F401
 
 Rag = Literal["GREEN", "AMBER", "RED"]
 Polarity = Literal["higher", "lower"]
@@ -137,13 +138,20 @@ def direction(current: float | None, previous: float | None, polarity: Polarity 
         return None
     cfg = config or _DEFAULT_DIRECTION
     move = movement(current, previous, stable_band=stable_band, decimals=decimals)
-    arrow = {"up": cfg.arrows.up, "down": cfg.arrows.down, "same": cfg.arrows.same}[move]
+    arrow = getattr(cfg.arrows, move)  # Arrows has a field for each movement
     if move == "same":
-        return Direction(cfg.words.same, arrow, move)
+        return _direction_value(cfg.words.same, arrow, move)
     if targeted and polarity in ("higher", "lower"):
         better = (move == "up") == (polarity == "higher")
-        return Direction(cfg.words.better if better else cfg.words.worse, arrow, move)
-    return Direction(cfg.words.up if move == "up" else cfg.words.down, arrow, move)
+        return _direction_value(cfg.words.better if better else cfg.words.worse, arrow, move)
+    return _direction_value(cfg.words.up if move == "up" else cfg.words.down, arrow, move)
+
+
+@lru_cache(maxsize=256)
+def _direction_value(word: str, arrow: str, move: str) -> Direction:
+    # A few values a config, each made once and shared (it is frozen), not
+    # made again for each of 10,000 indicators.
+    return Direction(word, arrow, move)
 
 
 # --- Exception category -------------------------------------------------------
@@ -221,14 +229,62 @@ def apply_rules(records: list[dict], config: Config, *, file: str | None = None,
     findings the rules raise about inconsistent inputs. ``suspect_tables``:
     indexes of tables whose periods repeat, run out of order or miss one (see
     ``resolve.suspect_tables``)."""
+    rules = _Rules(config)
     rated, findings = [], []
     for record in records:
         rating = {**record, "suspect_periods": True} if record.get("table") in suspect_tables \
             else record
-        result, found = rate_indicator(rating, config, file=file)
+        result, found = rules.rate(rating, file)
         rated.append({**record, **result})  # the table's columns, then the rules'
         findings.extend(found)
     return rated, findings
+
+
+class _Rules:
+    """The rules under one config, for one pass over a table: what the
+    config decides for every indicator is read once (``resolve.Resolver``),
+    and the exception category of each RAG and direction worked out once."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.resolver = Resolver(config)
+        self._categories: dict[tuple, str] = {}
+
+    def category(self, rag: str, direction_word: str | None) -> str:
+        key = (rag, direction_word)
+        found = self._categories.get(key)
+        if found is None:
+            found = self._categories[key] = category(rag, direction_word, self.config.exceptions)
+        return found
+
+    def rate(self, record: dict, file: str | None) -> tuple[dict, list[Finding]]:
+        """:func:`rate_indicator`."""
+        config = self.config
+        inp, latest, previous = self.resolver.points(record)
+        rag = rate_input(inp)
+        dot = direction_of(inp, config.direction)
+        word = dot.word if dot else None
+        result = {
+            "latest_period": latest.period.canonical() if latest else None,
+            "latest_value": inp.value,
+            "latest_reading": latest.reading if latest else None,
+            "latest_cell": latest.cell if latest else None,
+            "previous_period": previous.period.canonical() if previous else None,
+            "previous_value": inp.previous,
+            "previous_reading": previous.reading if previous else None,
+            "previous_cell": previous.cell if previous else None,
+            "rag": rag,
+            "direction": word,
+            "arrow": dot.arrow if dot else None,
+            "movement": dot.movement if dot else None,
+            "category": self.category(rag, word) if rag else None,
+            "targeted": inp.ratable,
+            "rating_input": inp,
+            "suspect_periods": inp.suspect_periods,
+        }
+        findings = consistency_findings(record, result, inp.polarity, inp.target, config, file=file)
+        findings.extend(input_findings(record, inp, file=file))
+        return result, findings
 
 
 def rate_input(inp: RatingInput) -> Rag | None:
@@ -265,56 +321,36 @@ def direction_of(inp: RatingInput, config: DirectionConfig | None = None) -> Dir
 def rate_indicator(record: dict, config: Config, *, file: str | None = None
                    ) -> tuple[dict, list[Finding]]:
     """Rate one indicator (a row of the table as a dict)."""
-    inp, latest, previous = resolve_points(record, config)
-    rag = rate_input(inp)
-    dot = direction_of(inp, config.direction)
-    result = {
-        "latest_period": latest.period.canonical() if latest else None,
-        "latest_value": inp.value,
-        "latest_reading": latest.reading if latest else None,
-        "latest_cell": latest.cell if latest else None,
-        "previous_period": previous.period.canonical() if previous else None,
-        "previous_value": inp.previous,
-        "previous_reading": previous.reading if previous else None,
-        "previous_cell": previous.cell if previous else None,
-        "rag": rag,
-        "direction": dot.word if dot else None,
-        "arrow": dot.arrow if dot else None,
-        "movement": dot.movement if dot else None,
-        "category": category(rag, dot.word if dot else None, config.exceptions) if rag else None,
-        "targeted": inp.ratable,
-        "rating_input": inp,
-        "suspect_periods": inp.suspect_periods,
-    }
-    findings = list(consistency_findings(record, result, inp.polarity, inp.target, config,
-                                         file=file))
-    findings.extend(input_findings(record, inp, file=file))
-    return result, findings
+    return _Rules(config).rate(record, file)
 
 
 def input_findings(record: dict, inp: RatingInput, *, file: str | None = None
-                   ) -> Iterable[Finding]:
+                   ) -> list[Finding]:
     """A unit mismatch (no rating), and sheet cells a formula cannot read live."""
-    ind, cells, sheet = record.get("id"), record.get("cells") or {}, record.get("sheet")
-
-    def at(role: str) -> Place:
-        ref = cells.get(role) or cells.get("name") or ""
-        on_sheet, bang, cell = ref.rpartition("!")
-        if not bang:
-            return Place(file=file, sheet=sheet, cell=ref or None)
-        return Place(file=file, sheet=on_sheet.strip("'").replace("''", "'"), cell=cell)
-
+    found = []
     if inp.unit_error:
-        yield Finding(UNIT_MISMATCH, f"{inp.unit_error}; not rated", "warning", at("target"),
-                      ind)
+        found.append(Finding(UNIT_MISMATCH, f"{inp.unit_error}; not rated", "warning",
+                             _input_place(record, "target", file), record.get("id")))
     if inp.ratable and not inp.directional and inp.value_plain:
         why = {"target": (inp.target_cell, inp.target_live), "polarity": (inp.polarity_cell,
                                                                           inp.polarity_live)}
         for role, (cell, live) in why.items():
             if cell and not live:
-                yield Finding(FORMULA_CELL_NOT_LIVE, f"the RAG formula uses the {role} kpi-xl "
-                              f"resolved ({_resolved_text(inp, role)}), not the {role} cell: "
-                              "a change there shows at the next refresh", "info", at(role), ind)
+                found.append(Finding(
+                    FORMULA_CELL_NOT_LIVE, f"the RAG formula uses the {role} kpi-xl resolved "
+                    f"({_resolved_text(inp, role)}), not the {role} cell: a change there shows at "
+                    "the next refresh", "info", _input_place(record, role, file), record.get("id")))
+    return found
+
+
+def _input_place(record: dict, role: str, file: str | None) -> Place:
+    """The cell of ``role`` (else the name's), which may be on a targets sheet."""
+    cells = record.get("cells") or {}
+    ref = cells.get(role) or cells.get("name") or ""
+    on_sheet, bang, cell = ref.rpartition("!")
+    if not bang:
+        return Place(file=file, sheet=record.get("sheet"), cell=ref or None)
+    return Place(file=file, sheet=on_sheet.strip("'").replace("''", "'"), cell=cell)
 
 
 def _resolved_text(inp: RatingInput, role: str) -> str:
@@ -324,25 +360,30 @@ def _resolved_text(inp: RatingInput, role: str) -> str:
 
 
 def consistency_findings(record: dict, result: dict, polarity, target, config: Config, *,
-                         file: str | None = None) -> Iterable[Finding]:
+                         file: str | None = None) -> list[Finding]:
     """Findings where what the sheet shows contradicts the rule.
 
     (Inputs that are wrong on their own: a rating with no target, a target
     with no polarity, a direction with no latest figure, are reported by
     ``kpi_xl.check.check_table`` from the same table.)"""
+    shown_rag, shown_dot = record.get("published_rag"), record.get("published_dot")
+    if shown_rag is None and shown_dot is None:  # nothing published to contradict
+        return []
     ind, cells, sheet = record.get("id"), record.get("cells") or {}, record.get("sheet")
 
     def at(role: str) -> Place:
         return Place(file=file, sheet=sheet, cell=cells.get(role) or cells.get("name"))
 
-    published = normalise_rag(record.get("published_rag"), config)
+    found = []
+    published = normalise_rag(shown_rag, config)
     unit = record.get("unit")
     if published and result["rag"] and published != result["rag"]:
-        yield Finding(RAG_DISAGREES, f"published rating {published} disagrees with the rule "
-                      f"({result['rag']}: {_fmt(result['latest_value'], unit)} against target "
-                      f"{_fmt(target, unit)}, {polarity or 'no polarity'} is better)", "warning",
-                      at("rag"), ind)
-    yield from _dot_findings(record, result, config, lambda: at("dot"), ind)
+        found.append(Finding(RAG_DISAGREES, f"published rating {published} disagrees with the "
+                             f"rule ({result['rag']}: {_fmt(result['latest_value'], unit)} against "
+                             f"target {_fmt(target, unit)}, {polarity or 'no polarity'} is better)",
+                             "warning", at("rag"), ind))
+    found.extend(_dot_findings(record, result, config, lambda: at("dot"), ind))
+    return found
 
 
 def _dot_findings(record, result, config: Config, place: Callable[[], Place], ind
@@ -382,4 +423,7 @@ def _fmt(x, unit: str | None = None) -> str:
 
 def is_number(x) -> bool:
     """A finite int or float (not a bool, not NaN)."""
+    kind = type(x)
+    if kind is float or kind is int:  # nearly every figure asked about: no isinstance walk
+        return math.isfinite(x)
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)

@@ -184,3 +184,83 @@ def test_amber_if_improved_on_same_period_last_year():
     assert rate_indicator(lower, havering)[0]["rag"] == "AMBER"
     green = _record([0.9, 0.9, 0.9, 0.9, 0.85])
     assert rate_indicator(green, havering)[0]["rag"] == "GREEN"
+
+
+# --- the fast paths over a table ---------------------------------------------------
+
+_INPUT_VALUES = {"value": [None, 0.0, 64.0, -1.5], "previous": [None, 60.5], "target": [None, 0.0, 60.0],
+                 "target_direction": [None, "increase", "decrease"], "polarity": [None, "higher", "lower"],
+                 "tolerance": [0.0, 0.05, 2.0], "tolerance_mode": ["relative", "points"],
+                 "decimals": [None, 0, 3], "unit": [None, "percent", "number"],
+                 "unit_error": [None, "unit mismatch: 57.1"], "value_cell": [None, "J2"],
+                 "value_plain": [False, True], "target_live": [False, True], "suspect_periods": [False, True]}
+
+
+@given(st.fixed_dictionaries({}, optional={k: st.sampled_from(v) for k, v in _INPUT_VALUES.items()}))
+def test_rating_input_made_at_once_is_the_dataclass(values):
+    """``resolve._rating_input`` fills the frozen dataclass's ``__dict__`` at
+    once: the same value, hash, repr, fields in order and frozen as ``__init__`` makes it."""
+    import dataclasses
+
+    from kpi_xl.resolve import RatingInput, _rating_input
+
+    made, init = _rating_input(dict(values)), RatingInput(**values)
+    assert made == init and hash(made) == hash(init) and repr(made) == repr(init)
+    assert list(vars(made).items()) == list(vars(init).items())
+    assert (made.ratable, made.directional, made.targeted) == (init.ratable, init.directional, init.targeted)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.value = 1.0
+
+
+def test_rating_input_refuses_what_init_refuses():
+    from kpi_xl.config import load_config
+    from kpi_xl.resolve import NO_SETTINGS, _rating_input, settled
+
+    with pytest.raises(TypeError):
+        _rating_input({"valu": 1.0})
+    with pytest.raises(TypeError):  # a field config decides is not the sheet's to give
+        settled(load_config(), NO_SETTINGS, value=1.0, tolerance=0.2)
+    assert settled(load_config(), NO_SETTINGS, value=1.0, target=2.0).target == 2.0
+
+
+def test_a_table_rated_at_once_is_each_indicator_rated_alone():
+    """``apply_rules`` reads the config once for the table (``resolve.Resolver``,
+    categories worked out once); each indicator rated on its own, with a config
+    of its own, gives the same records and findings. Varied indicators: per-indicator
+    entries by id and by name, published ratings and directions, Havering's rule."""
+    import random
+
+    from kpi_xl.periods import Period
+    from kpi_xl.rules import apply_rules, rate_indicator
+    from kpi_xl.table import Point
+    from kpi_xl.values import parse_value
+
+    data = {"rag": {"amber_if_improved_on": "previous_period"},
+            "indicators": {"K1": {"polarity": "lower", "tolerance": 0.2},
+                           "Ind 2": {"target": 5, "compare_with": "same_period_last_year"},
+                           "K3": {"stable_band": 1, "tolerance_mode": "points", "tolerance": 1}}}
+    quarters = [Period("quarter", fy, q, f"Q{q} {fy}") for fy in (2022, 2023) for q in (1, 2, 3, 4)]
+    rng = random.Random(16)
+    records = []
+    for i in range(300):
+        series = [Point(p, parse_value(rng.choice([None, 3, 4.5, 6, "x", "12%", 0.5]),
+                                       rng.choice([None, "0.0", "0%"])), f"{'FGHIJKLM'[j]}{i}")
+                  for j, p in enumerate(rng.sample(quarters, rng.randrange(6)))]
+        records.append({"id": f"K{i % 5}", "name": f"Ind {i % 4}", "sheet": "S", "table": i % 3,
+                        "unit": rng.choice(["number", "percent"]), "series": series,
+                        "polarity": rng.choice(["higher", "lower", None]), "polarity_raw": "Higher",
+                        "target": rng.choice([None, 4.0, 0.0]), "target_raw": rng.choice([4, "4%", None]),
+                        "target_direction": rng.choice([None, "decrease"]),
+                        "published_rag": rng.choice([None, "Red", "G", "amber"]),
+                        "published_dot": rng.choice([None, "↑", "↔", "worse"]),
+                        "cells": {"target": f"E{i}", "polarity": f"D{i}", "rag": f"K{i}"},
+                        "polarity_source": "sheet", "value_kind": rng.choice(["percent", "count"])})
+    rated, found = apply_rules(records, config_from_dict(data), file="b.xlsx", suspect_tables={2})
+    alone, alone_found = [], []
+    for record in records:
+        rating = {**record, "suspect_periods": True} if record["table"] == 2 else record
+        result, each = rate_indicator(rating, config_from_dict(data), file="b.xlsx")
+        alone.append({**record, **result})
+        alone_found.extend(each)
+    assert rated == alone and found == alone_found
+    assert {r["category"] for r in rated} > {None} and {f.type for f in found} >= {"rag_disagrees"}
