@@ -56,3 +56,29 @@ def test_parse_cell(ref, expected):
 def test_parse_cell_refuses_outside_or_not_a_cell(ref):
     with pytest.raises(WriteError):
         parse_cell(ref)
+
+
+def test_column_in_row_as_parse_cell_reads_it():
+    """The looked-up column of a row's cell against parse_cell on varied spellings."""
+    import random
+
+    from kpi_xl.errors import WriteError
+    from kpi_xl.xlsx.refs import MAX_ROW, column_in_row, parse_cell, row_digits
+
+    def outcome(f, *args):
+        try:
+            return f(*args)
+        except WriteError:
+            return "WriteError"
+
+    rng = random.Random(16)
+    pieces = ["A", "a", "XFD", "XFE", "zz", "AAAA", "$A", "A$", "", "1", "0", " ", "Ä"]
+    for _ in range(20000):
+        row = rng.choice([1, 5, 15, 0, MAX_ROW, MAX_ROW + 1, rng.randint(1, 10**7)])
+        digits = row_digits(row)
+        tail = rng.choice([str(row), "0" + str(row), str(row + 1), str(row)[1:], ""])
+        ref = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 2))) + tail
+        if not ref:
+            continue
+        expected = outcome(lambda r: parse_cell(r)[1], ref)
+        assert outcome(column_in_row, ref, digits) == expected, (ref, row)

@@ -71,6 +71,34 @@ def parse_cell(ref: str) -> tuple[int, int]:
     return row, col
 
 
+def row_digits(row: int) -> str | None:
+    """How the cells of row ``row`` spell its number ("5" for row 5), for
+    :func:`column_in_row`; None for a number outside the sheet."""
+    return str(row) if 1 <= row <= MAX_ROW else None
+
+
+def column_in_row(ref: str, digits: str | None) -> int:
+    """``parse_cell(ref)[1]`` for a cell of the row :func:`row_digits`
+    spells ``digits``: the letters before the row's own digits are looked
+    up (the writer reads every cell of each row it writes into); any other
+    spelling, and any error, is :func:`parse_cell`'s."""
+    if digits is not None and ref.endswith(digits):
+        col = _column_number(ref[:-len(digits)])
+        if col:
+            return col
+    return parse_cell(ref)[1]
+
+
+@lru_cache(maxsize=1 << 16)
+def _column_number(letters: str) -> int:
+    """'G' -> 7 for one to three ASCII letters naming a column of the sheet
+    (any case, as :func:`cell_position` reads them), 0 for anything else."""
+    if 0 < len(letters) <= 3 and letters.isascii() and letters.isalpha():
+        col = col_index(letters)
+        return col if col <= MAX_COL else 0
+    return 0
+
+
 def cell_ref(row: int, col: int) -> str:
     return f"{col_letters(col)}{row}"
 

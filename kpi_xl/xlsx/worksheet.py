@@ -21,7 +21,8 @@ from lxml import etree
 from kpi_xl.errors import Place, WriteError
 from kpi_xl.plan import SetCell, SetColumnWidth, Style
 from kpi_xl.xlsx.namespaces import REL_TABLE
-from kpi_xl.xlsx.refs import MAX_COL, cell_ref, col_index, in_range, parse_cell, parse_range, range_ref
+from kpi_xl.xlsx.refs import (MAX_COL, cell_ref, col_index, column_in_row, in_range, parse_cell, parse_range,
+                             range_ref, row_digits)
 from kpi_xl.xlsx.shared_strings import decode_text, make_t, string_item_text
 from kpi_xl.xlsx.xmlutil import insert_in_order, local, place_after
 
@@ -62,6 +63,9 @@ class Content:
     kind: str  # "blank", "number", "bool", "text", "error", "formula"
     value: object = None
     formula: str | None = None  # for kind "formula"; value is then the cached result
+
+
+BLANK = Content("blank")  # what a missing cell holds (one for all: a Content never changes)
 
 
 def format_number(value: float | int) -> str:
@@ -139,6 +143,8 @@ class SheetPatcher:
         return WriteError(message, self.place(cell))
 
     def touch(self) -> None:
+        if self.dirty and self.splice is None and self.ctx.pkg.new.get(self.part) is self.root:
+            return  # recorded already: every change after the first leaves it so
         self.dirty = True
         if self.splice is None:
             self.ctx.pkg.put_xml(self.part, self.root)
@@ -161,16 +167,24 @@ class SheetPatcher:
         self._row_numbers = sorted(self._rows)
 
     def _row_cells(self, number: int) -> dict[int, etree._Element]:
-        if number not in self._cells:
-            cells: dict[int, etree._Element] = {}
-            row = self._rows.get(number)
-            col = 0
-            for c in row.iterfind(self.q("c")) if row is not None else ():
-                ref = c.get("r")
-                col = parse_cell(ref)[1] if ref else col + 1
-                cells[col] = c
-            self._cells[number] = cells
-        return self._cells[number]
+        """Column -> cell of row ``number``, read once for the row."""
+        cells = self._cells.get(number)
+        if cells is None:
+            cells = self._cells[number] = self._read_row_cells(number)
+        return cells
+
+    def _read_row_cells(self, number: int) -> dict[int, etree._Element]:
+        cells: dict[int, etree._Element] = {}
+        row = self._rows.get(number)
+        if row is None:
+            return cells
+        digits = row_digits(number)
+        col = 0
+        for c in row.iterfind(self.q("c")):
+            ref = c.get("r")
+            col = column_in_row(ref, digits) if ref else col + 1
+            cells[col] = c
+        return cells
 
     def find_cell(self, row: int, col: int) -> tuple[etree._Element | None, etree._Element | None]:
         self._index_rows()
@@ -194,10 +208,9 @@ class SheetPatcher:
                 if c.get("r") is None:
                     c.set("r", cell_ref(number, col))
 
-    def ensure_cell(self, row: int, col: int) -> etree._Element:
-        row_el, c = self.find_cell(row, col)
-        if c is not None:
-            return c
+    def _add_cell(self, row_el: etree._Element | None, row: int, col: int) -> etree._Element:
+        """A new cell at (row, col), which has none; ``row_el``: its row, as
+        :meth:`find_cell` found it (None when there is none yet)."""
         self._explicit_positions()
         if row_el is None:
             # Made in the sheet's document, then moved among the rows (made on
@@ -213,11 +226,11 @@ class SheetPatcher:
             self._rows[row] = row_el
             self._cells[row] = {}
         cells = self._row_cells(row)
-        c = etree.SubElement(row_el, self.q("c"))  # in the sheet's document, then moved into place
-        c.set("r", cell_ref(row, col))
-        later = sorted(k for k in cells if k > col)
+        # In the sheet's document, then moved into place.
+        c = etree.SubElement(row_el, self.q("c"), r=cell_ref(row, col))
+        later = [k for k in cells if k > col]
         if later:
-            cells[later[0]].addprevious(c)
+            cells[min(later)].addprevious(c)
         else:
             after = [k for k in cells if k < col]
             place_after(row_el, cells[max(after)] if after else None, c)
@@ -313,15 +326,15 @@ class SheetPatcher:
     # -- reading a cell
     def content(self, c: etree._Element | None) -> Content:
         if c is None:
-            return Content("blank")
+            return BLANK
         f = c.find(self.q("f"))
         v = c.find(self.q("v"))
         t = c.get("t", "n")
         if t == "inlineStr":
             inline = c.find(self.q("is"))
-            cached = Content("text", string_item_text(inline)[0]) if inline is not None else Content("blank")
+            cached = Content("text", string_item_text(inline)[0]) if inline is not None else BLANK
         elif v is None:
-            cached = Content("blank")
+            cached = BLANK
         elif t == "s":
             try:
                 cached = Content("text", self.ctx.strings.text(int(v.text)))
@@ -370,7 +383,7 @@ class SheetPatcher:
 
     def _constant(self, value, cell: str, cached: bool) -> Content:
         if value is None:
-            return Content("blank")
+            return BLANK
         if isinstance(value, bool):
             return Content("bool", value)
         if isinstance(value, (int, float)):
@@ -457,7 +470,8 @@ class SheetPatcher:
             return
         if not content_same:
             self._guard(row, col, cell)
-        c = self.ensure_cell(row, col)
+        if c is None:
+            c = self._add_cell(row_el, row, col)
         if not content_same:
             self._write_content(c, wanted, cell)
         if target_style != int(c.get("s", "0")):
