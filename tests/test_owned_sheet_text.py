@@ -259,6 +259,8 @@ def test_a_cell_written_twice_as_set_cell_decides(tmp_path, monkeypatch):
         SetCell("", "D4", "=x"), SetCell("", "$D4", "=x"),  # same quote-prefixed text
         SetCell("", "E5", None, style=BODY), SetCell("", "E05", None),
         SetCell("", "F6", 1, formula="1"), SetCell("", "F06", 1, formula="=1", style=NUMBER),
+        SetCell("", "G7", None), SetCell("", "G07", "over no cell"), SetCell("", "$G7", 7),  # the second makes it
+        SetCell("", "H8", 2.5, style=BODY), SetCell("", "H08", "text over a number"),
     ])
     # (not refreshed again: the signature does not know ' A1', so the sheet is refused)
     text, tree = both_ways(tmp_path, Plan(sheets=[sheet]), monkeypatch, again=False)

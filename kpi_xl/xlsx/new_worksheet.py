@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections import namedtuple
 from dataclasses import replace
+from itertools import chain, compress, islice, repeat
 from math import isfinite
+from operator import and_, lshift, lt, ne, or_, rshift
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -213,11 +215,11 @@ def build(ctx: "WriteContext", owned: OwnedSheet, name: str, part: str, sheet_id
         from kpi_xl.xlsx.charts import add_charts
 
         add_charts(ctx, patcher, owned.charts)
-    places = sorted(cells.xml)
+    places, texts = cells.placed()
     extent = _extent(places)
     root.find(_q("dimension")).set("ref", range_ref(*extent) if extent else "A1")
     ctx.pkg.put_xml(part, root)
-    rows = cells.rows_xml(places, owned.row_heights)
+    rows = _rows_xml(places, texts, owned.row_heights)
     ctx.pkg.put_bytes(part, _with_rows(ctx.pkg.final_bytes(part), rows.encode("utf-8"), cells.styles_used()))
     patcher.values_changed = cells.values_changed
     patcher.rows_as_text = True
@@ -243,8 +245,8 @@ def _extent(places: list[int]) -> tuple[int, int, int, int] | None:
     """(first row, first column, last row, last column) of the sorted places."""
     if not places:
         return None
-    cols = [place & _COL_MASK for place in places]
-    return places[0] >> _COL_BITS, min(cols), places[-1] >> _COL_BITS, max(cols)
+    return (places[0] >> _COL_BITS, min(map(and_, places, repeat(_COL_MASK))),
+            places[-1] >> _COL_BITS, max(map(and_, places, repeat(_COL_MASK))))
 
 
 # What SheetPatcher.wanted reads of a change (a SetCell is made only for
@@ -261,19 +263,26 @@ class _Cells:
     as ``set_cell`` decides it: the later content unless the same, the
     later style derived over the earlier one.
 
-    What a cell holds is kept as its text and the index of the change that
-    made it, not as objects: a sheet holds hundreds of thousands of cells,
-    and objects that many made the garbage collector walk the heap again
-    and again; the rare cell asked for again (a second change, a hyperlink)
-    is worked out again from its change."""
+    What a cell holds is kept by the index of the change that made it, in
+    lists beside the :class:`SheetCells`' own: ``places`` (each change's
+    place, see _COL_BITS) and ``tails`` (the <c> text after its r= of the
+    cell the change made; None when it made none, or changed the cell of an
+    earlier change), not as objects: a sheet holds hundreds of thousands of
+    cells, and objects that many made the garbage collector walk the heap
+    again and again; the rare cell asked for again (a second change, a
+    hyperlink) is worked out again from its change. The changes go through
+    in runs between those to a place an earlier one had (usually one run),
+    so the common change is not looked up among the others."""
 
     def __init__(self, patcher: SheetPatcher, cells: SheetCells):
         self.patcher = patcher
         self.cells = cells
-        self.xml: dict[int, str] = {}  # place (_COL_BITS) -> the <c> text
-        self.made_by: dict[int, int] = {}  # place -> the index of the change that made its cell
+        self.places: list[int] = []
+        self.tails: list[str | None] = []
         self.decided: dict[int, tuple[Content, int, bool]] = {}  # place -> (content, format, s= first)
         self.values_changed = False
+        self._made_by: dict[int, int] = {}  # place -> the change that made its cell, of the first _made_upto
+        self._made_upto = 0
         self._styles: dict[tuple[int, int, bool], int] = {}
         # (text or None, id of the Style) -> what _first makes of it: a sheet
         # repeats its texts (categories, headings, ratings) and blanks
@@ -283,40 +292,76 @@ class _Cells:
 
     def put_all(self) -> None:
         """The cells of the sheet's :class:`SheetCells`, in their order."""
-        xml, made_by, made_for = self.xml, self.made_by, self._made
-        number_format = self._number_format
+        places = self.places = _places(self.cells)
+        start = 0
+        for again in _repeats(places):
+            self._put_run(start, again)
+            self._put_again(again)
+            start = again + 1
+        self._put_run(start, len(places))
+        if len(places) < len(self.cells):
+            self._refuse(len(places))
+
+    def _put_run(self, start: int, stop: int) -> None:
+        """Changes ``start`` to ``stop``, none of them to a place an earlier change had."""
+        cells = self.cells
+        add, made_for, number_format = self.tails.append, self._made, self._number_format
         changed = False
-        for i, (row, col, value, formula, style, cell) in enumerate(self.cells.entries()):
-            if row is None:
-                row, col = parse_cell(cell.cell)
-            elif not (0 < row <= MAX_ROW and 0 < col <= MAX_COL):
-                parse_cell(cell_ref(row, col))  # refused as its A1 text is
-            place = row << _COL_BITS | col
-            letters = col_letters(col)
-            if place in xml:
-                self._again(place, f"{letters}{row}", cell or _Change(value, formula, style))
-                continue
+        for i, value, formula, style in zip(range(start, stop), cells.values[start:stop],
+                                            cells.formulas[start:stop], cells.styles[start:stop]):
             kind = type(value)
             if formula is None and (kind is int or kind is float and isfinite(value)):
                 found = number_format.get(id(style))
                 if found is None:
                     found = number_format[id(style)] = self._number_style(style)
-                xml[place] = f'<c r="{letters}{row}"{found[1]}><v>{format_number(value)}</v></c>'
-                made_by[place] = i
+                add(f"{found[1]}><v>{format_number(value)}</v></c>")
                 changed = True
                 continue
             if formula is None and (value is None or kind is str):
                 key = (value, id(style))  # the Style objects live as long as the cells
                 made = made_for.get(key, _MISSING)
                 if made is _MISSING:
-                    made = made_for[key] = self._first(cell or _Change(value, formula, style), f"{letters}{row}")
+                    made = made_for[key] = self._first(self._change(i), self._ref(i))
             else:
-                made = self._first(cell or _Change(value, formula, style), f"{letters}{row}")
-            if made is not None:
+                made = self._first(self._change(i), self._ref(i))
+            if made is None:
+                add(None)
+            else:
+                add(made[2])
                 changed = changed or made[0].kind != "blank"
-                xml[place] = f'<c r="{letters}{row}"{made[2]}'
-                made_by[place] = i
         self.values_changed = self.values_changed or changed
+
+    def _put_again(self, i: int) -> None:
+        """Change ``i``, to a place an earlier change had: to the cell one of
+        them made, or as a first one when none made a cell."""
+        place = self.places[i]
+        maker = self._maker(place)
+        if maker is None:
+            self._put_run(i, i + 1)
+            return
+        self.tails.append(None)
+        self._again(place, maker, self._ref(i), self._change(i))
+
+    def _change(self, i: int):
+        cells = self.cells
+        return cells.appended[i] or _Change(cells.values[i], cells.formulas[i], cells.styles[i])
+
+    def _ref(self, i: int) -> str:
+        place = self.places[i]
+        return cell_ref(place >> _COL_BITS, place & _COL_MASK)
+
+    def _refuse(self, i: int) -> None:
+        """Refuse change ``i``'s reference, as parse_cell refuses it."""
+        cells = self.cells
+        row, col, cell = cells.rows[i], cells.columns[i], cells.appended[i]
+        parse_cell(cell.cell if row is None else cell_ref(row, col))
+
+    def _maker(self, place: int) -> int | None:
+        """The index of the change that made the cell at ``place`` (None: no cell there)."""
+        tails, upto = self.tails, self._made_upto
+        self._made_by.update(compress(zip(self.places[upto:], range(upto, len(tails))), tails[upto:]))
+        self._made_upto = len(tails)
+        return self._made_by.get(place)
 
     def styles_used(self) -> frozenset[int]:
         """Every format index a cell's s= may say (each one a cell was given
@@ -335,24 +380,24 @@ class _Cells:
         style = self._style(0, change.style, quote) if change.style is not None or quote else 0
         return None if wanted.kind == "blank" and not style else (wanted, style, self._tail(wanted, style))
 
-    def _state(self, place: int, ref: str) -> tuple[Content, int, bool]:
-        """(content, format, whether s= comes before t=) of the cell at ``place``."""
+    def _state(self, place: int, maker: int, ref: str) -> tuple[Content, int, bool]:
+        """(content, format, whether s= comes before t=) of the cell at
+        ``place``, which change ``maker`` made."""
         found = self.decided.get(place)
         if found is not None:
             return found
-        i = self.made_by[place]
-        cells = self.cells
-        value, formula, style, cell = cells.values[i], cells.formulas[i], cells.styles[i], cells.appended[i]
-        kind = type(value)
-        if formula is None and (kind is int or kind is float and isfinite(value)):
-            return Content("number", value), self._number_format[id(style)][0], False
-        content, index, _ = self._first(cell or _Change(value, formula, style), ref)  # as it was made
+        change = self._change(maker)
+        kind = type(change.value)
+        if change.formula is None and (kind is int or kind is float and isfinite(change.value)):
+            return Content("number", change.value), self._number_format[id(change.style)][0], False
+        content, index, _ = self._first(change, ref)  # as it was made
         return content, index, False
 
-    def _again(self, place: int, ref: str, change) -> None:
-        """A second change to a cell, as :meth:`SheetPatcher.set_cell` makes it."""
+    def _again(self, place: int, maker: int, ref: str, change) -> None:
+        """A second change to the cell change ``maker`` made, as
+        :meth:`SheetPatcher.set_cell` makes it."""
         wanted = self.patcher.wanted(change, ref)
-        content, base, s_first = self._state(place, ref)
+        content, base, s_first = self._state(place, maker, ref)
         same = SheetPatcher.same(content, wanted)
         quote = wanted.kind == "text" and wanted.value.startswith(FORMULA_LIKE) and not same
         style = self._style(base, change.style, quote) if change.style is not None or quote else base
@@ -364,7 +409,7 @@ class _Cells:
         # Rewriting a formatted cell's content sets t= again, after s=.
         s_first = bool(base) and (s_first if same else True)
         self.decided[place] = (content, style, s_first)
-        self.xml[place] = f'<c r="{ref}"{self._tail(content, style, s_first)}'
+        self.tails[maker] = self._tail(content, style, s_first)
 
     def _style(self, base: int, style: Style | None, quote: bool) -> int:
         # Keyed by the Style object: a planner passes the same few many times.
@@ -410,29 +455,70 @@ class _Cells:
 
     def content(self, row: int, col: int) -> Content:
         place = row << _COL_BITS | col
-        return self._state(place, cell_ref(row, col))[0] if place in self.xml else Content("blank")
+        maker = self._maker(place)
+        return Content("blank") if maker is None else self._state(place, maker, cell_ref(row, col))[0]
 
-    def rows_xml(self, places: list[int], heights: dict[int, float]) -> str:
-        """The rows in row order, each with its cells in column order (as the
-        schema wants); a row with cells as tall as ``heights`` says.
-        ``places``: the places of the cells, sorted."""
-        out = []
-        current = None
-        xml = self.xml
-        for place in places:
-            row = place >> _COL_BITS
-            if row != current:
-                if current is not None:
-                    out.append("</row>")
-                current = row
-                points = heights.get(row, 0)
-                tall = f' ht="{format_number(round(min(points, 409.0), 2))}" customHeight="1"' \
-                    if points > 0 else ""
-                out.append(f'<row r="{row}"{tall}>')
-            out.append(xml[place])
-        if current is not None:
-            out.append("</row>")
-        return "".join(out)
+    def placed(self) -> tuple[list[int], list[str]]:
+        """The places of the cells, sorted, and the <c> text of each."""
+        places, tails = list(compress(self.places, self.tails)), list(compress(self.tails, self.tails))
+        if not all(map(lt, places, islice(places, 1, None))):
+            order = sorted(range(len(places)), key=places.__getitem__)  # a place has one cell
+            places, tails = list(map(places.__getitem__, order)), list(map(tails.__getitem__, order))
+        return places, [f'<c r="{col_letters(place & _COL_MASK)}{place >> _COL_BITS}"{tail}'
+                        for place, tail in zip(places, tails)]
+
+
+def _places(cells: SheetCells) -> list[int]:
+    """The place of each cell, up to the first whose reference is refused
+    (:meth:`_Cells.put_all` refuses it in its turn). Cells put by number
+    are checked all at once: they are inside the sheet but for a planner's
+    mistake."""
+    rows, cols = cells.rows, cells.columns
+    if rows and not rows.count(None) and 0 < min(rows) and max(rows) <= MAX_ROW \
+            and 0 < min(cols) and max(cols) <= MAX_COL:
+        return list(map(or_, map(lshift, rows, repeat(_COL_BITS)), cols))
+    places = []
+    for row, col, cell in zip(rows, cols, cells.appended):
+        if row is None:
+            try:
+                row, col = parse_cell(cell.cell)
+            except WriteError:
+                break
+        elif not (0 < row <= MAX_ROW and 0 < col <= MAX_COL):
+            break
+        places.append(row << _COL_BITS | col)
+    return places
+
+
+def _repeats(places: list[int]) -> list[int]:
+    """The indices of the places an earlier index has, in order (nearly
+    always none, which one set says)."""
+    if len(set(places)) == len(places):
+        return []
+    seen: set[int] = set()
+    repeats = []
+    for i, place in enumerate(places):
+        if place in seen:
+            repeats.append(i)
+        seen.add(place)
+    return repeats
+
+
+def _rows_xml(places: list[int], cells: list[str], heights: dict[int, float]) -> str:
+    """The rows in row order, each with its cells in column order (as the
+    schema wants); a row with cells as tall as ``heights`` says.
+    ``places``: the places of the cells, sorted; ``cells``: their <c> texts."""
+    if not places:
+        return ""
+    rows = list(map(rshift, places, repeat(_COL_BITS)))
+    out = cells[:]
+    for n, start in enumerate(chain((0,), compress(range(1, len(rows)), map(ne, islice(rows, 1, None), rows)))):
+        row = rows[start]
+        points = heights.get(row, 0)
+        tall = f' ht="{format_number(round(min(points, 409.0), 2))}" customHeight="1"' if points > 0 else ""
+        out[start] = f'{"</row>" if n else ""}<row r="{row}"{tall}>{out[start]}'
+    out.append("</row>")
+    return "".join(out)
 
 
 # t= of a cell by what its <v> holds (numbers need none).
