@@ -24,6 +24,8 @@ import zlib
 READ = 1 << 20  # compressed bytes read at a time
 OUT = 1 << 20  # bytes inflated at a time, at most: bigger buffers measured slower (page faults)
 CHILD_FROM = 64 << 20  # parts inflating to this much in all are checked in a child process
+# zipfile's ZIP_STORED and ZIP_DEFLATED, spelled here: the child does not import zipfile (20 ms)
+STORED, DEFLATED = 0, 8
 
 
 class BadCRC(ValueError):
@@ -117,11 +119,9 @@ class ChildCheck:
     """:func:`check_entry` over many entries of one open file, in a child
     process; :meth:`result` waits for what it found."""
 
-    def __init__(self, fd: int, entries: list[tuple[int, int, int, int, bool]], key=None):
+    def __init__(self, fd: int, entries: list[tuple[int, int, int, int, bool]]):
         import subprocess
 
-        self.key = key  # what :func:`adopt` matches (file identity and directory)
-        self.entries = entries
         self._proc = subprocess.Popen(
             [sys.executable, "-I", "-S", "-c", _SOURCE, str(fd)], pass_fds=(fd,),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -201,12 +201,13 @@ def start_early(path: str) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         with zipfile.ZipFile(os.fdopen(os.dup(fd), "rb")) as zf:
+            if not worth_a_child(zf):
+                return
             entries = entries_of(zf, fd)
             key = identity_key(fd, zf)
-        if entries is None or sum(e[2] for e in entries) < CHILD_FROM:
+        if entries is None:
             return
-        check = ChildCheck(fd, entries, key)
-        _early[key] = check
+        _early[key] = ChildCheck(fd, entries)
         if len(_early) == 1:
             import atexit
 
@@ -217,22 +218,37 @@ def start_early(path: str) -> None:
         os.close(fd)  # the child holds its own copy
 
 
+def worth_a_child(zf) -> bool:
+    """Whether the package's parts inflate to :data:`CHILD_FROM` or more in all."""
+    return sum(i.file_size for i in zf.infolist()) >= CHILD_FROM
+
+
+def checked_at_offsets(info) -> bool:
+    """Whether :func:`check_entry` reads this entry itself: stored or
+    deflated, not encrypted (zipfile reads the others)."""
+    return info.compress_type in (STORED, DEFLATED) and not info.flag_bits & 1
+
+
+def data_start(entry_file) -> int | None:
+    """Where the data of the entry zipfile opened as ``entry_file`` starts
+    in the file (its local header read and checked); None where zipfile
+    does not say."""
+    return getattr(getattr(entry_file, "_fileobj", None), "_pos", None)
+
+
 def entries_of(zf, fd: int) -> list[tuple[int, int, int, int, bool]] | None:
     """(start, compressed size, size, CRC, deflated) of every entry, each
-    local header read and checked by zipfile; None when one is neither
-    stored nor deflated, or encrypted (zipfile reads those itself)."""
-    import zipfile
-
+    local header read and checked by zipfile; None when one is not
+    :func:`checked_at_offsets`."""
     entries = []
     for info in zf.infolist():
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 1:
+        if not checked_at_offsets(info):
             return None
         with zf.open(info) as fh:
-            start = getattr(getattr(fh, "_fileobj", None), "_pos", None)
+            start = data_start(fh)
         if start is None:
             return None
-        entries.append((start, info.compress_size, info.file_size, info.CRC,
-                        info.compress_type == zipfile.ZIP_DEFLATED))
+        entries.append((start, info.compress_size, info.file_size, info.CRC, info.compress_type == DEFLATED))
     return entries
 
 

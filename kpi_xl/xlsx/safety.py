@@ -393,17 +393,14 @@ def _read_every_part(zf: zipfile.ZipFile, stop: "threading.Event | None" = None)
     fd = _pread_fd(zf)
     for info in zf.infolist():
         with zf.open(info) as fh:  # zipfile's own checks of the entry's local header
-            start = getattr(getattr(fh, "_fileobj", None), "_pos", None)
-            if fd is None or start is None or info.compress_type not in _INFLATED or info.flag_bits & 1:
+            start = part_check.data_start(fh)
+            if fd is None or start is None or not part_check.checked_at_offsets(info):
                 while fh.read(1 << 20):
                     if stop is not None and stop.is_set():
                         return
                 continue
         if not _check_entry(fd, info, start, stop):
             return
-
-
-_INFLATED = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what _check_entry reads itself
 
 
 def _pread_fd(zf: zipfile.ZipFile) -> int | None:
@@ -439,7 +436,7 @@ def _child_check(zf: zipfile.ZipFile) -> "part_check.ChildCheck | None":
     if fd is None or not part_check.can_use_child():
         return None
     adopted = part_check.adopt(fd, zf)
-    if adopted is not None or sum(i.file_size for i in zf.infolist()) < part_check.CHILD_FROM:
+    if adopted is not None or not part_check.worth_a_child(zf):
         return adopted
     entries = part_check.entries_of(zf, fd)
     return part_check.ChildCheck(fd, entries) if entries is not None else None
