@@ -12,6 +12,8 @@ import io
 import os
 import zipfile
 from collections import Counter
+from itertools import chain
+from operator import attrgetter
 from pathlib import Path
 from typing import Iterable
 from urllib.parse import unquote
@@ -22,7 +24,7 @@ from kpi_xl.errors import KpiError, WorkbookError
 from kpi_xl.xlsx import safety
 from kpi_xl.xlsx import big_sheet
 from kpi_xl.xlsx.package import (CT_CHART, CT_DRAWING, CT_NS, CT_SHARED_STRINGS, CT_WORKSHEET, Made, Package,
-                                 Spliced, part_extension, resolve_target, source_of_rels)
+                                 Serialised, Spliced, part_extension, resolve_target, source_of_rels)
 from kpi_xl.xlsx.refs import normalise_sqref
 from kpi_xl.xlsx.shared_strings import forget
 from kpi_xl.xlsx.workbook_part import WorkbookPart, sheet_name_problem
@@ -57,11 +59,14 @@ class _Snapshot:
         self._scans: dict[str, _SheetScan] = {}
         # a Made sheet's part without its rows, parsed from what was read back
         self.without_rows: dict[str, etree._Element] = {}
+        # parts read back as the bytes serialised of the writer's tree, which is theirs
+        self.trees: set[str] = set()
 
     def is_big(self, name: str) -> bool:
-        """A part too big to parse into a tree: its checks stream it."""
+        """A part too big to parse into a tree: its checks stream it (a
+        part whose tree is known is never streamed: it needs no parse)."""
         info = self.pkg.infos.get(name)
-        return info is not None and info.file_size > big_sheet.BIG_PART
+        return info is not None and info.file_size > big_sheet.BIG_PART and name not in self.trees
 
     def scan(self, name: str) -> "_SheetScan":
         if name not in self._scans:
@@ -133,6 +138,7 @@ def _xml_problems(snap: _Snapshot) -> list[str]:
             if name in snap.spliced:
                 made = snap.spliced[name]
                 problem = (_made_problem(snap, name, made) if isinstance(made, Made)
+                           else _serialised_problem(snap, name, made) if isinstance(made, Serialised)
                            else _spliced_problem(snap, name, made))
                 if problem:
                     out.append(problem)
@@ -202,6 +208,23 @@ def _made_problem(snap: _Snapshot, name: str, made: Made) -> str | None:
     return None
 
 
+def _serialised_problem(snap: _Snapshot, name: str, serialised: Serialised) -> str | None:
+    """What a parse of a part serialised from the writer's tree would find:
+    the part read back (its CRC checked) must be the bytes serialised; then
+    the tree is what a parse gives, and the later checks read it."""
+    try:
+        data = snap.pkg.read_plain(name)  # zipfile's answer, when the entry is as kpi-xl wrote it
+        if data is None:
+            data = snap.pkg.read(name)
+    except KpiError as exc:
+        return exc.message
+    if data != serialised():
+        return f"part {name} is not the bytes kpi-xl made for it"
+    snap.pkg.take_tree(name, serialised.root)
+    snap.trees.add(name)
+    return None
+
+
 def _sheet_name_problems(wb: WorkbookPart) -> list[str]:
     out, seen = [], {}
     for entry in wb.sheets():
@@ -257,6 +280,8 @@ def _style_index_problems(snap: _Snapshot, wb: WorkbookPart) -> list[str]:
             bad = []
             cells = None
         ns = etree.QName(root).namespace
+        if cells is None and _formats_in_range(root, ns, xfs):
+            cells = ()  # none to name
         for el in (root.iter(f"{{{ns}}}c", f"{{{ns}}}row") if cells is None else cells):
             s = el.get("s")
             if s is not None and (not s.isdigit() or int(s) >= xfs):
@@ -272,6 +297,18 @@ def _style_index_problems(snap: _Snapshot, wb: WorkbookPart) -> list[str]:
         for item in bad[:3]:
             out.append(f"sheet {entry.name!r}: {item} is out of range (cellXfs {xfs}, dxfs {dxfs})")
     return out
+
+
+def _formats_in_range(root: etree._Element, ns: str | None, xfs: int) -> bool:
+    """Whether every cell's and row's s= is a format index below ``xfs``:
+    the distinct values, gathered in C (a sheet has a few hundred formats
+    over a hundred thousand cells); the cells are looked at one by one only
+    to name those out of range."""
+    if ns:
+        found = root.xpath(".//m:c/@s | .//m:row/@s", namespaces={"m": ns}, smart_strings=False)
+    else:
+        found = root.xpath(".//c/@s | .//row/@s", smart_strings=False)
+    return all(s.isdigit() and int(s) < xfs for s in set(found))
 
 
 def _made_rows_in_range(snap: _Snapshot, part: str, xfs: int) -> etree._Element | None:
@@ -430,15 +467,19 @@ def element_counts(root: etree._Element, managed_sqrefs: Iterable[str] = ()) -> 
             continue
         if child.tag == f"{{{ns}}}sheetData":
             counts[child.tag] += 1
-            for row in child:
-                if isinstance(row.tag, str):
-                    counts[row.tag] += 1
-                    counts.update(c.tag for c in row if isinstance(c.tag, str))
+            # rows and their cells counted in C (a sheet holds a hundred thousand),
+            # the comments among them (whose tag is not a name) dropped after
+            inside = Counter(map(_TAG, child))
+            inside.update(map(_TAG, chain.from_iterable(child)))
+            counts.update({tag: n for tag, n in inside.items() if isinstance(tag, str)})
             continue
         if managed and child.tag == f"{{{ns}}}conditionalFormatting" and _managed(child, managed):
             continue
         counts.update(el.tag for el in child.iter() if isinstance(el.tag, str))
     return counts
+
+
+_TAG = attrgetter("tag")
 
 
 def _managed(cf: etree._Element, managed: set[str]) -> bool:
@@ -511,6 +552,14 @@ def _lost_counts(b: Counter, a: Counter) -> str:
     return ", ".join(f"{n} <{etree.QName(tag).localname}>" for tag, n in missing[:5])
 
 
+def _made_parts(pkg: Package) -> "dict[str, Spliced | Made | Serialised]":
+    """The parts the writer spliced, made as text or serialised from a
+    tree it still holds (a part put anew since it was serialised is parsed)."""
+    out: dict = {name: value for name, value in pkg.new.items() if isinstance(value, (Spliced, Made))}
+    out.update((name, ser) for name, ser in pkg.serialised.items() if pkg.new.get(name) is ser.root)
+    return out
+
+
 def check_package(path: str | os.PathLike, before: "str | os.PathLike | Package | None" = None, *,
                   parts: Iterable[str] | None = None) -> list[str]:
     """Problems of the package at ``path`` (empty: sound).
@@ -536,8 +585,7 @@ def check_package(path: str | os.PathLike, before: "str | os.PathLike | Package 
         return [str(exc)]
     # The writer's package knows which parts it spliced (checked by their new
     # pieces) and which it made well formed (read back and compared).
-    spliced = ({name: value for name, value in before.new.items() if isinstance(value, (Spliced, Made))}
-               if isinstance(before, Package) and deep is not None else {})
+    spliced = _made_parts(before) if isinstance(before, Package) and deep is not None else {}
     after = _Snapshot(opened, deep, spliced, own=True)
     try:
         found = problems_of(after)
