@@ -96,10 +96,15 @@ def polarity_sign(polarity: Operand, wordings: Mapping[str, Sequence[str]] | Non
     refresh read it alike; a wording it does not know is no rating."""
     if polarity.ref is None:
         return {"higher": "1", "lower": "-1"}.get(str(polarity.literal), "0")
+    higher, lower = _polarity_tests(polarity.ref, wordings)
+    return f"IF({higher},1,IF({lower},-1,0))"
+
+
+def _polarity_tests(ref: str, wordings: Mapping[str, Sequence[str]] | None) -> tuple[str, str]:
+    """The tests "the cell says higher is better" and "... lower"."""
     words = wordings or polarity_wordings()
-    p = polarity.ref
-    return (f"IF(OR(TRIM({p})={_array(words['higher'])}),1,"
-            f"IF(OR(TRIM({p})={_array(words['lower'])}),-1,0))")
+    return (f"OR(TRIM({ref})={_array(words['higher'])})",
+            f"OR(TRIM({ref})={_array(words['lower'])})")
 
 
 def _array(texts: Sequence[str]) -> str:
@@ -125,8 +130,22 @@ def rag_formula(value: str, target: Operand, polarity: Operand, *, tolerance: fl
     RED that improved on it is AMBER).
     """
     lab = labels or RagLabels()
-    t = target.text()
-    s = polarity_sign(polarity, wordings)
+    if polarity.ref is None:
+        return _rated(value, target.text(), polarity_sign(polarity), tolerance, mode,
+                      zero_target, amber, lab, improved_on)
+    # A polarity cell is tested once for each reading, and the rest of the
+    # formula written for its sign, rather than the tests repeated wherever
+    # the sign is used: half the characters in every cell, the same answer
+    # (an error in the cell is the answer either way).
+    higher, lower = _polarity_tests(polarity.ref, wordings)
+    rated = [_rated(value, target.text(), sign, tolerance, mode, zero_target, amber, lab,
+                    improved_on) for sign in ("1", "-1")]
+    return f"IF({higher},{rated[0]},IF({lower},{rated[1]},{_text(lab.none)}))"
+
+
+def _rated(value: str, t: str, s: str, tolerance: float, mode: str, zero_target: str,
+           amber: float | None, lab: RagLabels, improved_on: str | None) -> str:
+    """The rating for sign ``s`` (formula text: "1", "-1", "0")."""
     shortfall = f"({s})*({t}-{value})"
     band = _band_formula(t, s, tolerance, mode, zero_target, amber)
     eps = _num(EPSILON)

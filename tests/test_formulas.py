@@ -89,6 +89,46 @@ def test_explicit_amber_formula(tmp_path, soffice):
     assert [r[1] for r in rows] == [rate(v, t, p, amber=a) for v, t, p, a in cases]
 
 
+# Truth typed by hand: polarity read from column C, target 0.7 in B unless said.
+POLARITY_CELL_CASES = [
+    # (C polarity cell, B target, A figure, amber, improved-on figure in E, want)
+    ("Higher is better", 0.7, 0.65, 0.6, None, "AMBER"),   # above the explicit amber line
+    ("Higher is better", 0.7, 0.59, 0.6, None, "RED"),
+    ("Lower is better", 20, 25, 30, None, "AMBER"),
+    ("Lower is better", 20, 31, 30, None, "RED"),
+    ("Higher is better", 0.7, 0.5, None, 0.4, "AMBER"),    # RED, but up on 0.4
+    ("Higher is better", 0.7, 0.5, None, 0.6, "RED"),      # RED and down on 0.6
+    ("Lower is better", 20, 30, None, 35, "AMBER"),        # RED, but down on 35
+    ("  higher  ", 0.7, 0.8, None, None, "GREEN"),         # case and spaces aside
+    (None, 0.7, 0.8, None, None, "Not targeted"),          # an empty polarity cell
+    ("=NA()", 0.7, 0.8, None, None, "#N/A"),               # an error in it is the answer
+    ("Lower is better", "=NA()", 0.8, None, None, "Not targeted"),  # an error target
+    ("Lower is better", 0.7, "=NA()", None, None, ""),     # an error figure
+]
+
+
+def test_rag_formula_with_a_polarity_cell_amber_improved_and_errors(tmp_path, soffice):
+    wb = Workbook()
+    ws = wb.active
+    for r, (polarity, target, value, amber, improved, _want) in enumerate(
+            POLARITY_CELL_CASES, start=1):
+        ws.cell(r, 1, value)
+        ws.cell(r, 2, target)
+        ws.cell(r, 3, polarity)
+        ws.cell(r, 5, improved)
+        ws.cell(r, 4, "=" + rag_formula(f"A{r}", Operand(ref=f"$B${r}"), Operand(ref=f"$C${r}"),
+                                        tolerance=0.05, amber=amber,
+                                        improved_on=f"E{r}" if improved is not None else None))
+    rows = _recalculate(tmp_path, soffice, wb)
+    assert [r[3] for r in rows] == [case[-1] for case in POLARITY_CELL_CASES]
+
+
+def test_a_polarity_cell_is_tested_once_for_each_reading():
+    formula = rag_formula("A1", Operand(ref="$B$1"), Operand(ref="$C$1"), tolerance=0.05)
+    assert formula.count("TRIM($C$1)") == 2
+    assert formula.count('"Higher is better"') == 1
+
+
 def test_arrow_formula_matches_movement(tmp_path, soffice):
     pairs = [(0.13, 0.13), (0.131, 0.128), (0.75, 0.74), (1720, 1876), (31, 30), (0.182, 0.2)]
     wb = Workbook()
