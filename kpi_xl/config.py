@@ -53,11 +53,30 @@ def _category_name(text: str) -> str:
     return text
 
 
+def _distinct(model: BaseModel, what: str) -> None:
+    """Refuse two of ``model``'s words that read alike (case and spaces
+    aside, as Excel compares text and kpi-xl reads it back): a RED cell that
+    says "GREEN" would be coloured and read back as GREEN."""
+    seen: dict[str, tuple[str, str]] = {}
+    for name, text in model:
+        key = text.strip().casefold()
+        if key in seen:
+            first, said = seen[key]
+            raise ValueError(f"{first} ({said!r}) and {name} ({text!r}) read alike; "
+                             f"each {what} must read differently")
+        seen[key] = name, text
+
+
 class RagLabels(Strict):
     GREEN: FormulaText = "GREEN"
     AMBER: FormulaText = "AMBER"
     RED: FormulaText = "RED"
     none: FormulaText = "Not targeted"
+
+    @model_validator(mode="after")
+    def _labels_differ(self) -> "RagLabels":
+        _distinct(self, "rating")
+        return self
 
 
 class RagColours(Strict):
@@ -104,11 +123,21 @@ class Vocabulary(Strict):
     up: FormulaText = "INCREASE"
     down: FormulaText = "DECREASE"
 
+    @model_validator(mode="after")
+    def _words_differ(self) -> "Vocabulary":
+        _distinct(self, "direction word")
+        return self
+
 
 class Arrows(Strict):
     up: FormulaText = "↑"
     down: FormulaText = "↓"
     same: FormulaText = "↔"
+
+    @model_validator(mode="after")
+    def _arrows_differ(self) -> "Arrows":
+        _distinct(self, "arrow")
+        return self
 
 
 class DirectionConfig(Strict):

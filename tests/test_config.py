@@ -33,6 +33,14 @@ def test_council_file_merges_over_defaults(tmp_path):
     ("indicators:\n  CSC07: {polarity: sideways}\n", "council.yaml: indicators -> CSC07 -> polarity:"),
     ("rag: [1, 2\n", "council.yaml: line 2: expected"),
     ("- just\n- a list\n", "council.yaml: expected a mapping"),
+    # a RED cell reading "GREEN" would be coloured and read back as GREEN
+    ("rag:\n  labels:\n    RED: GREEN\n",
+     "council.yaml: rag -> labels: GREEN ('GREEN') and RED ('GREEN') read alike"),
+    ("rag:\n  labels:\n    none: ' red '\n",
+     "council.yaml: rag -> labels: RED ('RED') and none (' red ') read alike"),
+    ("direction:\n  arrows:\n    down: '↑'\n", "council.yaml: direction -> arrows: up ('↑') and down"),
+    ("direction:\n  words:\n    up: Positive\n",
+     "council.yaml: direction -> words: better ('POSITIVE') and up ('Positive') read alike"),
 ])
 def test_bad_config_is_one_line_naming_file_and_key(tmp_path, text, expected):
     path = tmp_path / "council.yaml"
@@ -42,6 +50,13 @@ def test_bad_config_is_one_line_naming_file_and_key(tmp_path, text, expected):
     message = str(err.value)
     assert expected in message.replace(str(tmp_path) + "/", "")
     assert "\n" not in message
+
+
+def test_a_council_may_rename_every_rating_and_arrow():
+    config = config_from_dict({"rag": {"labels": {"RED": "Off track", "AMBER": "At risk",
+                                                  "GREEN": "On track", "none": "-"}},
+                               "direction": {"arrows": {"up": "▲", "down": "▼", "same": "►"}}})
+    assert config.rag.labels.RED == "Off track" and config.direction.arrows.same == "►"
 
 
 def test_points_tolerance_may_exceed_one():
