@@ -244,11 +244,29 @@ def test_config_polarity_and_target_win(tmp_path):
     ("Regional average", "comparator:region"), ("England", "comparator:england"),
     ("National", "comparator:england"), ("Ofsted good", "comparator:ofsted_good"),
     ("Commentary", "commentary"), ("Area", "area"), ("Ref", "id"), ("KPI ref", "id"),
-    ("Data type", "unit"), ("Amber threshold", "amber"),
-    ("Q2 23-24", None), ("2022-23", None), ("QUARTERS", None), ("Number", None),
+    ("Data type", "unit"), ("Amber threshold", "amber"), ("Aim", "polarity"),
+    ("Aim of the service", None), ("Q2 23-24", None), ("2022-23", None), ("QUARTERS", None), ("Number", None),
 ])
 def test_header_words(label, role):
     assert role_of_label(label) == role
+
+
+def test_an_aim_column_gives_the_polarity(tmp_path):
+    # NI-style return: "Aim" says Minimise / Maximise (truth typed from the rows)
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "NI"
+    ws.append(["Indicator", "Aim", "Target 24/25", "Jun-24", "Sep-24", "RAG"])
+    ws.append(["NI 62 - Stability of placements of looked after children: number of moves",
+               "Minimise", 10, 9.5, 11.2, "Amber"])
+    ws.append(["NI 63 - Stability of placements of looked after children: length of placement",
+               "Maximise", 70, 68, 72, "Green"])
+    wb.save(tmp_path / "ni.xlsx")
+    records = read_workbook(tmp_path / "ni.xlsx").records
+    assert [(r["polarity"], r["polarity_source"], r["target"]) for r in records] == [
+        ("lower", "sheet", 10), ("higher", "sheet", 70)]
 
 
 @pytest.mark.parametrize("title,several,area", [

@@ -68,7 +68,8 @@ _ROLE_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("target", re.compile(r"\btargets?\b|\bgoal\b|\bambition\b")),
     ("polarity", re.compile(
         r"\bpolarity\b|\bgood is\b|\bbetter is\b|\bis (good|better)\b|\bdirection of improvement\b|"
-        r"\bdesired direction\b|\bhigh(er)?\s*(/|or)\s*low(er)?\b|\bgood performance\b")),
+        r"\bdesired direction\b|\bhigh(er)?\s*(/|or)\s*low(er)?\b|\bgood performance\b|"
+        r"^aim$")),  # "Aim: Minimise" in NI-style returns
     ("dot", re.compile(r"\bdirection of travel\b|\bd\.?o\.?t\.?\b|\bdirection\b|\btravel\b")),
     # A "Trend" column holds a sparkline (Rutland's "Trend – last four
     # quarters") or, when its cells hold arrows, the direction of travel:
