@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -53,30 +53,33 @@ def _category_name(text: str) -> str:
     return text
 
 
-def _distinct(model: BaseModel, what: str) -> None:
-    """Refuse two of ``model``'s words that read alike (case and spaces
-    aside, as Excel compares text and kpi-xl reads it back): a RED cell that
-    says "GREEN" would be coloured and read back as GREEN."""
-    seen: dict[str, tuple[str, str]] = {}
-    for name, text in model:
-        key = text.strip().casefold()
-        if key in seen:
-            first, said = seen[key]
-            raise ValueError(f"{first} ({said!r}) and {name} ({text!r}) read alike; "
-                             f"each {what} must read differently")
-        seen[key] = name, text
+class DistinctWords(Strict):
+    """Words no two of which read alike (case and spaces aside, as Excel
+    compares text and kpi-xl reads it back): a RED cell that says "GREEN"
+    would be coloured and read back as GREEN. ``what``: one of them, in the
+    message."""
+
+    what: ClassVar[str] = "word"
+
+    @model_validator(mode="after")
+    def _words_differ(self) -> "DistinctWords":
+        seen: dict[str, tuple[str, str]] = {}
+        for name, text in self:
+            key = text.strip().casefold()
+            if key in seen:
+                first, said = seen[key]
+                raise ValueError(f"{first} ({said!r}) and {name} ({text!r}) read alike; "
+                                 f"each {self.what} must read differently")
+            seen[key] = name, text
+        return self
 
 
-class RagLabels(Strict):
+class RagLabels(DistinctWords):
+    what: ClassVar[str] = "rating"
     GREEN: FormulaText = "GREEN"
     AMBER: FormulaText = "AMBER"
     RED: FormulaText = "RED"
     none: FormulaText = "Not targeted"
-
-    @model_validator(mode="after")
-    def _labels_differ(self) -> "RagLabels":
-        _distinct(self, "rating")
-        return self
 
 
 class RagColours(Strict):
@@ -116,28 +119,20 @@ class RagConfig(Strict):
         return self
 
 
-class Vocabulary(Strict):
+class Vocabulary(DistinctWords):
+    what: ClassVar[str] = "direction word"
     better: FormulaText = "POSITIVE"
     same: FormulaText = "STABLE"
     worse: FormulaText = "NEGATIVE"
     up: FormulaText = "INCREASE"
     down: FormulaText = "DECREASE"
 
-    @model_validator(mode="after")
-    def _words_differ(self) -> "Vocabulary":
-        _distinct(self, "direction word")
-        return self
 
-
-class Arrows(Strict):
+class Arrows(DistinctWords):
+    what: ClassVar[str] = "arrow"
     up: FormulaText = "↑"
     down: FormulaText = "↓"
     same: FormulaText = "↔"
-
-    @model_validator(mode="after")
-    def _arrows_differ(self) -> "Arrows":
-        _distinct(self, "arrow")
-        return self
 
 
 class DirectionConfig(Strict):

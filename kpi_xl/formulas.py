@@ -87,21 +87,19 @@ def _number_text(shortest: str) -> str:
     return f"{sign}{digits[:point]}.{digits[point:]}"
 
 
-def polarity_sign(polarity: Operand, wordings: Mapping[str, Sequence[str]] | None = None) -> str:
-    """+1 for higher is better, -1 for lower, 0 (no rating) otherwise.
-
-    A polarity cell is compared whole (case aside, spaces trimmed) with the
-    wordings kpi-xl's parser reads as higher or lower (``wordings``; by
-    default :data:`kpi_xl.resolve.POLARITY_WORDINGS`), so the formula and the
-    refresh read it alike; a wording it does not know is no rating."""
-    if polarity.ref is None:
-        return {"higher": "1", "lower": "-1"}.get(str(polarity.literal), "0")
-    higher, lower = _polarity_tests(polarity.ref, wordings)
-    return f"IF({higher},1,IF({lower},-1,0))"
+def polarity_sign(polarity: Operand) -> str:
+    """+1 for higher is better, -1 for lower, 0 (no rating) otherwise, of a
+    literal polarity; a polarity cell is read by :func:`_polarity_tests`."""
+    return {"higher": "1", "lower": "-1"}.get(str(polarity.literal), "0")
 
 
 def _polarity_tests(ref: str, wordings: Mapping[str, Sequence[str]] | None) -> tuple[str, str]:
-    """The tests "the cell says higher is better" and "... lower"."""
+    """The tests "the cell says higher is better" and "... lower".
+
+    The cell is compared whole (case aside, spaces trimmed) with the
+    wordings kpi-xl's parser reads as higher or lower (``wordings``; by
+    default :data:`kpi_xl.resolve.POLARITY_WORDINGS`), so the formula and the
+    refresh read it alike; a wording it does not know is no rating."""
     words = wordings or polarity_wordings()
     return (f"OR(TRIM({ref})={_array(words['higher'])})",
             f"OR(TRIM({ref})={_array(words['lower'])})")
@@ -129,17 +127,17 @@ def rag_formula(value: str, target: Operand, polarity: Operand, *, tolerance: fl
     ``improved_on``: the cell ``rag.amber_if_improved_on`` compares with (a
     RED that improved on it is AMBER).
     """
-    lab = labels or RagLabels()
+    lab, t = labels or RagLabels(), target.text()
     if polarity.ref is None:
-        return _rated(value, target.text(), polarity_sign(polarity), tolerance, mode,
-                      zero_target, amber, lab, improved_on)
+        return _rated(value, t, polarity_sign(polarity), tolerance, mode, zero_target, amber,
+                      lab, improved_on)
     # A polarity cell is tested once for each reading, and the rest of the
     # formula written for its sign, rather than the tests repeated wherever
     # the sign is used: half the characters in every cell, the same answer
     # (an error in the cell is the answer either way).
     higher, lower = _polarity_tests(polarity.ref, wordings)
-    rated = [_rated(value, target.text(), sign, tolerance, mode, zero_target, amber, lab,
-                    improved_on) for sign in ("1", "-1")]
+    rated = [_rated(value, t, sign, tolerance, mode, zero_target, amber, lab, improved_on)
+             for sign in ("1", "-1")]
     return f"IF({higher},{rated[0]},IF({lower},{rated[1]},{_text(lab.none)}))"
 
 
