@@ -192,6 +192,20 @@ class IndicatorSettings(Strict):
 NO_SETTINGS = IndicatorSettings()  # most indicators have none: made once, not per indicator
 
 
+_SPAN = re.compile(r"^\s*([A-Za-z]{1,3})\s*:\s*([A-Za-z]{1,3})\s*$")
+
+
+def _column_span(text: str) -> str:
+    """ "A:E": two column letters, the first not right of the second."""
+    from .xlsx.refs import col_index
+
+    match = _SPAN.match(text)
+    lo, hi = (col_index(match.group(1).upper()), col_index(match.group(2).upper())) if match else (0, 0)
+    if not (match and 1 <= lo <= hi <= 16384):
+        raise ValueError(f"{text!r} is not a span of columns; write e.g. 'A:E'")
+    return f"{match.group(1).upper()}:{match.group(2).upper()}"
+
+
 class SheetLayout(Strict):
     """Overrides layout detection for one sheet."""
 
@@ -203,9 +217,11 @@ class SheetLayout(Strict):
     period_columns: dict[str, str] = {}  # column letter -> period label
     targets_sheet: str | None = None  # where targets/polarity live, joined by name or id
     area: str | None = None  # the service area of the table's rows before any section row
+    # The table's columns, "A:E", when tables sit side by side on the sheet's rows.
+    span: Annotated[str, AfterValidator(_column_span)] | None = None
     skip: bool = False
-    # Several entries may name one sheet: one per table stacked on it
-    # (``kpi-xl check BOOK --explain`` prints entries that reproduce a reading).
+    # Several entries may name one sheet: one per table stacked on it or side
+    # by side (``kpi-xl check BOOK --explain`` prints entries that reproduce a reading).
 
 
 class WorkbookSettings(Strict):

@@ -72,6 +72,14 @@ PERIOD_GAP = FindingType(
     "compares across the gap. Check the labels either side; add the missing column if it "
     "was reported.")
 
+NO_ROOM_FOR_COLUMNS = FindingType(
+    "no_room_for_columns", "warning", "No room beside a table for the columns kpi-xl adds",
+    "Another table starts to the right on the same rows, and kpi-xl keeps one blank column "
+    "between them so they still read as two tables; the columns named (RAG, direction of "
+    "travel, comparators) are not written for this table. Give the table its own column "
+    "with that header, or move the other table further right, and refresh again.",
+    skippable=False)
+
 # -------------------------------------------------------------- rows the reader met
 
 NAMELESS_ROW = FindingType(

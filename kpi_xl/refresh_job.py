@@ -240,8 +240,12 @@ def _plan_comparator_cells(plan: Plan, table: IndicatorTable, rated: list[dict],
         from .comparators.fill import table_comparators
     except ImportError:
         return None
+    from .reader.sequence import room_findings
+
     _warn_missing_store(table, config, report)
     found = table_comparators(table, config, _reporting_fy(rated), _taken_columns(plan), package)
+    for layout, headers in found.no_room:
+        report.extend(room_findings(layout, str(table.path), headers))
     units = {r["id"]: r["unit"] for r in rated}
     plan_comparators(plan, found.fills, units, found.headers)
     return found

@@ -265,7 +265,7 @@ def _select(ordered: list, compare_with: str, suspect: bool, to_outturn: bool):
         return None, None
     latest = ordered[-1]
     if suspect and sum(p.period == latest.period for p in ordered) > 1:
-        return latest, None
+        return _one_of_repeated(ordered, latest.period), None
     if compare_with == "same_period_last_year":
         wanted = latest.period.same_period_last_year()
         match = [p for p in ordered if p.period == wanted or
@@ -282,6 +282,18 @@ def _select(ordered: list, compare_with: str, suspect: bool, to_outturn: bool):
     if suspect and len(match) > 1:
         return latest, None
     return latest, (match[-1] if match else None)
+
+
+def _one_of_repeated(ordered: list, period) -> object:
+    """The point of a period whose column appears twice: the one cell of them
+    holding something when the others are empty (a later quarter's column
+    labelled with the wrong period, not yet filled); else none, since one
+    label is wrong and which figure is the period's cannot be known (the
+    reader reports ``period_duplicate``). None rates nothing."""
+    filled = [p for p in ordered if p.period == period and p.reading.status != "empty"]
+    if len(filled) == 1:
+        return filled[0]
+    return None
 
 
 # --- the input -------------------------------------------------------------------------------

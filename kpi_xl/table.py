@@ -74,6 +74,10 @@ class TableLayout:
     period_columns: list[tuple[str, Period]]  # in sheet order
     roles: dict[str, str] = field(default_factory=dict)  # role -> column letter
     last_column: str = "A"  # right-most column used by the table
+    # The last column a refresh may add columns into: another table starts
+    # beyond it on the same rows (with a blank column kept between). None: no limit.
+    room_until: str | None = None
+    span: str | None = None  # "A:E": its columns, when tables sit side by side on the sheet
     # How the reader read it (kpi_xl.reader.explain): every column's role and
     # period, the reporting period, rows read and skipped, the readings weighed.
     reading: dict = field(default_factory=dict)

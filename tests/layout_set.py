@@ -25,7 +25,10 @@ councils use:
   unheaded id column, polarity words "Bigger is better" / "Lower is worse";
 - (f) ``wokingham_month_labels`` (our own): "Apr–Jun 2023"-style labels, an
   area column filled on the first row of its block, a "Good performance"
-  column of "High"/"Low".
+  column of "High"/"Low";
+- (g) ``side_by_side``: two of Wolverhampton's tables (Workforce, Looked
+  After Children) side by side on one sheet, a blank column between them,
+  each with its own title and two-band header.
 
 Run ``python -m tests.layout_set`` to print each layout's score.
 """
@@ -602,6 +605,62 @@ MONTH_LABEL_TRUTH = [Truth(name, "Q2 2023-24", figures[-1], figures[-2], target,
      for _a, name, good, *figures, target in MONTH_LABEL_ROWS]
 
 
+# ---------------------------------------------------------------- (g) tables side by side
+
+SIDE_LEFT = [  # Wolverhampton's Workforce table (seed 004): name, 2016/17 out-turn, Q1 2017-18
+    ("Percentage of agency staff", 0.133, 0.189),
+    ("Vacancy Rate", 0.163, 0.224),
+    ("Staff turnover", 0.158, 0.175),
+    ("Absence Rate", 0.027, 0.06),
+    ("Average caseloads", 15.2, 21.0),
+]
+SIDE_RIGHT = [  # its Looked After Children table (seed 004)
+    ("% of LAC with up to date visits", 0.9, 0.9),
+    ("Proportion of LAC reviews on time", 0.82, 0.81),
+    ("Placement stability (fewer than 3 placements in the last two years)", 0.78, 0.79),
+    ("Number of privately fostered children known to the Council", 4, 4),
+]
+
+
+def _side_table(ws, col: int, title: str, rows: list[tuple]) -> None:
+    """Title in row 1, "Indicators | 2016/17 | 2017-18 | Direction of Travel" over
+    "Out-turn | Q1 | Q2" in rows 2-3 (the year merged over its quarters), rows from 4."""
+    ws.cell(row=1, column=col, value=title)
+    for offset, label in enumerate(["Indicators", "2016/17", "2017-18", None, "Direction of Travel"]):
+        if label:
+            ws.cell(row=2, column=col + offset, value=label)
+    for offset, label in enumerate([None, "Out-turn", "Q1", "Q2"]):
+        if label:
+            ws.cell(row=3, column=col + offset, value=label)
+    ws.merge_cells(start_row=2, start_column=col + 2, end_row=2, end_column=col + 3)
+    for offset in (0, 4):
+        ws.merge_cells(start_row=2, start_column=col + offset, end_row=3, end_column=col + offset)
+    for r, (name, outturn, q1) in enumerate(rows, start=4):
+        ws.cell(row=r, column=col, value=name)
+        for offset, value in ((1, outturn), (2, q1)):
+            cell = ws.cell(row=r, column=col + offset, value=value)
+            if isinstance(value, float) and value <= 1:
+                cell.number_format = PCT
+
+
+def build_side_by_side(path: Path) -> Path:
+    """Two of the report's tables side by side on one sheet (A:E and G:K,
+    column F blank between them), as councils lay out a one-page dashboard."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Dashboard"
+    _side_table(ws, 1, "Workforce", SIDE_LEFT)
+    _side_table(ws, 7, "Looked After Children", SIDE_RIGHT)
+    wb.save(path)
+    return path
+
+
+# A count's first quarter is compared with nothing (a quarter's count beside last
+# year's out-turn would mislead); a percentage or average with the out-turn.
+SIDE_TRUTH = [Truth(name, Q1W, q1, None if name.startswith("Number") else outturn, None, ANY)
+              for name, outturn, q1 in SIDE_LEFT + SIDE_RIGHT]
+
+
 # ---------------------------------------------------------------- the set
 
 @dataclass(frozen=True)
@@ -618,6 +677,7 @@ LAYOUTS = [
     Layout("d_wokingham_items", build_wokingham_items, WOKINGHAM_ITEMS_TRUTH),
     Layout("e_value_rating", build_wokingham_value_rating, VALUE_RATING_TRUTH),
     Layout("f_month_labels", build_wokingham_month_labels, MONTH_LABEL_TRUTH),
+    Layout("g_side_by_side", build_side_by_side, SIDE_TRUTH),
 ]
 FIELDS = ("latest_period", "latest", "previous", "target", "polarity")
 

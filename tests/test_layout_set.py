@@ -38,6 +38,7 @@ ROLES = {
     "d_wokingham_items": {"name": "A", "dot": "H"},
     "e_value_rating": {"id": "A", "name": "B", "polarity": "C", "rag": "G", "target": "L"},
     "f_month_labels": {"area": "A", "name": "B", "polarity": "C", "target": "J"},
+    "g_side_by_side": {"name": "A", "dot": "E"},
 }
 
 

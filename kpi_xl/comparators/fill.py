@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..config import Config
 from ..errors import ComparatorError, Place
-from ..table import IndicatorTable
+from ..table import IndicatorTable, TableLayout
 from .query import ComparatorAnswer, Figure, MissingData, compare
 from .settings import KINDS, ComparatorSettings, load_settings, resolve_store_path
 from .store import ComparatorStore
@@ -60,6 +60,8 @@ class TableComparators:
     # indicator id -> the DfE measure it maps to, answered or not (a measure
     # whose file is not imported is still no "local measure")
     measures: dict[str, str] = field(default_factory=dict)
+    # (table layout, headers of the added columns with no room right of it)
+    no_room: list[tuple[TableLayout, list[str]]] = field(default_factory=list)
 
 
 def comparators_for_table(table: IndicatorTable, config: Config,
@@ -193,6 +195,8 @@ def _add_columns(table: IndicatorTable, settings: ComparatorSettings,
             grid = book.read_sheet(layout.sheet)
             columns = _free_columns(grid, layout, len(kinds), taken.get(layout.sheet, set()))
             header_row = layout.header_rows[-1] if layout.header_rows else layout.first_row - 1
+            if len(columns) < len(kinds):
+                result.no_room.append((layout, [header for _, header in kinds[len(columns):]]))
             for (kind, header), column in zip(kinds, columns):
                 if header_row >= 1:
                     result.headers.append(AddedHeader(layout.sheet, f"{column}{header_row}", header))
@@ -225,14 +229,16 @@ def _added_kinds(settings: ComparatorSettings, answers: list[ComparatorAnswer]) 
 
 def _free_columns(grid, layout, count: int, taken: set[str]) -> list[str]:
     """The first ``count`` columns right of the table with nothing in its
-    header or indicator rows, and none the refresh writes itself."""
+    header or indicator rows, and none the refresh writes itself; none past
+    ``layout.room_until`` (a table beside it starts there)."""
     from ..xlsx.refs import col_index, col_letters as col_letter
 
     rows = list(layout.header_rows) + list(range(layout.first_row, layout.last_row + 1))
     right = max([col_index(layout.last_column), *(col_index(c) for c in layout.roles.values()
                                                    if c and c.isalpha())])
+    last = col_index(layout.room_until) if layout.room_until else 16384
     found, col = [], right + 1
-    while len(found) < count and col <= 16384:
+    while len(found) < count and col <= last:
         letter = col_letter(col)
         if letter not in taken and all(grid.value(r, col) in (None, "") for r in rows):
             found.append(letter)

@@ -37,7 +37,7 @@ DOT_STYLE = Style(horizontal="center")
 class TableColumns:
     """Where the RAG and DoT of one table go, and whether we added them."""
 
-    rag: str
+    rag: str | None  # None: the table has none and no room for one
     dot: str | None
     rag_added: bool
     dot_added: bool
@@ -64,12 +64,13 @@ def plan_indicator_tables(table: IndicatorTable, rated: list[dict], config: Conf
                                  wants_trend=bool(trend_run))
         _plan_headers(plan, layout, columns)
         for record in rows:
-            if not _keeps_own_no_rating(record, columns, config) \
+            if columns.rag and not _keeps_own_no_rating(record, columns, config) \
                     and not _keeps_published(record, "rag", columns.rag_added):
                 _plan_rag_cell(plan, record, columns.rag, config)
             if columns.dot and not _keeps_published(record, "dot", columns.dot_added):
                 _plan_dot_cell(plan, record, columns.dot, config)
-        _plan_colours(plan, layout, columns, rows, config)
+        if columns.rag:
+            _plan_colours(plan, layout, columns, rows, config)
         if columns.trend and trend_run:
             _plan_sparklines(plan, layout, columns.trend, trend_run, rows)
     return plan
@@ -78,22 +79,30 @@ def plan_indicator_tables(table: IndicatorTable, rated: list[dict], config: Conf
 def choose_columns(layout: TableLayout, wants_dot: bool, wants_trend: bool = False
                    ) -> TableColumns:
     """The table's own RAG/DoT/trend columns, or new ones in the first free
-    columns to its right (inserting columns would move the council's cells)."""
+    columns to its right (inserting columns would move the council's cells),
+    as far as ``layout.room_until`` allows: a column with no room is None
+    (the reader reports ``no_room_for_columns``)."""
     free = column_index_from_string(layout.last_column) + 1
+    last = column_index_from_string(layout.room_until) if layout.room_until else 16384
+
+    def added(wanted: bool) -> str | None:
+        nonlocal free
+        if not wanted or free > last:
+            return None
+        free += 1
+        return get_column_letter(free - 1)
+
     rag = layout.roles.get("rag")
     rag_added = rag is None
-    if rag_added:
-        rag, free = get_column_letter(free), free + 1
+    rag = rag or added(True)
     dot = layout.roles.get("dot")
     dot_added = dot is None and wants_dot
-    if dot_added:
-        dot, free = get_column_letter(free), free + 1
+    dot = dot or added(dot_added)
     trend = layout.roles.get("trend")
     trend_added = trend is None and wants_trend
-    if trend_added:
-        trend = get_column_letter(free)
-    return TableColumns(rag, dot, rag_added, dot_added, trend if wants_trend else None,
-                        trend_added)
+    trend = trend or added(trend_added)
+    return TableColumns(rag, dot, rag_added and rag is not None, dot_added and dot is not None,
+                        trend if wants_trend else None, trend_added and trend is not None)
 
 
 def _plan_headers(plan: Plan, layout: TableLayout, columns: TableColumns) -> None:

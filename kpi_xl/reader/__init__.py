@@ -22,11 +22,11 @@ from .build import (FRAME_COLUMNS, Context, Targets, apply_config, assign_ids, b
                     build_records, table_layout, unknown_config_indicators, unused_target_findings)
 from .cells import Grid, Workbook
 from . import keep as keep_module
-from .detect import PEEK_ROWS, Block, View, detect_tables, has_table
+from .detect import PEEK_ROWS, Block, View, detect_tables, has_table, leave_room_between
 from .explain import describe_reading
 from .keep import table_rows
 from .override import blocks_from_layout, entries_by_sheet
-from .sequence import period_findings
+from .sequence import period_findings, room_findings
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..xlsx.package import Package
@@ -64,6 +64,7 @@ def read_workbook(path: "str | Path | Package", config: Config | None = None) ->
                 view = View(book.read_sheet(info.name))
                 blocks = [block for i, entry in placing
                           for block in blocks_from_layout(view, entry, i, config)]
+                leave_room_between(blocks)
             else:
                 grid = _read_if_table(book, info.name, force=info.name in targets_sheets)
                 if grid is None:
@@ -90,6 +91,7 @@ def read_workbook(path: "str | Path | Package", config: Config | None = None) ->
         layout.reading = describe_reading(view, block)
         layouts_out.append(layout)
         ctx.findings.extend(period_findings(layout, str(path)))
+        ctx.findings.extend(room_findings(layout, str(path)))
         records.extend(block_records(view, block, index, ctx))
     assign_ids(records)
     ctx.flush()
@@ -112,7 +114,7 @@ def _sheet_name(book: Workbook, name: str) -> str:
 def _overrides_detection(layout: SheetLayout) -> bool:
     """An entry that says where the table is (not only where its targets are)."""
     return bool(layout.header_rows or layout.columns or layout.period_columns
-                or layout.first_row or layout.last_row or layout.area)
+                or layout.first_row or layout.last_row or layout.area or layout.span)
 
 
 def _read_if_table(book: Workbook, sheet: str, force: bool = False) -> Grid | None:

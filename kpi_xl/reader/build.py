@@ -187,7 +187,9 @@ def table_layout(block: Block) -> TableLayout:
         first_row=block.first_row, last_row=block.last_row,
         name_column=column_letter(header.name_col),
         period_columns=[(c.letter, c.period) for c in header.period_columns],
-        roles=roles, last_column=column_letter(hi))
+        roles=roles, last_column=column_letter(hi),
+        room_until=column_letter(block.room_until) if block.room_until else None,
+        span=f"{column_letter(block.beside[0])}:{column_letter(block.beside[1])}" if block.beside else None)
 
 
 def block_records(view: View, block: Block, table_index: int, ctx: Context) -> list[dict]:

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from ..periods import Period, parse_period, parse_year
 from ..values import parse_value
 from ..xlsx.refs import cell_ref, col_letters as column_letter
-from .cells import Cell, Grid
+from .cells import Cell, Grid, Merge
 
 PEEK_ROWS = 60  # rows of every sheet looked at to decide whether it holds a table
 MAX_BANDS = 3  # band rows looked at above a header row
@@ -207,6 +207,10 @@ class Block:
     reporting_period: Period | None = None  # the latest period holding a figure in any row
     later: list[Column] = field(default_factory=list)  # period columns after it (not yet filled)
     source: str = "detection"  # or the config entry that placed it ("layout -> 0")
+    # The last column a refresh may add columns into (its RAG, direction, comparators):
+    # a table beside this one on the same rows starts after it. None: no limit.
+    room_until: int | None = None
+    beside: tuple[int, int] | None = None  # its columns, when tables sit side by side
 
     @property
     def indicator_rows(self) -> list[int]:
@@ -809,8 +813,27 @@ def _detect_unheaded_columns(view: View, block: Block) -> None:
 # -------------------------------------------------------------- the sheet
 
 def detect_tables(sheet: Grid | View) -> list[Block]:
-    """Every indicator and targets table on a sheet, top to bottom."""
+    """Every indicator and targets table on a sheet, top to bottom (tables
+    side by side on the same rows: left to right)."""
     view = sheet if isinstance(sheet, View) else View(sheet)
+    spans = side_by_side_spans(view.grid)
+    if len(spans) == 1:
+        blocks = _tables_in(view)
+    else:
+        blocks = []
+        for lo, hi in spans:
+            for block in _tables_in(View(clip_columns(view.grid, lo, hi))):
+                block.beside = (lo, hi)
+                blocks.append(block)
+        blocks.sort(key=lambda b: (b.header.top, b.header.span[0]))
+        leave_room_between(blocks)
+    indicator_blocks = [b for b in blocks if b.header.kind == "indicators"]
+    for block in indicator_blocks:
+        block.area = area_from_title(block.header.title, several=len(indicator_blocks) > 1)
+    return blocks
+
+
+def _tables_in(view: View) -> list[Block]:
     headers = find_headers(view)
     blocks = []
     for i, header in enumerate(headers):
@@ -819,10 +842,80 @@ def detect_tables(sheet: Grid | View) -> list[Block]:
         if header.kind == "indicators" and not block.indicator_rows:
             continue
         blocks.append(block)
-    indicator_blocks = [b for b in blocks if b.header.kind == "indicators"]
-    for block in indicator_blocks:
-        block.area = area_from_title(block.header.title, several=len(indicator_blocks) > 1)
     return blocks
+
+
+# -------------------------------------------------------------- tables side by side
+
+def side_by_side_spans(grid: Grid) -> list[tuple[int, int]]:
+    """The column spans of tables laid side by side on a sheet, left to right;
+    one span (the whole sheet) when there are none.
+
+    Tables side by side are separated by columns with no cell in any row
+    (merged ranges, such as a title over both, do not count). A blank column
+    also separates parts of one table (a spacer before the period columns,
+    a notes column set apart), so a sheet is split at one only when the
+    columns left of it hold a table of their own and an indicator header has
+    its name column in the run of columns just right of it.
+    """
+    runs = _column_runs(grid)
+    if len(runs) < 2:
+        return [(1, runs[-1][1] if runs else 1)]
+    spans: list[tuple[int, int]] = []
+    lo, hi = runs[0]
+    for i, (run_lo, run_hi) in enumerate(runs[1:], start=1):
+        if has_table(clip_columns(grid, lo, hi)) \
+                and _indicators_named_in(clip_columns(grid, run_lo, runs[-1][1]), run_lo, run_hi):
+            spans.append((lo, hi))
+            lo = run_lo
+        hi = run_hi
+    spans.append((lo, hi))
+    return spans
+
+
+def _column_runs(grid: Grid) -> list[tuple[int, int]]:
+    """Runs of adjacent columns holding a cell in some row."""
+    used: set[int] = set()
+    for cells in grid.rows.values():
+        used.update(cells)
+    runs: list[tuple[int, int]] = []
+    for col in sorted(used):
+        if runs and col == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], col)
+        else:
+            runs.append((col, col))
+    return runs
+
+
+def _indicators_named_in(grid: Grid, lo: int, hi: int) -> bool:
+    """Whether an indicator header on ``grid`` has its name column in ``lo..hi``."""
+    return any(h.kind == "indicators" and h.role_col("name") is not None
+               and lo <= h.role_col("name") <= hi
+               for h in find_headers(View(grid), choose=False))
+
+
+def clip_columns(grid: Grid, lo: int, hi: int) -> Grid:
+    """The grid's cells in columns ``lo..hi`` (numbered as on the sheet), and
+    its merged ranges cut to those columns."""
+    rows = {r: {c: cell for c, cell in cells.items() if lo <= c <= hi} for r, cells in grid.rows.items()}
+    merges = [Merge(m.min_row, max(m.min_col, lo), m.max_row, min(m.max_col, hi))
+              for m in grid.merges if m.min_col <= hi and m.max_col >= lo]
+    return Grid(grid.sheet, {r: cells for r, cells in rows.items() if cells}, merges,
+                grid.complete, grid.last_row)
+
+
+def leave_room_between(blocks: list[Block]) -> None:
+    """A table with another to its right on the same rows may add columns
+    only up to the blank column before that one (kept blank, so the tables
+    still read apart after a refresh)."""
+    for block in blocks:
+        lo, hi = block.header.span
+        top, bottom = block.header.top, block.last_row
+        starts = [other.header.span[0] for other in blocks
+                  if other is not block and other.header.span[0] > hi
+                  and other.header.top <= bottom and other.last_row >= top]
+        if starts:
+            block.room_until = min(starts) - 2
 
 
 def has_table(grid: Grid) -> bool:

@@ -49,6 +49,8 @@ def layout_entries(table: IndicatorTable) -> list[dict]:
 def _entry(layout: TableLayout) -> dict:
     reading = layout.reading or {}
     entry: dict = {"sheet": layout.sheet}
+    if layout.span:
+        entry["span"] = layout.span
     if layout.header_rows:
         entry["header_rows"] = list(layout.header_rows)
     section_rows = [s["row"] for s in reading.get("sections", [])]

@@ -13,7 +13,7 @@ from ..errors import ConfigError, LayoutError, Place
 from ..periods import parse_period
 from ..xlsx.refs import cell_ref, col_index as column_index
 from .detect import (COMPARATOR_KINDS, ROLES, Block, Column, Header, View, classify_column,
-                     one_column_per_role, find_headers, read_body, text_of)
+                     one_column_per_role, clip_columns, find_headers, read_body, text_of)
 
 # Short spellings a council may write in config for the comparator roles.
 ROLE_SPELLINGS = {
@@ -49,6 +49,9 @@ def entries_by_sheet(config: Config, sheet_names: list[str]) -> dict[str, list[t
 def blocks_from_layout(view: View, layout: SheetLayout, index: int, config: Config) -> list[Block]:
     """The tables of a sheet read with its layout entry applied."""
     where = f"layout -> {index}"
+    if layout.span:  # one of tables side by side: only its columns are looked at
+        lo, hi = (column_index(letters) for letters in layout.span.split(":"))
+        view = View(clip_columns(view.grid, lo, hi))
     _check_rows(view, layout, where, config)
     if layout.header_rows:
         headers = [header_from_rows(view, sorted(layout.header_rows))]
@@ -73,6 +76,8 @@ def blocks_from_layout(view: View, layout: SheetLayout, index: int, config: Conf
         if layout.area:
             block.area = layout.area
         block.source = where
+        if layout.span:
+            block.beside = (lo, hi)
         blocks.append(block)
     return blocks
 

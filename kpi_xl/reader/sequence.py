@@ -1,4 +1,5 @@
-"""Period columns a table cannot be right with: repeated, out of date order, a gap.
+"""What a table's layout cannot be right with: period columns repeated, out
+of date order or with a gap; no room beside it for the columns a refresh adds.
 
 Found while reading (they are about the layout, not one indicator), so both
 ``kpi-xl check`` and the refresh report them.
@@ -7,9 +8,10 @@ from __future__ import annotations
 
 from ..errors import Place
 from ..findings import Finding
-from ..finding_types import PERIOD_DUPLICATE, PERIOD_GAP, PERIOD_OUT_OF_ORDER
+from ..finding_types import NO_ROOM_FOR_COLUMNS, PERIOD_DUPLICATE, PERIOD_GAP, PERIOD_OUT_OF_ORDER
 from ..periods import Period, check_sequence
 from ..table import TableLayout
+from ..xlsx.refs import col_index, col_letters
 
 
 def period_findings(layout: TableLayout, file: str) -> list[Finding]:
@@ -69,3 +71,25 @@ def _gaps(periods: list[Period]) -> list[tuple[Period, Period, Period]]:
 def _next_quarter(p: Period) -> Period:
     number = p.number or 4
     return Period("quarter", p.fy + (number == 4), 1 if number == 4 else number + 1)
+
+
+def room_findings(layout: TableLayout, file: str, added: list[str] | None = None) -> list[Finding]:
+    """The columns a refresh would add right of the table (``added``; by
+    default its RAG and direction columns when it has none) that have no room
+    before the table beside it: one warning naming them."""
+    if layout.room_until is None:
+        return []
+    if added is None:
+        added = [label for label, role in (("RAG", "rag"), ("direction of travel", "dot"))
+                 if role not in layout.roles and (role == "rag" or len(layout.period_columns) >= 2)]
+        added = added[max(col_index(layout.room_until) - col_index(layout.last_column), 0):]
+    if not added:
+        return []
+    header_row = layout.header_rows[-1] if layout.header_rows else layout.first_row
+    where = f" {layout.title!r}" if layout.title else ""
+    beside = col_letters(col_index(layout.room_until) + 2)
+    return [Finding(NO_ROOM_FOR_COLUMNS, f"no room right of table{where} for its "
+                    f"{' and '.join(added)} column{'s' if len(added) > 1 else ''}: the table beside "
+                    f"it starts at column {beside} and the column before that is kept blank; "
+                    "not written", "warning",
+                    Place(file=file, sheet=layout.sheet, cell=f"{layout.last_column}{header_row}"))]
