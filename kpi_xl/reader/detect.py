@@ -863,7 +863,7 @@ def side_by_side_spans(grid: Grid) -> list[tuple[int, int]]:
         return [(1, runs[-1][1] if runs else 1)]
     spans: list[tuple[int, int]] = []
     lo, hi = runs[0]
-    for i, (run_lo, run_hi) in enumerate(runs[1:], start=1):
+    for run_lo, run_hi in runs[1:]:
         if has_table(clip_columns(grid, lo, hi)) \
                 and _indicators_named_in(clip_columns(grid, run_lo, runs[-1][1]), run_lo, run_hi):
             spans.append((lo, hi))
@@ -909,7 +909,7 @@ def leave_room_between(blocks: list[Block]) -> None:
     only up to the blank column before that one (kept blank, so the tables
     still read apart after a refresh)."""
     for block in blocks:
-        lo, hi = block.header.span
+        hi = block.header.span[1]
         top, bottom = block.header.top, block.last_row
         starts = [other.header.span[0] for other in blocks
                   if other is not block and other.header.span[0] > hi

@@ -49,9 +49,10 @@ def entries_by_sheet(config: Config, sheet_names: list[str]) -> dict[str, list[t
 def blocks_from_layout(view: View, layout: SheetLayout, index: int, config: Config) -> list[Block]:
     """The tables of a sheet read with its layout entry applied."""
     where = f"layout -> {index}"
-    if layout.span:  # one of tables side by side: only its columns are looked at
-        lo, hi = (column_index(letters) for letters in layout.span.split(":"))
-        view = View(clip_columns(view.grid, lo, hi))
+    # One of tables side by side: only its columns are looked at.
+    beside = tuple(column_index(letters) for letters in layout.span.split(":")) if layout.span else None
+    if beside:
+        view = View(clip_columns(view.grid, *beside))
     _check_rows(view, layout, where, config)
     if layout.header_rows:
         headers = [header_from_rows(view, sorted(layout.header_rows))]
@@ -76,8 +77,7 @@ def blocks_from_layout(view: View, layout: SheetLayout, index: int, config: Conf
         if layout.area:
             block.area = layout.area
         block.source = where
-        if layout.span:
-            block.beside = (lo, hi)
+        block.beside = beside
         blocks.append(block)
     return blocks
 
