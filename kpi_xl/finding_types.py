@@ -93,9 +93,14 @@ ROW_NOT_READ = FindingType(
     "layout: section to read it.")
 TARGET_UNREADABLE = FindingType(
     "target_unreadable", "warning", "A target cannot be read",
-    "The target is not a number, a direction (Increasing/Decreasing) or a no-target word, "
-    "so the indicator is not rated against it. Type the target as a number, or add the "
-    "word to rag.not_targeted_words in the config.")
+    "The target is not a number, a comparison ('<22%', 'at least 90%'), a direction "
+    "(Increasing/Decreasing) or a no-target word, so the indicator is not rated against it. "
+    "Type the target as a number, or add the word to rag.not_targeted_words in the config.")
+POLARITY_CONFLICT = FindingType(
+    "polarity_conflict", "warning", "The target and the polarity disagree",
+    "The target is written as a comparison that says which way is better ('<22%': lower, "
+    "'at least 90%': higher) and the polarity says the other way. The indicator is rated "
+    "by the polarity; correct whichever of the two is wrong.")
 POLARITY_UNREADABLE = FindingType(
     "polarity_unreadable", "warning", "A polarity cannot be read",
     "The polarity says neither higher nor lower is better. Write 'Higher is better' or "

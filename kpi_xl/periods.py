@@ -131,7 +131,7 @@ BARE_OUTTURN = re.compile(rf"{_OUTTURN}|outturn|actuals?|year total|total")
 def parse_period(label: object, context_fy: int | None = None) -> Period | None:
     """Parse "Q2 23-24", "Q2 2023/24", "2023-24 Q2", "Quarter 2 2023-24",
     "2022-23", "2016/17 Out-turn", "2021-22 Q1", "2020-21 outturn", and a bare
-    "Q3" when ``context_fy`` (from a band above) is given. None when the
+    "Q3" or "Apr" when ``context_fy`` (from a band above) is given. None when the
     label is not a period. Never raises."""
     try:
         return _parse_period(label, context_fy)
@@ -168,6 +168,9 @@ def _parse_period(label: object, context_fy: int | None) -> Period | None:
         month = _MONTH_WORDS.get(match.group("m"))
         if month is not None:
             return _month_period(month, _full_year(match.group("y")), written)
+    if isinstance(context_fy, int) and (month := _MONTH_WORDS.get(text.rstrip("."))) is not None:
+        # a bare "Apr" in a 2024-25 table: April 2024; "Jan" is January 2025
+        return _month_period(month, context_fy + (month <= 3), written)
     return None
 
 

@@ -64,6 +64,12 @@ def _text(raw: object) -> str | None:
     return text or None
 
 
+def states_polarity(raw: object) -> bool:
+    """A polarity cell holds words (even "N/A"): the council's word, which
+    a target's comparison or the library does not override."""
+    return _text(raw) is not None
+
+
 def parse_polarity(raw: object) -> tuple[str | None, bool]:
     """("higher" | "lower" | None, recognised). "Higher is better", "High",
     "↑ good" -> higher; "Lower is worse" -> higher; "Good is Low" -> lower;
@@ -101,6 +107,60 @@ def parse_target_direction(raw: object) -> str | None:
     if _INCREASE.match(text):
         return "increase"
     return None
+
+
+@dataclass(frozen=True)
+class TargetBound:
+    """A target written as a comparison: the number's text ("22%") and the
+    polarity the comparison states ("<22%": lower is better)."""
+
+    number: str
+    polarity: Polarity
+
+
+# A comparison before the number ("<22%", "≥ 90%", "at least 95%", "no more than 18")
+# or after it ("90%+", "95% or more"). A figure that meets the number is on target,
+# so "<22%" and "≤22%" are read alike: the target is the threshold.
+_AT_MOST = (r"<=?|≤|⩽|=<|under|below|less than|fewer than|lower than|"
+            r"(?:no|not) (?:more|higher|greater|over) than|not above|not over|at most|up to|"
+            r"max(?:imum)?(?: of)?\.?:?")
+_AT_LEAST = (r">=?|≥|⩾|=>|over|above|more than|greater than|higher than|"
+             r"(?:no|not) (?:less|lower|fewer|under) than|not below|not under|at least|"
+             r"min(?:imum)?(?: of)?\.?:?")
+_BOUND_BEFORE = re.compile(rf"^(?:(?P<lower>{_AT_MOST})|(?P<higher>{_AT_LEAST}))\s*(?P<number>.+)$", re.I)
+_BOUND_AFTER = re.compile(r"^(?P<number>.+?)\s*(?:(?P<higher>\+|or (?:more|above|higher|over|greater|better)|"
+                          r"and (?:above|over))|(?P<lower>or (?:less|below|lower|fewer|under)|"
+                          r"and (?:below|under)))$", re.I)
+
+
+def parse_target_bound(raw: object) -> TargetBound | None:
+    """The number and polarity of a target written as a comparison ("<22%",
+    "≥ 90%", "at least 95%", "90%+"); None for anything else (a plain number
+    is a target, "Decreasing" a direction)."""
+    if not isinstance(raw, str):
+        return None
+    return _bound_of(_text(raw))
+
+
+@lru_cache(maxsize=1024)
+def _bound_of(text: str | None) -> TargetBound | None:
+    # Read once per wording: a sheet repeats its targets' spellings.
+    if text is None or len(text) > 60:
+        return None
+    match = _BOUND_BEFORE.match(text) or _BOUND_AFTER.match(text)
+    if match is None:
+        return None
+    number = match.group("number").strip()
+    if not parse_value(number).is_number:
+        return None
+    return TargetBound(number, "lower" if match.group("lower") else "higher")
+
+
+def target_reading(raw: object) -> Reading:
+    """The target's number as :func:`kpi_xl.values.parse_value` reads it,
+    the comparison of a :class:`TargetBound` left out ("<22%" reads as 22%)."""
+    bound = parse_target_bound(raw)
+    return parse_value(bound.number if bound is not None else raw)
 
 
 def polarity_wordings(extra: object = None) -> dict[str, list[str]]:
@@ -162,7 +222,7 @@ def unit_mismatch(figure: Reading | None, target_raw: object) -> str | None:
     57.1 against "60%" (one is a percentage, the other is not)."""
     if figure is None or not figure.is_number or not isinstance(target_raw, str):
         return None
-    target = parse_value(target_raw)
+    target = target_reading(target_raw)
     if target.is_number and target.unit == "percent" and figure.unit == "number" \
             and abs(figure.value) > 1:
         return (f"unit mismatch: {figure.value:g} against a target of {target_raw.strip()}; "
@@ -555,13 +615,16 @@ def resolve_figures(config: Config, settings: IndicatorSettings, *, value: Readi
     """The rating input from figures and words as typed in cells (what the
     worksheet functions are given), read as the reader reads a sheet."""
     target, wanted = None, None
+    bound = parse_target_bound(target_raw)
     if target_raw is not None:
-        reading = parse_value(target_raw)
+        reading = target_reading(target_raw)
         if reading.is_number:
             target = scaled_target(reading, value.unit if value is not None else None)
         else:
             wanted = parse_target_direction(target_raw)
     polarity, _known = parse_polarity(polarity_raw)
+    if bound is not None and not states_polarity(polarity_raw):
+        polarity = bound.polarity  # as the reader reads a sheet that states no polarity
     figure = value.value if value is not None and value.is_number else None
     earlier = previous.value if previous is not None and previous.is_number else None
     return settled(

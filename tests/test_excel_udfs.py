@@ -106,8 +106,8 @@ def test_ranges_of_different_sizes_are_one_error():
 
 
 @pytest.mark.parametrize("args, message", [
-    ((0.5, "soon", "High"), "#KPI! target is not a number, a direction (Increasing/Decreasing) "
-                            "or N/A"),
+    ((0.5, "soon", "High"), "#KPI! target is not a number, a comparison ('<22%'), a direction "
+                            "(Increasing/Decreasing) or N/A"),
     (("lots", 0.5, "High"), "#KPI! value is not a number"),
     ((True, 0.5, "High"), "#KPI! value is not a number"),
     ((57.1, "60%", "High"), '#KPI! unit mismatch: 57.1 against a target of 60%; give both as '

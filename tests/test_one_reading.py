@@ -2,7 +2,8 @@
 worksheet functions never disagree (issue 12).
 
 Hypothesis generates indicator rows (figures, targets and units; every polarity
-wording the library and the reader accept, plus unknown ones; tolerance
+wording the library and the reader accept, plus unknown ones; targets
+written as comparisons, "<18%", "at least 130"; tolerance
 modes, zero targets, explicit amber, directional targets; per-indicator
 config; ``amber_if_improved_on``) into two workbooks, one per council config.
 Each row's RAG and arrow are then taken three ways: the values the refresh
@@ -47,7 +48,8 @@ def indicator(draw):
     scale = 1.0 if unit == "percent" else draw(st.sampled_from([10.0, 100.0, 1000.0]))
     base = draw(st.sampled_from([0.0, 0.05, 0.13, 0.18, 0.5, 0.7, 0.95]))
     target_kind = draw(st.sampled_from(["number"] * 6 + ["zero", "increasing", "decreasing",
-                                                          "n/a", "blank", "percent text"]))
+                                                          "n/a", "blank", "percent text",
+                                                          "comparison"]))
     target: object = round(base * scale, 4)
     if target_kind == "zero":
         target = 0.0
@@ -59,6 +61,11 @@ def indicator(draw):
         target = None
     elif target_kind == "percent text":
         target = f"{round(base * 100)}%"  # against a count: a unit mismatch
+    elif target_kind == "comparison":  # "<18%", "at least 130": the number, and the polarity when none is stated
+        number = f"{round(base * 100)}%" if unit == "percent" else f"{round(base * scale, 4):g}"
+        before, after = draw(st.sampled_from([("<", ""), ("≤ ", ""), (">=", ""), ("at least ", ""),
+                                              ("no more than ", ""), ("", "+"), ("", " or fewer")]))
+        target = f"{before}{number}{after}"
     goal = target if isinstance(target, float) else base * scale
     latest = round(goal + draw(st.sampled_from(OFFSETS)) * max(abs(goal), scale * 0.1), 5)
     previous = round(latest + draw(st.sampled_from(OFFSETS)) * scale * 0.5, 5)
@@ -82,6 +89,7 @@ def indicator(draw):
     if draw(st.integers(0, 9)) == 0:
         figures[draw(st.integers(0, 1))] = draw(st.sampled_from(["x", None]))
     return {"unit": unit, "format": fmt, "polarity": draw(st.sampled_from(WORDINGS + [None])),
+            "target_kind": target_kind,
             "target": target, "amber": amber, "figures": figures, "config": config}
 
 
@@ -173,8 +181,11 @@ def agreement(rows_by_council: dict[str, list[dict]], tmp: Path, soffice: str,
             got.append(KPI_ARROW(latest, previous, row["format"], code, str(configs[council]))
                        if udf else None)
             targeted = row["target"] not in (None, "N/A")
+            # no polarity stated: a target such as "<18%" is what says which way is better
+            polarity = row["polarity"] if row["polarity"] is not None or row["target_kind"] != "comparison" \
+                else row["target"]
             got += [words[i + 1] or "",
-                    KPI_DOT(latest, previous, row["polarity"], targeted, row["format"], code,
+                    KPI_DOT(latest, previous, polarity, targeted, row["format"], code,
                             str(configs[council])) if udf else None]
             if got[3] == "Not targeted" and isinstance(row["target"], str) and "%" in row["target"]:
                 assert code in mismatched or got[1] == "Not targeted", row

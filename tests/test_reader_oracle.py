@@ -29,7 +29,8 @@ from kpi_xl.reader.cells import Workbook
 from kpi_xl.reader.build import (FRAME_COLUMNS, UNIT_MISMATCH, NAMELESS_ROW, ROW_NOT_READ,
                                  TARGET_UNREADABLE, Context, RecordColumns, TargetRow, _as_percent, _fmt_reading,
                                  _not_targeted, _PERCENT_NAME, _RATE_NAME, _rag_text, _resolve_polarity, _scaled,
-                                 _text, _unit_of, column_letter, parse_target_direction, value_kind)
+                                 _text, _unit_of, column_letter, parse_target_bound, parse_target_direction,
+                                 value_kind)
 from kpi_xl.reader.cells import Cell
 from kpi_xl.reader.detect import PEEK_ROWS, Block, View, text_of
 from kpi_xl.table import Point
@@ -119,8 +120,8 @@ def old_indicator_record(view: View, columns: RecordColumns, row: int, table_ind
         published_rag=_rag_text(cell_of("rag")), published_dot=_text(cell_of("dot")),
         commentary=_text(cell_of("commentary")))
     target_row = ctx.targets.find(name, code)
-    old_resolve_target(record, cell_of("target"), cell_of("amber"), target_row, ctx)
-    _resolve_polarity(record, cell_of("polarity"), target_row, ctx)
+    bound = old_resolve_target(record, cell_of("target"), cell_of("amber"), target_row, ctx)
+    _resolve_polarity(record, cell_of("polarity"), target_row, ctx, bound)
     record["value_kind"] = value_kind(name, unit, record.get("data_type"), record["unit_word"])
     if mismatch:
         ctx.note(record, UNIT_MISMATCH, mismatch, record["cells"].get("name") or f"A{row}")
@@ -140,7 +141,9 @@ def old_reconcile_units(series: list[Point], name: str | None, target: Cell | No
     numbers = [p for p in series if p.reading.is_number]
     if not numbers:
         return series, None
-    target_reading = parse_value(target.value, target.number_format) if target is not None else None
+    bound = parse_target_bound(target.value) if target is not None else None  # "<22%" reads as 22%
+    target_reading = (parse_value(bound.number) if bound is not None
+                      else parse_value(target.value, target.number_format) if target is not None else None)
     target_percent = bool(target_reading and target_reading.is_number and target_reading.unit == "percent")
     units = {p.reading.unit for p in numbers}
     bare = [p for p in numbers if p.reading.unit == "number"]
@@ -175,7 +178,8 @@ def old_reconcile_units(series: list[Point], name: str | None, target: Cell | No
 
 
 def old_resolve_target(record: dict, own: Cell | None, own_amber: Cell | None,
-                    target_row: TargetRow | None, ctx: Context) -> None:
+                    target_row: TargetRow | None, ctx: Context):
+    bound = None
     cell, ref, source = own, record["cells"].get("target"), "sheet"
     if (cell is None or cell.value is None) and target_row and target_row.target is not None:
         cell, ref, source = target_row.target, target_row.ref(target_row.target), "targets sheet"
@@ -190,16 +194,21 @@ def old_resolve_target(record: dict, own: Cell | None, own_amber: Cell | None,
         if reading.is_number:
             record["target"] = _scaled(reading, record["unit"])
             record["target_source"] = source
+        elif (bound := parse_target_bound(cell.value)) is not None:  # "<22%": added with it
+            record["target"] = _scaled(parse_value(bound.number), record["unit"])
+            record["target_source"] = source
         elif (direction := parse_target_direction(cell.value)) is not None:
             record["target_direction"] = direction
             record["target_source"] = source
         elif reading.status == "text" and not _not_targeted(cell.value, ctx.config):
             ctx.note(record, TARGET_UNREADABLE, f"target {text_of(cell.value)!r} is not a number, "
-                     "a direction (Increasing/Decreasing) or a no-target word", ref or cell.ref)
+                     "a comparison ('<22%', 'at least 90%'), a direction (Increasing/Decreasing) "
+                     "or a no-target word", ref or cell.ref)
     if amber_cell is not None and amber_cell.value is not None:
         reading = parse_value(amber_cell.value, amber_cell.number_format)
         if reading.is_number:
             record["amber"] = _scaled(reading, record["unit"])
+    return bound
 
 
 # (module or class, attribute, earlier implementation): swapped in by ``earlier``.

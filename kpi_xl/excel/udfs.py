@@ -14,7 +14,8 @@ Signatures (optional arguments in brackets; see macros/README.md):
 - KPI_RAG(value, target, polarity, [tolerance], [mode], [previous],
   [indicator], [config], [decimals], [amber])  e.g. =KPI_RAG(G5,H5,I5,,,F5,"CSC07")
 - KPI_DOT(current, previous, [polarity], [targeted], [decimals], [indicator],
-  [config])  e.g. =KPI_DOT(G5,F5,"Higher is better",,"0.0%")
+  [config])  e.g. =KPI_DOT(G5,F5,"Higher is better",,"0.0%"); the polarity may
+  be a target written as a comparison (=KPI_DOT(G5,F5,B5) with B5 "<20%")
 - KPI_ARROW(current, previous, [decimals], [indicator], [config])
 - KPI_CATEGORY(rag, dot, [config])
 
@@ -53,7 +54,7 @@ from ..config import Config, load_config
 from ..errors import KpiError
 from ..periods import parse_period
 from ..planning.indicator_tables import rag_label
-from ..resolve import decimals_of_format, indicator_settings, resolve_figures
+from ..resolve import decimals_of_format, indicator_settings, resolve_figures, target_reading
 from ..rules import (category, direction, direction_of, improved, normalise_rag, published_movement,
                      rate, rate_input)
 from ..values import Reading, parse_value
@@ -301,7 +302,7 @@ def _rag_plan(target: Any, polarity: Any, tolerance: Any, mode: Any, indicator: 
         places = _decimals(decimals)
         inp = resolve_figures(config, settings, value=None, previous=None, target_raw=target_raw,
                               polarity_raw=polarity_raw, decimals=places)
-        percent_target = isinstance(target_raw, str) and parse_value(target_raw).unit == "percent"
+        percent_target = isinstance(target_raw, str) and target_reading(target_raw).unit == "percent"
         if isinstance(target, str) and not _blank(config_path):
             return None  # _target reads the KPI_XL_CONFIG config's words, not this one
     except Exception:  # noqa: BLE001 - rag_of gives this combination's answer or error
@@ -497,17 +498,20 @@ def _target(raw: Any) -> Any:
     if isinstance(raw, bool) or isinstance(raw, (dt.date, dt.time)) or \
             (isinstance(raw, float) and not math.isfinite(raw)):
         raise UdfArgError("target is not a number")
+    from ..resolve import parse_target_bound, parse_target_direction
+
+    if parse_target_bound(raw) is not None:
+        return raw  # "<22%", "at least 90%" ("<50" is a comparison here, not a suppressed figure)
     reading = parse_value(raw)
     if reading.is_number or reading.status in ("suppressed", "not_available", "empty"):
         return raw if reading.is_number else None
-    from ..resolve import parse_target_direction
-
     if parse_target_direction(raw) is not None:
-        return raw
+        return raw  # "Decreasing"
     if isinstance(raw, str) and raw.strip().lower() in {
             w.lower() for w in udf_config().rag.not_targeted_words}:
         return None
-    raise UdfArgError("target is not a number, a direction (Increasing/Decreasing) or N/A")
+    raise UdfArgError("target is not a number, a comparison ('<22%'), a direction "
+                      "(Increasing/Decreasing) or N/A")
 
 
 def _polarity_text(raw: Any) -> Any:
@@ -587,12 +591,21 @@ def dot_of(current: Any, previous: Any, polarity: Any = None, targeted: Any = No
     _excel_error_in(current, previous, polarity, targeted, decimals, indicator, config_path)
     config = udf_config(config_path)
     settings = _settings(config, indicator)
-    inp = _udf_input(config, settings, current, previous, None, polarity, decimals,
+    # A sheet with no polarity column and targets such as "<20%" passes the
+    # target, which says which way is better as a refresh reads it.
+    target, polarity = (polarity, None) if _comparison(polarity) else (None, polarity)
+    inp = _udf_input(config, settings, current, previous, target, polarity, decimals,
                      names=("current", "previous"))
     found = direction(inp.value, inp.previous, inp.polarity,
                       targeted=_flag(targeted, "targeted", inp.has_polarity),
                       stable_band=inp.stable_band, decimals=inp.decimals, config=config.direction)
     return found.word if found else None
+
+
+def _comparison(raw: Any) -> bool:
+    from ..resolve import parse_target_bound
+
+    return parse_target_bound(raw) is not None
 
 
 def arrow_of(current: Any, previous: Any, decimals: Any = None, indicator: Any = None,
@@ -875,7 +888,7 @@ def KPI_RAG(value, target, polarity, tolerance=None, mode=None, previous=None, i
 @xw.func(category=CATEGORY)
 @xw.arg("current", ndim=2, err_to_str=True, doc="The latest figure: a cell or a column.")
 @xw.arg("previous", ndim=2, err_to_str=True, doc="The figure to compare with (previous period).")
-@xw.arg("polarity", ndim=2, err_to_str=True, doc="Optional. \"Higher is better\" or \"Lower is better\"; blank for INCREASE/DECREASE.")
+@xw.arg("polarity", ndim=2, err_to_str=True, doc="Optional. \"Higher is better\", \"Lower is better\" or a target such as \"<20%\"; blank for INCREASE/DECREASE.")
 @xw.arg("targeted", ndim=2, err_to_str=True, doc="Optional. FALSE to show INCREASE/DECREASE even with a polarity.")
 @xw.arg("decimals", ndim=2, err_to_str=True, doc=_OPT_DECIMALS)
 @xw.arg("indicator", ndim=2, err_to_str=True, doc=_OPT_INDICATOR)

@@ -19,14 +19,15 @@ from typing import Callable
 from ..config import Config
 from ..errors import Place, quote_sheet
 from ..findings import Finding
-from ..finding_types import (CONFIG_INDICATOR_UNKNOWN, NAMELESS_ROW, POLARITY_UNREADABLE, ROW_NOT_READ,
-                             TARGET_UNMATCHED, TARGET_UNREADABLE, UNIT_MISMATCH, FindingType)
+from ..finding_types import (CONFIG_INDICATOR_UNKNOWN, NAMELESS_ROW, POLARITY_CONFLICT,
+                             POLARITY_UNREADABLE, ROW_NOT_READ, TARGET_UNMATCHED, TARGET_UNREADABLE,
+                             UNIT_MISMATCH, FindingType)
 from ..lait import match_lait
 from ..library import LibraryEntry, indicator_matcher
 from ..periods import Period
 from ..table import COLUMNS, Point, TableLayout, table_records
-from ..resolve import apply_settings, parse_polarity, parse_target_direction  # noqa: F401
-from ..resolve import scaled_target as _scaled
+from ..resolve import apply_settings, parse_polarity, parse_target_bound, parse_target_direction  # noqa: F401
+from ..resolve import TargetBound, scaled_target as _scaled, states_polarity
 from ..values import Reading, parse_value
 from ..xlsx.refs import col_letters as column_letter, split_sheet_ref
 from .cells import Cell
@@ -181,7 +182,7 @@ def table_layout(block: Block) -> TableLayout:
     header = block.header
     lo, hi = header.span
     roles = {c.role: c.letter for _, c in sorted(header.columns.items())
-             if c.role not in ("period", "unknown", "period_later", "period_rag")}
+             if c.role not in ("period", "unknown", "period_later", "period_rag", "period_target")}
     return TableLayout(
         sheet=header.sheet, title=header.title, header_rows=header.rows,
         first_row=block.first_row, last_row=block.last_row,
@@ -281,7 +282,7 @@ def indicator_record(view: View, columns: RecordColumns, row: int, table_index: 
     target_cell = own_target
     if target_cell is None or target_cell.value is None:
         target_cell = target_row.target if target_row else None
-    series, mismatch = reconcile_units(series, name, reading(target_cell) if target_cell is not None else None)
+    series, mismatch = reconcile_units(series, name, _target_number(target_cell, reading))
     unit = _unit_of(series)
 
     comparators: dict[str, Reading] = {key: reading(row_cells.get(col)) for key, col in columns.comparators}
@@ -293,8 +294,8 @@ def indicator_record(view: View, columns: RecordColumns, row: int, table_index: 
         series=series, cells=cells, comparators=comparators,
         published_rag=_rag_text(cell_of(columns.rag)), published_dot=_text(cell_of(columns.dot)),
         commentary=_text(cell_of(columns.commentary)))
-    _resolve_target(record, own_target, cell_of(columns.amber), target_row, ctx)
-    _resolve_polarity(record, cell_of(columns.polarity), target_row, ctx)
+    bound = _resolve_target(record, own_target, cell_of(columns.amber), target_row, ctx)
+    _resolve_polarity(record, cell_of(columns.polarity), target_row, ctx, bound)
     record["value_kind"] = value_kind(name, unit, record.get("data_type"), record["unit_word"])
     if mismatch:
         ctx.note(record, UNIT_MISMATCH, mismatch, record["cells"].get("name") or f"A{row}")
@@ -407,8 +408,19 @@ def _unit_of(series: list[Point]) -> str | None:
     return "number" if units else None
 
 
+def _target_number(cell: Cell | None, reading: Callable[[Cell | None], Reading]) -> Reading | None:
+    """The reading of a target cell's number: "<22%" reads as 22%."""
+    if cell is None:
+        return None
+    bound = parse_target_bound(cell.value)
+    return parse_value(bound.number) if bound is not None else reading(cell)
+
+
 def _resolve_target(record: dict, own: Cell | None, own_amber: Cell | None,
-                    target_row: TargetRow | None, ctx: Context) -> None:
+                    target_row: TargetRow | None, ctx: Context) -> "TargetBound | None":
+    """The target, amber and their cells into ``record``; returns the
+    comparison a target written as one states ("<22%"), else None."""
+    bound = None
     cell, ref, source = own, record["cells"].get("target"), "sheet"
     if (cell is None or cell.value is None) and target_row and target_row.target is not None:
         cell, ref, source = target_row.target, target_row.ref(target_row.target), "targets sheet"
@@ -423,16 +435,21 @@ def _resolve_target(record: dict, own: Cell | None, own_amber: Cell | None,
         if reading.is_number:
             record["target"] = _scaled(reading, record["unit"])
             record["target_source"] = source
+        elif (bound := parse_target_bound(cell.value)) is not None:
+            record["target"] = _scaled(parse_value(bound.number), record["unit"])
+            record["target_source"] = source
         elif (direction := parse_target_direction(cell.value)) is not None:
             record["target_direction"] = direction
             record["target_source"] = source
         elif reading.status == "text" and not _not_targeted(cell.value, ctx.config):
             ctx.note(record, TARGET_UNREADABLE, f"target {text_of(cell.value)!r} is not a number, "
-                     "a direction (Increasing/Decreasing) or a no-target word", ref or cell.ref)
+                     "a comparison ('<22%', 'at least 90%'), a direction (Increasing/Decreasing) "
+                     "or a no-target word", ref or cell.ref)
     if amber_cell is not None and amber_cell.value is not None:
         reading = ctx.reading(amber_cell)
         if reading.is_number:
             record["amber"] = _scaled(reading, record["unit"])
+    return bound
 
 
 def _not_targeted(value: object, config: Config) -> bool:
@@ -441,7 +458,9 @@ def _not_targeted(value: object, config: Config) -> bool:
 
 
 def _resolve_polarity(record: dict, own: Cell | None, target_row: TargetRow | None,
-                      ctx: Context) -> None:
+                      ctx: Context, bound: TargetBound | None = None) -> None:
+    """The polarity the sheet states, else the one a target written as a
+    comparison states ("<22%": lower), else the library's or DfE's."""
     candidates = []
     if own is not None and own.value is not None:
         candidates.append((own, "sheet", record["cells"].get("polarity")))
@@ -458,6 +477,8 @@ def _resolve_polarity(record: dict, own: Cell | None, target_row: TargetRow | No
         if polarity is not None:
             record["polarity"], record["polarity_source"] = polarity, source
         break  # the first stated polarity is the council's word, even "N/A"
+    if bound is not None:
+        _polarity_from_target(record, bound, ctx)
     entry = ctx.match_library(record["name"])
     if entry is not None:
         record["library_id"] = entry.id
@@ -473,6 +494,18 @@ def _resolve_polarity(record: dict, own: Cell | None, target_row: TargetRow | No
             if entry is None:
                 record["library_id"], record["library_name"] = measure.id, measure.measure
             record["polarity"], record["polarity_source"] = measure.polarity, "LAIT catalogue"
+
+
+def _polarity_from_target(record: dict, bound: TargetBound, ctx: Context) -> None:
+    """A target such as "<22%" says lower is better: the polarity where the
+    sheet states none, a finding where it states the other."""
+    if not states_polarity(record["polarity_raw"]):
+        record["polarity"], record["polarity_source"] = bound.polarity, "target"
+    elif record["polarity"] is not None and record["polarity"] != bound.polarity:
+        ctx.note(record, POLARITY_CONFLICT,
+                 f"target {text_of(record['target_raw'])!r} says {bound.polarity} is better but the "
+                 f"polarity {text_of(record['polarity_raw'])!r} says {record['polarity']}; "
+                 "rated by the polarity", record["cells"].get("target") or record["cells"].get("polarity"))
 
 
 def apply_config(records: list[dict], ctx: Context) -> None:

@@ -11,7 +11,9 @@ The shapes this reads (each seen in councils' published returns):
 
 - one header row: ``Measure | 2022-23 | Q2 22-23 | ... | Direction of Travel``;
 - bands over the header: ``QUARTERS`` over ``22-23`` / ``2023-2024`` over
-  ``Q4 Q1 Q2 Q3``: a quarter takes its year from the band above it;
+  ``Q4 Q1 Q2 Q3``: a quarter takes its year from the band above it, else
+  from the table's title, the header's target (``Target 2017/18``) or the
+  sheet's name (``KPIs 2017-18``), nearest first; with none, it is not read;
 - section rows naming an area between indicator rows, and an area column
   filled only on the first row of its block;
 - several tables on one sheet, each with its own title row (``Dashboard
@@ -26,7 +28,9 @@ The shapes this reads (each seen in councils' published returns):
 - a tracker filled to one quarter: the table's reporting period is its
   latest period column holding a figure in any row (later columns are read
   as ``period_later``, not as periods), and the RAG column paired with it is
-  the table's RAG column.
+  the table's RAG column; so is a target given per period (``Q1 2024-25
+  Target | Q1 2024-25 Actual | Q2 ...``, or ``Target | Actual`` under a
+  period band), a year's target serving its quarters.
 
 Where rows could be read more than one way (is the first row of short text
 under the header a header band or data?), each reading is scored by how
@@ -413,6 +417,8 @@ def _header_from(view: View, row: int, bands: list[int], title_row: int | None) 
     band_fill = {r: _fill_right(view, r, row, all_cols) for r in bands}
     title_text = text_of(view.raw(title_row, view.row_cols(title_row)[0])) if title_row else None
     default_fy = _year_in([title_text]) if title_text else None
+    if default_fy is None:
+        default_fy = _year_beside(view, row)
     for col in all_cols:
         labels = [(r, band_fill[r].get(col) if r in band_fill else text_of(view.filled(r, col)))
                   for r in stack_rows]
@@ -434,6 +440,18 @@ def _header_from(view: View, row: int, bands: list[int], title_row: int | None) 
         return None
     title = text_of(view.raw(title_row, view.row_cols(title_row)[0])) if title_row else None
     return Header(view.sheet, tuple(bands + [row]), columns, title, title_row, kind)
+
+
+def _year_beside(view: View, row: int) -> int | None:
+    """The year bare quarters ("Q1 | Q2 | Q3") belong to when no title or
+    band names one: the year of a target in the header row ("Target 24/25":
+    the quarters are that year's), else the year the sheet's name gives
+    ("KPIs 2024-25")."""
+    for col in view.row_cols(row):
+        label = text_of(view.filled(row, col))
+        if label and role_of_label(label) == "target" and (year := _year_in([label])) is not None:
+            return year
+    return _year_in([view.sheet])
 
 
 def _bands_above(view: View, row: int, leftmost: int) -> tuple[list[int], int | None]:
@@ -549,14 +567,18 @@ def classify_column(view: View, col: int, labels: list[tuple[int, str]],
     role = role_of_label(own)
     if band_period is not None and _VALUE_WORDS.match(own.strip(" :*")):
         return Column(col, "period", label, ref, period=band_period)
-    if role == "rag" and band_period is not None:
-        return Column(col, "rag", label, ref, period=band_period)
+    if role in _PAIRED_ROLES and band_period is not None:
+        return Column(col, role, label, ref, period=band_period)  # "Q1" over "Target | Actual | RAG"
     period = parse_period(own, context)
     raw = view.filled(own_row, col)
     if period is None and role is None and raw is not None and not isinstance(raw, str):
         period = parse_period(raw, context)  # a date written as the column header
-    if role is None and band_role == "rag" and period is not None:
-        return Column(col, "rag", label, ref, period=period)  # "RAG" over "Q1 | Q2"
+    if role is None and band_role in _PAIRED_ROLES and period is not None:
+        return Column(col, band_role, label, ref, period=period)  # "RAG" over "Q1 | Q2"
+    if period is None and (role is None or role in _PAIRED_ROLES):
+        paired = _period_with_word(own, context, role)  # "Q1 2024-25 Actual", "Target Q2 24-25"
+        if paired is not None:
+            return Column(col, paired[1], label, ref, period=paired[0])
     if role is None:
         role = band_role
     if role is not None:
@@ -564,6 +586,31 @@ def classify_column(view: View, col: int, labels: list[tuple[int, str]],
     if period is None:
         return Column(col, "unknown", label, ref)
     return Column(col, "period", label, ref, period=period)
+
+
+# Roles a column may hold for one period ("Q1 Target", "RAG" under "Q2"): the
+# reporting period's is the table's (settle_reporting_period).
+_PAIRED_ROLES = ("rag", "target")
+
+
+def _period_with_word(label: str, context: int | None, role: str | None) -> tuple[Period, str] | None:
+    """(period, role) of a label that is a period and a word, either way
+    round: "Q1 2024-25 Actual" is the period (a value word), "Q1 2024-25
+    Target" and "RAG Q2" that period's ``role`` (the label's own role)."""
+    words = label.split()
+    for n in (1, 2):
+        if len(words) <= n:
+            break
+        for period_text, word in ((words[:-n], words[-n:]), (words[n:], words[:n])):
+            period = parse_period(" ".join(period_text).strip(" :-/()"), context)
+            if period is None:
+                continue
+            word_text = " ".join(word).strip(" :-/()*")
+            if role is None and _VALUE_WORDS.match(word_text):
+                return period, "period"
+            if role is not None and role_of_label(word_text) == role:
+                return period, role
+    return None
 
 
 def _band_period(bands: list[str], default_fy: int | None) -> Period | None:
@@ -608,8 +655,8 @@ def one_column_per_role(columns: dict[int, Column]) -> None:
         if column.role not in ("period", "unknown", "description"):
             by_role.setdefault(column.role, []).append(column)
     for role, found in by_role.items():
-        if role == "rag" and sum(c.period is not None for c in found) >= 2:
-            continue  # a RAG per period: the reporting period's is chosen with the rows
+        if role in _PAIRED_ROLES and sum(c.period is not None for c in found) >= 2:
+            continue  # a RAG or target per period: the reporting period's is chosen with the rows
         if len(found) < 2:
             continue
         keep = found[0]
@@ -697,14 +744,30 @@ def settle_reporting_period(view: View, block: Block) -> None:
         if column.period.sort_key > latest_key:
             column.role = "period_later"
             block.later.append(column)
-    paired = [c for c in header.columns.values() if c.role == "rag" and c.period is not None]
-    if len(paired) == 1:
-        paired[0].period = None  # one RAG column: the table's, whatever band is above it
-    elif paired:
-        keep = next((c for c in paired if c.period == block.reporting_period), None)
-        for column in paired:
-            if column is not keep:
-                column.role = "period_rag"
+    _keep_paired(header, "rag", block.reporting_period)
+    _keep_paired(header, "target", block.reporting_period)
+
+
+def _keep_paired(header: Header, role: str, reporting: Period) -> None:
+    """Of the ``role`` columns given for one period each, the reporting
+    period's is the table's (a target for the year serves its quarters);
+    the others are ``period_<role>``, not read. A lone one is the table's
+    whatever period it names."""
+    of_role = [c for c in header.columns.values() if c.role == role]
+    paired = [c for c in of_role if c.period is not None]
+    if not paired:
+        return
+    if len(of_role) == 1:
+        paired[0].period = None
+        return
+    keep = next((c for c in paired if c.period == reporting), None)
+    if keep is None and role == "target":
+        keep = next((c for c in paired if c.period.kind == "year" and c.period.fy == reporting.fy), None)
+    for column in of_role:
+        if column is not keep and column.period is not None:
+            column.role = f"period_{role}"
+        elif column is not keep and keep is not None:
+            column.role = "unknown"  # a plain "Target" beside the reporting period's own
 
 
 def _settle_trend(view: View, block: Block) -> None:

@@ -89,6 +89,7 @@ def explain_text(table: IndicatorTable) -> str:
             role = c["role"]
             what = {"period": f"period {c['period']}", "period_later": f"period {c['period']} (empty: after the reporting period)",
                     "period_rag": f"RAG of {c['period']} (not the reporting period)",
+                    "period_target": f"target of {c['period']} (not the reporting period)",
                     "unknown": "not used"}.get(role, role + (f" of {c['period']}" if c.get("period") else ""))
             label = f"  {c['label']!r}" if c["label"] else "  (no label)"
             lines.append(f"    {c['column']:>3}: {what}{label}")

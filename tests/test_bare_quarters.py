@@ -1,0 +1,76 @@
+"""Bare quarter headers ("Q1 | Q2 | Q3 | Q4") with no band or title naming
+their year take it from the header's target ("Target 2017/18") or, failing
+that, from the sheet's name ("Q1 2017-18").
+
+The rows are Wolverhampton's Workforce table from its Quarter 1 2017-18
+performance report (seed report 004), typed from the report: the 2016/17
+out-turn and the Q1 figure of each indicator.
+"""
+from __future__ import annotations
+
+import pytest
+from openpyxl import Workbook
+
+from kpi_xl.check import check_workbook
+from kpi_xl.config import load_config
+
+# name, comparators as written, 2016/17 out-turn, Q1 2017-18 (seed 004, Workforce)
+WORKFORCE = [
+    ("Percentage of agency staff", "WM – 17.6% Eng – 16.1%", 0.133, 0.189),
+    ("Vacancy Rate", "WM – 17.6% Eng – 16.7%", 0.163, 0.224),
+    ("Staff turnover", "WM – 15.4% Eng – 15.1%", 0.158, 0.175),
+    ("Absence Rate", "WM – 4.0% Eng – 3.5%", 0.027, 0.060),
+    ("Average caseloads", "WM – 13.6 Eng – 16.1", 15.2, 21.0),
+]
+
+
+def _book(path, sheet: str, target_label: str):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append(["Indicators", "Comparators", "2016/17 Out-turn", "Q1", "Q2", "Q3", "Q4", target_label,
+               "Direction of Travel"])
+    for name, comparators, outturn, q1 in WORKFORCE:
+        ws.append([name, comparators, outturn, q1, None, None, None, None, "^"])
+        if outturn < 1:
+            for cell in ws[ws.max_row][2:4]:
+                cell.number_format = "0.0%"
+    wb.save(path)
+    return path
+
+
+def _read(book):
+    return check_workbook(book, load_config()).table
+
+
+@pytest.mark.parametrize("sheet, target_label", [
+    ("Workforce", "Target 2017/18"),  # the target's year
+    ("Workforce", "2017-18 Target"),
+    ("Q1 2017-18", "Target"),  # the sheet's name
+    ("Workforce 17-18", "Target"),
+])
+def test_bare_quarters_take_the_year_named_beside_them(tmp_path, sheet, target_label):
+    table = _read(_book(tmp_path / "wolves.xlsx", sheet, target_label))
+    layout = table.layouts[0]
+    # Q2 to Q4 are not filled yet: later periods of the tracker, not read as figures
+    assert [p.canonical() for _, p in layout.period_columns] == ["2016-17", "Q1 2017-18"]
+    assert layout.reading["later_periods"] == ["Q2 2017-18", "Q3 2017-18", "Q4 2017-18"]
+    assert [r["name"] for r in table.records] == [row[0] for row in WORKFORCE]
+    for record, (_, _, outturn, q1) in zip(table.records, WORKFORCE):
+        figures = {p.period.canonical(): p.reading.value for p in record["series"] if p.reading.is_number}
+        assert figures == {"2016-17": pytest.approx(outturn), "Q1 2017-18": pytest.approx(q1)}
+
+
+def test_the_target_year_is_nearer_than_the_sheet_name(tmp_path):
+    table = _read(_book(tmp_path / "wolves.xlsx", "KPIs 2016-17", "Target 2017/18"))
+    assert table.layouts[0].period_columns[1][1].canonical() == "Q1 2017-18"
+
+
+def test_with_no_year_anywhere_bare_quarters_are_not_guessed(tmp_path):
+    """The quarters are left unread (the out-turn is the only period) rather
+    than dated by a guess; --explain shows them as not used."""
+    layout = _read(_book(tmp_path / "wolves.xlsx", "Workforce", "Target")).layouts[0]
+    assert [p.canonical() for _, p in layout.period_columns] == ["2016-17"]
+    unused = [c["label"] for c in layout.reading["columns"] if c["role"] not in ("period", "name", "target",
+                                                                                 "dot")]
+    assert {"Q1", "Q2", "Q3", "Q4"} <= set(unused)
