@@ -167,7 +167,7 @@ def _default_categories() -> list[CategoryRule]:
 
 
 class ExceptionsConfig(Strict):
-    sheet_name: str = "KPI Exceptions"
+    sheet_name: SheetName = "KPI Exceptions"
     categories: list[CategoryRule] = Field(default_factory=_default_categories)
     uncategorised: str = "Not rated"
     # An override set in an earlier period, or whose rule category has changed
@@ -206,6 +206,23 @@ def _column_span(text: str) -> str:
     return f"{match.group(1).upper()}:{match.group(2).upper()}"
 
 
+def _sheet_name(name: str) -> str:
+    from .xlsx.refs import sheet_name_problem
+
+    problem = sheet_name_problem(name)
+    if problem:
+        raise ValueError(problem)
+    return name
+
+
+def _sheet_name_or_off(name: str | None) -> str | None:
+    return _sheet_name(name) if name else name  # empty: the sheet is turned off
+
+
+# The name of a sheet kpi-xl writes: one Excel accepts, checked when the config is read.
+SheetName = Annotated[str, AfterValidator(_sheet_name)]
+
+
 class SheetLayout(Strict):
     """Overrides layout detection for one sheet."""
 
@@ -227,8 +244,8 @@ class SheetLayout(Strict):
 class WorkbookSettings(Strict):
     council: str | None = None  # name or LA code, for comparators and headers
     service: str = "Children's Services"
-    data_quality_sheet: str = "KPI Data Quality"
-    charts_sheet: str | None = "KPI Charts"  # None: no charts sheet
+    data_quality_sheet: SheetName = "KPI Data Quality"
+    charts_sheet: Annotated[str | None, AfterValidator(_sheet_name_or_off)] = "KPI Charts"  # None/"": none
     sparklines: bool = True  # a Trend column of native sparklines per table
     backup: Literal["bak", "timestamp", "none"] = "bak"
     # Seconds a refresh waits for another run on the same workbook to finish.
@@ -281,6 +298,22 @@ class Config(Strict):
     comparators: dict[str, Any] = {}
     findings: FindingsSettings = FindingsSettings()
     source: str | None = Field(None, exclude=True)  # file it came from, for messages
+
+    @model_validator(mode="after")
+    def _owned_sheet_names_differ(self) -> "Config":
+        """Each sheet kpi-xl writes needs a name of its own (Excel compares names case aside)."""
+        named = [("exceptions -> sheet_name", self.exceptions.sheet_name),
+                 ("workbook -> data_quality_sheet", self.workbook.data_quality_sheet),
+                 ("workbook -> charts_sheet", self.workbook.charts_sheet)]
+        seen: dict[str, str] = {}
+        for key, name in named:
+            if not name:
+                continue
+            if name.casefold() in seen:
+                raise ValueError(f"{key}: {name!r} is also {seen[name.casefold()]}; "
+                                 "each sheet kpi-xl writes needs its own name")
+            seen[name.casefold()] = key
+        return self
 
     def for_indicator(self, id_: str, name: str | None = None) -> IndicatorSettings:
         """Per-indicator overrides by id, then by exact name; empty when none

@@ -96,6 +96,11 @@ TARGET_UNREADABLE = FindingType(
     "The target is not a number, a comparison ('<22%', 'at least 90%'), a direction "
     "(Increasing/Decreasing) or a no-target word, so the indicator is not rated against it. "
     "Type the target as a number, or add the word to rag.not_targeted_words in the config.")
+TARGET_NOT_FOR_PERIOD = FindingType(
+    "target_not_for_period", "warning", "No target for the reporting period",
+    "The table gives a target per period but none for the period it reports, so its "
+    "indicators are not rated against a target. Add that period's target column, or set the "
+    "target column in the config's layout: section (columns: target:).")
 POLARITY_CONFLICT = FindingType(
     "polarity_conflict", "warning", "The target and the polarity disagree",
     "The target is written as a comparison that says which way is better ('<22%': lower, "

@@ -66,3 +66,27 @@ def test_points_tolerance_may_exceed_one():
 def test_missing_config_file(tmp_path):
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"workbook": {"data_quality_sheet": ""}}, "workbook -> data_quality_sheet: a sheet name cannot be empty"),
+    ({"workbook": {"charts_sheet": "Trends [Q2]"}},
+     "workbook -> charts_sheet: sheet name 'Trends [Q2]' contains [ ], which Excel does not allow"),
+    ({"exceptions": {"sheet_name": "Exceptions for the scrutiny committee"}},
+     "exceptions -> sheet_name: sheet name 'Exceptions for the scrutiny committee' is longer than 31"),
+    ({"workbook": {"charts_sheet": "History"}}, "workbook -> charts_sheet: 'History' is reserved"),
+    ({"workbook": {"charts_sheet": "kpi exceptions"}},
+     "workbook -> charts_sheet: 'kpi exceptions' is also exceptions -> sheet_name; each sheet"),
+    ({"workbook": {"data_quality_sheet": "Summary"}, "exceptions": {"sheet_name": "SUMMARY"}},
+     "workbook -> data_quality_sheet: 'Summary' is also exceptions -> sheet_name"),
+])
+def test_the_names_of_the_sheets_kpi_xl_writes_are_checked_with_the_config(data, message):
+    """Refused when the config is read, naming the key, not at the write."""
+    with pytest.raises(ConfigError) as err:
+        config_from_dict(data, "council.yaml")
+    assert str(err.value).startswith(f"council.yaml: {message}")
+
+
+@pytest.mark.parametrize("off", [None, ""])
+def test_an_empty_charts_sheet_turns_the_charts_off(off):
+    assert not config_from_dict({"workbook": {"charts_sheet": off}}).workbook.charts_sheet

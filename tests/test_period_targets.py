@@ -125,3 +125,21 @@ def test_bare_months_on_a_sheet_named_for_its_year(tmp_path):
     assert [p.canonical() for _, p in table.layouts[0].period_columns] == [
         "Apr 2024", "May 2024", "Jun 2024", "Jul 2024"]
     assert table.records[0]["series"][-1].reading.value == pytest.approx(0.88)
+
+
+def test_no_target_for_the_reporting_period_is_said_not_guessed(tmp_path):
+    """Targets for Q1 and Q2, figures to Q3: not rated, with a warning naming
+    the periods it has targets for (never Q2's target used for Q3)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Dashboard"
+    ws.append(["Measure", "Polarity", "Q1 2023-24 Target", "Q1 2023-24 Actual", "Q2 2023-24 Target",
+               "Q2 2023-24 Actual", "Q3 2023-24 Actual"])
+    name, polarity, t1, v1, t2, v2, _, _ = ROWS[0]
+    ws.append([name, polarity, t1, v1, t2, v2, .19])
+    wb.save(tmp_path / "q3.xlsx")
+    result = check_workbook(tmp_path / "q3.xlsx", load_config())
+    assert result.table.records[0]["target"] is None
+    found = [f for f in result.report if f.type == "target_not_for_period"]
+    assert len(found) == 1 and found[0].place.cell == "E1"
+    assert "Q3 2023-24" in found[0].message and "Q1 2023-24, Q2 2023-24" in found[0].message

@@ -26,7 +26,7 @@ from .detect import PEEK_ROWS, Block, View, detect_tables, has_table, leave_room
 from .explain import describe_reading
 from .keep import table_rows
 from .override import blocks_from_layout, entries_by_sheet
-from .sequence import period_findings, room_findings
+from .sequence import period_findings, period_target_findings, room_findings
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..xlsx.package import Package
@@ -92,6 +92,7 @@ def read_workbook(path: "str | Path | Package", config: Config | None = None) ->
         layouts_out.append(layout)
         ctx.findings.extend(period_findings(layout, str(path)))
         ctx.findings.extend(room_findings(layout, str(path)))
+        ctx.findings.extend(period_target_findings(layout, str(path)))
         records.extend(block_records(view, block, index, ctx))
     assign_ids(records)
     ctx.flush()

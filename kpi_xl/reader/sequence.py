@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from ..errors import Place
 from ..findings import Finding
-from ..finding_types import NO_ROOM_FOR_COLUMNS, PERIOD_DUPLICATE, PERIOD_GAP, PERIOD_OUT_OF_ORDER
+from ..finding_types import (NO_ROOM_FOR_COLUMNS, PERIOD_DUPLICATE, PERIOD_GAP, PERIOD_OUT_OF_ORDER,
+                             TARGET_NOT_FOR_PERIOD)
 from ..periods import Period, check_sequence
 from ..table import TableLayout
 from ..xlsx.refs import col_index, col_letters
@@ -93,3 +94,19 @@ def room_findings(layout: TableLayout, file: str, added: list[str] | None = None
                     f"it starts at column {beside} and the column before that is kept blank; "
                     "not written", "warning",
                     Place(file=file, sheet=layout.sheet, cell=f"{layout.last_column}{header_row}"))]
+
+
+def period_target_findings(layout: TableLayout, file: str) -> list[Finding]:
+    """A table giving a target per period but none for its reporting period:
+    one warning naming the periods it has targets for (its indicators are
+    not rated against any of them)."""
+    columns = layout.reading.get("columns", [])
+    given = [c for c in columns if c["role"] == "period_target"]
+    if not given or "target" in layout.roles:
+        return []
+    reporting = layout.reading.get("reporting_period")
+    header_row = layout.header_rows[-1] if layout.header_rows else layout.first_row
+    return [Finding(TARGET_NOT_FOR_PERIOD, f"no target for the reporting period {reporting}: the table "
+                    f"gives targets for {', '.join(str(c['period']) for c in given)}; not rated against "
+                    "them", "warning", Place(file=file, sheet=layout.sheet,
+                                             cell=f"{given[-1]['column']}{header_row}"))]

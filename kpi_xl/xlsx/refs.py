@@ -1,6 +1,7 @@
 """A1 references: columns, cells, ranges, sqref lists and sheet-qualified
 references, for the reader and both writers (the one module for them, as
-XlsxWriter has one: nothing else in kpi-xl parses or spells A1)."""
+XlsxWriter has one: nothing else in kpi-xl parses or spells A1), and the
+names Excel accepts for a sheet (the config checks its sheet names here)."""
 from __future__ import annotations
 
 import re
@@ -169,3 +170,27 @@ def split_sheet_ref(ref: str, own_sheet: str | None = None) -> tuple[str | None,
     if sheet.startswith("'") and sheet.endswith("'"):
         sheet = sheet[1:-1].replace("''", "'")
     return sheet, cells
+
+
+# ------------------------------------------------------------ sheet names
+
+FORBIDDEN_SHEET_CHARS = set('[]:*?/\\')
+MAX_SHEET_NAME = 31
+
+
+def sheet_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a sheet name, or None when it can."""
+    if not name or not name.strip():
+        return "a sheet name cannot be empty"
+    if len(name) > MAX_SHEET_NAME:
+        return f"sheet name {name!r} is longer than {MAX_SHEET_NAME} characters"
+    bad = sorted(FORBIDDEN_SHEET_CHARS.intersection(name))
+    if bad:
+        return f"sheet name {name!r} contains {' '.join(bad)}, which Excel does not allow"
+    if name.startswith("'") or name.endswith("'"):
+        return f"sheet name {name!r} starts or ends with an apostrophe, which Excel does not allow"
+    if name.casefold() == "history":
+        return "'History' is reserved by Excel and cannot be a sheet name"
+    if any(ord(ch) < 32 for ch in name):
+        return f"sheet name {name!r} contains a control character"
+    return None

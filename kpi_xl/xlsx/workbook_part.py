@@ -23,6 +23,7 @@ from kpi_xl.xlsx.namespaces import (CF_NAME, CT_WORKSHEET, MAIN_NS, OWNED_NAME, 
                                     REL_CHARTSHEET, REL_EXTENDED_PROPERTIES, REL_SHARED_STRINGS,
                                     REL_WORKSHEET, SIG_NAME, VT_NS)
 from kpi_xl.xlsx.package import Package, workbook_part
+from kpi_xl.xlsx.refs import FORBIDDEN_SHEET_CHARS, MAX_SHEET_NAME, sheet_name_problem  # noqa: F401
 from kpi_xl.xlsx.xmlutil import insert_in_order, local
 
 SIG_ROWS = 5  # the cells fingerprinted: kpi-xl's text in the sheet's first rows
@@ -32,27 +33,7 @@ WORKBOOK_ORDER = ("fileVersion", "fileSharing", "workbookPr", "workbookProtectio
                   "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes", "webPublishing",
                   "fileRecoveryPr", "webPublishObjects", "extLst")
 
-FORBIDDEN_SHEET_CHARS = set('[]:*?/\\')
-MAX_SHEET_NAME = 31
 MAX_STRING_CONSTANT = 255
-
-
-def sheet_name_problem(name: str) -> str | None:
-    """Why ``name`` cannot be a sheet name, or None when it can."""
-    if not name or not name.strip():
-        return "a sheet name cannot be empty"
-    if len(name) > MAX_SHEET_NAME:
-        return f"sheet name {name!r} is longer than {MAX_SHEET_NAME} characters"
-    bad = sorted(FORBIDDEN_SHEET_CHARS.intersection(name))
-    if bad:
-        return f"sheet name {name!r} contains {' '.join(bad)}, which Excel does not allow"
-    if name.startswith("'") or name.endswith("'"):
-        return f"sheet name {name!r} starts or ends with an apostrophe, which Excel does not allow"
-    if name.casefold() == "history":
-        return "'History' is reserved by Excel and cannot be a sheet name"
-    if any(ord(ch) < 32 for ch in name):
-        return f"sheet name {name!r} contains a control character"
-    return None
 
 
 def string_constant(text: str) -> str:
