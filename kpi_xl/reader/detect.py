@@ -18,6 +18,8 @@ The shapes this reads (each seen in councils' published returns):
   filled only on the first row of its block;
 - several tables on one sheet, each with its own title row (``Dashboard
   Item 3 – Children's Social Care Front Door``) and prose between them;
+- ``KPI | Description`` with codes in the KPI column ("CSC1"): the codes
+  are ids, the descriptions the names;
 - a separate table of ``Measure | Target | Polarity`` (a targets table),
   which the reader joins to the indicators by name or id;
 - role words on any band: ``TARGET`` over ``23-24``, ``RAG`` over ``Q2
@@ -715,6 +717,7 @@ def read_body(view: View, header: Header, stop: int | None = None, *,
     else:
         block.skipped = [pr for pr, pf in pending if pf.kind == "weak"]
     _detect_unheaded_columns(view, block)
+    _settle_codes(view, block)
     _settle_trend(view, block)
     settle_reporting_period(view, block)
     return block
@@ -768,6 +771,20 @@ def _keep_paired(header: Header, role: str, reporting: Period) -> None:
             column.role = f"period_{role}"
         elif column is not keep and keep is not None:
             column.role = "unknown"  # a plain "Target" beside the reporting period's own
+
+
+def _settle_codes(view: View, block: Block) -> None:
+    """``KPI | Description`` whose KPI cells are all codes ("CSC1", "NI 62"):
+    the codes are the ids and the description column names the indicators."""
+    header = block.header
+    name_col, other = header.role_col("name"), header.role_col("description")
+    if name_col is None or other is None or header.role_col("id") is not None:
+        return
+    names = [text_of(view.raw(r, name_col)) for r in block.indicator_rows]
+    described = [text_of(view.raw(r, other)) for r in block.indicator_rows]
+    if names and all(n and _CODE.match(n) for n in names) \
+            and all(d and not _CODE.match(d) for d in described):
+        header.columns[name_col].role, header.columns[other].role = "id", "name"
 
 
 def _settle_trend(view: View, block: Block) -> None:
