@@ -143,3 +143,19 @@ def test_no_target_for_the_reporting_period_is_said_not_guessed(tmp_path):
     found = [f for f in result.report if f.type == "target_not_for_period"]
     assert len(found) == 1 and found[0].place.cell == "E1"
     assert "Q3 2023-24" in found[0].message and "Q1 2023-24, Q2 2023-24" in found[0].message
+
+
+def test_a_quarters_target_serves_its_months(tmp_path):
+    """Monthly figures under quarterly targets: September's figure is rated
+    against Q2's target (July to September), not Q1's."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "2023-24"
+    ws.append(["Measure", "Polarity", "Q1 Target", "Q2 Target", "Jun", "Jul", "Aug", "Sep"])
+    name, polarity, t1, _, t2, _, _, _ = ROWS[0]
+    ws.append([name, polarity, t1, t2, .2, .19, .185, .182])
+    wb.save(tmp_path / "months.xlsx")
+    result = check_workbook(tmp_path / "months.xlsx", load_config())
+    record = result.table.records[0]
+    assert record["target"] == pytest.approx(t2) and record["cells"]["target"] == "D2"
+    assert not [f for f in result.report if f.type == "target_not_for_period"]

@@ -32,7 +32,8 @@ The shapes this reads (each seen in councils' published returns):
   as ``period_later``, not as periods), and the RAG column paired with it is
   the table's RAG column; so is a target given per period (``Q1 2024-25
   Target | Q1 2024-25 Actual | Q2 ...``, or ``Target | Actual`` under a
-  period band), a year's target serving its quarters.
+  period band), a year's target serving its quarters and a quarter's its
+  months.
 
 Where rows could be read more than one way (is the first row of short text
 under the header a header band or data?), each reading is scored by how
@@ -753,8 +754,8 @@ def settle_reporting_period(view: View, block: Block) -> None:
 
 def _keep_paired(header: Header, role: str, reporting: Period) -> None:
     """Of the ``role`` columns given for one period each, the reporting
-    period's is the table's (a target for the year serves its quarters);
-    the others are ``period_<role>``, not read. A lone one is the table's
+    period's is the table's (else the target of the longer period it falls
+    in: :func:`_serves`); the others are ``period_<role>``, not read. A lone one is the table's
     whatever period it names."""
     of_role = [c for c in header.columns.values() if c.role == role]
     paired = [c for c in of_role if c.period is not None]
@@ -765,12 +766,23 @@ def _keep_paired(header: Header, role: str, reporting: Period) -> None:
         return
     keep = next((c for c in paired if c.period == reporting), None)
     if keep is None and role == "target":
-        keep = next((c for c in paired if c.period.kind == "year" and c.period.fy == reporting.fy), None)
+        keep = next((c for c in paired if _serves(c.period, reporting)), None)
     for column in of_role:
         if column is not keep and column.period is not None:
             column.role = f"period_{role}"
         elif column is not keep and keep is not None:
             column.role = "unknown"  # a plain "Target" beside the reporting period's own
+
+
+def _serves(target: Period, reporting: Period) -> bool:
+    """A target set for a longer period serves the periods inside it: a
+    year's target its quarters and months, a quarter's target its months."""
+    if target.fy != reporting.fy:
+        return False
+    if target.kind == "year":
+        return reporting.kind in ("quarter", "month")
+    return (target.kind == "quarter" and reporting.kind == "month" and reporting.number is not None
+            and target.number == (reporting.number - 1) // 3 + 1)
 
 
 def _settle_codes(view: View, block: Block) -> None:
