@@ -54,7 +54,8 @@ from ..config import Config, load_config
 from ..errors import KpiError
 from ..periods import parse_period
 from ..planning.indicator_tables import rag_label
-from ..resolve import decimals_of_format, indicator_settings, resolve_figures, target_reading
+from ..resolve import (decimals_of_format, indicator_settings, parse_target_bound, parse_target_direction,
+                       resolve_figures, target_reading)
 from ..rules import (category, direction, direction_of, improved, normalise_rag, published_movement,
                      rate, rate_input)
 from ..values import Reading, parse_value
@@ -498,8 +499,6 @@ def _target(raw: Any) -> Any:
     if isinstance(raw, bool) or isinstance(raw, (dt.date, dt.time)) or \
             (isinstance(raw, float) and not math.isfinite(raw)):
         raise UdfArgError("target is not a number")
-    from ..resolve import parse_target_bound, parse_target_direction
-
     if parse_target_bound(raw) is not None:
         return raw  # "<22%", "at least 90%" ("<50" is a comparison here, not a suppressed figure)
     reading = parse_value(raw)
@@ -593,19 +592,13 @@ def dot_of(current: Any, previous: Any, polarity: Any = None, targeted: Any = No
     settings = _settings(config, indicator)
     # A sheet with no polarity column and targets such as "<20%" passes the
     # target, which says which way is better as a refresh reads it.
-    target, polarity = (polarity, None) if _comparison(polarity) else (None, polarity)
+    target, polarity = (polarity, None) if parse_target_bound(polarity) is not None else (None, polarity)
     inp = _udf_input(config, settings, current, previous, target, polarity, decimals,
                      names=("current", "previous"))
     found = direction(inp.value, inp.previous, inp.polarity,
                       targeted=_flag(targeted, "targeted", inp.has_polarity),
                       stable_band=inp.stable_band, decimals=inp.decimals, config=config.direction)
     return found.word if found else None
-
-
-def _comparison(raw: Any) -> bool:
-    from ..resolve import parse_target_bound
-
-    return parse_target_bound(raw) is not None
 
 
 def arrow_of(current: Any, previous: Any, decimals: Any = None, indicator: Any = None,
