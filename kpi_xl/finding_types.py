@@ -91,6 +91,12 @@ ROW_NOT_READ = FindingType(
     "The row has a name but nothing in the period columns after the table's last "
     "indicator, so it was not read. Fill in its figures, or set last_row in the config's "
     "layout: section to read it.")
+ROW_PERIOD_UNREADABLE = FindingType(
+    "row_period_unreadable", "warning", "A scorecard row's period cannot be read",
+    "The table gives each row its own period (a Period column beside Latest and Previous "
+    "figures), and this row's period cell is empty or is not a period, so its figures "
+    "cannot be dated and the indicator is not rated. Type the period as 'Q2 2023-24', "
+    "'2022-23' or 'Sep 2023'.")
 TARGET_UNREADABLE = FindingType(
     "target_unreadable", "warning", "A target cannot be read",
     "The target is not a number, a comparison ('<22%', 'at least 90%'), a direction "

@@ -83,7 +83,17 @@ class TableLayout:
     reading: dict = field(default_factory=dict)
 
     @property
+    def has_earlier_figures(self) -> bool:
+        """Whether a row can show a movement: two period columns, or a
+        scorecard's Previous (or last year's) column beside its Latest."""
+        return len(self.period_columns) >= 2 or "previous" in self.roles or "last_year" in self.roles
+
+    @property
     def latest_period_column(self) -> str:
+        """The column of the latest figures: the latest period's, or a
+        row-wise scorecard's Latest column (each row says its own period)."""
+        if not self.period_columns:
+            return self.roles["latest"]
         return max(self.period_columns, key=lambda cp: cp[1].sort_key)[0]
 
 

@@ -54,7 +54,7 @@ def read_workbook(path: "str | Path | Package", config: Config | None = None) ->
         targets = Targets()
         looked_at: list[str] = []
         for info in book.sheets:
-            if info.part is None:
+            if info.part is None or info.owned:
                 continue
             if _skipped(entries.get(info.name)):
                 continue

@@ -20,7 +20,8 @@ from ..config import Config
 from ..errors import Place, quote_sheet
 from ..findings import Finding
 from ..finding_types import (CONFIG_INDICATOR_UNKNOWN, NAMELESS_ROW, POLARITY_CONFLICT,
-                             POLARITY_UNREADABLE, ROW_NOT_READ, TARGET_UNMATCHED, TARGET_UNREADABLE,
+                             POLARITY_UNREADABLE, ROW_NOT_READ, ROW_PERIOD_UNREADABLE, TARGET_UNMATCHED,
+                             TARGET_UNREADABLE,
                              UNIT_MISMATCH, FindingType)
 from ..lait import match_lait
 from ..library import LibraryEntry, indicator_matcher
@@ -31,7 +32,8 @@ from ..resolve import TargetBound, scaled_target as _scaled, states_polarity
 from ..values import Reading, parse_value
 from ..xlsx.refs import col_letters as column_letter, split_sheet_ref
 from .cells import Cell
-from .detect import DASHES, Block, Column, Header, View, text_of
+from .detect import DASHES, Block, Column, Header, View, holds_figure, text_of
+from .rowwise import RELATIVE, is_row_wise, row_period_of, shifted
 
 # Added to table.COLUMNS by the reader (the schema allows additions).
 EXTRA_COLUMNS: dict[str, str] = {
@@ -238,6 +240,12 @@ class RecordColumns:
     rag: int | None = None
     dot: int | None = None
     commentary: int | None = None
+    # a row-wise table (kpi_xl.reader.rowwise): the column of each row's
+    # period, (role, column, letter) of its figure columns, and the year the
+    # title names (dating a bare "Q2" there)
+    row_period: int | None = None
+    relative: tuple[tuple[str, int, str], ...] = ()
+    context_fy: int | None = None
 
     @classmethod
     def of(cls, header: Header) -> "RecordColumns":
@@ -245,14 +253,19 @@ class RecordColumns:
         for col, column in header.columns.items():
             by_role.setdefault(column.role, col)
         named = tuple((c.role, c.letter) for c in header.columns.values()
-                      if c.role not in ("period", "unknown", "description", "unit"))
+                      if c.role not in ("period", "unknown", "description", "unit", *RELATIVE))
         # stable: repeated periods keep sheet order
         periods = tuple(sorted(header.period_columns, key=lambda c: c.period.sort_key))
         comparators = tuple((c.role.split(":", 1)[1], c.col) for c in header.columns.values()
                             if c.role.startswith("comparator:"))
+        row_wise = is_row_wise(header.columns)
+        relative = tuple((c.role, c.col, c.letter) for _, c in sorted(header.columns.items())
+                         if c.role in RELATIVE) if row_wise else ()
         return cls(by_role, named, periods, comparators,
                    tuple((c.period, c.col, c.letter) for c in periods),
-                   **{role: by_role.get(role) for role in _RECORD_ROLES})
+                   **{role: by_role.get(role) for role in _RECORD_ROLES},
+                   row_period=by_role.get("row_period") if row_wise else None,
+                   relative=relative, context_fy=header.context_fy)
 
 
 _RECORD_ROLES = ("name", "id", "target", "amber", "polarity", "rag", "dot", "commentary")
@@ -274,8 +287,11 @@ def indicator_record(view: View, columns: RecordColumns, row: int, table_index: 
     code_cell = cell_of(columns.id)
     code = text_of(code_cell.value) if code_cell else None
 
-    series = [Point(period, reading(row_cells.get(col)), f"{letter}{row}")
-              for period, col, letter in columns.period_cells]
+    if columns.row_period is None:
+        series = [Point(period, reading(row_cells.get(col)), f"{letter}{row}")
+                  for period, col, letter in columns.period_cells]
+    else:
+        series = _row_series(row_cells, columns, row, sheet, ctx)
     # one look-up serves the target, the amber and the polarity (it marks the row used)
     target_row = ctx.targets.find(name, code)
     own_target = cell_of(columns.target)
@@ -303,6 +319,27 @@ def indicator_record(view: View, columns: RecordColumns, row: int, table_index: 
 
 
 _NO_CELLS: dict[int, Cell] = {}
+
+
+def _row_series(row_cells: dict[int, Cell], columns: RecordColumns, row: int, sheet: str,
+                ctx: Context) -> list[Point]:
+    """A row-wise table's figures, dated by the row's own period cell; none
+    (with a warning) when that cell names no period kpi-xl reads."""
+    cell = row_cells.get(columns.row_period)
+    value = cell.value if cell is not None else None
+    period = row_period_of(value, columns.context_fy)
+    if period is None:
+        where = f"{column_letter(columns.row_period)}{row}"
+        figures = [row_cells.get(col) for _, col, _ in columns.relative]
+        if any(c is not None and holds_figure(c.value) for c in figures):
+            shown = "is empty" if text_of(value) is None else f"holds {str(text_of(value))[:40]!r}"
+            ctx.warn(ROW_PERIOD_UNREADABLE, f"the period cell {shown}, so the row's figures cannot be "
+                     "dated and are not rated (write e.g. 'Q2 2023-24', '2022-23' or 'Sep 2023')",
+                     sheet, where)
+        return []
+    points = [Point(shifted(period, role), ctx.reading(row_cells.get(col)), f"{letter}{row}")
+              for role, col, letter in columns.relative]
+    return sorted(points, key=lambda p: p.period.sort_key)
 
 
 # -------------------------------------------------------------- units

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
@@ -27,7 +27,7 @@ from lxml import etree
 from ..errors import Place, RefusedFile, WorkbookError
 from ..xlsx import safety
 from ..xlsx.package import Package
-from ..xlsx.namespaces import MAIN_NS, R_NS
+from ..xlsx.namespaces import MAIN_NS, OWNED_NAME, R_NS
 from ..xlsx.refs import COLUMN_OF_REF, cell_position, col_index, col_letters
 from ..xlsx.shared_strings import SharedStrings, forget as _forget, rich_text as _rich_text
 
@@ -87,6 +87,7 @@ class SheetInfo:
     state: str  # "visible" | "hidden" | "veryHidden"
     part: str | None  # zip member of a worksheet; None for chart and dialog sheets
     kind: str  # "worksheet" | "chartsheet" | "dialogsheet" | "macrosheet" | "other"
+    owned: bool = False  # a sheet kpi-xl writes (its exceptions, data quality, charts)
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,18 @@ class Grid:
 
     def max_col(self) -> int:
         return max((max(cols) for cols in self.rows.values() if cols), default=0)
+
+
+def _owned_indices(workbook: etree._Element, count: int) -> list[int]:
+    """The sheets kpi-xl marked as its own (a sheet-scoped _kpixl_owned name):
+    its exceptions summary has a Period and a Latest column, and must not be
+    read back as the council's scorecard."""
+    found = []
+    for el in workbook.iterfind(f"{_M}definedNames/{_M}definedName"):
+        index = el.get("localSheetId", "")
+        if el.get("name") == OWNED_NAME and index.isdigit() and int(index) < count:
+            found.append(int(index))
+    return found
 
 
 # ------------------------------------------------------------------ workbook
@@ -302,6 +315,8 @@ class Workbook:
                                     part=part, kind=kind))
         if not sheets:
             raise self._damaged("has no sheets; check the file or save it from Excel as .xlsx")
+        for index in _owned_indices(root, len(sheets)):
+            sheets[index] = replace(sheets[index], owned=True)
         return sheets
 
     def _related_part(self, suffix: str) -> str | None:

@@ -49,6 +49,7 @@ from ..periods import Period, parse_period, parse_year
 from ..values import parse_value
 from ..xlsx.refs import cell_ref, col_letters as column_letter
 from .cells import Cell, Grid, Merge
+from .rowwise import RELATIVE as RELATIVE_ROLES, is_row_wise, row_period_of, settle_relative
 
 PEEK_ROWS = 60  # rows of every sheet looked at to decide whether it holds a table
 MAX_BANDS = 3  # band rows looked at above a header row
@@ -56,7 +57,10 @@ MAX_BLANK_RUN = 2  # this many blank rows end a table
 
 COMPARATOR_KINDS = ("sn", "region", "england", "ofsted_good")
 ROLES = ("name", "id", "area", "target", "amber", "polarity", "rag", "dot", "trend", "commentary",
-         "unit", "description") + tuple(f"comparator:{k}" for k in COMPARATOR_KINDS)
+         "unit", "description") + tuple(f"comparator:{k}" for k in COMPARATOR_KINDS) + (
+    "row_period", "latest", "previous", "last_year")
+# "row_period" and RELATIVE_ROLES: a scorecard's column of each row's period
+# and its figure columns named relative to a period (kpi_xl.reader.rowwise).
 
 # -------------------------------------------------------------- header words
 
@@ -107,6 +111,38 @@ _BAND_ROLES = {"target", "amber", "polarity", "rag", "dot", "trend", "commentary
 # above it ("Q1" over "Actual | RAG", "Quarter 1 2023-24" over "Value | Rating").
 _VALUE_WORDS = re.compile(r"^(?:actuals?|values?|figures?|results?|performance|data|count|"
                           r"number|%|percent(?:age)?|rate|score|no\.?)$", re.I)
+
+# The column saying each row's period, and the figure columns named relative
+# to it; a value word ("Actual") is the latest figure beside a period column.
+_ROW_PERIOD = re.compile(
+    r"^(?:(?:reporting|latest|current|data|time|report|collection)\s+)?period"
+    r"(?:\s+(?:covered|ending|end|of data|reported))?$|"
+    r"^(?:as at|as of|date|data as at|timeframe|time frame|quarter|month|year)$")
+_SPAN_WORDS = r"(?:period|quarter|qtr|month|year|reporting period|reported period|reported)"
+_FIGURE_WORDS = r"(?:value|figure|result|performance|position|data|outturn|actual)"
+_RELATIVE_PATTERNS = (
+    ("last_year", re.compile(
+        r"^(?:same\s+(?:period|quarter|qtr|month|time)\s+(?:last|previous|prior)\s+year|"
+        rf"(?:last|previous|prior)\s+year(?:\s+{_FIGURE_WORDS})?|sply)$")),
+    ("previous", re.compile(
+        rf"^(?:previous|prev\.?|last|prior)(?:\s+{_SPAN_WORDS})?(?:\s*(?:'s)?\s*{_FIGURE_WORDS})?$")),
+    ("latest", re.compile(
+        rf"^(?:(?:latest|current|most recent)(?:\s+{_SPAN_WORDS})?|this\s+{_SPAN_WORDS})"
+        rf"(?:\s*(?:'s)?\s*{_FIGURE_WORDS})?$")),
+)
+
+
+def relative_role(label: str) -> str | None:
+    """"row_period", or which figure relative to the period a label names
+    ("latest", "previous", "last_year"), or None."""
+    key = " ".join(label.lower().replace("’", "'").strip(" :*").split())
+    if _ROW_PERIOD.match(key):
+        return "row_period"
+    for role, pattern in _RELATIVE_PATTERNS:
+        if pattern.match(key):
+            return role
+    return "latest" if _VALUE_WORDS.match(key) else None
+
 
 RAG_WORDS = {"red", "amber", "green", "r", "a", "g", "r/a", "a/g", "blue", "on target",
              "off target", "not targeted", "grey", "gray", "b"}
@@ -163,6 +199,7 @@ class Header:
     title: str | None = None
     title_row: int | None = None
     kind: str = "indicators"  # "indicators" | "targets"
+    context_fy: int | None = None  # the year the title or header names: dates a row's bare "Q2"
     # The best other reading considered: (header, its score, this one's score).
     runner_up: tuple | None = field(default=None, repr=False, compare=False)
 
@@ -339,9 +376,10 @@ def score_reading(view: View, header: Header) -> float:
                if any(_is_figure(view, r, c.col) for r in block.indicator_rows)}
     score = 3.0 * len(periods) - 3.0 * (len(every) - len(set(every)))
     target, polarity = trial.role_col("target"), trial.role_col("polarity")
+    figure_columns = header.period_columns + [c for c in header.columns.values() if c.role in _ROW_FIGURE_ROLES]
     for r in block.indicator_rows:
         score += 1
-        for column in header.period_columns:
+        for column in figure_columns:
             if _is_figure(view, r, column.col):
                 score += 1
         for col in (target, polarity):
@@ -431,10 +469,12 @@ def _header_from(view: View, row: int, bands: list[int], title_row: int | None) 
     if not columns:
         return None
     one_column_per_role(columns)
+    settle_relative(columns, title_text, default_fy)
     roles = [c.role for c in columns.values()]
     periods = roles.count("period")
     has_name = "name" in roles
-    if has_name and (periods >= 2 or (periods == 1 and {"target", "rag", "dot", "trend"} & set(roles))):
+    if has_name and (periods >= 2 or (periods == 1 and {"target", "rag", "dot", "trend"} & set(roles))
+                     or is_row_wise(columns)):
         kind = "indicators"
     elif (has_name or "id" in roles) and periods == 0 and {"target", "polarity"} & set(roles) \
             and not bands:
@@ -442,7 +482,7 @@ def _header_from(view: View, row: int, bands: list[int], title_row: int | None) 
     else:
         return None
     title = text_of(view.raw(title_row, view.row_cols(title_row)[0])) if title_row else None
-    return Header(view.sheet, tuple(bands + [row]), columns, title, title_row, kind)
+    return Header(view.sheet, tuple(bands + [row]), columns, title, title_row, kind, context_fy=default_fy)
 
 
 def _year_beside(view: View, row: int) -> int | None:
@@ -587,7 +627,8 @@ def classify_column(view: View, col: int, labels: list[tuple[int, str]],
     if role is not None:
         return Column(col, role, label, ref, year=year if role.startswith("comparator") else None)
     if period is None:
-        return Column(col, "unknown", label, ref)
+        relative = relative_role(own) if band_period is None else None
+        return Column(col, relative or "unknown", label, ref)
     return Column(col, "period", label, ref, period=period)
 
 
@@ -738,6 +779,9 @@ def settle_reporting_period(view: View, block: Block) -> None:
     table's RAG column."""
     header = block.header
     rows = block.indicator_rows
+    if is_row_wise(header.columns):
+        _row_wise_reporting_period(view, block)
+        return
     filled = [c for c in header.period_columns
               if any(holds_figure(view.raw(r, c.col)) for r in rows)]
     if not filled:
@@ -750,6 +794,18 @@ def settle_reporting_period(view: View, block: Block) -> None:
             block.later.append(column)
     _keep_paired(header, "rag", block.reporting_period)
     _keep_paired(header, "target", block.reporting_period)
+
+
+def _row_wise_reporting_period(view: View, block: Block) -> None:
+    """A row-wise table's reporting period: the latest of its rows' periods
+    whose latest figure is there (rows may be of different kinds)."""
+    header = block.header
+    period_col, latest_col = header.role_col("row_period"), header.role_col("latest")
+    periods = [period for r in block.indicator_rows
+               if holds_figure(view.raw(r, latest_col))
+               and (period := row_period_of(view.raw(r, period_col), header.context_fy)) is not None]
+    if periods:
+        block.reporting_period = max(periods, key=lambda p: p.sort_key)
 
 
 def _keep_paired(header: Header, role: str, reporting: Period) -> None:
@@ -820,6 +876,7 @@ def _add_pending(block: Block, row: int, facts: _RowFacts) -> None:
 
 
 _STRONG_STATUSES = {"number", "suppressed", "not_available"}
+_ROW_FIGURE_ROLES = set(RELATIVE_ROLES)  # a row-wise table's figure columns
 _STRONG_ROLES = {"target", "polarity", "amber", "id"}
 
 
@@ -846,7 +903,7 @@ def _row_facts(view: View, header: Header, r: int, lo: int, hi: int,
         column = columns.get(c)
         if column is None:
             continue
-        if column.role == "period":
+        if column.role == "period" or column.role in _ROW_FIGURE_ROLES:
             # A figure, "Not yet available", a compound ("42 Children 20
             # Families") or a note merged across the value columns: a row
             # with a name and anything in its period cells is an indicator.

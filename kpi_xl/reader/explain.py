@@ -75,6 +75,12 @@ def layout_yaml(table: IndicatorTable) -> str:
                           default_flow_style=None, width=100)
 
 
+# A scorecard whose rows say their own period (kpi_xl.reader.rowwise).
+_ROW_WISE = {"row_period": "each row's period", "latest": "latest figure (the row's period)",
+             "previous": "previous figure (the period before the row's)",
+             "last_year": "figure a year before the row's period"}
+
+
 def explain_text(table: IndicatorTable) -> str:
     """The readable account of every table, then the YAML."""
     lines: list[str] = []
@@ -90,7 +96,7 @@ def explain_text(table: IndicatorTable) -> str:
             what = {"period": f"period {c['period']}", "period_later": f"period {c['period']} (empty: after the reporting period)",
                     "period_rag": f"RAG of {c['period']} (not the reporting period)",
                     "period_target": f"target of {c['period']} (not the reporting period)",
-                    "unknown": "not used"}.get(role, role + (f" of {c['period']}" if c.get("period") else ""))
+                    "unknown": "not used", **_ROW_WISE}.get(role, role + (f" of {c['period']}" if c.get("period") else ""))
             label = f"  {c['label']!r}" if c["label"] else "  (no label)"
             lines.append(f"    {c['column']:>3}: {what}{label}")
         lines.append(f"  reporting period: {r.get('reporting_period') or '(no figures)'}")

@@ -12,6 +12,7 @@ from ..config import Config, SheetLayout
 from ..errors import ConfigError, LayoutError, Place
 from ..periods import parse_period
 from ..xlsx.refs import cell_ref, col_index as column_index
+from .rowwise import is_row_wise, settle_relative
 from .detect import (COMPARATOR_KINDS, ROLES, Block, Column, Header, View, classify_column,
                      one_column_per_role, clip_columns, find_headers, read_body, text_of)
 
@@ -21,6 +22,8 @@ ROLE_SPELLINGS = {
     **{kind: f"comparator:{kind}" for kind in COMPARATOR_KINDS},
     "statistical_neighbours": "comparator:sn", "national": "comparator:england",
     "direction": "dot", "sparkline": "trend", "comment": "commentary", "code": "id",
+    # a scorecard giving each row its period (kpi_xl.reader.rowwise)
+    "period": "row_period", "current": "latest", "same_period_last_year": "last_year",
 }
 
 
@@ -128,6 +131,7 @@ def header_from_rows(view: View, rows: list[int]) -> Header:
         if column is not None:
             columns[col] = column
     one_column_per_role(columns)
+    settle_relative(columns, None, None)  # a configured header dates nothing by a title
     return Header(view.sheet, tuple(rows), columns)
 
 
@@ -160,10 +164,11 @@ def _require(header: Header, layout: SheetLayout, where: str, config: Config) ->
         raise LayoutError(f"{where}: no indicator name column found on sheet {layout.sheet!r}; "
                           "add columns: {name: <letter>} to the layout entry",
                           Place(file=config.source))
-    if not header.period_columns:
+    if not header.period_columns and not is_row_wise(header.columns):
         raise LayoutError(f"{where}: no period columns found on sheet {layout.sheet!r}; "
-                          "add period_columns: {<letter>: 'Q1 2023-24', ...} or header_rows",
-                          Place(file=config.source))
+                          "add period_columns: {<letter>: 'Q1 2023-24', ...} or header_rows "
+                          "(or, when each row says its period, columns: {period: <letter>, "
+                          "latest: <letter>})", Place(file=config.source))
 
 
 def _column(letter: object, key: str, config: Config) -> int:

@@ -82,7 +82,7 @@ def room_findings(layout: TableLayout, file: str, added: list[str] | None = None
         return []
     if added is None:
         added = [label for label, role in (("RAG", "rag"), ("direction of travel", "dot"))
-                 if role not in layout.roles and (role == "rag" or len(layout.period_columns) >= 2)]
+                 if role not in layout.roles and (role == "rag" or layout.has_earlier_figures)]
         added = added[max(col_index(layout.room_until) - col_index(layout.last_column), 0):]
     if not added:
         return []

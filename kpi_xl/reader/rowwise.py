@@ -1,0 +1,133 @@
+"""Figure columns named relative to a period: scorecards.
+
+Many councils' scorecards do not give a column per period. Either each row
+says its own period, because annual, termly and quarterly indicators sit in
+one table::
+
+    Ref | Measure | Good is | Period     | Previous | Latest | Target
+    EH1 | ...     | Low     | Q2 2023-24 | 31       | 34     | 30
+    ED4 | ...     | High    | 2022-23    | 61%      | 64%    | 65%
+
+or the title dates the figures and the columns count back from it
+("Scorecard Q2 2023-24" over "Last quarter | This quarter").
+
+The reader marks such columns with the roles ``latest``, ``previous`` and
+``last_year`` (and ``row_period`` for the column of periods) and this
+module dates them: a title's period makes them ordinary period columns
+(:func:`settle_relative`), a row's period dates that row's figures
+(:func:`row_series`). "Previous" is the period before (Q1 before Q2,
+2021-22 before 2022-23); "last year" the same period a year before.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import TYPE_CHECKING
+
+from ..periods import Period, parse_period
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .detect import Column
+
+RELATIVE = ("latest", "previous", "last_year")
+# A label naming the span of its period: "Last quarter" counts back a quarter.
+_SPAN_KINDS = {"quarter": ("quarter",), "qtr": ("quarter",), "month": ("month",),
+               "year": ("year", "academic_year")}
+
+
+def shifted(period: Period, role: str) -> Period:
+    """The period a ``role`` column holds, for a row (or table) of ``period``."""
+    if role == "previous":
+        return period.previous()
+    if role == "last_year":
+        return period.same_period_last_year()
+    return period
+
+
+def is_row_wise(columns: dict[int, "Column"]) -> bool:
+    """A table whose rows each say their period, with a latest figure column."""
+    roles = {c.role for c in columns.values()}
+    return "row_period" in roles and "latest" in roles
+
+
+def settle_relative(columns: dict[int, "Column"], title: str | None, context_fy: int | None) -> None:
+    """Date a header's relative columns, or give them up.
+
+    Beside period columns ("Q1 2023-24 | Q2 2023-24") or with no latest
+    figure column they are not read as figures. With a column of periods
+    the table is read row by row. Else the title's period dates them: they
+    become the period columns of that period and the ones before it; a title
+    naming no period (or a year under "This quarter") leaves them unread."""
+    relative = [c for c in columns.values() if c.role in RELATIVE or c.role == "row_period"]
+    if not relative:
+        return
+    roles = {c.role for c in columns.values()}
+    if "period" in roles or "latest" not in roles:
+        _give_up(relative)
+        return
+    if "row_period" in roles:
+        return
+    reference = period_in_text(title) if title else None
+    figures = [c for c in relative if c.role in RELATIVE]
+    if reference is None or not all(_span_fits(c, reference) for c in figures):
+        _give_up(relative)
+        return
+    for column in figures:
+        column.period = shifted(reference, column.role)
+        column.role = "period"
+    for column in relative:
+        if column.role == "row_period":
+            column.role = "unknown"
+
+
+def _give_up(columns: list["Column"]) -> None:
+    for column in columns:
+        column.role = "unknown"
+
+
+def _span_fits(column: "Column", period: Period) -> bool:
+    """"This quarter" is dated by a quarter, "This year" by a year; "Latest"
+    and "Same quarter last year" by any period."""
+    if column.role == "last_year":
+        return True
+    words = column.label.lower().split()
+    kinds = next((kinds for word, kinds in _SPAN_KINDS.items() if word in words), None)
+    return kinds is None or period.kind in kinds
+
+
+_MONTH_TO_MONTH = re.compile(r"\b([A-Za-z]{3,9})\s+to\s+([A-Za-z]{3,9})\b")
+
+
+def period_in_text(text: str) -> Period | None:
+    """The first period a title names, the longest reading first: "Children's
+    Services Scorecard - Quarter 2 2023-24" -> Q2 2023-24; "(July to
+    September 2023)" -> Q2 2023-24."""
+    text = _MONTH_TO_MONTH.sub(r"\1-\2", text)
+    words = [w.strip(" :;,.()[]") for w in text.split()]
+    words = [w for w in words if w and w not in ("-", "–", "—")]
+    for size in (4, 3, 2, 1):
+        for start in range(len(words) - size + 1):
+            period = parse_period(" ".join(words[start:start + size]))
+            if period is not None:
+                return period
+    return None
+
+
+_DAY_MONTH_YEAR = re.compile(r"(?<!\d)(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})(?!\d)")
+
+
+def row_period_of(value: object, context_fy: int | None) -> Period | None:
+    """The period a row's period cell names: "Q2 2023-24", "2022-23", a
+    date (its month), "As at 30/09/2023" (day first, as England writes it)."""
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return parse_period(value)
+    if not isinstance(value, str):
+        return None
+    found = parse_period(value.strip(), context_fy) or period_in_text(value)
+    if found is None and (match := _DAY_MONTH_YEAR.search(value)):
+        day, month, year = (int(g) for g in match.groups())
+        try:
+            found = parse_period(_dt.date(year if year > 99 else 2000 + year, month, day))
+        except ValueError:  # 31/02/2024: not a date
+            return None
+    return found
