@@ -95,6 +95,7 @@ def _span_fits(column: "Column", period: Period) -> bool:
     return kinds is None or period.kind in kinds
 
 
+_TITLE_CHARS = 200
 _MONTH_TO_MONTH = re.compile(r"\b([A-Za-z]{3,9})\s+to\s+([A-Za-z]{3,9})\b")
 
 
@@ -102,7 +103,9 @@ def period_in_text(text: str) -> Period | None:
     """The first period a title names, the longest reading first: "Children's
     Services Scorecard - Quarter 2 2023-24" -> Q2 2023-24; "(July to
     September 2023)" -> Q2 2023-24."""
-    text = _MONTH_TO_MONTH.sub(r"\1-\2", text)
+    # A title is a line: a cell of prose (or a hostile 32,000 characters)
+    # is looked at as far as a title goes.
+    text = _MONTH_TO_MONTH.sub(r"\1-\2", text[:_TITLE_CHARS])
     words = [w.strip(" :;,.()[]") for w in text.split()]
     words = [w for w in words if w and w not in ("-", "–", "—")]
     for size in (4, 3, 2, 1):
@@ -123,8 +126,9 @@ def row_period_of(value: object, context_fy: int | None) -> Period | None:
         return parse_period(value)
     if not isinstance(value, str):
         return None
-    found = parse_period(value.strip(), context_fy) or period_in_text(value)
-    if found is None and (match := _DAY_MONTH_YEAR.search(value)):
+    text = value.strip()[:_TITLE_CHARS]  # a period is a few words: prose is not read through
+    found = parse_period(text, context_fy) or period_in_text(text)
+    if found is None and (match := _DAY_MONTH_YEAR.search(text)):
         day, month, year = (int(g) for g in match.groups())
         try:
             found = parse_period(_dt.date(year if year > 99 else 2000 + year, month, day))
