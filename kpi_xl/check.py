@@ -227,7 +227,7 @@ def indicator_findings(record: dict, file: str) -> list[Finding]:
                              "the published direction is kept",
                              "warning", at(cells.get("dot")), ident))
     has_target = record.get("target") is not None or bool(record.get("target_direction"))
-    rag = record.get("published_rag")
+    rag = record.get("published_rag") or record.get("published_rag_fill")
     if normalise_rag(rag) and not has_target:
         found.append(Finding(RAG_WITHOUT_TARGET, f"a rating ({rag}) is given but the indicator "
                              "has no target", "warning", at(cells.get("rag")), ident))

@@ -214,7 +214,7 @@ def change_log(rated: list[dict], config: Config) -> list[dict]:
     """Ratings and directions that differ from what the sheet showed before."""
     log = []
     for r in rated:
-        before_rag = normalise_rag(r.get("published_rag"), config)
+        before_rag = normalise_rag(r.get("published_rag"), config) or r.get("published_rag_fill")
         before_dot = r.get("published_dot")
         before_move = published_movement(before_dot, config.direction)
         rag_changed = before_rag != r.get("rag")

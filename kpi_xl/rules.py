@@ -367,7 +367,8 @@ def consistency_findings(record: dict, result: dict, polarity, target, config: C
     with no polarity, a direction with no latest figure, are reported by
     ``kpi_xl.check.check_table`` from the same table.)"""
     shown_rag, shown_dot = record.get("published_rag"), record.get("published_dot")
-    if shown_rag is None and shown_dot is None:  # nothing published to contradict
+    shown_by_fill = record.get("published_rag_fill") if shown_rag is None else None
+    if shown_rag is None and shown_dot is None and shown_by_fill is None:  # nothing published
         return []
     ind, cells, sheet = record.get("id"), record.get("cells") or {}, record.get("sheet")
 
@@ -375,10 +376,11 @@ def consistency_findings(record: dict, result: dict, polarity, target, config: C
         return Place(file=file, sheet=sheet, cell=cells.get(role) or cells.get("name"))
 
     found = []
-    published = normalise_rag(shown_rag, config)
+    published = normalise_rag(shown_rag, config) or shown_by_fill
     unit = record.get("unit")
     if published and result["rag"] and published != result["rag"]:
-        found.append(Finding(RAG_DISAGREES, f"published rating {published} disagrees with the "
+        shown = f"{published} (the cell's fill colour)" if shown_by_fill else published
+        found.append(Finding(RAG_DISAGREES, f"published rating {shown} disagrees with the "
                              f"rule ({result['rag']}: {_fmt(result['latest_value'], unit)} against "
                              f"target {_fmt(target, unit)}, {polarity or 'no polarity'} is better)",
                              "warning", at("rag"), ind))

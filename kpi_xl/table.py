@@ -52,6 +52,8 @@ COLUMNS: dict[str, str] = {
     "amber": "explicit amber threshold (float) or None",
     "series": "list[Point], chronological order (sheet order kept in layout)",
     "published_rag": "RAG text found in the sheet ('Red', 'G', ...) or None",
+    "published_rag_fill": "GREEN/AMBER/RED shown only by the fill colour of a RAG cell holding "
+                          "no text (a RAG column with no text in any row), else None",
     "published_dot": "DoT found in the sheet (arrow or word) or None",
     "commentary": "commentary text in the table, or None",
     "cells": "dict role -> cell address: 'name', 'target', 'polarity', 'rag', 'dot', "

@@ -22,7 +22,7 @@ from .build import (FRAME_COLUMNS, Context, Targets, apply_config, assign_ids, b
                     build_records, table_layout, unknown_config_indicators, unused_target_findings)
 from .cells import Grid, Workbook
 from . import keep as keep_module
-from .detect import PEEK_ROWS, Block, View, detect_tables, has_table, leave_room_between
+from .detect import PEEK_ROWS, Block, View, detect_tables, has_table, leave_room_between, text_of
 from .explain import describe_reading
 from .keep import table_rows
 from .override import blocks_from_layout, entries_by_sheet
@@ -72,6 +72,7 @@ def read_workbook(path: "str | Path | Package", config: Config | None = None) ->
                 view = View(grid)
                 blocks = detect_tables(view)
             for block in blocks:
+                _read_fill_ratings(book, view, block)
                 if block.header.kind == "targets":
                     targets.add_block(view, block)
                 else:
@@ -102,6 +103,16 @@ def read_workbook(path: "str | Path | Package", config: Config | None = None) ->
     return IndicatorTable(path=str(path), records=build_records(records), columns=FRAME_COLUMNS,
                           layouts=layouts_out, findings=Report(list(ctx.findings)),
                           sheet_names=book.sheet_names)
+
+
+def _read_fill_ratings(book: Workbook, view: View, block: Block) -> None:
+    """A RAG column whose cells hold no text may show its ratings by their
+    fill colour alone: those are published ratings too."""
+    col = block.header.role_col("rag")
+    rows = block.indicator_rows
+    if col is None or not rows or any(text_of(view.raw(r, col)) for r in rows):
+        return
+    block.fill_ratings = book.fill_ratings_in_column(view.sheet, col, rows)
 
 
 def _sheet_name(book: Workbook, name: str) -> str:

@@ -208,7 +208,9 @@ def block_records(view: View, block: Block, table_index: int, ctx: Context) -> l
             continue
         if area_col is not None and (value := text_of(view.raw(body.row, area_col))):
             area = value
-        records.append(indicator_record(view, columns, body.row, table_index, area, ctx))
+        record = indicator_record(view, columns, body.row, table_index, area, ctx)
+        record["published_rag_fill"] = block.fill_ratings.get(body.row)
+        records.append(record)
     for r in block.nameless:
         ctx.warn(NAMELESS_ROW, "row has figures but no indicator name; it is not read",
                  view.sheet, f"{column_letter(header.name_col)}{r}")

@@ -126,6 +126,9 @@ class Grid:
         return max((max(cols) for cols in self.rows.values() if cols), default=0)
 
 
+FILL_SCAN_LIMIT = 16 << 20  # a sheet's XML searched for the fills of its RAG cells
+
+
 def _owned_indices(workbook: etree._Element, count: int) -> list[int]:
     """The sheets kpi-xl marked as its own (a sheet-scoped _kpixl_owned name):
     its exceptions summary has a Period and a Latest column, and must not be
@@ -164,6 +167,7 @@ class Workbook:
             self._strings = SharedStrings(self._package, self._shared_strings_part())
             # sheet name -> a peek's grid, its parse paused, and the row it stopped at
             self._paused: dict[str, tuple[Grid, Iterator[etree._Element], tuple]] = {}
+            self._fills: list[str | None] | None = None  # the rating each cell format's fill shows
         except BaseException:
             self._close_package()
             raise
@@ -354,6 +358,29 @@ class Workbook:
 
     def _damaged(self, message: str) -> WorkbookError:
         return WorkbookError(message, Place(file=str(self.path)))
+
+    # -- ratings shown by fill colour (kpi_xl.reader.fills)
+    def fill_ratings_in_column(self, sheet: str, col: int, rows: list[int]) -> dict[int, str]:
+        """Row -> the rating ("RED", "AMBER", "GREEN") the fill of the cell in
+        column ``col`` shows, for the ``rows`` whose cell has such a fill. The
+        sheet's XML is searched for those cells' formats (a huge sheet is not)."""
+        from .fills import styles_in_column
+
+        info = self.sheet(sheet)
+        ratings = self._fill_ratings()
+        if not info.part or not any(ratings) or self.part_size(sheet) > FILL_SCAN_LIMIT:
+            return {}
+        styles = styles_in_column(self._read(info.part), col_letters(col), set(rows))
+        return {row: ratings[s] for row, s in styles.items() if s < len(ratings) and ratings[s]}
+
+    def _fill_ratings(self) -> list[str | None]:
+        if self._fills is None:
+            from .fills import fill_ratings
+
+            styles, theme = self._related_part("styles"), self._related_part("theme")
+            self._fills = fill_ratings(self._parse(styles), self._parse(theme) if theme else None) \
+                if styles else []
+        return self._fills
 
     # -- sheet parsing
     def part_size(self, name: str) -> int:

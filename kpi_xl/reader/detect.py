@@ -255,6 +255,8 @@ class Block:
     # a table beside this one on the same rows starts after it. None: no limit.
     room_until: int | None = None
     beside: tuple[int, int] | None = None  # its columns, when tables sit side by side
+    # row -> the rating its RAG cell shows only by its fill colour (kpi_xl.reader.fills)
+    fill_ratings: dict[int, str] = field(default_factory=dict)
 
     @property
     def indicator_rows(self) -> list[int]:
