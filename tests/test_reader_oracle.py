@@ -30,7 +30,7 @@ from kpi_xl.reader.build import (FRAME_COLUMNS, UNIT_MISMATCH, NAMELESS_ROW, ROW
                                  TARGET_UNREADABLE, Context, RecordColumns, TargetRow, _as_percent, _fmt_reading,
                                  _not_targeted, _PERCENT_NAME, _RATE_NAME, _rag_text, _resolve_polarity, _scaled,
                                  _text, _unit_of, column_letter, parse_target_bound, parse_target_direction,
-                                 value_kind)
+                                 value_kind, codes_in_names, _row_series)
 from kpi_xl.reader.cells import Cell
 from kpi_xl.reader.detect import PEEK_ROWS, Block, View, text_of
 from kpi_xl.table import Point
@@ -66,13 +66,17 @@ def old_block_records(view: View, block: Block, table_index: int, ctx: Context) 
     area_col = columns.by_role.get("area")
     area = block.area
     records = []
+    codes = codes_in_names(view, block, columns)  # the new meaning: "A1 – ..." is A1
     for body in block.rows:
         if body.kind == "section":
             area = body.text or area
             continue
         if area_col is not None and (value := text_of(view.raw(body.row, area_col))):
             area = value
-        records.append(old_indicator_record(view, columns, body.row, table_index, area, ctx))
+        record = old_indicator_record(view, columns, body.row, table_index, area, ctx,
+                                      codes.get(body.row))
+        record["published_rag_fill"] = block.fill_ratings.get(body.row)  # the new meaning
+        records.append(record)
     for r in block.nameless:
         ctx.warn(NAMELESS_ROW, "row has figures but no indicator name; it is not read",
                  view.sheet, f"{column_letter(header.name_col)}{r}")
@@ -86,7 +90,7 @@ def old_block_records(view: View, block: Block, table_index: int, ctx: Context) 
 
 
 def old_indicator_record(view: View, columns: RecordColumns, row: int, table_index: int, area: str | None,
-                     ctx: Context) -> dict:
+                     ctx: Context, code: str | None = None) -> dict:
     sheet = view.sheet
     row_cells = view.grid.rows.get(row, {})
 
@@ -99,10 +103,12 @@ def old_indicator_record(view: View, columns: RecordColumns, row: int, table_ind
     name_cell = cell_of("name")
     name = text_of(name_cell.value) if name_cell else ""
     code_cell = cell_of("id")
-    code = text_of(code_cell.value) if code_cell else None
+    code = text_of(code_cell.value) if code_cell else code
 
     series = [Point(column.period, _reading(row_cells.get(column.col)), f"{column.letter}{row}")
               for column in columns.periods]
+    if columns.row_period is not None:  # the new meaning: a scorecard row dated by its period cell
+        series = _row_series(row_cells, columns, row, sheet, ctx)
     target_cell = cell_of("target")
     if target_cell is None or target_cell.value is None:
         found_row = ctx.targets.find(name, code) if (name or code) else None

@@ -35,6 +35,7 @@ from ..config import Config
 from ..errors import Place
 from ..finding_types import OVERRIDE_EXPIRED, OVERRIDE_STALE, UNKNOWN_OVERRIDE
 from ..findings import Finding, Report
+from ..reader.build import slug
 from .layout import fit_rows
 from ..planning.indicator_tables import rag_word_rules
 from ..plan import (AddConditionalFormat, DataValidationList, OwnedSheet, SetCell,
@@ -259,6 +260,7 @@ def _get(row: list, i: int | None) -> str | None:
 
 def build_exceptions_sheet(rated: list[dict], config: Config, notes: dict[str, Note], *,
                            title: str, loose: list[LooseCell] | tuple = ()) -> ExceptionsResult:
+    notes = notes_by_new_id(notes, rated)
     names = [c.name for c in config.exceptions.categories]
     result = ExceptionsResult(OwnedSheet(role=ROLE, name=config.exceptions.sheet_name,
                                          freeze=f"A{HEADER_ROW + 1}", tab_color="1F4E78",
@@ -313,6 +315,21 @@ def build_exceptions_sheet(rated: list[dict], config: Config, notes: dict[str, N
     sheet.conditional_formats.append(_rag_colours(config, last))
     sheet.row_heights.update(fit_rows(cells, sheet.column_widths))
     return result
+
+
+def notes_by_new_id(notes: dict[str, Note], rated: list[dict]) -> dict[str, Note]:
+    """Notes kept under the id an indicator had before its code was read
+    from its name ("NI 62 - ..." was "ni-62-..."), moved to its code: an
+    officer's commentary stays beside its indicator, not among the kept notes."""
+    if not notes:
+        return notes
+    ids = {record["id"] for record in rated}
+    moved = dict(notes)
+    for record in rated:
+        ident, before = record["id"], slug(record.get("name") or "")
+        if ident not in moved and before != ident and before in moved and before not in ids:
+            moved[ident] = moved.pop(before)
+    return moved
 
 
 def _naming(rated: list[dict]) -> dict[str, tuple[str, str]]:

@@ -202,13 +202,15 @@ def block_records(view: View, block: Block, table_index: int, ctx: Context) -> l
     area_col = columns.by_role.get("area")
     area = block.area
     records = []
+    codes = codes_in_names(view, block, columns)
     for body in block.rows:
         if body.kind == "section":
             area = body.text or area
             continue
         if area_col is not None and (value := text_of(view.raw(body.row, area_col))):
             area = value
-        record = indicator_record(view, columns, body.row, table_index, area, ctx)
+        record = indicator_record(view, columns, body.row, table_index, area, ctx,
+                                  code=codes.get(body.row))
         record["published_rag_fill"] = block.fill_ratings.get(body.row)
         records.append(record)
     for r in block.nameless:
@@ -273,8 +275,32 @@ class RecordColumns:
 _RECORD_ROLES = ("name", "id", "target", "amber", "polarity", "rag", "dot", "commentary")
 
 
+# "NI 62 - Stability of placements", "CSC07: Re-referrals": a code written
+# before the name, in tables with no code column of their own.
+_CODE_PREFIX = re.compile(r"^\s*([A-Za-z]{1,6}[ _-]?[0-9]{1,4}(?:\.[0-9]{1,3})?[A-Za-z]?)\s*[-–—:|]\s+\S")
+
+
+def codes_in_names(view: View, block: Block, columns: RecordColumns) -> dict[int, str]:
+    """Row -> the code written before its name, when the table has no code
+    column, at least half its names start with one and no two share one
+    ("KS2 - reading" and "KS2 - maths" are two indicators of one key stage,
+    not two codes): the codes are then the ids config and targets use."""
+    if columns.id is not None or columns.name is None:
+        return {}
+    rows = block.indicator_rows
+    codes = {}
+    for r in rows:
+        match = _CODE_PREFIX.match(text_of(view.raw(r, columns.name)) or "")
+        if match:
+            codes[r] = " ".join(match.group(1).replace("_", " ").split())
+    folded = [c.casefold() for c in codes.values()]
+    if len(codes) * 2 < len(rows) or len(set(folded)) < len(folded):
+        return {}
+    return codes
+
+
 def indicator_record(view: View, columns: RecordColumns, row: int, table_index: int, area: str | None,
-                     ctx: Context) -> dict:
+                     ctx: Context, code: str | None = None) -> dict:
     sheet = view.sheet
     row_cells = view.grid.rows.get(row, _NO_CELLS)
     reading = ctx.reading
@@ -287,7 +313,8 @@ def indicator_record(view: View, columns: RecordColumns, row: int, table_index: 
     name_cell = cell_of(columns.name)
     name = text_of(name_cell.value) if name_cell else ""
     code_cell = cell_of(columns.id)
-    code = text_of(code_cell.value) if code_cell else None
+    if code_cell is not None:
+        code = text_of(code_cell.value)
 
     if columns.row_period is None:
         series = [Point(period, reading(row_cells.get(col)), f"{letter}{row}")
