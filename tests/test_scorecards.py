@@ -51,6 +51,9 @@ def _row_wise(path, rows=ROWS, header=HEADER, title="Children's Services Scoreca
     ws.append(header)
     for row in rows:
         ws.append(list(row[:7]))
+        for cell in ws[ws.max_row][4:7]:  # a fraction is a percentage, as the council formats it
+            if isinstance(cell.value, float) and cell.value < 1:
+                cell.number_format = "0.0%"
     wb.save(path)
     return path
 
@@ -228,3 +231,22 @@ def test_the_explained_layout_reads_the_scorecard_the_same(tmp_path):
         return [(r["id"], [(p.period, p.cell, p.reading.value) for p in r["series"]]) for r in table.records]
 
     assert seen(configured) == seen(detected)
+
+
+def test_the_pack_dates_a_row_reported_for_another_period(tmp_path):
+    from docx import Document
+
+    from kpi_xl.pack.docx import write_docx
+    from kpi_xl.pack.model import build_pack
+    from kpi_xl.refresh_job import build_refresh
+
+    rows = [ROWS[0][:7], ("C1", "No. of Contacts progressed to Referral", "-", "2022-23", None, 1607, None),
+            ROWS[3][:7]]
+    book = _row_wise(tmp_path / "mixed.xlsx", rows)
+    pack = build_pack(build_refresh(book, load_config()), load_config())
+    assert pack.period == "Q2 2023-24"  # what most rows report
+    doc = Document(write_docx(pack, tmp_path / "pack.docx", config=load_config()))
+    latest = {row.cells[1].text: row.cells[3].text for table in doc.tables for row in table.rows[1:]
+              if len(row.cells) > 3}
+    assert latest["SEND1"] == "80.6%" and latest["CP3"] == "75.0%"
+    assert latest["C1"] == "1,607 (2022-23)"

@@ -171,10 +171,10 @@ def _area_summary(doc, pack: Pack, area: PackArea, fills: dict) -> None:
     rows, ratings = [], []
     for cat in area.categories:
         for ind in cat.indicators:
-            rows.append(_summary_row(cat.name, ind))
+            rows.append(_summary_row(cat.name, ind, pack.period))
             ratings.append(ind.rating)
     for ind in area.unrated:
-        rows.append(_summary_row(pack.unrated_name, ind))
+        rows.append(_summary_row(pack.unrated_name, ind, pack.period))
         ratings.append(None)
     widths = list(SUMMARY_WIDTHS)
     table = _table(doc, heads, rows, widths,
@@ -201,10 +201,13 @@ def _area_commentary(doc, area: PackArea, *, keep: bool = False) -> None:
             p.add_run(line)
 
 
-def _summary_row(category: str, ind: PackIndicator) -> list[str]:
+def _summary_row(category: str, ind: PackIndicator, period: str) -> list[str]:
     latest = ind.latest
     cat = category + (f" (moved by officers; rule: {ind.rule_category})" if ind.overridden else "")
-    return [cat, ind.ref, ind.display_name, latest.text if latest else "", ind.target_text,
+    shown = latest.text if latest else ""
+    if shown and latest.period != period:  # a scorecard's annual or monthly row beside quarters
+        shown = f"{shown} ({latest.period})"
+    return [cat, ind.ref, ind.display_name, shown, ind.target_text,
             ind.rating_text, _short_direction(ind), "\n".join(ind.commentary_lines)]
 
 
