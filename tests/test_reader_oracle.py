@@ -32,6 +32,7 @@ from kpi_xl.reader.build import (FRAME_COLUMNS, UNIT_MISMATCH, NAMELESS_ROW, ROW
                                  _text, _unit_of, column_letter, parse_target_bound, parse_target_direction,
                                  value_kind, codes_in_names, _row_series)
 from kpi_xl.reader.cells import Cell
+from kpi_xl.reader.comparator_text import comparators_in_text
 from kpi_xl.reader.detect import PEEK_ROWS, Block, View, text_of
 from kpi_xl.table import Point
 from kpi_xl.values import Reading, parse_value
@@ -117,6 +118,9 @@ def old_indicator_record(view: View, columns: RecordColumns, row: int, table_ind
     unit = _unit_of(series)
 
     comparators: dict[str, Reading] = {key: _reading(row_cells.get(col)) for key, col in columns.comparators}
+    if columns.comparator_text is not None and (written := row_cells.get(columns.comparator_text)):
+        for kind, figure in comparators_in_text(written.value).items():  # the new meaning
+            comparators.setdefault(kind, figure)
 
     record = {key: None for key in FRAME_COLUMNS}
     record.update(

@@ -33,6 +33,7 @@ from ..values import Reading, parse_value
 from ..xlsx.refs import col_letters as column_letter, split_sheet_ref
 from .cells import Cell
 from .detect import DASHES, Block, Column, Header, View, holds_figure, text_of
+from .comparator_text import comparators_in_text
 from .rowwise import RELATIVE, is_row_wise, row_period_of, shifted
 
 # Added to table.COLUMNS by the reader (the schema allows additions).
@@ -250,6 +251,7 @@ class RecordColumns:
     row_period: int | None = None
     relative: tuple[tuple[str, int, str], ...] = ()
     context_fy: int | None = None
+    comparator_text: int | None = None  # one column naming its figures ("WM – 17.6% Eng – 16.1%")
 
     @classmethod
     def of(cls, header: Header) -> "RecordColumns":
@@ -269,7 +271,8 @@ class RecordColumns:
                    tuple((c.period, c.col, c.letter) for c in periods),
                    **{role: by_role.get(role) for role in _RECORD_ROLES},
                    row_period=by_role.get("row_period") if row_wise else None,
-                   relative=relative, context_fy=header.context_fy)
+                   relative=relative, context_fy=header.context_fy,
+                   comparator_text=by_role.get("comparators"))
 
 
 _RECORD_ROLES = ("name", "id", "target", "amber", "polarity", "rag", "dot", "commentary")
@@ -331,6 +334,9 @@ def indicator_record(view: View, columns: RecordColumns, row: int, table_index: 
     unit = _unit_of(series)
 
     comparators: dict[str, Reading] = {key: reading(row_cells.get(col)) for key, col in columns.comparators}
+    if columns.comparator_text is not None and (written := cell_of(columns.comparator_text)) is not None:
+        for kind, figure in comparators_in_text(written.value).items():
+            comparators.setdefault(kind, figure)  # a column of the kind's own wins
 
     record = dict.fromkeys(FRAME_COLUMNS)
     record.update(

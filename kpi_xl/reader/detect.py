@@ -58,7 +58,7 @@ MAX_BLANK_RUN = 2  # this many blank rows end a table
 COMPARATOR_KINDS = ("sn", "region", "england", "ofsted_good")
 ROLES = ("name", "id", "area", "target", "amber", "polarity", "rag", "dot", "trend", "commentary",
          "unit", "description") + tuple(f"comparator:{k}" for k in COMPARATOR_KINDS) + (
-    "row_period", "latest", "previous", "last_year")
+    "comparators", "row_period", "latest", "previous", "last_year")
 # "row_period" and RELATIVE_ROLES: a scorecard's column of each row's period
 # and its figure columns named relative to a period (kpi_xl.reader.rowwise).
 
@@ -75,6 +75,8 @@ _ROLE_PATTERNS: list[tuple[str, re.Pattern]] = [
         r"\bstat(istical|\.)?\s*neighbou?r|\bsns?\b|\bsn\s*(av|avg|average|mean|median)\b|\bneighbou?rs\b")),
     ("comparator:region", re.compile(rf"\bregion(al)?\b|^(?:{_REGION_NAMES})(\s+(av|avg|average))?\b")),
     ("comparator:england", re.compile(r"\bengland\b|\bnational(ly)?\b|^eng\b|\bnat\.?\s*av")),
+    # one column naming its figures in each cell ("WM – 17.6% Eng – 16.1%"): reader.comparator_text
+    ("comparators", re.compile(r"^(?:comparators?|comparator data|comparisons?|benchmarks?|benchmarking)$")),
     ("amber", re.compile(r"\bamber\b|\btolerance\b|\bthreshold\b")),
     ("target", re.compile(r"\btargets?\b|\bgoal\b|\bambition\b")),
     ("polarity", re.compile(
