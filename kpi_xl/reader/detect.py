@@ -971,7 +971,7 @@ def detect_tables(sheet: Grid | View) -> list[Block]:
     view = sheet if isinstance(sheet, View) else View(sheet)
     spans = side_by_side_spans(view.grid)
     if len(spans) == 1:
-        blocks = _tables_in(view)
+        blocks = [found for block in _tables_in(view) for found in _side_by_side_within(view, block)]
     else:
         blocks = []
         for lo, hi in spans:
@@ -1045,6 +1045,34 @@ def _indicators_named_in(grid: Grid, lo: int, hi: int) -> bool:
     return any(h.kind == "indicators" and h.role_col("name") is not None
                and lo <= h.role_col("name") <= hi
                for h in find_headers(View(grid), choose=False))
+
+
+def _side_by_side_within(view: View, block: Block) -> list[Block]:
+    """The tables side by side on a block's own rows, when a wider table
+    elsewhere on the sheet fills the column between them (so the sheet as a
+    whole has none empty); else the block itself."""
+    rows = clip_rows(view.grid, block.header.top, block.last_row)
+    spans = side_by_side_spans(rows)
+    if len(spans) < 2:
+        return [block]
+    found = []
+    for lo, hi in spans:
+        for table in _tables_in(View(clip_columns(rows, lo, hi))):
+            table.beside = (lo, hi)
+            found.append(table)
+    if len(found) < 2:
+        return [block]
+    leave_room_between(found)
+    return found
+
+
+def clip_rows(grid: Grid, lo: int, hi: int) -> Grid:
+    """The grid's rows ``lo..hi`` (numbered as on the sheet), and its merged
+    ranges cut to those rows."""
+    merges = [Merge(max(m.min_row, lo), m.min_col, min(m.max_row, hi), m.max_col)
+              for m in grid.merges if m.min_row <= hi and m.max_row >= lo]
+    return Grid(grid.sheet, {r: cells for r, cells in grid.rows.items() if lo <= r <= hi}, merges,
+                grid.complete, min(grid.last_row, hi))
 
 
 def clip_columns(grid: Grid, lo: int, hi: int) -> Grid:
