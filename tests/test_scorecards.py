@@ -250,3 +250,18 @@ def test_the_pack_dates_a_row_reported_for_another_period(tmp_path):
               if len(row.cells) > 3}
     assert latest["SEND1"] == "80.6%" and latest["CP3"] == "75.0%"
     assert latest["C1"] == "1,607 (2022-23)"
+
+
+def test_a_blank_period_is_the_title_s(tmp_path):
+    """Quarterly rows left blank under "Scorecard Q2 2023-24", an annual row dated."""
+    rows = [("SEND1", ROWS[0][1], "High", None, .858, .806, .70),
+            ("C1", "No. of Contacts progressed to Referral", "-", "2022-23", None, 1607, None)]
+    book = _row_wise(tmp_path / "blank.xlsx", rows, title="Children's Services Scorecard Q2 2023-24")
+    table = read_workbook(book, load_config())
+    records = {r["id"]: r for r in table.records}
+    assert [p.period.canonical() for p in records["SEND1"]["series"]] == ["Q1 2023-24", "Q2 2023-24"]
+    assert records["C1"]["series"][-1].period.canonical() == "2022-23"
+    assert not [f for f in table.findings if f.type == "row_period_unreadable"]
+    assert table.layouts[0].reading["reporting_period"] == "Q2 2023-24"
+    untitled = read_workbook(_row_wise(tmp_path / "untitled.xlsx", rows), load_config())
+    assert [f.place.cell for f in untitled.findings if f.type == "row_period_unreadable"] == ["D4"]

@@ -34,7 +34,7 @@ from ..xlsx.refs import col_letters as column_letter, split_sheet_ref
 from .cells import Cell
 from .detect import DASHES, Block, Column, Header, View, holds_figure, text_of
 from .comparator_text import comparators_in_text
-from .rowwise import RELATIVE, is_row_wise, row_period_of, shifted
+from .rowwise import RELATIVE, is_row_wise, period_in_text, period_of_row, shifted
 
 # Added to table.COLUMNS by the reader (the schema allows additions).
 EXTRA_COLUMNS: dict[str, str] = {
@@ -252,6 +252,7 @@ class RecordColumns:
     relative: tuple[tuple[str, int, str], ...] = ()
     context_fy: int | None = None
     comparator_text: int | None = None  # one column naming its figures ("WM – 17.6% Eng – 16.1%")
+    title_period: Period | None = None  # a row-wise table's title period: dates a row left blank
 
     @classmethod
     def of(cls, header: Header) -> "RecordColumns":
@@ -272,7 +273,8 @@ class RecordColumns:
                    **{role: by_role.get(role) for role in _RECORD_ROLES},
                    row_period=by_role.get("row_period") if row_wise else None,
                    relative=relative, context_fy=header.context_fy,
-                   comparator_text=by_role.get("comparators"))
+                   comparator_text=by_role.get("comparators"),
+                   title_period=period_in_text(header.title) if row_wise and header.title else None)
 
 
 _RECORD_ROLES = ("name", "id", "target", "amber", "polarity", "rag", "dot", "commentary")
@@ -362,7 +364,7 @@ def _row_series(row_cells: dict[int, Cell], columns: RecordColumns, row: int, sh
     (with a warning) when that cell names no period kpi-xl reads."""
     cell = row_cells.get(columns.row_period)
     value = cell.value if cell is not None else None
-    period = row_period_of(value, columns.context_fy)
+    period = period_of_row(value, columns.context_fy, columns.title_period)
     if period is None:
         where = f"{column_letter(columns.row_period)}{row}"
         figures = [row_cells.get(col) for _, col, _ in columns.relative]

@@ -49,7 +49,7 @@ from ..periods import Period, parse_period, parse_year
 from ..values import parse_value
 from ..xlsx.refs import cell_ref, col_letters as column_letter
 from .cells import Cell, Grid, Merge
-from .rowwise import RELATIVE as RELATIVE_ROLES, is_row_wise, row_period_of, settle_relative
+from .rowwise import RELATIVE as RELATIVE_ROLES, is_row_wise, period_in_text, period_of_row, settle_relative
 
 PEEK_ROWS = 60  # rows of every sheet looked at to decide whether it holds a table
 MAX_BANDS = 3  # band rows looked at above a header row
@@ -805,9 +805,10 @@ def _row_wise_reporting_period(view: View, block: Block) -> None:
     whose latest figure is there (rows may be of different kinds)."""
     header = block.header
     period_col, latest_col = header.role_col("row_period"), header.role_col("latest")
+    titled = period_in_text(header.title) if header.title else None  # dates a blank period cell
     periods = [period for r in block.indicator_rows
                if holds_figure(view.raw(r, latest_col))
-               and (period := row_period_of(view.raw(r, period_col), header.context_fy)) is not None]
+               and (period := period_of_row(view.raw(r, period_col), header.context_fy, titled)) is not None]
     if periods:
         block.reporting_period = max(periods, key=lambda p: p.sort_key)
 

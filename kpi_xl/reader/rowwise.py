@@ -135,3 +135,12 @@ def row_period_of(value: object, context_fy: int | None) -> Period | None:
         except ValueError:  # 31/02/2024: not a date
             return None
     return found
+
+
+def period_of_row(value: object, context_fy: int | None, title_period: Period | None) -> Period | None:
+    """A row's period: what its period cell names, or the title's period when
+    the cell is blank (a quarterly row under "Scorecard Q2 2023-24" beside an
+    annual one dated "2022-23")."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return title_period
+    return row_period_of(value, context_fy)
