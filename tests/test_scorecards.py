@@ -265,3 +265,15 @@ def test_a_blank_period_is_the_title_s(tmp_path):
     assert table.layouts[0].reading["reporting_period"] == "Q2 2023-24"
     untitled = read_workbook(_row_wise(tmp_path / "untitled.xlsx", rows), load_config())
     assert [f.place.cell for f in untitled.findings if f.type == "row_period_unreadable"] == ["D4"]
+
+
+def test_columns_counting_back_from_the_one_dated_column(tmp_path):
+    """ "Same quarter last year | Last quarter | Q2 2023-24": dated from the Q2 column."""
+    book = _titled(tmp_path / "one_dated.xlsx", title="Early Help",
+                   labels=("Same quarter last year", "Last quarter", "Q2 2023-24"))
+    result = refresh(book, load_config(), backup="none")
+    layout = result.table.layouts[0]
+    assert [p.canonical() for _, p in layout.period_columns] == ["Q2 2022-23", "Q1 2023-24", "Q2 2023-24"]
+    rated = {r["name"]: r for r in result.rated.to_dict("records")}
+    for name, _, _, latest, _, rag, arrow in TITLED:
+        assert (rated[name]["latest_value"], rated[name]["rag"], rated[name]["arrow"]) == (latest, rag, arrow)

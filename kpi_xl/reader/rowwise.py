@@ -53,16 +53,21 @@ def is_row_wise(columns: dict[int, "Column"]) -> bool:
 def settle_relative(columns: dict[int, "Column"], title: str | None, context_fy: int | None) -> None:
     """Date a header's relative columns, or give them up.
 
-    Beside period columns ("Q1 2023-24 | Q2 2023-24") or with no latest
-    figure column they are not read as figures. With a column of periods
-    the table is read row by row. Else the title's period dates them: they
-    become the period columns of that period and the ones before it; a title
-    naming no period (or a year under "This quarter") leaves them unread."""
+    Beside one period column ("Last quarter | Q2 2023-24") they count back
+    from it; beside several, or with no latest figure column, they are not
+    read as figures. With a column of periods the table is read row by row.
+    Else the title's period dates them: they become the period columns of
+    that period and the ones before it; a title naming no period (or a year
+    under "This quarter") leaves them unread."""
     relative = [c for c in columns.values() if c.role in RELATIVE or c.role == "row_period"]
     if not relative:
         return
     roles = {c.role for c in columns.values()}
-    if "period" in roles or "latest" not in roles:
+    dated = [c for c in columns.values() if c.role == "period"]
+    if len(dated) == 1 and "latest" not in roles:
+        _count_back_from(dated[0].period, relative)
+        return
+    if dated or "latest" not in roles:
         _give_up(relative)
         return
     if "row_period" in roles:
@@ -77,6 +82,18 @@ def settle_relative(columns: dict[int, "Column"], title: str | None, context_fy:
         column.role = "period"
     for column in relative:
         if column.role == "row_period":
+            column.role = "unknown"
+
+
+def _count_back_from(reference: Period, relative: list["Column"]) -> None:
+    """"Last quarter | Same quarter last year" beside the one period column
+    they lead up to: dated from it (a column whose span does not fit, and a
+    column of periods, are given up)."""
+    for column in relative:
+        if column.role in RELATIVE and _span_fits(column, reference):
+            column.period = shifted(reference, column.role)
+            column.role = "period"
+        else:
             column.role = "unknown"
 
 
