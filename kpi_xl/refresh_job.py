@@ -26,7 +26,7 @@ from .finding_types import COMPARATOR_STORE_MISSING
 from .plan import Plan
 from .planning.indicator_tables import plan_comparators, plan_indicator_tables
 from .check import rate_and_check, skip_owned_sheets
-from .rules import RULE_COLUMNS, normalise_rag, published_movement
+from .rules import RULE_COLUMNS, published_movement, published_rating
 from .plan import RemoveSheet
 from .owned_sheets.registry import OWNED_SHEETS, OwnedSheetJob
 from .table import IndicatorTable, records_frame
@@ -214,7 +214,7 @@ def change_log(rated: list[dict], config: Config) -> list[dict]:
     """Ratings and directions that differ from what the sheet showed before."""
     log = []
     for r in rated:
-        before_rag = normalise_rag(r.get("published_rag"), config) or r.get("published_rag_fill")
+        before_rag = published_rating(r, config)
         before_dot = r.get("published_dot")
         before_move = published_movement(before_dot, config.direction)
         rag_changed = before_rag != r.get("rag")

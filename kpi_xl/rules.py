@@ -187,6 +187,12 @@ def normalise_rag(text: object, config: Config | None = None) -> Rag | None:
     return _RAG_WORDS.get(key)  # type: ignore[return-value]
 
 
+def published_rating(record: dict, config: Config | None = None) -> Rag | None:
+    """The rating the sheet shows for an indicator: its RAG cell's word, else
+    the colour of a RAG cell holding no text (``published_rag_fill``)."""
+    return normalise_rag(record.get("published_rag"), config) or record.get("published_rag_fill")
+
+
 _ARROW_MOVES = {"↑": "up", "⬆": "up", "▲": "up", "↓": "down", "⬇": "down", "▼": "down",
                 "↔": "same", "→": "same", "⟷": "same", "◄►": "same", "=": "same"}
 _WORD_MOVES = {"INCREASE": "up", "UP": "up", "DECREASE": "down", "DOWN": "down",
@@ -367,8 +373,8 @@ def consistency_findings(record: dict, result: dict, polarity, target, config: C
     with no polarity, a direction with no latest figure, are reported by
     ``kpi_xl.check.check_table`` from the same table.)"""
     shown_rag, shown_dot = record.get("published_rag"), record.get("published_dot")
-    shown_by_fill = record.get("published_rag_fill") if shown_rag is None else None
-    if shown_rag is None and shown_dot is None and shown_by_fill is None:  # nothing published
+    shown_by_fill = shown_rag is None and record.get("published_rag_fill") is not None
+    if shown_rag is None and shown_dot is None and not shown_by_fill:  # nothing published
         return []
     ind, cells, sheet = record.get("id"), record.get("cells") or {}, record.get("sheet")
 
@@ -376,7 +382,7 @@ def consistency_findings(record: dict, result: dict, polarity, target, config: C
         return Place(file=file, sheet=sheet, cell=cells.get(role) or cells.get("name"))
 
     found = []
-    published = normalise_rag(shown_rag, config) or shown_by_fill
+    published = published_rating(record, config)
     unit = record.get("unit")
     if published and result["rag"] and published != result["rag"]:
         shown = f"{published} (the cell's fill colour)" if shown_by_fill else published

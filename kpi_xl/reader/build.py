@@ -21,8 +21,7 @@ from ..errors import Place, quote_sheet
 from ..findings import Finding
 from ..finding_types import (CONFIG_INDICATOR_UNKNOWN, NAMELESS_ROW, POLARITY_CONFLICT,
                              POLARITY_UNREADABLE, ROW_NOT_READ, ROW_PERIOD_UNREADABLE, TARGET_UNMATCHED,
-                             TARGET_UNREADABLE,
-                             UNIT_MISMATCH, FindingType)
+                             TARGET_UNREADABLE, UNIT_MISMATCH, FindingType)
 from ..lait import match_lait
 from ..library import LibraryEntry, indicator_matcher
 from ..periods import Period
@@ -34,7 +33,7 @@ from ..xlsx.refs import col_letters as column_letter, split_sheet_ref
 from .cells import Cell
 from .detect import DASHES, Block, Column, Header, View, holds_figure, text_of
 from .comparator_text import comparators_in_text
-from .rowwise import RELATIVE, is_row_wise, period_in_text, period_of_row, shifted
+from .rowwise import RELATIVE, is_row_wise, period_of_row, shifted
 
 # Added to table.COLUMNS by the reader (the schema allows additions).
 EXTRA_COLUMNS: dict[str, str] = {
@@ -274,7 +273,7 @@ class RecordColumns:
                    row_period=by_role.get("row_period") if row_wise else None,
                    relative=relative, context_fy=header.context_fy,
                    comparator_text=by_role.get("comparators"),
-                   title_period=period_in_text(header.title) if row_wise and header.title else None)
+                   title_period=header.title_period if row_wise else None)
 
 
 _RECORD_ROLES = ("name", "id", "target", "amber", "polarity", "rag", "dot", "commentary")

@@ -30,6 +30,7 @@ from ..xlsx.package import Package
 from ..xlsx.namespaces import MAIN_NS, OWNED_NAME, R_NS
 from ..xlsx.refs import COLUMN_OF_REF, cell_position, col_index, col_letters
 from ..xlsx.shared_strings import SharedStrings, forget as _forget, rich_text as _rich_text
+from ..xlsx.xmlutil import xf_numbers
 
 _M = "{%s}" % MAIN_NS
 ROW, CELL, VALUE, FORMULA, INLINE = _M + "row", _M + "c", _M + "v", _M + "f", _M + "is"
@@ -342,11 +343,7 @@ class Workbook:
             except ValueError:
                 continue
         formats = []
-        for xf in root.iterfind(f"{_M}cellXfs/{_M}xf"):
-            try:
-                fid = int(xf.get("numFmtId", "0"))
-            except ValueError:
-                fid = 0
+        for fid in xf_numbers(root, "numFmtId"):
             code = custom.get(fid) or BUILTIN_FORMATS.get(fid)
             if code is None:
                 code = "mm-dd-yy" if fid in BUILTIN_DATE_IDS else "General"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from ..values import Reading, parse_value
+from .detect import role_of_label  # the header words name the kinds in a cell too
 
 # label, then a dash, colon or space, then a figure ("17.6%", "1,234", "13.6")
 _PAIR = re.compile(r"(?P<label>[A-Za-z][A-Za-z&'./ ]{0,40}?)\s*(?:[-–—:=]\s*|\s)"
@@ -23,8 +24,6 @@ _MAX_CHARS = 300  # a comparators cell is a line or two, not prose
 def comparators_in_text(value: object) -> dict[str, Reading]:
     """Comparator kind ("region", "england", "sn", "ofsted_good") -> its
     figure, for each labelled figure in the cell's text (the first of a kind)."""
-    from .detect import role_of_label  # the header words name the kinds here too
-
     if not isinstance(value, str):
         return {}
     found: dict[str, Reading] = {}

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..periods import Period, parse_period, parse_year
 from ..values import parse_value
@@ -208,6 +209,11 @@ class Header:
     @property
     def bottom(self) -> int:
         return self.rows[-1] if self.rows else 0
+
+    @cached_property  # a row-wise table's rows and its reporting period both ask
+    def title_period(self) -> Period | None:
+        """The period the title names ("Scorecard Q2 2023-24"), or None."""
+        return period_in_text(self.title) if self.title else None
 
     @property
     def top(self) -> int:
@@ -473,7 +479,7 @@ def _header_from(view: View, row: int, bands: list[int], title_row: int | None) 
     if not columns:
         return None
     one_column_per_role(columns)
-    settle_relative(columns, title_text, default_fy)
+    settle_relative(columns, title_text)
     roles = [c.role for c in columns.values()]
     periods = roles.count("period")
     has_name = "name" in roles
@@ -805,10 +811,10 @@ def _row_wise_reporting_period(view: View, block: Block) -> None:
     whose latest figure is there (rows may be of different kinds)."""
     header = block.header
     period_col, latest_col = header.role_col("row_period"), header.role_col("latest")
-    titled = period_in_text(header.title) if header.title else None  # dates a blank period cell
     periods = [period for r in block.indicator_rows
                if holds_figure(view.raw(r, latest_col))
-               and (period := period_of_row(view.raw(r, period_col), header.context_fy, titled)) is not None]
+               and (period := period_of_row(view.raw(r, period_col), header.context_fy,
+                                            header.title_period)) is not None]
     if periods:
         block.reporting_period = max(periods, key=lambda p: p.sort_key)
 
@@ -974,13 +980,7 @@ def detect_tables(sheet: Grid | View) -> list[Block]:
     if len(spans) == 1:
         blocks = [found for block in _tables_in(view) for found in _side_by_side_within(view, block)]
     else:
-        blocks = []
-        for lo, hi in spans:
-            for block in _tables_in(View(clip_columns(view.grid, lo, hi))):
-                block.beside = (lo, hi)
-                blocks.append(block)
-        blocks.sort(key=lambda b: (b.header.top, b.header.span[0]))
-        leave_room_between(blocks)
+        blocks = _tables_beside(view.grid, spans)
     indicator_blocks = [b for b in blocks if b.header.kind == "indicators"]
     for block in indicator_blocks:
         block.area = area_from_title(block.header.title, several=len(indicator_blocks) > 1)
@@ -1056,15 +1056,21 @@ def _side_by_side_within(view: View, block: Block) -> list[Block]:
     spans = side_by_side_spans(rows)
     if len(spans) < 2:
         return [block]
-    found = []
+    found = _tables_beside(rows, spans)
+    return found if len(found) >= 2 else [block]
+
+
+def _tables_beside(grid: Grid, spans: list[tuple[int, int]]) -> list[Block]:
+    """The tables in each of the column ``spans``, top to bottom and left to
+    right, each kept clear of the one beside it."""
+    blocks = []
     for lo, hi in spans:
-        for table in _tables_in(View(clip_columns(rows, lo, hi))):
-            table.beside = (lo, hi)
-            found.append(table)
-    if len(found) < 2:
-        return [block]
-    leave_room_between(found)
-    return found
+        for block in _tables_in(View(clip_columns(grid, lo, hi))):
+            block.beside = (lo, hi)
+            blocks.append(block)
+    blocks.sort(key=lambda b: (b.header.top, b.header.span[0]))
+    leave_room_between(blocks)
+    return blocks
 
 
 def clip_rows(grid: Grid, lo: int, hi: int) -> Grid:

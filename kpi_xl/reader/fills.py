@@ -18,6 +18,7 @@ import re
 from lxml import etree
 
 from ..xlsx.namespaces import MAIN_NS
+from ..xlsx.xmlutil import xf_numbers
 
 _M = "{%s}" % MAIN_NS
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
@@ -85,14 +86,7 @@ def fill_ratings(styles: etree._Element, theme: etree._Element | None) -> list[s
         colour = pattern.find(f"{_M}fgColor") if pattern is not None else None
         solid = pattern is not None and pattern.get("patternType") == "solid"
         fills.append(_rating_of_colour(colour, themes) if solid and colour is not None else None)
-    out = []
-    for xf in styles.iterfind(f"{_M}cellXfs/{_M}xf"):
-        try:
-            index = int(xf.get("fillId", "0"))
-        except ValueError:
-            index = 0
-        out.append(fills[index] if 0 <= index < len(fills) else None)
-    return out
+    return [fills[index] if 0 <= index < len(fills) else None for index in xf_numbers(styles, "fillId")]
 
 
 def _rating_of_colour(colour: etree._Element, themes: list[str]) -> str | None:

@@ -131,7 +131,7 @@ def header_from_rows(view: View, rows: list[int]) -> Header:
         if column is not None:
             columns[col] = column
     one_column_per_role(columns)
-    settle_relative(columns, None, None)  # a configured header dates nothing by a title
+    settle_relative(columns, None)  # a configured header dates nothing by a title
     return Header(view.sheet, tuple(rows), columns)
 
 

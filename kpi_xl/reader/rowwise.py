@@ -15,7 +15,7 @@ The reader marks such columns with the roles ``latest``, ``previous`` and
 ``last_year`` (and ``row_period`` for the column of periods) and this
 module dates them: a title's period makes them ordinary period columns
 (:func:`settle_relative`), a row's period dates that row's figures
-(:func:`row_series`). "Previous" is the period before (Q1 before Q2,
+(:func:`period_of_row`, read by ``kpi_xl.reader.build``). "Previous" is the period before (Q1 before Q2,
 2021-22 before 2022-23); "last year" the same period a year before.
 """
 from __future__ import annotations
@@ -50,7 +50,7 @@ def is_row_wise(columns: dict[int, "Column"]) -> bool:
     return "row_period" in roles and "latest" in roles
 
 
-def settle_relative(columns: dict[int, "Column"], title: str | None, context_fy: int | None) -> None:
+def settle_relative(columns: dict[int, "Column"], title: str | None) -> None:
     """Date a header's relative columns, or give them up.
 
     Beside one period column ("Last quarter | Q2 2023-24") they count back
@@ -73,22 +73,16 @@ def settle_relative(columns: dict[int, "Column"], title: str | None, context_fy:
     if "row_period" in roles:
         return
     reference = period_in_text(title) if title else None
-    figures = [c for c in relative if c.role in RELATIVE]
-    if reference is None or not all(_span_fits(c, reference) for c in figures):
+    if reference is None or not all(_span_fits(c, reference) for c in relative if c.role in RELATIVE):
         _give_up(relative)
         return
-    for column in figures:
-        column.period = shifted(reference, column.role)
-        column.role = "period"
-    for column in relative:
-        if column.role == "row_period":
-            column.role = "unknown"
+    _count_back_from(reference, relative)
 
 
 def _count_back_from(reference: Period, relative: list["Column"]) -> None:
-    """"Last quarter | Same quarter last year" beside the one period column
-    they lead up to: dated from it (a column whose span does not fit, and a
-    column of periods, are given up)."""
+    """Date the relative columns from ``reference``: the one period column
+    they lead up to ("Last quarter | Q2 2023-24"), or the title's period. A
+    column whose span does not fit it, and a column of periods, are given up."""
     for column in relative:
         if column.role in RELATIVE and _span_fits(column, reference):
             column.period = shifted(reference, column.role)
@@ -136,7 +130,7 @@ def period_in_text(text: str) -> Period | None:
 _DAY_MONTH_YEAR = re.compile(r"(?<!\d)(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})(?!\d)")
 
 
-def row_period_of(value: object, context_fy: int | None) -> Period | None:
+def _period_named(value: object, context_fy: int | None) -> Period | None:
     """The period a row's period cell names: "Q2 2023-24", "2022-23", a
     date (its month), "As at 30/09/2023" (day first, as England writes it)."""
     if isinstance(value, (_dt.date, _dt.datetime)):
@@ -160,4 +154,4 @@ def period_of_row(value: object, context_fy: int | None, title_period: Period | 
     annual one dated "2022-23")."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return title_period
-    return row_period_of(value, context_fy)
+    return _period_named(value, context_fy)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from kpi_xl.xlsx.namespaces import MC_NS
+from kpi_xl.xlsx.namespaces import MAIN_NS, MC_NS
 
 
 def local(el: etree._Element) -> str:
@@ -79,3 +79,15 @@ def place_after(parent: etree._Element, anchor: etree._Element | None,
         ext.addprevious(new)
     else:
         parent.append(new)
+
+
+def xf_numbers(styles: etree._Element, attribute: str) -> list[int]:
+    """``attribute`` ("numFmtId", "fillId") of each cell format (cellXfs
+    order); 0 where it is missing or not a number, as Excel reads it."""
+    numbers = []
+    for xf in styles.iterfind(f"{{{MAIN_NS}}}cellXfs/{{{MAIN_NS}}}xf"):
+        try:
+            numbers.append(int(xf.get(attribute, "0")))
+        except ValueError:
+            numbers.append(0)
+    return numbers
