@@ -3,19 +3,23 @@
 ``config/defaults.yaml`` ships the defaults every council starts from; a
 council's file is merged over it key by key. Errors name the file and the
 key path: ``council.yaml: rag -> tolerance: must be between 0 and 1``.
+The models are declared with :mod:`kpi_xl.typed_config` (which says what
+each kind of value accepts); every model refuses an unknown key, and its
+numbers must be finite: ``.inf`` or ``.nan`` as a tolerance would rate
+everything one colour and put "inf" into formulas.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
-
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args
 
 from .errors import ConfigError, Place
-from .finding_types import CATALOGUE, Severity, unknown_type_message
+from .finding_types import CATALOGUE, SEVERITIES, Severity, unknown_type_message
 from .paths import CONFIG_DIR
+from .typed_config import (Invalid, Model, after, anything, boolean, dict_of, field, integer, list_of,
+                           model, model_check, number, one_of, optional, text)
 from .yamlio import check_entries, read_yaml
 
 if TYPE_CHECKING:
@@ -24,12 +28,11 @@ if TYPE_CHECKING:
 Polarity = Literal["higher", "lower"]
 RagName = Literal["GREEN", "AMBER", "RED"]
 Movement = Literal["POSITIVE", "STABLE", "NEGATIVE", "INCREASE", "DECREASE"]
+Comparison = Literal["previous_period", "same_period_last_year"]
+ToleranceMode = Literal["relative", "points"]
 
-
-class Strict(BaseModel):
-    # Numbers must be finite: ``.inf`` or ``.nan`` as a tolerance would rate
-    # everything one colour and put "inf" into formulas.
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+POLARITY, RAG_NAME = one_of(*get_args(Polarity)), one_of(*get_args(RagName))
+COMPARISON, TOLERANCE_MODE = one_of(*get_args(Comparison)), one_of(*get_args(ToleranceMode))
 
 
 def _formula_text(text: str) -> str:
@@ -43,7 +46,7 @@ def _formula_text(text: str) -> str:
     return text
 
 
-FormulaText = Annotated[str, AfterValidator(_formula_text)]
+FORMULA_TEXT = after(text(), _formula_text)
 
 
 def _category_name(text: str) -> str:
@@ -53,7 +56,7 @@ def _category_name(text: str) -> str:
     return text
 
 
-class DistinctWords(Strict):
+class DistinctWords(Model):
     """Words no two of which read alike (case and spaces aside, as Excel
     compares text and kpi-xl reads it back): a RED cell that says "GREEN"
     would be coloured and read back as GREEN. ``what``: one of them, in the
@@ -61,100 +64,102 @@ class DistinctWords(Strict):
 
     what: ClassVar[str] = "word"
 
-    @model_validator(mode="after")
-    def _words_differ(self) -> "DistinctWords":
+    @model_check
+    def _words_differ(self) -> None:
         seen: dict[str, tuple[str, str]] = {}
-        for name, text in self:
-            key = text.strip().casefold()
+        for name, word in self:
+            key = word.strip().casefold()
             if key in seen:
                 first, said = seen[key]
-                raise ValueError(f"{first} ({said!r}) and {name} ({text!r}) read alike; "
+                raise ValueError(f"{first} ({said!r}) and {name} ({word!r}) read alike; "
                                  f"each {self.what} must read differently")
-            seen[key] = name, text
-        return self
+            seen[key] = name, word
 
 
 class RagLabels(DistinctWords):
     what: ClassVar[str] = "rating"
-    GREEN: FormulaText = "GREEN"
-    AMBER: FormulaText = "AMBER"
-    RED: FormulaText = "RED"
-    none: FormulaText = "Not targeted"
+    GREEN: str = field(FORMULA_TEXT, "GREEN")
+    AMBER: str = field(FORMULA_TEXT, "AMBER")
+    RED: str = field(FORMULA_TEXT, "RED")
+    none: str = field(FORMULA_TEXT, "Not targeted")
 
 
-class RagColours(Strict):
-    GREEN: str = "C6EFCE"
-    AMBER: str = "FFEB9C"
-    RED: str = "FFC7CE"
-    none: str = "D9D9D9"
-    GREEN_font: str = "006100"
-    AMBER_font: str = "9C5700"
-    RED_font: str = "9C0006"
-    none_font: str = "595959"
+class RagColours(Model):
+    GREEN: str = field(text(), "C6EFCE")
+    AMBER: str = field(text(), "FFEB9C")
+    RED: str = field(text(), "FFC7CE")
+    none: str = field(text(), "D9D9D9")
+    GREEN_font: str = field(text(), "006100")
+    AMBER_font: str = field(text(), "9C5700")
+    RED_font: str = field(text(), "9C0006")
+    none_font: str = field(text(), "595959")
 
 
-class RagConfig(Strict):
-    tolerance: float = Field(0.05, ge=0)
-    tolerance_mode: Literal["relative", "points"] = "relative"
+class RagConfig(Model):
+    tolerance: float = field(number(ge=0), 0.05)
+    tolerance_mode: ToleranceMode = field(TOLERANCE_MODE, "relative")
     # A relative tolerance of a zero target is a zero-width band. "strict":
     # only on/better than 0 is GREEN, anything worse is RED. "points": use
     # the tolerance as an absolute difference instead.
-    zero_target: Literal["strict", "points"] = "strict"
+    zero_target: Literal["strict", "points"] = field(one_of("strict", "points"), "strict")
     # How a directional target ("Decreasing") is rated: by the movement since
     # the comparison period: moved the asked way GREEN, no change AMBER,
     # the other way RED.
-    directional_targets: Literal["movement", "none"] = "movement"
+    directional_targets: Literal["movement", "none"] = field(one_of("movement", "none"), "movement")
     # Havering's rule: an off-target figure that improved on this comparison
     # is AMBER, not RED. None (the default) rates by the target alone.
-    amber_if_improved_on: Literal["previous_period", "same_period_last_year"] | None = None
-    labels: RagLabels = RagLabels()
-    colours: RagColours = RagColours()
-    not_targeted_words: list[str] = ["N/A", "NA", "n/a", "-", "–", "None", "No target",
-                                     "Not targeted", "Local measure", "TBC"]
+    amber_if_improved_on: Comparison | None = field(optional(COMPARISON), None)
+    labels: RagLabels = field(model(RagLabels), factory=RagLabels)
+    colours: RagColours = field(model(RagColours), factory=RagColours)
+    not_targeted_words: list[str] = field(list_of(text()), [
+        "N/A", "NA", "n/a", "-", "–", "None", "No target", "Not targeted", "Local measure", "TBC"])
 
-    @model_validator(mode="after")
-    def _relative_is_a_fraction(self) -> "RagConfig":
+    @model_check
+    def _relative_is_a_fraction(self) -> None:
         if self.tolerance_mode == "relative" and not 0 <= self.tolerance <= 1:
             raise ValueError("tolerance: must be between 0 and 1 when tolerance_mode is relative")
-        return self
 
 
 class Vocabulary(DistinctWords):
     what: ClassVar[str] = "direction word"
-    better: FormulaText = "POSITIVE"
-    same: FormulaText = "STABLE"
-    worse: FormulaText = "NEGATIVE"
-    up: FormulaText = "INCREASE"
-    down: FormulaText = "DECREASE"
+    better: str = field(FORMULA_TEXT, "POSITIVE")
+    same: str = field(FORMULA_TEXT, "STABLE")
+    worse: str = field(FORMULA_TEXT, "NEGATIVE")
+    up: str = field(FORMULA_TEXT, "INCREASE")
+    down: str = field(FORMULA_TEXT, "DECREASE")
 
 
 class Arrows(DistinctWords):
     what: ClassVar[str] = "arrow"
-    up: FormulaText = "↑"
-    down: FormulaText = "↓"
-    same: FormulaText = "↔"
+    up: str = field(FORMULA_TEXT, "↑")
+    down: str = field(FORMULA_TEXT, "↓")
+    same: str = field(FORMULA_TEXT, "↔")
 
 
-class DirectionConfig(Strict):
-    compare_with: Literal["previous_period", "same_period_last_year"] = "previous_period"
+MeasureKind = Literal["percent", "rate", "average", "count"]
+
+
+class DirectionConfig(Model):
+    compare_with: Comparison = field(COMPARISON, "previous_period")
     # Kinds of measure whose first quarter (or month) of a year, having no
     # earlier period of its own kind, compares with the previous year's
     # outturn. Counts are left out: a quarter's count is not a year's.
-    compare_with_outturn: list[Literal["percent", "rate", "average", "count"]] = [
-        "percent", "rate", "average"]
-    stable_band: float = Field(0, ge=0)  # |change| <= band counts as STABLE, in units
-    words: Vocabulary = Vocabulary()
-    arrows: Arrows = Arrows()
+    compare_with_outturn: list[MeasureKind] = field(list_of(one_of(*get_args(MeasureKind))), [
+        "percent", "rate", "average"])
+    # |change| <= band counts as STABLE, in units
+    stable_band: float = field(number(ge=0), 0)
+    words: Vocabulary = field(model(Vocabulary), factory=Vocabulary)
+    arrows: Arrows = field(model(Arrows), factory=Arrows)
     # What the DoT cell shows: the arrow, the word, or both ("↑ POSITIVE").
-    show: Literal["arrow", "word", "both"] = "arrow"
+    show: Literal["arrow", "word", "both"] = field(one_of("arrow", "word", "both"), "arrow")
 
 
-class CategoryRule(Strict):
-    name: Annotated[str, AfterValidator(_category_name)]
-    rag: list[RagName]
+class CategoryRule(Model):
+    name: str = field(after(text(), _category_name))
+    rag: list[RagName] = field(list_of(RAG_NAME))
     # Directions (words as in DirectionConfig.words, or None for "no direction")
     # that qualify; empty means any.
-    direction: list[str | None] = []
+    direction: list[str | None] = field(list_of(optional(text())), [])
 
 
 def _default_categories() -> list[CategoryRule]:
@@ -166,27 +171,45 @@ def _default_categories() -> list[CategoryRule]:
     ]
 
 
-class ExceptionsConfig(Strict):
-    sheet_name: SheetName = "KPI Exceptions"
-    categories: list[CategoryRule] = Field(default_factory=_default_categories)
-    uncategorised: str = "Not rated"
+def _sheet_name(name: str) -> str:
+    from .xlsx.refs import sheet_name_problem
+
+    problem = sheet_name_problem(name)
+    if problem:
+        raise ValueError(problem)
+    return name
+
+
+def _sheet_name_or_off(name: str | None) -> str | None:
+    return _sheet_name(name) if name else name  # empty: the sheet is turned off
+
+
+# The name of a sheet kpi-xl writes: one Excel accepts, checked when the config is read.
+SHEET_NAME = after(text(), _sheet_name)
+
+
+class ExceptionsConfig(Model):
+    sheet_name: str = field(SHEET_NAME, "KPI Exceptions")
+    categories: list[CategoryRule] = field(list_of(model(CategoryRule)), factory=_default_categories)
+    uncategorised: str = field(text(), "Not rated")
     # An override set in an earlier period, or whose rule category has changed
     # since: keep it silently, keep it with a finding (warn), or stop applying
     # it once its period has passed (expire_each_period).
-    override_expiry: Literal["keep", "warn", "expire_each_period"] = "warn"
+    override_expiry: Literal["keep", "warn", "expire_each_period"] = field(
+        one_of("keep", "warn", "expire_each_period"), "warn")
 
 
-class IndicatorSettings(Strict):
+class IndicatorSettings(Model):
     """Per-indicator settings, keyed by indicator id or exact name."""
 
-    polarity: Polarity | None = None
-    target: float | None = None
-    amber: float | None = None  # explicit amber threshold
-    tolerance: float | None = Field(None, ge=0)
-    tolerance_mode: Literal["relative", "points"] | None = None
-    compare_with: Literal["previous_period", "same_period_last_year"] | None = None
-    stable_band: float | None = Field(None, ge=0)
-    measure: str | None = None  # comparator measure key
+    polarity: Polarity | None = field(optional(POLARITY), None)
+    target: float | None = field(optional(number()), None)
+    amber: float | None = field(optional(number()), None)  # explicit amber threshold
+    tolerance: float | None = field(optional(number(ge=0)), None)
+    tolerance_mode: ToleranceMode | None = field(optional(TOLERANCE_MODE), None)
+    compare_with: Comparison | None = field(optional(COMPARISON), None)
+    stable_band: float | None = field(optional(number(ge=0)), None)
+    measure: str | None = field(optional(text()), None)  # comparator measure key
 
 
 NO_SETTINGS = IndicatorSettings()  # most indicators have none: made once, not per indicator
@@ -206,53 +229,41 @@ def _column_span(text: str) -> str:
     return f"{match.group(1).upper()}:{match.group(2).upper()}"
 
 
-def _sheet_name(name: str) -> str:
-    from .xlsx.refs import sheet_name_problem
-
-    problem = sheet_name_problem(name)
-    if problem:
-        raise ValueError(problem)
-    return name
-
-
-def _sheet_name_or_off(name: str | None) -> str | None:
-    return _sheet_name(name) if name else name  # empty: the sheet is turned off
-
-
-# The name of a sheet kpi-xl writes: one Excel accepts, checked when the config is read.
-SheetName = Annotated[str, AfterValidator(_sheet_name)]
-
-
-class SheetLayout(Strict):
+class SheetLayout(Model):
     """Overrides layout detection for one sheet."""
 
-    sheet: str
-    header_rows: list[int] | None = None  # 1-based
-    first_row: int | None = None
-    last_row: int | None = None
-    columns: dict[str, str] = {}  # role -> column letter: name, target, polarity, rag, dot, ...
-    period_columns: dict[str, str] = {}  # column letter -> period label
-    targets_sheet: str | None = None  # where targets/polarity live, joined by name or id
-    area: str | None = None  # the service area of the table's rows before any section row
+    sheet: str = field(text())
+    header_rows: list[int] | None = field(optional(list_of(integer())), None)  # 1-based
+    first_row: int | None = field(optional(integer()), None)
+    last_row: int | None = field(optional(integer()), None)
+    # role -> column letter: name, target, polarity, rag, dot, ...
+    columns: dict[str, str] = field(dict_of(text(), text()), {})
+    period_columns: dict[str, str] = field(dict_of(text(), text()), {})  # column letter -> period label
+    # where targets/polarity live, joined by name or id
+    targets_sheet: str | None = field(optional(text()), None)
+    # the service area of the table's rows before any section row
+    area: str | None = field(optional(text()), None)
     # The table's columns, "A:E", when tables sit side by side on the sheet's rows.
-    span: Annotated[str, AfterValidator(_column_span)] | None = None
-    skip: bool = False
+    span: str | None = field(optional(after(text(), _column_span)), None)
+    skip: bool = field(boolean(), False)
     # Several entries may name one sheet: one per table stacked on it or side
     # by side (``kpi-xl check BOOK --explain`` prints entries that reproduce a reading).
 
 
-class WorkbookSettings(Strict):
-    council: str | None = None  # name or LA code, for comparators and headers
-    service: str = "Children's Services"
-    data_quality_sheet: SheetName = "KPI Data Quality"
-    charts_sheet: Annotated[str | None, AfterValidator(_sheet_name_or_off)] = "KPI Charts"  # None/"": none
-    sparklines: bool = True  # a Trend column of native sparklines per table
-    backup: Literal["bak", "timestamp", "none"] = "bak"
+class WorkbookSettings(Model):
+    council: str | None = field(optional(text()), None)  # name or LA code, for comparators and headers
+    service: str = field(text(), "Children's Services")
+    data_quality_sheet: str = field(SHEET_NAME, "KPI Data Quality")
+    # None or "": no charts sheet
+    charts_sheet: str | None = field(after(optional(text()), _sheet_name_or_off), "KPI Charts")
+    sparklines: bool = field(boolean(), True)  # a Trend column of native sparklines per table
+    backup: Literal["bak", "timestamp", "none"] = field(one_of("bak", "timestamp", "none"), "bak")
     # Seconds a refresh waits for another run on the same workbook to finish.
-    lock_wait: float = Field(30, ge=0, le=3600)
+    lock_wait: float = field(number(ge=0, le=3600), 30)
     # A protected indicator sheet: "refuse" it, or write only to the cells
     # its protection leaves unlocked (formats and widths there are left alone).
-    protected_sheets: Literal["refuse", "unlocked_cells"] = "refuse"
+    protected_sheets: Literal["refuse", "unlocked_cells"] = field(
+        one_of("refuse", "unlocked_cells"), "refuse")
 
 
 def _declared_type(name: str) -> str:
@@ -268,15 +279,12 @@ def _skippable_type(name: str) -> str:
     return name
 
 
-FindingName = Annotated[str, AfterValidator(_declared_type)]
-
-
-class FindingsSettings(Strict):
+class FindingsSettings(Model):
     """Which findings a council sees (everywhere they are shown), and at what
     severity; types are those of ``kpi-xl check --list-findings``."""
 
-    skip: list[Annotated[str, AfterValidator(_skippable_type)]] = []
-    severity: dict[FindingName, Severity] = {}
+    skip: list[str] = field(list_of(after(text(), _skippable_type)), [])
+    severity: dict[str, Severity] = field(dict_of(after(text(), _declared_type), one_of(*SEVERITIES)), {})
 
     def shown(self, finding: Finding) -> Finding | None:
         """The finding as the council sees it, or None when its type is skipped."""
@@ -286,21 +294,22 @@ class FindingsSettings(Strict):
         return finding if level == finding.severity else replace(finding, severity=level)
 
 
-class Config(Strict):
-    workbook: WorkbookSettings = WorkbookSettings()
-    rag: RagConfig = RagConfig()
-    direction: DirectionConfig = DirectionConfig()
-    exceptions: ExceptionsConfig = ExceptionsConfig()
-    indicators: dict[str, IndicatorSettings] = {}
-    layout: list[SheetLayout] = []
+class Config(Model):
+    workbook: WorkbookSettings = field(model(WorkbookSettings), factory=WorkbookSettings)
+    rag: RagConfig = field(model(RagConfig), factory=RagConfig)
+    direction: DirectionConfig = field(model(DirectionConfig), factory=DirectionConfig)
+    exceptions: ExceptionsConfig = field(model(ExceptionsConfig), factory=ExceptionsConfig)
+    indicators: dict[str, IndicatorSettings] = field(dict_of(text(), model(IndicatorSettings)), {})
+    layout: list[SheetLayout] = field(list_of(model(SheetLayout)), [])
     # The comparator settings are kept as a plain mapping here and validated
     # by kpi_xl.comparators, which owns their model.
-    comparators: dict[str, Any] = {}
-    findings: FindingsSettings = FindingsSettings()
-    source: str | None = Field(None, exclude=True)  # file it came from, for messages
+    comparators: dict[str, Any] = field(dict_of(text(), anything()), {})
+    findings: FindingsSettings = field(model(FindingsSettings), factory=FindingsSettings)
+    # the file it came from, for messages
+    source: str | None = field(optional(text()), None, exclude=True)
 
-    @model_validator(mode="after")
-    def _owned_sheet_names_differ(self) -> "Config":
+    @model_check
+    def _owned_sheet_names_differ(self) -> None:
         """Each sheet kpi-xl writes needs a name of its own (Excel compares names case aside)."""
         named = [("exceptions -> sheet_name", self.exceptions.sheet_name),
                  ("workbook -> data_quality_sheet", self.workbook.data_quality_sheet),
@@ -313,7 +322,6 @@ class Config(Strict):
                 raise ValueError(f"{key}: {name!r} is also {seen[name.casefold()]}; "
                                  "each sheet kpi-xl writes needs its own name")
             seen[name.casefold()] = key
-        return self
 
     def for_indicator(self, id_: str, name: str | None = None) -> IndicatorSettings:
         """Per-indicator overrides by id, then by exact name; empty when none
@@ -338,22 +346,18 @@ def load_config(path: str | Path | None = None) -> Config:
 def config_from_dict(data: dict, source: str = "<config>") -> Config:
     try:
         config = Config.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(_first_error(exc), Place(file=source)) from None
+    except Invalid as exc:
+        raise ConfigError(_one_line(exc), Place(file=source)) from None
     config.source = source
     return config
 
 
-def _first_error(exc: ValidationError) -> str:
-    """The first validation error as 'key -> path: message'."""
-    err = exc.errors()[0]
-    # "[key]": pydantic's mark of an error in a mapping's key, named by the key before it
-    path = " -> ".join(str(p) for p in err["loc"] if p != "[key]")
-    message = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        message = "unknown key"
+def _one_line(exc: Invalid) -> str:
+    """The refusal as 'key -> path: message'."""
+    path = " -> ".join(str(p) for p in exc.path)
+    message = exc.message
     if ": " in message and path and not message.startswith(path):
-        # model validators phrase their own "key: message"
+        # model checks phrase their own "key: message"
         key, _, rest = message.partition(": ")
         if " " not in key:
             path, message = f"{path} -> {key}" if path else key, rest

@@ -4,7 +4,7 @@ Before a refresh writes, every part of the workbook is read through once
 for its CRC (:mod:`kpi_xl.xlsx.part_check`). Beside a big extract that is
 most of the work, and it needs nothing the command line imports: so for
 ``kpi-xl refresh BOOK.xlsx`` it starts here, in a child process, while
-typer, pydantic and kpi-xl's own modules are imported and the workbook is
+typer and kpi-xl's own modules are imported and the workbook is
 read and planned. The package opened later on the same file adopts it; a
 workbook the command never opens (an output name, a refusal) only costs
 the child's reading, which ends with the command.

@@ -62,7 +62,7 @@ def skip_heap_teardown_at_exit() -> None:
 
     Python's shutdown runs the cyclic collector over every object still
     alive as it clears the modules: for a refresh, the heap the imports made
-    (typer, pydantic's schemas, lxml, kpi-xl's own classes and functions),
+    (typer, click, lxml, kpi-xl's own classes and functions),
     some 10-15% of the whole command's time, to free memory the exit gives
     back anyway. :func:`gc.freeze` (run by ``atexit``, after the command and
     its output, before that shutdown) moves them out of the collector's
