@@ -130,7 +130,19 @@ def _relationship_problems(snap: _Snapshot) -> list[str]:
     return out
 
 
-def _xml_problems(snap: _Snapshot) -> list[str]:
+def _serialised_problems(snap: _Snapshot) -> dict[str, str | None]:
+    """:func:`_serialised_problem` of each XML part serialised from the
+    writer's tree, found before the other checks read any part: a part read
+    back as those bytes is not parsed by them (the content types and a
+    drawing's relationships, a part each per chart), they read its tree."""
+    return {name: _serialised_problem(snap, name, made) for name, made in snap.spliced.items()
+            if isinstance(made, Serialised) and name in snap.pkg.infos and _is_xml(name) and snap.is_deep(name)}
+
+
+def _xml_problems(snap: _Snapshot, serialised: dict[str, str | None] | None = None) -> list[str]:
+    """``serialised``: what :func:`_serialised_problems` found (found here without it)."""
+    if serialised is None:
+        serialised = _serialised_problems(snap)
     out = []
     checker = safety.Soundness().checker()  # one parser for the parts only checked
     for name in snap.names:
@@ -138,7 +150,7 @@ def _xml_problems(snap: _Snapshot) -> list[str]:
             if name in snap.spliced:
                 made = snap.spliced[name]
                 problem = (_made_problem(snap, name, made) if isinstance(made, Made)
-                           else _serialised_problem(snap, name, made) if isinstance(made, Serialised)
+                           else serialised[name] if isinstance(made, Serialised)
                            else _spliced_problem(snap, name, made))
                 if problem:
                     out.append(problem)
@@ -443,7 +455,8 @@ def _root_tag(head: bytes) -> str | None:
 
 
 def problems_of(snap: _Snapshot) -> list[str]:
-    out = _content_type_problems(snap) + _relationship_problems(snap) + _xml_problems(snap)
+    serialised = _serialised_problems(snap)
+    out = _content_type_problems(snap) + _relationship_problems(snap) + _xml_problems(snap, serialised)
     try:
         wb = WorkbookPart(snap.pkg)
     except KpiError as exc:

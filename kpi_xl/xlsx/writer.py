@@ -326,6 +326,9 @@ def _apply_change(ctx: WriteContext, change) -> None:
                 where = getattr(change, "cell", None) or getattr(change, "range", None) or ""
                 ctx.skipped_protected.append(f"{patcher.name}!{where}".rstrip("!"))
                 return
+        if type(change) is SetCell:  # the patcher just found (thousands of these a plan)
+            patcher.set_cell(change)
+            return
     if isinstance(change, SetCell):
         ctx.patcher(change.sheet).set_cell(change)
     elif isinstance(change, SetColumnWidth):
