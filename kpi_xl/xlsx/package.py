@@ -383,6 +383,9 @@ class Package:
         self._derived: dict[tuple[str, str], object] = {}
         # part -> its tree and the bytes :meth:`changes` serialised of it
         self.serialised: dict[str, Serialised] = {}
+        # part -> (its bytes, the future of their deflate), see _deflate_early
+        self._early: dict[str, tuple[bytes, object]] = {}
+        self._early_pool = None
 
     def derived(self, name: str, kind: str, make):
         """What ``make()`` computes from part ``name``'s original bytes (a
@@ -398,6 +401,7 @@ class Package:
             return
         if self.early_verify is not None:
             self.early_verify.cancel()
+        self._end_early()
         self.zip.close()
         self._fh.close()
         # The parsed parts and recorded changes go now: the package's
@@ -557,6 +561,38 @@ class Package:
         self.removed.discard(stored)
         if content_type and stored not in self.infos:
             self.content_types_set_override(stored, content_type)
+        self._deflate_early(stored, data)
+
+    def _deflate_early(self, name: str, data: "bytes | Deferred") -> None:
+        """Start deflating a big part put whole as bytes (an owned sheet, a
+        charts drawing) in a thread now: the writer goes on in Python, on one
+        core, until the save, which then finds it packed
+        (:meth:`_early_packed`) instead of deflating it among the rest. Only
+        for those very bytes: a part put again is deflated at the save."""
+        self._early.pop(name, None)
+        if isinstance(data, Made):
+            data = data()  # made already
+        if not isinstance(data, bytes) or len(data) < _Deflated.BIG or (os.cpu_count() or 1) < 2:
+            return
+        if self._early_pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._early_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpi-xl deflate early")
+        self._early[name] = (data, self._early_pool.submit(deflate, data))
+
+    def _early_packed(self, contents: dict[str, bytes]) -> dict:
+        """Part -> the future of its deflate started early, for the parts
+        whose bytes in ``contents`` are the ones it deflates."""
+        return {name: future for name, (data, future) in self._early.items() if contents.get(name) is data}
+
+    def _end_early(self) -> None:
+        """Drop the early deflates, ending their thread (none is left behind)."""
+        for _, future in self._early.values():
+            future.cancel()
+        self._early = {}
+        if self._early_pool is not None:
+            self._early_pool.shutdown(wait=True)
+            self._early_pool = None
 
     def put_all_bytes(self, parts: "Iterable[tuple[str, bytes | Deferred]]", content_type: str) -> None:
         """:meth:`put_bytes` for each (name, data) in turn, the content types
@@ -708,9 +744,14 @@ class Package:
     def save(self, out: str | os.PathLike, contents: dict[str, bytes], removed: Iterable[str] = ()) -> None:
         """Write the package to ``out``: the original parts in their order
         (raw copies unless in ``contents``), then the added parts."""
-        removed = set(removed)
+        try:
+            self._save(out, contents, set(removed))
+        finally:
+            self._end_early()
+
+    def _save(self, out: str | os.PathLike, contents: dict[str, bytes], removed: set[str]) -> None:
         src = self._fh
-        with _Deflated(contents) as packed, open(out, "wb") as dst:
+        with _Deflated(contents, self._early_packed(contents)) as packed, open(out, "wb") as dst:
             writer = _ZipWriter(dst)
             for info in self.zip.infolist():
                 name = info.filename
@@ -776,11 +817,12 @@ class _Deflated:
 
     BIG = 256 << 10  # parts at least this big are deflated in a thread
 
-    def __init__(self, contents: dict[str, bytes]):
+    def __init__(self, contents: dict[str, bytes], early: dict | None = None):
+        """``early``: part -> the future of its deflate, started before the save."""
         self._made: dict[str, bytes] = {}
-        self._pending: dict = {}
+        self._pending: dict = dict(early or {})
         self._pool = None
-        big = sorted((name for name, data in contents.items() if len(data) >= self.BIG),
+        big = sorted((name for name, data in contents.items() if len(data) >= self.BIG and name not in self._pending),
                      key=lambda name: -len(contents[name]))  # biggest first: the last to end ends the save
         cores = os.cpu_count() or 1
         if big and cores > 1 and len(contents) > 1:
@@ -788,7 +830,7 @@ class _Deflated:
 
             self._pool = ThreadPoolExecutor(max_workers=min(len(big), cores, 4),
                                             thread_name_prefix="kpi-xl deflate")
-            self._pending = {name: self._pool.submit(deflate, contents[name]) for name in big}
+            self._pending.update((name, self._pool.submit(deflate, contents[name])) for name in big)
         try:
             for name, data in contents.items():
                 if name not in self._pending:
