@@ -145,8 +145,11 @@ def coalesced(cells: SheetCells) -> SheetCells:
     place of the last one. ``cells`` itself when each place is set once
     (the common case). A place is the SetCell's sheet and reference as
     written (without $, upper case), so "B02" is not "B2"."""
-    keys = [_text_key(cell) if cell is not None else row << _COL_BITS | col
-            for row, col, cell in zip(cells.rows, cells.columns, cells.appended)]
+    if cells.appended.count(None) == len(cells.appended):  # all put by number: keyed in C
+        keys = list(map(or_, map(lshift, cells.rows, repeat(_COL_BITS)), cells.columns))
+    else:
+        keys = [_text_key(cell) if cell is not None else row << _COL_BITS | col
+                for row, col, cell in zip(cells.rows, cells.columns, cells.appended)]
     if len(set(keys)) == len(keys):
         return cells
     last: dict = {}

@@ -56,7 +56,7 @@ _ZIP32_LIMIT = 0xFFFFFFFF
 def part_extension(name: str) -> str:
     """What [Content_Types].xml Default elements match: the text after the
     last dot of the file name ('rels' for '_rels/.rels')."""
-    base = posixpath.basename(name)
+    base = name.rpartition("/")[2]  # posixpath.basename, without its call (a check asks for every part)
     return base.rsplit(".", 1)[1].lower() if "." in base else ""
 
 
@@ -78,7 +78,18 @@ def resolve_target(source_part: str, target: str) -> str:
     if target.startswith("/"):
         return posixpath.normpath(target.lstrip("/"))
     base = posixpath.dirname(source_part)
-    return posixpath.normpath(posixpath.join(base, target))
+    folder, _, name = target.rpartition("/")
+    if name in ("", ".", ".."):
+        return posixpath.normpath(posixpath.join(base, target))
+    # The folder normalised once for the thousands of charts a drawing points to:
+    # normpath leaves a last component that is a plain name as it is.
+    there = _resolved_folder(base, folder)
+    return name if there == "." else there + name if there.endswith("/") else f"{there}/{name}"
+
+
+@lru_cache(maxsize=256)
+def _resolved_folder(base: str, folder: str) -> str:
+    return posixpath.normpath(posixpath.join(base, folder))
 
 
 def relative_target(source_part: str, part: str) -> str:
@@ -366,6 +377,7 @@ class Package:
         view._fh, view.zip, view.infos, view._lower = self._fh, self.zip, self.infos, self._lower
         view.early_verify = None
         view._forget_changes()
+        view.original_counts = self.original_counts  # counted as read, before any change
         return view
 
     def _forget_changes(self) -> None:
@@ -383,6 +395,9 @@ class Package:
         self._derived: dict[tuple[str, str], object] = {}
         # part -> its tree and the bytes :meth:`changes` serialised of it
         self.serialised: dict[str, Serialised] = {}
+        # part -> integrity.SheetCounts of its tree as parsed from the original
+        # bytes, counted by the writer before it changed the tree (the check's comparison reads them)
+        self.original_counts: dict[str, object] = {}
         # part -> (its bytes, the future of their deflate), see _deflate_early
         self._early: dict[str, tuple[bytes, object]] = {}
         self._early_pool = None
