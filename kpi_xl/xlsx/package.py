@@ -825,10 +825,11 @@ def deflate(data: bytes) -> bytes:
 class _Deflated:
     """The compressed bytes of the parts a save writes, the big ones made
     in threads while the small ones are made here (zlib lets go of the GIL
-    while it deflates): a 10,000-indicator refresh writes some 50 MB of
+    while it deflates): a 10,000-indicator refresh writes some 70 MB of
     new parts, and deflating them one after another was a tenth of it.
     Small parts are not worth a thread's hand-over; without a second core
-    nothing is made in threads."""
+    nothing is made in threads. ``early``: the parts whose deflate began
+    before the save (:meth:`Package._deflate_early`), not made again."""
 
     BIG = 256 << 10  # parts at least this big are deflated in a thread
 
