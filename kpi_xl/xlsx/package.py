@@ -281,10 +281,9 @@ class Relationships:
             rid = f"rId{n}"
             used.add(rid)
             top = max(top, n)
-            el = etree.SubElement(self.root, f"{{{PKG_REL_NS}}}Relationship")
-            el.set("Id", rid)
-            el.set("Type", rel_type)
-            el.set("Target", relative_target(self.source, part))
+            # the attributes given at once, in the order add sets them
+            etree.SubElement(self.root, f"{{{PKG_REL_NS}}}Relationship",
+                             {"Id": rid, "Type": rel_type, "Target": relative_target(self.source, part)})
             rids.append(rid)
         if parts:
             self.save()
@@ -694,9 +693,7 @@ class Package:
         if found:
             found[0].set("ContentType", content_type)
         else:
-            el = etree.SubElement(root, f"{{{CT_NS}}}Override")
-            el.set("PartName", target)
-            el.set("ContentType", content_type)
+            el = etree.SubElement(root, f"{{{CT_NS}}}Override", {"PartName": target, "ContentType": content_type})
             self._override_index().setdefault(target.lower(), []).append(el)
         return True
 
