@@ -1,6 +1,7 @@
 """The package's fast lookups give what the plain ones gave: relationship
-targets as ``posixpath.relpath`` makes them, content types as the first
-matching Override, else the first matching Default."""
+targets as ``posixpath.relpath`` makes them and resolved as
+``posixpath.normpath`` resolves them, content types as the first matching
+Override, else the first matching Default."""
 from __future__ import annotations
 
 import posixpath
@@ -9,7 +10,7 @@ import zipfile
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpi_xl.xlsx.package import Package, relative_target
+from kpi_xl.xlsx.package import Package, relative_target, resolve_target
 
 SEGMENT = st.sampled_from(["xl", "worksheets", "charts", "drawings", "_rels", "media", "a b", "x.y"])
 PART = st.builds(lambda folders, name: "/".join(folders + [name]),
@@ -29,6 +30,22 @@ TYPES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
          '<Default Extension="XML" ContentType="xml-type"/>'
          '<Default Extension="xml" ContentType="second-xml-type"/>'
          '<Default Extension="png" ContentType="png-type"/></Types>')
+
+
+PIECE = st.sampled_from(["", ".", "..", "/", "//", "xl", "charts", "chart1.xml", "a b"])
+PATH = st.lists(PIECE, max_size=6).map("/".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(PATH, PATH)
+def test_resolve_target_is_normpath(source, target):
+    """The folder resolved once (cached) and the name put after it is the
+    whole target normalised, for any spelling of either."""
+    if target.startswith("/"):
+        expected = posixpath.normpath(target.lstrip("/"))
+    else:
+        expected = posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+    assert resolve_target(source, target) == expected
 
 
 def test_content_type_override_then_first_default(tmp_path):

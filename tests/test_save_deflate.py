@@ -1,6 +1,7 @@
-"""Package.save deflates the big parts in threads (package._Deflated): the
-file written is byte for byte the one deflating every part in turn writes,
-and a failure in a thread fails the save and leaves no thread behind."""
+"""Package.save deflates the big parts in threads (package._Deflated), a
+big part put whole as bytes from when it is put (Package._deflate_early):
+the file written is byte for byte the one deflating every part in turn
+writes, and a failure in a thread fails the save and leaves no thread behind."""
 from __future__ import annotations
 
 import random
@@ -8,6 +9,7 @@ import threading
 import zipfile
 
 import pytest
+from lxml import etree
 
 from kpi_xl.xlsx import package
 from kpi_xl.xlsx.package import Package, deflate
@@ -75,3 +77,28 @@ def test_deflate_gives_the_bytes_a_compressor_object_gives(seed):
                     for _ in range(rng.choice([0, 1, 300, 40_000])))
     compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
     assert deflate(data) == compressor.compress(data) + compressor.flush()
+
+
+def test_a_part_deflated_from_when_it_was_put_is_saved_as_its_bytes_deflated(tmp_path, monkeypatch):
+    """Only a part still holding the bytes deflated early is saved with that
+    deflate; one put again (as other bytes, or as a tree) is deflated at the
+    save; the file is the one a save deflating every part writes, and the
+    early deflates' thread ends with the save."""
+    path = book(tmp_path)
+    big = b"<c r='A1'><v>12.5</v></c>" * (package._Deflated.BIG // 20)
+    monkeypatch.setattr(package.os, "cpu_count", lambda: 2)
+    with Package(path) as pkg:
+        pkg.put_bytes("xl/extra/kept.xml", big)
+        pkg.put_bytes("xl/extra/again.xml", big + b"1")
+        pkg.put_bytes("xl/extra/again.xml", big + b"2")
+        pkg.put_bytes("xl/extra/tree.xml", big + b"3")
+        pkg.put_xml("xl/extra/tree.xml", etree.fromstring(b"<x/>"))
+        changed, added, removed, contents = pkg.changes()
+        assert set(pkg._early_packed(contents)) == {"xl/extra/kept.xml", "xl/extra/again.xml"}
+        pkg.save(tmp_path / "early.xlsx", contents, removed)
+        assert not [t for t in threading.enumerate() if t.name.startswith("kpi-xl deflate")]
+    alone = _save(path, tmp_path / "alone.xlsx", contents, 1, monkeypatch)
+    assert (tmp_path / "early.xlsx").read_bytes() == alone
+    with zipfile.ZipFile(tmp_path / "early.xlsx") as z:
+        assert z.read("xl/extra/again.xml") == big + b"2"
+        assert z.read("xl/extra/tree.xml").endswith(b"<x/>")

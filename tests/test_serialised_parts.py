@@ -150,3 +150,19 @@ IN_DATA = st.one_of(ROW, st.sampled_from(["<!-- between rows -->", "<odd><c/></o
 def test_element_counts_counts_as_counting_one_by_one(inside, after):
     root = etree.fromstring(sheet_xml("".join(inside), after).encode())
     assert integrity.element_counts(root) == _counts_one_by_one(root)
+
+
+def test_the_writer_counts_the_sheet_as_parsed_before_it_changes_it(tmp_path):
+    """The counts the check compares the written sheet with (the writer's,
+    made when it parsed the sheet) are the original part's, though the tree
+    they were counted from now holds the cells written."""
+    path, pkg, out, deep = _written(tmp_path)
+    try:
+        counted = pkg.original_counts[PART]
+        with Package.open(path) as fresh:
+            original = fresh.xml(PART)
+            assert counted.of(()) == integrity.element_counts(original)
+            assert counted.of({"D1:E1"}) == integrity.element_counts(original, {"D1:E1"})
+        assert counted.of(()) != integrity.element_counts(pkg.new[PART])  # the cells in column C
+    finally:
+        pkg.close()

@@ -61,3 +61,41 @@ def test_new_cells_take_the_style_the_col_elements_give():
             else:
                 expected = _outcome(_column_style_as_it_was, patcher, col)
             assert _outcome(patcher.default_style, row, col) == expected, etree.tostring(root)
+
+
+# ---- a cell made where there is none: as set_cell makes it into an empty one
+
+def _cell_written(tmp_path, name: str, body: str, value, formula, style, shared: bool) -> bytes:
+    from kpi_xl.plan import Plan
+    from kpi_xl.xlsx import writer
+    from kpi_xl.xlsx.package import Package
+    from tests.test_xlsx_support import build_package, sheet_xml
+
+    path = build_package(tmp_path / f"{name}.xlsx", {"Data": sheet_xml(body)},
+                         shared_strings=["x"] if shared else None)
+    with Package.open(path) as pkg:
+        plan = Plan()
+        plan.set("Data", "C1", value, formula=formula, style=style)
+        writer.build_changes(pkg, plan)
+        root = pkg.new["xl/worksheets/sheet1.xml"]
+        (c,) = [el for el in root.iter(f"{{{MAIN}}}c") if el.get("r") == "C1"]
+        return etree.tostring(c)
+
+
+def test_a_new_cell_is_the_cell_set_cell_writes_into_an_empty_one(tmp_path):
+    """SheetPatcher._set_new_cell (every attribute at once) gives the very
+    element the step-by-step path gives a cell present but empty: attributes
+    in the same order, the same children, the same shared string and format."""
+    from kpi_xl.plan import Style
+
+    bold = Style(bold=True)
+    cases = [("text", None, bold), ("=looks like a formula", None, None), (12.5, None, bold), (7, None, None),
+             (True, None, bold), ("RED", 'IF(A1>0,"RED","GREEN")', bold), (3, "A1+2", None),
+             (None, "A1+2", bold), ("#N/A", "NA()", None), (False, "A1>5", None), ("multi\nline ", None, None)]
+    for n, (value, formula, style) in enumerate(cases):
+        for shared in (True, False):
+            new = _cell_written(tmp_path, f"new{n}{shared}", '<row r="1"><c r="A1"><v>1</v></c></row>',
+                                value, formula, style, shared)
+            empty = _cell_written(tmp_path, f"empty{n}{shared}",
+                                  '<row r="1"><c r="A1"><v>1</v></c><c r="C1"/></row>', value, formula, style, shared)
+            assert new == empty, (value, formula, shared)

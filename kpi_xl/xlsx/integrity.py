@@ -130,7 +130,19 @@ def _relationship_problems(snap: _Snapshot) -> list[str]:
     return out
 
 
-def _xml_problems(snap: _Snapshot) -> list[str]:
+def _serialised_problems(snap: _Snapshot) -> dict[str, str | None]:
+    """:func:`_serialised_problem` of each XML part serialised from the
+    writer's tree, found before the other checks read any part: a part read
+    back as those bytes is not parsed by them (the content types and a
+    drawing's relationships, a part each per chart), they read its tree."""
+    return {name: _serialised_problem(snap, name, made) for name, made in snap.spliced.items()
+            if isinstance(made, Serialised) and name in snap.pkg.infos and _is_xml(name) and snap.is_deep(name)}
+
+
+def _xml_problems(snap: _Snapshot, serialised: dict[str, str | None] | None = None) -> list[str]:
+    """``serialised``: what :func:`_serialised_problems` found (found here without it)."""
+    if serialised is None:
+        serialised = _serialised_problems(snap)
     out = []
     checker = safety.Soundness().checker()  # one parser for the parts only checked
     for name in snap.names:
@@ -138,7 +150,7 @@ def _xml_problems(snap: _Snapshot) -> list[str]:
             if name in snap.spliced:
                 made = snap.spliced[name]
                 problem = (_made_problem(snap, name, made) if isinstance(made, Made)
-                           else _serialised_problem(snap, name, made) if isinstance(made, Serialised)
+                           else serialised[name] if isinstance(made, Serialised)
                            else _spliced_problem(snap, name, made))
                 if problem:
                     out.append(problem)
@@ -443,7 +455,8 @@ def _root_tag(head: bytes) -> str | None:
 
 
 def problems_of(snap: _Snapshot) -> list[str]:
-    out = _content_type_problems(snap) + _relationship_problems(snap) + _xml_problems(snap)
+    serialised = _serialised_problems(snap)
+    out = _content_type_problems(snap) + _relationship_problems(snap) + _xml_problems(snap, serialised)
     try:
         wb = WorkbookPart(snap.pkg)
     except KpiError as exc:
@@ -459,32 +472,54 @@ def element_counts(root: etree._Element, managed_sqrefs: Iterable[str] = ()) -> 
     """Count the elements of a sheet by kind, leaving out what cells hold
     (writing a cell means changing it) and the conditional formats on the
     ranges kpi-xl manages (replacing its own rules is allowed)."""
-    managed = set(managed_sqrefs)
-    ns = etree.QName(root).namespace
-    counts: Counter = Counter([root.tag])
-    for child in root:
-        if not isinstance(child.tag, str):
-            continue
-        if child.tag == f"{{{ns}}}sheetData":
-            counts[child.tag] += 1
-            # rows and their cells counted in C (a sheet holds a hundred thousand),
-            # the comments among them (whose tag is not a name) dropped after
-            inside = Counter(map(_TAG, child))
-            inside.update(map(_TAG, chain.from_iterable(child)))
-            counts.update({tag: n for tag, n in inside.items() if isinstance(tag, str)})
-            continue
-        if managed and child.tag == f"{{{ns}}}conditionalFormatting" and _managed(child, managed):
-            continue
-        counts.update(el.tag for el in child.iter() if isinstance(el.tag, str))
-    return counts
+    return SheetCounts(root).of(managed_sqrefs)
+
+
+class SheetCounts:
+    """:func:`element_counts` of one sheet's tree for any managed ranges,
+    counted once: the counts of each child of the sheet in turn, a
+    conditionalFormatting's with its sqref. The writer counts a sheet it
+    patches so when it parses it (:meth:`Package.count_original`), before it
+    changes the tree, and the check compares the sheet written with those
+    counts instead of parsing the original part again."""
+
+    def __init__(self, root: etree._Element):
+        ns = etree.QName(root).namespace
+        data, formats = f"{{{ns}}}sheetData", f"{{{ns}}}conditionalFormatting"
+        # (sqref of a conditionalFormatting or None, its counts), in the children's order
+        self.pieces: list[tuple[str | None, Counter]] = [(None, Counter([root.tag]))]
+        for child in root:
+            if not isinstance(child.tag, str):
+                continue
+            if child.tag == data:
+                # rows and their cells counted in C (a sheet holds a hundred thousand),
+                # the comments among them (whose tag is not a name) dropped after
+                inside = Counter(map(_TAG, child))
+                inside.update(map(_TAG, chain.from_iterable(child)))
+                piece = Counter({child.tag: 1})
+                piece.update({tag: n for tag, n in inside.items() if isinstance(tag, str)})
+                self.pieces.append((None, piece))
+                continue
+            piece = Counter(el.tag for el in child.iter() if isinstance(el.tag, str))
+            self.pieces.append((child.get("sqref", "") if child.tag == formats else None, piece))
+
+    def of(self, managed_sqrefs: Iterable[str] = ()) -> Counter:
+        managed = set(managed_sqrefs)
+        counts: Counter = Counter()
+        for sqref, piece in self.pieces:
+            if managed and sqref is not None and _managed(sqref, managed):
+                continue
+            counts.update(piece)
+        return counts
 
 
 _TAG = attrgetter("tag")
 
 
-def _managed(cf: etree._Element, managed: set[str]) -> bool:
+def _managed(sqref: str, managed: set[str]) -> bool:
+    """Whether a conditionalFormatting's ``sqref`` is one kpi-xl manages."""
     try:
-        return normalise_sqref(cf.get("sqref", "")) in managed
+        return normalise_sqref(sqref) in managed
     except KpiError:
         return False
 
@@ -540,7 +575,8 @@ def _sheet_counts(snap: _Snapshot, part: str, managed) -> Counter:
         if scan.problem:
             raise WorkbookError(scan.problem)
         return scan.counts(managed)
-    return element_counts(snap.pkg.xml(part), managed)
+    counted = snap.pkg.original_counts.get(part)  # the writer's count of the part it parsed
+    return counted.of(managed) if counted is not None else element_counts(snap.pkg.xml(part), managed)
 
 
 def _lost(before_root, after_root, managed) -> str:

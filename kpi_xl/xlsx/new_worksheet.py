@@ -23,7 +23,7 @@ from kpi_xl.xlsx.package import MAIN_NS, NOT_XML, R_NS, Made
 from kpi_xl.xlsx.refs import (MAX_COL, MAX_ROW, cell_position, cell_ref, col_index, col_letters,
                              normalise_sqref, parse_cell, range_ref)
 from kpi_xl.xlsx.shared_strings import escape_text, needs_preserve, string_xml
-from kpi_xl.xlsx.worksheet import FORMULA_LIKE, WORKSHEET_ORDER, Content, SheetPatcher, format_number
+from kpi_xl.xlsx.worksheet import FORMULA_LIKE, MAX_TEXT, WORKSHEET_ORDER, Content, SheetPatcher, format_number
 from kpi_xl.xlsx.styles import argb
 from kpi_xl.xlsx.xmlutil import insert_in_order
 
@@ -145,8 +145,11 @@ def coalesced(cells: SheetCells) -> SheetCells:
     place of the last one. ``cells`` itself when each place is set once
     (the common case). A place is the SetCell's sheet and reference as
     written (without $, upper case), so "B02" is not "B2"."""
-    keys = [_text_key(cell) if cell is not None else row << _COL_BITS | col
-            for row, col, cell in zip(cells.rows, cells.columns, cells.appended)]
+    if cells.appended.count(None) == len(cells.appended):  # all put by number: keyed in C
+        keys = list(map(or_, map(lshift, cells.rows, repeat(_COL_BITS)), cells.columns))
+    else:
+        keys = [_text_key(cell) if cell is not None else row << _COL_BITS | col
+                for row, col, cell in zip(cells.rows, cells.columns, cells.appended)]
     if len(set(keys)) == len(keys):
         return cells
     last: dict = {}
@@ -289,6 +292,7 @@ class _Cells:
         self._made: dict[tuple, tuple[Content, int, str] | None] = {}
         # id of the Style -> (format, s= attribute) of a number in a new cell
         self._number_format: dict[int, tuple[int, str]] = {}
+        self._takes_new: bool | None = None  # the shared strings' takes_new, once asked
 
     def put_all(self) -> None:
         """The cells of the sheet's :class:`SheetCells`, in their order."""
@@ -321,7 +325,8 @@ class _Cells:
                 key = (value, id(style))  # the Style objects live as long as the cells
                 made = made_for.get(key, _MISSING)
                 if made is _MISSING:
-                    made = made_for[key] = self._first(self._change(i), self._ref(i))
+                    made = made_for[key] = (self._first_text(value, style) if kind is str and len(value) <= MAX_TEXT
+                                            else self._first(self._change(i), self._ref(i)))
             else:
                 made = self._first(self._change(i), self._ref(i))
             if made is None:
@@ -379,6 +384,15 @@ class _Cells:
         quote = wanted.kind == "text" and wanted.value.startswith(FORMULA_LIKE)
         style = self._style(0, change.style, quote) if change.style is not None or quote else 0
         return None if wanted.kind == "blank" and not style else (wanted, style, self._tail(wanted, style))
+
+    def _first_text(self, text: str, style: Style | None) -> tuple[Content, int, str]:
+        """:meth:`_first` of a text constant (no formula, within Excel's
+        length): what SheetPatcher.wanted makes of it is the text itself,
+        so it is not asked (tens of thousands of texts a sheet)."""
+        quote = text.startswith(FORMULA_LIKE)
+        index = self._style(0, style, quote) if style is not None or quote else 0
+        content = Content("text", text)
+        return content, index, self._tail(content, index)
 
     def _state(self, place: int, maker: int, ref: str) -> tuple[Content, int, bool]:
         """(content, format, whether s= comes before t=) of the cell at
@@ -448,7 +462,9 @@ class _Cells:
         """(t=, children) of a text cell: a shared string where the workbook
         has a table, else the text inline."""
         strings = self.patcher.ctx.strings
-        if strings.takes_new:
+        if self._takes_new is None:  # the same for every text of the write: asked once
+            self._takes_new = strings.takes_new
+        if self._takes_new:
             return ' t="s"', f"<v>{strings.index(text)}</v>"
         space = ' xml:space="preserve"' if needs_preserve(text) else ""
         return ' t="inlineStr"', f"<is><t{space}>{string_xml(text)}</t></is>"
@@ -464,7 +480,9 @@ class _Cells:
         if not all(map(lt, places, islice(places, 1, None))):
             order = sorted(range(len(places)), key=places.__getitem__)  # a place has one cell
             places, tails = list(map(places.__getitem__, order)), list(map(tails.__getitem__, order))
-        return places, [f'<c r="{col_letters(place & _COL_MASK)}{place >> _COL_BITS}"{tail}'
+        # Each column's letters looked up once, not once a cell.
+        letters = list(map(col_letters, range(max(map(and_, places, repeat(_COL_MASK)), default=0) + 1)))
+        return places, [f'<c r="{letters[place & _COL_MASK]}{place >> _COL_BITS}"{tail}'
                         for place, tail in zip(places, tails)]
 
 

@@ -56,7 +56,7 @@ _ZIP32_LIMIT = 0xFFFFFFFF
 def part_extension(name: str) -> str:
     """What [Content_Types].xml Default elements match: the text after the
     last dot of the file name ('rels' for '_rels/.rels')."""
-    base = posixpath.basename(name)
+    base = name.rpartition("/")[2]  # posixpath.basename, without its call (a check asks for every part)
     return base.rsplit(".", 1)[1].lower() if "." in base else ""
 
 
@@ -78,7 +78,18 @@ def resolve_target(source_part: str, target: str) -> str:
     if target.startswith("/"):
         return posixpath.normpath(target.lstrip("/"))
     base = posixpath.dirname(source_part)
-    return posixpath.normpath(posixpath.join(base, target))
+    folder, _, name = target.rpartition("/")
+    if name in ("", ".", ".."):
+        return posixpath.normpath(posixpath.join(base, target))
+    # The folder normalised once for the thousands of charts a drawing points to:
+    # normpath leaves a last component that is a plain name as it is.
+    there = _resolved_folder(base, folder)
+    return name if there == "." else there + name if there.endswith("/") else f"{there}/{name}"
+
+
+@lru_cache(maxsize=256)
+def _resolved_folder(base: str, folder: str) -> str:
+    return posixpath.normpath(posixpath.join(base, folder))
 
 
 def relative_target(source_part: str, part: str) -> str:
@@ -270,10 +281,9 @@ class Relationships:
             rid = f"rId{n}"
             used.add(rid)
             top = max(top, n)
-            el = etree.SubElement(self.root, f"{{{PKG_REL_NS}}}Relationship")
-            el.set("Id", rid)
-            el.set("Type", rel_type)
-            el.set("Target", relative_target(self.source, part))
+            # the attributes given at once, in the order add sets them
+            etree.SubElement(self.root, f"{{{PKG_REL_NS}}}Relationship",
+                             {"Id": rid, "Type": rel_type, "Target": relative_target(self.source, part)})
             rids.append(rid)
         if parts:
             self.save()
@@ -366,6 +376,7 @@ class Package:
         view._fh, view.zip, view.infos, view._lower = self._fh, self.zip, self.infos, self._lower
         view.early_verify = None
         view._forget_changes()
+        view.original_counts = self.original_counts  # counted as read, before any change
         return view
 
     def _forget_changes(self) -> None:
@@ -383,6 +394,12 @@ class Package:
         self._derived: dict[tuple[str, str], object] = {}
         # part -> its tree and the bytes :meth:`changes` serialised of it
         self.serialised: dict[str, Serialised] = {}
+        # part -> integrity.SheetCounts of its tree as parsed from the original
+        # bytes, counted by the writer before it changed the tree (the check's comparison reads them)
+        self.original_counts: dict[str, object] = {}
+        # part -> (its bytes, the future of their deflate), see _deflate_early
+        self._early: dict[str, tuple[bytes, object]] = {}
+        self._early_pool = None
 
     def derived(self, name: str, kind: str, make):
         """What ``make()`` computes from part ``name``'s original bytes (a
@@ -398,6 +415,7 @@ class Package:
             return
         if self.early_verify is not None:
             self.early_verify.cancel()
+        self._end_early()
         self.zip.close()
         self._fh.close()
         # The parsed parts and recorded changes go now: the package's
@@ -557,6 +575,38 @@ class Package:
         self.removed.discard(stored)
         if content_type and stored not in self.infos:
             self.content_types_set_override(stored, content_type)
+        self._deflate_early(stored, data)
+
+    def _deflate_early(self, name: str, data: "bytes | Deferred") -> None:
+        """Start deflating a big part put whole as bytes (an owned sheet, a
+        charts drawing) in a thread now: the writer goes on in Python, on one
+        core, until the save, which then finds it packed
+        (:meth:`_early_packed`) instead of deflating it among the rest. Only
+        for those very bytes: a part put again is deflated at the save."""
+        self._early.pop(name, None)
+        if isinstance(data, Made):
+            data = data()  # made already
+        if not isinstance(data, bytes) or len(data) < _Deflated.BIG or (os.cpu_count() or 1) < 2:
+            return
+        if self._early_pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._early_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpi-xl deflate early")
+        self._early[name] = (data, self._early_pool.submit(deflate, data))
+
+    def _early_packed(self, contents: dict[str, bytes]) -> dict:
+        """Part -> the future of its deflate started early, for the parts
+        whose bytes in ``contents`` are the ones it deflates."""
+        return {name: future for name, (data, future) in self._early.items() if contents.get(name) is data}
+
+    def _end_early(self) -> None:
+        """Drop the early deflates, ending their thread (none is left behind)."""
+        for _, future in self._early.values():
+            future.cancel()
+        self._early = {}
+        if self._early_pool is not None:
+            self._early_pool.shutdown(wait=True)
+            self._early_pool = None
 
     def put_all_bytes(self, parts: "Iterable[tuple[str, bytes | Deferred]]", content_type: str) -> None:
         """:meth:`put_bytes` for each (name, data) in turn, the content types
@@ -643,9 +693,7 @@ class Package:
         if found:
             found[0].set("ContentType", content_type)
         else:
-            el = etree.SubElement(root, f"{{{CT_NS}}}Override")
-            el.set("PartName", target)
-            el.set("ContentType", content_type)
+            el = etree.SubElement(root, f"{{{CT_NS}}}Override", {"PartName": target, "ContentType": content_type})
             self._override_index().setdefault(target.lower(), []).append(el)
         return True
 
@@ -708,9 +756,14 @@ class Package:
     def save(self, out: str | os.PathLike, contents: dict[str, bytes], removed: Iterable[str] = ()) -> None:
         """Write the package to ``out``: the original parts in their order
         (raw copies unless in ``contents``), then the added parts."""
-        removed = set(removed)
+        try:
+            self._save(out, contents, set(removed))
+        finally:
+            self._end_early()
+
+    def _save(self, out: str | os.PathLike, contents: dict[str, bytes], removed: set[str]) -> None:
         src = self._fh
-        with _Deflated(contents) as packed, open(out, "wb") as dst:
+        with _Deflated(contents, self._early_packed(contents)) as packed, open(out, "wb") as dst:
             writer = _ZipWriter(dst)
             for info in self.zip.infolist():
                 name = info.filename
@@ -769,18 +822,20 @@ def deflate(data: bytes) -> bytes:
 class _Deflated:
     """The compressed bytes of the parts a save writes, the big ones made
     in threads while the small ones are made here (zlib lets go of the GIL
-    while it deflates): a 10,000-indicator refresh writes some 50 MB of
+    while it deflates): a 10,000-indicator refresh writes some 70 MB of
     new parts, and deflating them one after another was a tenth of it.
     Small parts are not worth a thread's hand-over; without a second core
-    nothing is made in threads."""
+    nothing is made in threads. ``early``: the parts whose deflate began
+    before the save (:meth:`Package._deflate_early`), not made again."""
 
     BIG = 256 << 10  # parts at least this big are deflated in a thread
 
-    def __init__(self, contents: dict[str, bytes]):
+    def __init__(self, contents: dict[str, bytes], early: dict | None = None):
+        """``early``: part -> the future of its deflate, started before the save."""
         self._made: dict[str, bytes] = {}
-        self._pending: dict = {}
+        self._pending: dict = dict(early or {})
         self._pool = None
-        big = sorted((name for name, data in contents.items() if len(data) >= self.BIG),
+        big = sorted((name for name, data in contents.items() if len(data) >= self.BIG and name not in self._pending),
                      key=lambda name: -len(contents[name]))  # biggest first: the last to end ends the save
         cores = os.cpu_count() or 1
         if big and cores > 1 and len(contents) > 1:
@@ -788,7 +843,7 @@ class _Deflated:
 
             self._pool = ThreadPoolExecutor(max_workers=min(len(big), cores, 4),
                                             thread_name_prefix="kpi-xl deflate")
-            self._pending = {name: self._pool.submit(deflate, contents[name]) for name in big}
+            self._pending.update((name, self._pool.submit(deflate, contents[name])) for name in big)
         try:
             for name, data in contents.items():
                 if name not in self._pending:

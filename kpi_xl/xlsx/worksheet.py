@@ -21,8 +21,8 @@ from lxml import etree
 from kpi_xl.errors import Place, WriteError
 from kpi_xl.plan import SetCell, SetColumnWidth, Style
 from kpi_xl.xlsx.namespaces import REL_TABLE
-from kpi_xl.xlsx.refs import (MAX_COL, cell_ref, col_index, column_in_row, in_range, parse_cell, parse_range,
-                             range_ref, row_digits)
+from kpi_xl.xlsx.refs import (MAX_COL, cell_ref, col_index, column_in_row, column_number, in_range, parse_cell,
+                             parse_range, range_ref, row_digits)
 from kpi_xl.xlsx.shared_strings import decode_text, make_t, string_item_text
 from kpi_xl.xlsx.xmlutil import insert_in_order, local, place_after
 
@@ -121,6 +121,7 @@ class SheetPatcher:
         self._rows: dict[int, etree._Element] | None = None
         self._row_numbers: list[int] = []
         self._cells: dict[int, dict[int, etree._Element]] = {}
+        self._derived: dict[tuple[int, int, bool], tuple[Style | None, int]] = {}  # see _derived_style
         self._arrays: list[tuple[tuple[int, int, int, int], int, int, str]] | None = None
         self._headers: list[tuple[tuple[int, int, int, int], str]] | None = None
         self.dirty = False
@@ -179,10 +180,18 @@ class SheetPatcher:
         if row is None:
             return cells
         digits = row_digits(number)
+        # The letters before the row's own digits looked up here, inline:
+        # the writer reads every cell of each row it writes into.
+        width = len(digits) if digits is not None else 0
         col = 0
         for c in row.iterfind(self.q("c")):
             ref = c.get("r")
-            col = column_in_row(ref, digits) if ref else col + 1
+            if not ref:
+                col += 1
+            elif width and ref.endswith(digits) and (found := column_number(ref[:-width])):
+                col = found
+            else:
+                col = column_in_row(ref, digits)
             cells[col] = c
         return cells
 
@@ -208,9 +217,11 @@ class SheetPatcher:
                 if c.get("r") is None:
                     c.set("r", cell_ref(number, col))
 
-    def _add_cell(self, row_el: etree._Element | None, row: int, col: int) -> etree._Element:
+    def _add_cell(self, row_el: etree._Element | None, row: int, col: int,
+                  attrib: dict[str, str] | None = None) -> etree._Element:
         """A new cell at (row, col), which has none; ``row_el``: its row, as
-        :meth:`find_cell` found it (None when there is none yet)."""
+        :meth:`find_cell` found it (None when there is none yet); ``attrib``:
+        the cell's attributes, r= first (default: r= alone)."""
         self._explicit_positions()
         if row_el is None:
             # Made in the sheet's document, then moved among the rows (made on
@@ -226,14 +237,15 @@ class SheetPatcher:
             self._rows[row] = row_el
             self._cells[row] = {}
         cells = self._row_cells(row)
-        # In the sheet's document, then moved into place.
-        c = etree.SubElement(row_el, self.q("c"), r=cell_ref(row, col))
-        later = [k for k in cells if k > col]
-        if later:
-            cells[min(later)].addprevious(c)
-        else:
-            after = [k for k in cells if k < col]
-            place_after(row_el, cells[max(after)] if after else None, c)
+        # In the sheet's document (so at the row's end), then moved into place.
+        c = etree.SubElement(row_el, self.q("c"), attrib or {"r": cell_ref(row, col)})
+        last = max(cells) if cells else 0
+        if last > col:
+            cells[min(k for k in cells if k > col)].addprevious(c)
+        elif not last:
+            place_after(row_el, None, c)
+        elif cells[last].getnext() is not c:  # else it is in place already: right after the last cell
+            cells[last].addnext(c)
         cells[col] = c
         self._widen_spans(row_el, col)
         self._grow_extent(row, col)
@@ -453,6 +465,9 @@ class SheetPatcher:
         cell = cell_ref(row, col)
         wanted = self.wanted(change, cell)
         row_el, c = self.find_cell(row, col)
+        if c is None and wanted.kind != "blank":
+            self._set_new_cell(change, row_el, row, col, cell, wanted)
+            return
         current = self.content(c)
         content_same = self.same(current, wanted)
 
@@ -480,6 +495,66 @@ class SheetPatcher:
             else:
                 c.attrib.pop("s", None)
         self.touch()
+
+    def _set_new_cell(self, change: SetCell, row_el: etree._Element | None, row: int, col: int, cell: str,
+                      wanted: Content) -> None:
+        """:meth:`set_cell` where there is no cell and ``wanted`` is not blank:
+        the cell made whole as set_cell's steps leave it (r=, then t=, then
+        s=; its children as :meth:`put_content` writes them), its attributes
+        given at once: thousands are added to a sheet's rows, and each step
+        on an element costs."""
+        text = wanted.value if wanted.kind == "text" else None
+        quote = isinstance(text, str) and text.startswith(FORMULA_LIKE)
+        style = self.default_style(row, col)
+        if change.style is not None or quote:
+            style = self._derived_style(style, change.style, quote)
+        self._guard(row, col, cell)
+        self.values_changed = True
+        attrib, children, inline = self._new_content(wanted, cell)
+        if style:
+            attrib["s"] = str(style)
+        c = self._add_cell(row_el, row, col, attrib)
+        for tag, value in children:
+            etree.SubElement(c, tag).text = value
+        if inline is not None:
+            make_t(etree.SubElement(c, self.q("is")), inline)
+        self.touch()
+
+    def _derived_style(self, base: int, style: Style | None, quote: bool) -> int:
+        """:meth:`Styles.derive_xf`, looked up by the Style object first: a
+        plan passes the same few for thousands of cells. The object is kept
+        with its index, so its id is not another's while it is looked up."""
+        key = (base, id(style), quote)
+        found = self._derived.get(key)
+        if found is None:
+            found = self._derived[key] = (style, self.ctx.styles.derive_xf(base, style or Style(),
+                                                                           quote_prefix=quote))
+        return found[1]
+
+    def _new_content(self, wanted: Content, cell: str) -> tuple[dict[str, str], list[tuple[str, str]], str | None]:
+        """(attributes r= and t=, children as (tag, text), inline text or
+        None) of a new cell at ``cell`` holding ``wanted`` (not blank), as
+        :meth:`put_content` writes them into it."""
+        if wanted.kind == "formula":
+            children, cached = [(self.q("f"), wanted.formula)], wanted.value
+        else:
+            children, cached = [], wanted
+        kind = cached.kind
+        if kind == "blank":
+            return {"r": cell}, children, None
+        if kind == "text" and wanted.kind != "formula":
+            if self.ctx.strings.takes_new:
+                return {"r": cell, "t": "s"}, [(self.q("v"), str(self.ctx.strings.index(cached.value)))], None
+            return {"r": cell, "t": "inlineStr"}, [], cached.value
+        if kind == "text":
+            t, value = "str", cached.value
+        elif kind == "bool":
+            t, value = "b", "1" if cached.value else "0"
+        elif kind == "error":
+            t, value = "e", cached.value
+        else:
+            return {"r": cell}, children + [(self.q("v"), format_number(cached.value))], None
+        return {"r": cell, "t": t}, children + [(self.q("v"), value)], None
 
     def _write_content(self, c: etree._Element, wanted: Content, cell: str) -> None:
         self.values_changed = True

@@ -15,8 +15,10 @@ import stat
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
+from itertools import compress, repeat
+from operator import ge
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Iterable, Literal
 
 from kpi_xl.errors import KpiError, Place, RefusedFile, WorkbookError, WriteError
 from kpi_xl.finding_types import HARD_LINKS_BROKEN, PROTECTED_CELLS_SKIPPED, FindingType
@@ -124,7 +126,14 @@ class WriteContext:
                                     self.cells_by_part.get(part, set()))
             if splice is not None:
                 return splice.root, splice
-        return self.pkg.xml(part), None
+        root = self.pkg.xml(part)
+        if part not in self.pkg.new and part not in self.pkg.original_counts:
+            # As parsed, before any change: what the check compares the sheet written with
+            # (it would parse the original part again for them).
+            from kpi_xl.xlsx.integrity import SheetCounts
+
+            self.pkg.original_counts[part] = SheetCounts(root)
+        return root, None
 
     def note_cells(self, changes: list) -> None:
         """Record which cells the plan writes on each huge sheet (what its
@@ -281,7 +290,10 @@ def _signature_pairs(owned: OwnedSheet) -> list[tuple[str, str]]:
     """kpi-xl's text in the first rows of an owned sheet, what the next run
     checks to know the sheet is still the one it wrote."""
     placed = []
-    for row, col, value, formula, _, cell in owned.cells.entries():
+    cells = owned.cells
+    for i in _maybe_near_top(cells):
+        row, col, value, formula, cell = (cells.rows[i], cells.columns[i], cells.values[i], cells.formulas[i],
+                                          cells.appended[i])
         if formula is None and isinstance(value, str) and value:
             if cell is not None:
                 row, col = parse_cell(cell.cell)
@@ -289,6 +301,16 @@ def _signature_pairs(owned: OwnedSheet) -> list[tuple[str, str]]:
                 ref = cell.cell.replace("$", "").upper() if cell is not None else cell_ref(row, col)
                 placed.append(((row, col), ref, value))
     return [(ref, value) for _, ref, value in sorted(placed, key=lambda p: p[0])]
+
+
+def _maybe_near_top(cells) -> Iterable[int]:
+    """The indices of the cells that may be in the first SIG_ROWS rows, in
+    order: those put there by number, found in C (an owned sheet holds
+    hundreds of thousands), or all of them when some are SetCells, whose
+    reference is parsed to know."""
+    if cells.appended.count(None) != len(cells.appended):
+        return range(len(cells.rows))
+    return compress(range(len(cells.rows)), map(ge, repeat(SIG_ROWS), cells.rows))
 
 
 Protected = Literal["refuse", "unlocked_cells"]
@@ -326,6 +348,9 @@ def _apply_change(ctx: WriteContext, change) -> None:
                 where = getattr(change, "cell", None) or getattr(change, "range", None) or ""
                 ctx.skipped_protected.append(f"{patcher.name}!{where}".rstrip("!"))
                 return
+        if type(change) is SetCell:  # the patcher just found (thousands of these a plan)
+            patcher.set_cell(change)
+            return
     if isinstance(change, SetCell):
         ctx.patcher(change.sheet).set_cell(change)
     elif isinstance(change, SetColumnWidth):
