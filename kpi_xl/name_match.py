@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 _APOSTROPHES = re.compile(r"['’‘`]")
-_NON_WORD = re.compile(r"[^a-z0-9]+")
+_WORD = re.compile(r"[a-z0-9]+")  # a name's words: what is left between the rest
+_ASCII_DIGIT = re.compile(r"[0-9]")
 _SYNONYMS = {"percentage": "percent", "pct": "percent"}
 # "10,000" and "10 000" are the number 10000 ("Rate per 10000" means the same).
 THOUSANDS = re.compile(r"(?<=\d)[,\s\u00a0\u202f](?=\d{3}(?!\d))")
@@ -15,5 +16,10 @@ def normalise_name(text: object) -> str:
     """Lower case words separated by single spaces: "% Of CP plans (2nd)" ->
     "percent of cp plans 2nd". Apostrophes vanish (children's -> childrens)."""
     s = str(text or "").lower().replace("&", " and ").replace("%", " percent ")
-    s = _NON_WORD.sub(" ", _APOSTROPHES.sub("", THOUSANDS.sub("", s)))
-    return " ".join([_SYNONYMS.get(w, w) for w in s.split()])
+    # Each pattern is searched only where it can match: the reader
+    # normalises every indicator's name, and most have neither.
+    if not s.isascii() or _ASCII_DIGIT.search(s):  # a separator follows a digit
+        s = THOUSANDS.sub("", s)
+    if "'" in s or "’" in s or "‘" in s or "`" in s:
+        s = _APOSTROPHES.sub("", s)
+    return " ".join([_SYNONYMS.get(w, w) for w in _WORD.findall(s)])
