@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-_APOSTROPHES = re.compile(r"['’‘`]")
-_WORD = re.compile(r"[a-z0-9]+")  # a name's words: what is left between the rest
+_APOSTROPHES = "'’‘`"  # vanish from a name
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_NOT_WORD_OR_SPACE = re.compile(r"[^a-z0-9 ]")
 _ASCII_DIGIT = re.compile(r"[0-9]")
 _SYNONYMS = {"percentage": "percent", "pct": "percent"}
 # "10,000" and "10 000" are the number 10000 ("Rate per 10000" means the same).
@@ -17,9 +18,12 @@ def normalise_name(text: object) -> str:
     "percent of cp plans 2nd". Apostrophes vanish (children's -> childrens)."""
     s = str(text or "").lower().replace("&", " and ").replace("%", " percent ")
     # Each pattern is searched only where it can match: the reader
-    # normalises every indicator's name, and most have neither.
+    # normalises every indicator's name, and most have none of them.
     if not s.isascii() or _ASCII_DIGIT.search(s):  # a separator follows a digit
         s = THOUSANDS.sub("", s)
-    if "'" in s or "’" in s or "‘" in s or "`" in s:
-        s = _APOSTROPHES.sub("", s)
-    return " ".join([_SYNONYMS.get(w, w) for w in _WORD.findall(s)])
+    for mark in _APOSTROPHES:
+        if mark in s:
+            s = s.replace(mark, "")
+    if _NOT_WORD_OR_SPACE.search(s):  # else its words are split by spaces already
+        s = _NON_WORD.sub(" ", s)
+    return " ".join([_SYNONYMS.get(w, w) for w in s.split()])

@@ -335,7 +335,13 @@ def _select(ordered: list, compare_with: str, suspect: bool, to_outturn: bool):
         wanted = latest.period.previous()
         match = [p for p in ordered[:-1] if p.period == wanted]
     else:
-        match = [p for p in ordered[:-1] if p.period.kind == latest.period.kind]
+        # the last earlier point of the latest's kind (scanned from the end:
+        # nearly always the one before it) is all this branch needs
+        kind = latest.period.kind
+        for i in range(len(ordered) - 2, -1, -1):
+            if ordered[i].period.kind == kind:
+                return latest, ordered[i]
+        match = []
     if not match and to_outturn and compare_with != "same_period_last_year" \
             and latest.period.kind in ("quarter", "month"):
         match = [p for p in ordered[:-1] if p.period.kind == "year" and p.period.fy == latest.period.fy - 1]

@@ -18,6 +18,7 @@ from ..xlsx.refs import col_letters as get_column_letter
 
 from ..errors import quote_sheet
 from ..plan import ChartSeries, LineChart, OwnedSheet, Style
+from ..resolve import chronological
 
 if TYPE_CHECKING:
     from .registry import OwnedSheetJob
@@ -51,7 +52,7 @@ def build_charts_sheet(rated: list[dict], *, name: str, comparators: dict | None
     for col in range(2, 10):  # up to eight periods, labelled "Q3 2024-25"
         sheet.column_widths[get_column_letter(col)] = 11
     top = 3
-    labels: dict = {}  # period -> its label: thousands of charts share a few periods
+    labels: dict = {}  # id of a period -> (the period, its label): thousands of charts share a few
     q = quote_sheet(name)
     for record in rated:
         if record.get("suspect_periods"):
@@ -67,12 +68,13 @@ def build_charts_sheet(rated: list[dict], *, name: str, comparators: dict | None
 
 def _numeric_points(record: dict) -> list:
     """The last eight periods of the latest period's kind, oldest first."""
-    series = sorted(record.get("series") or [], key=lambda p: p.period.sort_key)
+    series = chronological(record.get("series") or [])
     if not series:
         return []
     kind = series[-1].period.kind
     same = [p for p in series if p.period.kind == kind][-8:]
-    return same if sum(p.reading.is_number for p in same) >= MIN_POINTS else []
+    figures = [p for p in same if p.reading.is_number]
+    return same if len(figures) >= MIN_POINTS else []
 
 
 ROW_NAMES = ("Period", "Value", "Target", "Comparator")  # the rows of a block, under its title
@@ -85,22 +87,27 @@ def _block(sheet: OwnedSheet, top: int, record: dict, points: list, comparator, 
     spells it."""
     fmt = PERCENT_STYLE if record.get("unit") == "percent" else NUMBER_STYLE
     label = _label(record)
-    cells = sheet.cells
-    cells.put(top, 1, label, TITLE_STYLE)
     period_row, value_row, target_row, comparator_row = top + 1, top + 2, top + 3, top + 4
-    for row, name in zip((period_row, value_row, target_row), ROW_NAMES):
-        cells.put(row, 1, name, LABEL_STYLE)
-    if comparator is not None:
-        cells.put(comparator_row, 1, comparator[0], LABEL_STYLE)
     target = record.get("target")
-    # A column a period, its cells from the top: the period, the value, then
-    # the target and the comparator where known.
+    # The title and the names of the rows in column A, then a column a
+    # period, its cells from the top: the period, the value, then the
+    # target and the comparator where known; all put at once.
+    rows = [top, period_row, value_row, target_row]
+    values: list = [label, *ROW_NAMES[:3]]
+    styles = [TITLE_STYLE, LABEL_STYLE, LABEL_STYLE, LABEL_STYLE]
+    if comparator is not None:
+        rows.append(comparator_row)
+        values.append(comparator[0])
+        styles.append(LABEL_STYLE)
     texts = []
     for point in points:
-        text = labels.get(point.period)
-        if text is None:
-            text = labels[point.period] = point.period.canonical()
-        texts.append(text)
+        # by the period itself: a table's indicators share its periods, and
+        # an id is looked up without the dataclass's hash of its fields
+        period = point.period
+        known = labels.get(id(period))
+        if known is None or known[0] is not period:
+            known = labels[id(period)] = (period, period.canonical())
+        texts.append(known[1])
     columns = [(period_row, PERIOD_STYLE, texts),
                (value_row, fmt, [p.reading.value if p.reading.is_number else None for p in points])]
     if target is not None:
@@ -108,9 +115,11 @@ def _block(sheet: OwnedSheet, top: int, record: dict, points: list, comparator, 
     if comparator is not None:
         columns.append((comparator_row, fmt, repeat(comparator[1])))
     count, depth = len(points), len(columns)
-    rows, styles, values = zip(*columns)
-    cells.put_cells(rows * count, [col for col in range(2, 2 + count) for _ in range(depth)],
-                    chain.from_iterable(zip(*values)), styles * count)
+    column_rows, column_styles, column_values = zip(*columns)
+    sheet.cells.put_cells(rows + list(column_rows) * count,
+                          [1] * len(rows) + [col for col in range(2, 2 + count) for _ in range(depth)],
+                          chain(values, chain.from_iterable(zip(*column_values))),
+                          styles + list(column_styles) * count)
     sheet.charts.append(_chart(q, record, label, top, count, target is not None, comparator))
 
 

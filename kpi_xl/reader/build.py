@@ -497,10 +497,16 @@ def _rag_text(cell: Cell | None) -> str | None:
 
 
 def _unit_of(series: list[Point]) -> str | None:
-    units = {p.reading.unit for p in series if p.reading.is_number}
-    if "percent" in units:
-        return "percent"
-    return "number" if units else None
+    """"percent" when a figure is a percentage, else "number" when there is
+    a figure, else None."""
+    unit = None
+    for point in series:
+        reading = point.reading
+        if reading.is_number:
+            if reading.unit == "percent":
+                return "percent"
+            unit = "number"
+    return unit
 
 
 def _target_number(cell: Cell | None, reading: Callable[[Cell | None], Reading]) -> Reading | None:
