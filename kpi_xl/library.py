@@ -198,8 +198,10 @@ class _Index:
         (in library order): each keyword group has an anchor, one of its words
         (:func:`_index`), so only entries with an anchor in the name are tried."""
         found: set[int] = set()
+        known = self.by_any
         for word in key.split(" "):
-            found.update(self.anchored(word))
+            positions = known.get(word)
+            found.update(self.anchored(word) if positions is None else positions)
         return sorted(found)
 
     def anchored(self, word: str) -> tuple[int, ...]:

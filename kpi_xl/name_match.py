@@ -26,4 +26,7 @@ def normalise_name(text: object) -> str:
             s = s.replace(mark, "")
     if _NOT_WORD_OR_SPACE.search(s):  # else its words are split by spaces already
         s = _NON_WORD.sub(" ", s)
-    return " ".join([_SYNONYMS.get(w, w) for w in s.split()])
+    for word in _SYNONYMS:
+        if word in s:
+            return " ".join([_SYNONYMS.get(w, w) for w in s.split()])
+    return " ".join(s.split())  # no word to swap for its synonym

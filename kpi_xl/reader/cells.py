@@ -511,7 +511,7 @@ class Workbook:
             if text is None and kind != "inlineStr":
                 continue  # no value: nothing Excel shows
             if kind is None:
-                # digits (an int) or digits with a point (a float) without a call
+                # digits are an int without a call; the rest as _plain_number reads them
                 value = int(text) if text.isdigit() and text.isascii() else _plain_number(text)
             elif kind == "s":
                 index = int(text) if text.isdigit() and text.isascii() else _int(text)
