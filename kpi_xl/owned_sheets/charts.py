@@ -11,6 +11,7 @@ line, and a reference to it would draw a zero.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import chain, repeat
 from typing import TYPE_CHECKING
 
@@ -85,7 +86,7 @@ def _block(sheet: OwnedSheet, top: int, record: dict, points: list, comparator, 
     """An indicator's title, its figures (a row each of ROW_NAMES, a column
     each period from B) and its chart; ``q``: the sheet's name as a reference
     spells it."""
-    fmt = PERCENT_STYLE if record.get("unit") == "percent" else NUMBER_STYLE
+    percent = record.get("unit") == "percent"
     label = _label(record)
     period_row, value_row, target_row, comparator_row = top + 1, top + 2, top + 3, top + 4
     target = record.get("target")
@@ -94,11 +95,9 @@ def _block(sheet: OwnedSheet, top: int, record: dict, points: list, comparator, 
     # target and the comparator where known; all put at once.
     rows = [top, period_row, value_row, target_row]
     values: list = [label, *ROW_NAMES[:3]]
-    styles = [TITLE_STYLE, LABEL_STYLE, LABEL_STYLE, LABEL_STYLE]
     if comparator is not None:
         rows.append(comparator_row)
         values.append(comparator[0])
-        styles.append(LABEL_STYLE)
     texts = []
     for point in points:
         # by the period itself: a table's indicators share its periods, and
@@ -108,19 +107,32 @@ def _block(sheet: OwnedSheet, top: int, record: dict, points: list, comparator, 
         if known is None or known[0] is not period:
             known = labels[id(period)] = (period, period.canonical())
         texts.append(known[1])
-    columns = [(period_row, PERIOD_STYLE, texts),
-               (value_row, fmt, [p.reading.value if p.reading.is_number else None for p in points])]
+    column_rows = [period_row, value_row]
+    column_values = [texts, [p.reading.value if p.reading.is_number else None for p in points]]
     if target is not None:
-        columns.append((target_row, fmt, repeat(target)))
+        column_rows.append(target_row)
+        column_values.append(repeat(target))
     if comparator is not None:
-        columns.append((comparator_row, fmt, repeat(comparator[1])))
-    count, depth = len(points), len(columns)
-    column_rows, column_styles, column_values = zip(*columns)
-    sheet.cells.put_cells(rows + list(column_rows) * count,
-                          [1] * len(rows) + [col for col in range(2, 2 + count) for _ in range(depth)],
-                          chain(values, chain.from_iterable(zip(*column_values))),
-                          styles + list(column_styles) * count)
+        column_rows.append(comparator_row)
+        column_values.append(repeat(comparator[1]))
+    count = len(points)
+    columns, styles = _block_columns(count, len(column_rows), len(rows), percent)
+    sheet.cells.put_cells(rows + column_rows * count, columns,
+                          chain(values, chain.from_iterable(zip(*column_values))), styles)
     sheet.charts.append(_chart(q, record, label, top, count, target is not None, comparator))
+
+
+@lru_cache(maxsize=256)
+def _block_columns(count: int, depth: int, heads: int, percent: bool
+                   ) -> tuple[tuple[int, ...], tuple[Style, ...]]:
+    """The column and style of each cell of a block (:func:`_block`), in the
+    order put: ``heads`` cells in column A (the title, then the names of the
+    rows), then ``depth`` cells a period from column B. Blocks of one shape
+    share them (most of a sheet's blocks)."""
+    fmt = PERCENT_STYLE if percent else NUMBER_STYLE
+    columns = (1,) * heads + tuple(col for col in range(2, 2 + count) for _ in range(depth))
+    styles = (TITLE_STYLE,) + (LABEL_STYLE,) * (heads - 1) + ((PERIOD_STYLE,) + (fmt,) * (depth - 1)) * count
+    return columns, styles
 
 
 def _chart(q: str, record: dict, label: str, top: int, count: int, has_target: bool,
