@@ -188,15 +188,49 @@ def rating_formula(inp: RatingInput, own_sheet: str, labels: RagLabels | None = 
         if not inp.improved_plain:
             return None
         improved_on = inp.improved_cell
-    target = (Operand(ref=absolute_ref(inp.target_cell)) if inp.target_live
-              and inp.target_cell else Operand(literal=inp.target))
-    polarity = (Operand(ref=absolute_ref(inp.polarity_cell)) if inp.polarity_live
-                and inp.polarity_cell else Operand(literal=inp.polarity))
-    return rag_formula(inp.value_cell, target, polarity, tolerance=inp.tolerance,
-                       mode=inp.tolerance_mode, zero_target=inp.zero_target, amber=inp.amber,
-                       labels=labels, improved_on=improved_on,
-                       # only a polarity cell is read by its wordings
-                       wordings=shared_wordings(inp.polarity_text) if polarity.ref else None)
+    target = (absolute_ref(inp.target_cell) if inp.target_live and inp.target_cell
+              else Operand(literal=inp.target).text())
+    polarity = absolute_ref(inp.polarity_cell) if inp.polarity_live and inp.polarity_cell else None
+    template = _rag_template(inp, polarity is not None, labels or RagLabels(), improved_on is not None)
+    cells = {"value": inp.value_cell, "target": target, "polarity": polarity, "improved": improved_on}
+    parts = list(template)
+    parts[1::2] = [cells[name] for name in template[1::2]]
+    return "".join(parts)
+
+
+# Where the cells a rating formula names go in its template: they change from
+# row to row of a table, the rest of the formula does not. No formula text
+# holds a NUL (formula_safe refuses control characters), so each is found alone.
+_MARK = "\x00"
+_CELLS = {name: f"{_MARK}{name}{_MARK}" for name in ("value", "target", "polarity", "improved")}
+_TEMPLATES: dict[tuple, tuple[str, ...]] = {}  # what a template is made of -> the template
+_MAX_TEMPLATES = 1024
+
+
+def _rag_template(inp: RatingInput, polarity_cell: bool, labels: RagLabels,
+                  improved: bool) -> tuple[str, ...]:
+    """:func:`rag_formula` of a resolved indicator as a template: its own
+    text, split where the names of its cells ("value", "target", "polarity",
+    "improved") go, at the odd places. Made once for the indicators of a
+    table that share everything else, not once each. Figures are keyed by
+    type and repr too, which tell 0.0 from -0.0 (equal, but written apart)."""
+    tolerance, amber = inp.tolerance, inp.amber
+    key = (None if polarity_cell else inp.polarity, polarity_cell,
+           inp.polarity_text if polarity_cell else None,  # only a polarity cell is read by its wordings
+           type(tolerance), repr(tolerance), inp.tolerance_mode, inp.zero_target,
+           type(amber), repr(amber), labels.GREEN, labels.AMBER, labels.RED, labels.none, improved)
+    found = _TEMPLATES.get(key)
+    if found is None:
+        if len(_TEMPLATES) >= _MAX_TEMPLATES:
+            _TEMPLATES.clear()
+        formula = rag_formula(
+            _CELLS["value"], Operand(ref=_CELLS["target"]),
+            Operand(ref=_CELLS["polarity"]) if polarity_cell else Operand(literal=inp.polarity),
+            tolerance=tolerance, mode=inp.tolerance_mode, zero_target=inp.zero_target, amber=amber,
+            labels=labels, improved_on=_CELLS["improved"] if improved else None,
+            wordings=shared_wordings(inp.polarity_text) if polarity_cell else None)
+        found = _TEMPLATES[key] = tuple(formula.split(_MARK))
+    return found
 
 
 def _text(label: str) -> str:

@@ -183,6 +183,7 @@ class _Index:
     # group whose words are not all in the name cannot match; its patterns go unsearched)
     needs: tuple[tuple[frozenset[str], ...], ...] = ()
     compiled: dict[str, re.Pattern | None] = field(default_factory=dict)  # term -> pattern
+    by_any: dict[str, tuple[int, ...]] = field(default_factory=dict)  # word -> :meth:`anchored`
 
     def pattern(self, term: str) -> re.Pattern | None:
         """The term's :func:`_term_pattern` (None: matches nothing), compiled once per index."""
@@ -197,12 +198,26 @@ class _Index:
         (in library order): each keyword group has an anchor, one of its words
         (:func:`_index`), so only entries with an anchor in the name are tried."""
         found: set[int] = set()
+        known = self.by_any
         for word in key.split(" "):
-            found.update(self.by_word.get(word, ()))
+            positions = known.get(word)
+            found.update(self.anchored(word) if positions is None else positions)
+        return sorted(found)
+
+    def anchored(self, word: str) -> tuple[int, ...]:
+        """Positions of the entries anchored by ``word`` (the word itself, or
+        a start of it), found once per word: names share most of their words."""
+        try:
+            return self.by_any[word]
+        except KeyError:
+            found = set(self.by_word.get(word, ()))
             if self.by_prefix:
                 for end in range(1, len(word) + 1):
                     found.update(self.by_prefix.get(word[:end], ()))
-        return sorted(found)
+            if len(self.by_any) >= _MAX_WORDS:
+                self.by_any.clear()
+            positions = self.by_any[word] = tuple(found)
+            return positions
 
     def match(self, name: object) -> LibraryEntry | None:
         """:func:`match_indicator` over this index."""
@@ -212,20 +227,24 @@ class _Index:
         exact = self.aliases.get(key)
         if exact:
             return exact[0] if len(exact) == 1 else None
-        from .lait import contradicts
-
         scored: list[LibraryEntry] = []
-        words = frozenset(key.split(" "))
+        words = None
         for position in self.candidates(key):
             entry, groups, exclude = self.patterns[position]
+            words = words or frozenset(key.split(" "))
             hit = _keywords_match(groups, key, self.needs[position], words, self.pattern)
             if hit and not any((x := self.pattern(term)) is not None and x.search(key)
-                               for term in exclude) \
-                    and not contradicts(str(name), entry.name):
-                scored.append(entry)  # "fewer than 3 placements" never means "3 or more placements"
+                               for term in exclude):
+                from .lait import contradicts  # here: few names get this far
+
+                if not contradicts(str(name), entry.name):
+                    scored.append(entry)  # "fewer than 3 placements" never means "3 or more placements"
         if len(scored) != 1:
             return None  # nothing, or two entries could be meant: do not guess
         return scored[0]
+
+
+_MAX_WORDS = 1 << 16  # words an index remembers the anchored entries of
 
 
 @lru_cache(maxsize=4)

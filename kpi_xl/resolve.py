@@ -335,7 +335,13 @@ def _select(ordered: list, compare_with: str, suspect: bool, to_outturn: bool):
         wanted = latest.period.previous()
         match = [p for p in ordered[:-1] if p.period == wanted]
     else:
-        match = [p for p in ordered[:-1] if p.period.kind == latest.period.kind]
+        # the last earlier point of the latest's kind (scanned from the end:
+        # nearly always the one before it) is all this branch needs
+        kind = latest.period.kind
+        for i in range(len(ordered) - 2, -1, -1):
+            if ordered[i].period.kind == kind:
+                return latest, ordered[i]
+        match = []
     if not match and to_outturn and compare_with != "same_period_last_year" \
             and latest.period.kind in ("quarter", "month"):
         match = [p for p in ordered[:-1] if p.period.kind == "year" and p.period.fy == latest.period.fy - 1]
@@ -450,13 +456,13 @@ def council_fields(config: Config, settings: IndicatorSettings) -> dict:
 def _settled(council: dict, settings: IndicatorSettings, given: dict) -> RatingInput:
     """:func:`settled` with the config's own fields (:func:`council_fields`)
     worked out already; ``given`` is taken over."""
-    target, direction = given.pop("target", None), given.pop("target_direction", None)
+    # (a field not given is None, RatingInput's default, as is each of these)
     if settings.target is not None:
-        target, direction = settings.target, None
-    polarity, amber = given.pop("polarity", None), given.pop("amber", None)
-    given["target"], given["target_direction"] = target, direction
-    given["polarity"] = settings.polarity or polarity
-    given["amber"] = settings.amber if settings.amber is not None else amber
+        given["target"], given["target_direction"] = settings.target, None
+    if settings.polarity:
+        given["polarity"] = settings.polarity
+    if settings.amber is not None:
+        given["amber"] = settings.amber
     if not council.keys().isdisjoint(given):
         raise TypeError(f"settled() got a field config decides: {sorted(given.keys() & council.keys())}")
     given.update(council)

@@ -35,6 +35,20 @@ class Point:
     cell: str  # "G5"
 
 
+def new_point(period: Period, reading: Reading, cell: str) -> Point:
+    """``Point(period, reading, cell)`` at half the cost, for the figures of
+    10,000 indicators at a time: a frozen dataclass's ``__init__`` sets each
+    field through ``object.__setattr__``; here its ``__dict__`` is filled
+    (in field order, as ``__init__`` leaves it)."""
+    point = _new(Point)
+    fields = point.__dict__
+    fields["period"], fields["reading"], fields["cell"] = period, reading, cell
+    return point
+
+
+_new = object.__new__
+
+
 # Column -> meaning. The reader fills every column (None where absent).
 COLUMNS: dict[str, str] = {
     "id": "stable id: the council's code, else assigned from the name (slug, -2 for repeats)",

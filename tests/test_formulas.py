@@ -224,3 +224,54 @@ def test_numbers_are_written_as_numpy_writes_them_positionally(x):
 
     assert _number_text(repr(x)) == format_float_positional(x, trim="-")
     assert _num(x) == format_float_positional(float(x or 0), trim="-")
+
+
+def _formula_built_whole(inp, labels=None):
+    """rating_formula as it was before its templates (formulas._rag_template):
+    rag_formula called with the indicator's own cells."""
+    from kpi_xl.resolve import shared_wordings
+    from kpi_xl.xlsx.refs import absolute_ref
+
+    improved = inp.improved_cell if inp.amber_if_improved_on and inp.improved_cell else None
+    target = (Operand(ref=absolute_ref(inp.target_cell)) if inp.target_live and inp.target_cell
+              else Operand(literal=inp.target))
+    polarity = (Operand(ref=absolute_ref(inp.polarity_cell)) if inp.polarity_live and inp.polarity_cell
+                else Operand(literal=inp.polarity))
+    return rag_formula(inp.value_cell, target, polarity, tolerance=inp.tolerance, mode=inp.tolerance_mode,
+                       zero_target=inp.zero_target, amber=inp.amber, labels=labels, improved_on=improved,
+                       wordings=shared_wordings(inp.polarity_text) if polarity.ref else None)
+
+
+@pytest.mark.parametrize("fields", [
+    {},  # a literal polarity and target
+    {"polarity_cell": "D5", "polarity_live": True, "polarity_text": "Good is low",
+     "target_cell": "E5", "target_live": True},
+    {"amber": -0.0, "tolerance": 0.0}, {"amber": 0.0, "tolerance_mode": "points"},
+    {"amber_if_improved_on": "previous_period", "improved_cell": "F5", "improved_plain": True,
+     "zero_target": "points", "target": 0.0},
+    {"polarity": "lower", "target_cell": "'Targets {1}'!B2", "target_live": True},
+])
+def test_rating_formula_from_its_template_is_the_formula_built_whole(fields):
+    """A table's indicators share one template each: filled with an
+    indicator's cells it is exactly the formula rag_formula builds for them
+    (labels with braces and quotes, -0.0 apart from 0.0, a sheet name with braces)."""
+    from kpi_xl.config import RagLabels
+    from kpi_xl.formulas import rating_formula
+    from kpi_xl.resolve import RatingInput
+
+    base = {"value": 1.0, "target": 0.5, "polarity": "higher", "value_cell": "G5", "value_plain": True}
+    for labels in (None, RagLabels(GREEN="On {track}", AMBER='"Near"', RED="Off", none="n/a")):
+        for row in (5, 6):  # the second fills the template the first made
+            inp = RatingInput(**{**base, **fields, "value_cell": f"G{row}"})
+            assert rating_formula(inp, "Sheet", labels) == _formula_built_whole(inp, labels)
+
+
+def test_new_point_is_the_point_its_fields_make():
+    from kpi_xl.periods import Period
+    from kpi_xl.table import Point, new_point
+    from kpi_xl.values import parse_value
+
+    args = (Period("quarter", 2023, 2, "Q2 23-24"), parse_value(0.5, "0%"), "G5")
+    made, init = new_point(*args), Point(*args)
+    assert made == init and hash(made) == hash(init) and repr(made) == repr(init)
+    assert list(vars(made).items()) == list(vars(init).items())

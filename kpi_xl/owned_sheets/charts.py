@@ -11,6 +11,7 @@ line, and a reference to it would draw a zero.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import chain, repeat
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from ..xlsx.refs import col_letters as get_column_letter
 
 from ..errors import quote_sheet
 from ..plan import ChartSeries, LineChart, OwnedSheet, Style
+from ..resolve import chronological
 
 if TYPE_CHECKING:
     from .registry import OwnedSheetJob
@@ -51,7 +53,7 @@ def build_charts_sheet(rated: list[dict], *, name: str, comparators: dict | None
     for col in range(2, 10):  # up to eight periods, labelled "Q3 2024-25"
         sheet.column_widths[get_column_letter(col)] = 11
     top = 3
-    labels: dict = {}  # period -> its label: thousands of charts share a few periods
+    labels: dict = {}  # id of a period -> (the period, its label): thousands of charts share a few
     q = quote_sheet(name)
     for record in rated:
         if record.get("suspect_periods"):
@@ -67,12 +69,13 @@ def build_charts_sheet(rated: list[dict], *, name: str, comparators: dict | None
 
 def _numeric_points(record: dict) -> list:
     """The last eight periods of the latest period's kind, oldest first."""
-    series = sorted(record.get("series") or [], key=lambda p: p.period.sort_key)
+    series = chronological(record.get("series") or [])
     if not series:
         return []
     kind = series[-1].period.kind
     same = [p for p in series if p.period.kind == kind][-8:]
-    return same if sum(p.reading.is_number for p in same) >= MIN_POINTS else []
+    figures = [p for p in same if p.reading.is_number]
+    return same if len(figures) >= MIN_POINTS else []
 
 
 ROW_NAMES = ("Period", "Value", "Target", "Comparator")  # the rows of a block, under its title
@@ -83,35 +86,53 @@ def _block(sheet: OwnedSheet, top: int, record: dict, points: list, comparator, 
     """An indicator's title, its figures (a row each of ROW_NAMES, a column
     each period from B) and its chart; ``q``: the sheet's name as a reference
     spells it."""
-    fmt = PERCENT_STYLE if record.get("unit") == "percent" else NUMBER_STYLE
+    percent = record.get("unit") == "percent"
     label = _label(record)
-    cells = sheet.cells
-    cells.put(top, 1, label, TITLE_STYLE)
     period_row, value_row, target_row, comparator_row = top + 1, top + 2, top + 3, top + 4
-    for row, name in zip((period_row, value_row, target_row), ROW_NAMES):
-        cells.put(row, 1, name, LABEL_STYLE)
-    if comparator is not None:
-        cells.put(comparator_row, 1, comparator[0], LABEL_STYLE)
     target = record.get("target")
-    # A column a period, its cells from the top: the period, the value, then
-    # the target and the comparator where known.
+    # The title and the names of the rows in column A, then a column a
+    # period, its cells from the top: the period, the value, then the
+    # target and the comparator where known; all put at once.
+    rows = [top, period_row, value_row, target_row]
+    values: list = [label, *ROW_NAMES[:3]]
+    if comparator is not None:
+        rows.append(comparator_row)
+        values.append(comparator[0])
     texts = []
     for point in points:
-        text = labels.get(point.period)
-        if text is None:
-            text = labels[point.period] = point.period.canonical()
-        texts.append(text)
-    columns = [(period_row, PERIOD_STYLE, texts),
-               (value_row, fmt, [p.reading.value if p.reading.is_number else None for p in points])]
+        # by the period itself: a table's indicators share its periods, and
+        # an id is looked up without the dataclass's hash of its fields
+        period = point.period
+        known = labels.get(id(period))
+        if known is None or known[0] is not period:
+            known = labels[id(period)] = (period, period.canonical())
+        texts.append(known[1])
+    column_rows = [period_row, value_row]
+    column_values = [texts, [p.reading.value if p.reading.is_number else None for p in points]]
     if target is not None:
-        columns.append((target_row, fmt, repeat(target)))
+        column_rows.append(target_row)
+        column_values.append(repeat(target))
     if comparator is not None:
-        columns.append((comparator_row, fmt, repeat(comparator[1])))
-    count, depth = len(points), len(columns)
-    rows, styles, values = zip(*columns)
-    cells.put_cells(rows * count, [col for col in range(2, 2 + count) for _ in range(depth)],
-                    chain.from_iterable(zip(*values)), styles * count)
+        column_rows.append(comparator_row)
+        column_values.append(repeat(comparator[1]))
+    count = len(points)
+    columns, styles = _block_columns(count, len(column_rows), len(rows), percent)
+    sheet.cells.put_cells(rows + column_rows * count, columns,
+                          chain(values, chain.from_iterable(zip(*column_values))), styles)
     sheet.charts.append(_chart(q, record, label, top, count, target is not None, comparator))
+
+
+@lru_cache(maxsize=256)
+def _block_columns(count: int, depth: int, heads: int, percent: bool
+                   ) -> tuple[tuple[int, ...], tuple[Style, ...]]:
+    """The column and style of each cell of a block (:func:`_block`), in the
+    order put: ``heads`` cells in column A (the title, then the names of the
+    rows), then ``depth`` cells a period from column B. Blocks of one shape
+    share them (most of a sheet's blocks)."""
+    fmt = PERCENT_STYLE if percent else NUMBER_STYLE
+    columns = (1,) * heads + tuple(col for col in range(2, 2 + count) for _ in range(depth))
+    styles = (TITLE_STYLE,) + (LABEL_STYLE,) * (heads - 1) + ((PERIOD_STYLE,) + (fmt,) * (depth - 1)) * count
+    return columns, styles
 
 
 def _chart(q: str, record: dict, label: str, top: int, count: int, has_target: bool,

@@ -72,9 +72,12 @@ def corrected_cells(plan: Plan, rated: list[dict]) -> dict[tuple[str, str], bool
 
 
 def _same_text(a, b) -> bool:
-    def norm(x):
-        return None if x is None or (isinstance(x, str) and not x.strip()) else str(x).strip()
-    return norm(a) == norm(b)
+    return _shown_text(a) == _shown_text(b)
+
+
+def _shown_text(x) -> str | None:
+    """A cell's value as compared: its text trimmed, None when blank."""
+    return None if x is None or (isinstance(x, str) and not x.strip()) else str(x).strip()
 
 
 def previous_findings(rows: list[list], file: str | None = None,

@@ -495,8 +495,11 @@ def _rag_colours(config: Config, last: int) -> AddConditionalFormat:
 
 def _plain(value):
     """Cell values as plain Python scalars (no numpy types, no NaN)."""
-    if value is None or type(value) is str:
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is bool:
         return value
+    if kind is float:  # (no .item to look for: a miss costs an AttributeError)
+        return None if value != value else value
     if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, float) and value != value:

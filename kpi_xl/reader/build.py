@@ -25,7 +25,7 @@ from ..finding_types import (CONFIG_INDICATOR_UNKNOWN, NAMELESS_ROW, POLARITY_CO
 from ..lait import match_lait
 from ..library import LibraryEntry, indicator_matcher
 from ..periods import Period
-from ..table import COLUMNS, Point, TableLayout, table_records
+from ..table import COLUMNS, Point, TableLayout, new_point, table_records
 from ..resolve import apply_settings, parse_polarity, parse_target_bound, parse_target_direction  # noqa: F401
 from ..resolve import TargetBound, scaled_target as _scaled, states_polarity
 from ..values import Reading, parse_value
@@ -321,7 +321,7 @@ def indicator_record(view: View, columns: RecordColumns, row: int, table_index: 
         code = text_of(code_cell.value)
 
     if columns.row_period is None:
-        series = [Point(period, reading(row_cells.get(col)), f"{letter}{row}")
+        series = [new_point(period, reading(row_cells.get(col)), f"{letter}{row}")
                   for period, col, letter in columns.period_cells]
     else:
         series = _row_series(row_cells, columns, row, sheet, ctx)
@@ -373,16 +373,38 @@ def _row_series(row_cells: dict[int, Cell], columns: RecordColumns, row: int, sh
                      "dated and are not rated (write e.g. 'Q2 2023-24', '2022-23' or 'Sep 2023')",
                      sheet, where)
         return []
-    points = [Point(shifted(period, role), ctx.reading(row_cells.get(col)), f"{letter}{row}")
+    points = [new_point(shifted(period, role), ctx.reading(row_cells.get(col)), f"{letter}{row}")
               for role, col, letter in columns.relative]
     return sorted(points, key=lambda p: p.period.sort_key)
 
 
 # -------------------------------------------------------------- units
 
-_PERCENT_NAME = re.compile(r"%|\bper ?cent(age)?s?\b|\bproportion\b", re.I)
-_RATE_NAME = re.compile(r"\brates?\b|\bper 10,?000\b|\bper 1,?000\b|\bratio\b", re.I)
-_AVERAGE_NAME = re.compile(r"\baverage\b|\bavg\b|\bmean\b|\bmedian\b|\btime\b.*\bdays\b", re.I)
+class _NamePattern:
+    """A pattern over indicator names (case aside), with the words one of
+    which any match holds: an ASCII name holding none of them, in any case,
+    is not searched (most names say no unit, and a search costs more than
+    the look at the words; beyond ASCII, case folding is the pattern's own)."""
+
+    def __init__(self, pattern: str, words: tuple[str, ...]) -> None:
+        self.pattern = re.compile(pattern, re.I)
+        self.words = words
+
+    def search(self, text: str) -> re.Match | None:
+        if text.isascii():
+            lower = text.lower()
+            for word in self.words:
+                if word in lower:
+                    break
+            else:
+                return None
+        return self.pattern.search(text)
+
+
+_PERCENT_NAME = _NamePattern(r"%|\bper ?cent(age)?s?\b|\bproportion\b", ("%", "per", "proportion"))
+_RATE_NAME = _NamePattern(r"\brates?\b|\bper 10,?000\b|\bper 1,?000\b|\bratio\b", ("rat", "per"))
+_AVERAGE_NAME = _NamePattern(r"\baverage\b|\bavg\b|\bmean\b|\bmedian\b|\btime\b.*\bdays\b",
+                             ("average", "avg", "mean", "median", "time"))
 _KIND_OF_TYPE = {"Percentage": "percent", "Rate per 10,000 children": "rate", "Ratio": "rate",
                  "Average": "average", "Days": "average", "Number": "count"}
 
@@ -456,7 +478,7 @@ def reconcile_units(series: list[Point], name: str | None, target_reading: Readi
 def _as_percent(point: Point) -> Point:
     r = point.reading
     scaled = replace(r, value=r.value / 100, unit="percent", decimals=(r.decimals or 0))
-    return Point(point.period, scaled, point.cell)
+    return new_point(point.period, scaled, point.cell)
 
 
 def _fmt_reading(reading: Reading) -> str:
@@ -475,10 +497,16 @@ def _rag_text(cell: Cell | None) -> str | None:
 
 
 def _unit_of(series: list[Point]) -> str | None:
-    units = {p.reading.unit for p in series if p.reading.is_number}
-    if "percent" in units:
-        return "percent"
-    return "number" if units else None
+    """"percent" when a figure is a percentage, else "number" when there is
+    a figure, else None."""
+    unit = None
+    for point in series:
+        reading = point.reading
+        if reading.is_number:
+            if reading.unit == "percent":
+                return "percent"
+            unit = "number"
+    return unit
 
 
 def _target_number(cell: Cell | None, reading: Callable[[Cell | None], Reading]) -> Reading | None:

@@ -487,11 +487,12 @@ class Workbook:
     def _row_cells(self, row_el: etree._Element, row_number: int) -> dict[int, Cell]:
         # Per cell of a big sheet, so the common spellings take the short way:
         # a ref Excel's way ("G5" in row 5) names its column by a dict look-up
-        # and is the Cell's ref itself; a number or shared string is read here.
+        # and is the Cell's ref itself; a cell of one <v> is read without a
+        # loop over its children; a number or shared string is read here.
         cells: dict[int, Cell] = {}
         next_col = 1
         styles = self._styles
-        strings = self._strings
+        string_text = self._strings.text
         row_text = str(row_number)
         cut = -len(row_text)
         fast = row_number > 0  # "A-5" names no column: only letters before digits do
@@ -503,20 +504,18 @@ class Workbook:
                 ref = None  # spelt out below, once the cell is kept
             next_col = col + 1
             kind = c.get("t")
-            has_formula, text, inline = False, None, None
-            for child in c:
-                tag = child.tag
-                if tag == VALUE:
-                    text = child.text
-                elif tag == FORMULA:
-                    has_formula = True
-                elif tag == INLINE:
-                    inline = child
+            if len(c) == 1 and (child := c[0]).tag == VALUE:
+                has_formula, text, inline = False, child.text, None
+            else:
+                has_formula, text, inline = _children(c)
+            if text is None and kind != "inlineStr":
+                continue  # no value: nothing Excel shows
             if kind is None:
-                value = _plain_number(text) if text is not None else None
+                # digits are an int without a call; the rest as _plain_number reads them
+                value = int(text) if text.isdigit() and text.isascii() else _plain_number(text)
             elif kind == "s":
-                index = _int(text)
-                value = strings.text(index) if index is not None else None
+                index = int(text) if text.isdigit() and text.isascii() else _int(text)
+                value = string_text(index) if index is not None else None
             else:
                 value = self._value_of(kind, text, inline)
             if value is None or value == "":
@@ -570,6 +569,21 @@ def _check_suffix(path: Path) -> None:
     raise RefusedFile(f"is not an Excel workbook kpi-xl reads ({suffix or 'no extension'}); "
                       "give an .xlsx, .xlsm, .xltx or .xltm file (save it from Excel as .xlsx)",
                       Place(file=str(path)))
+
+
+def _children(c: etree._Element) -> tuple[bool, str | None, etree._Element | None]:
+    """Whether a cell has a formula, the text of its <v> and its inline
+    string (<is>), from its children (the last of each tag counts)."""
+    has_formula, text, inline = False, None, None
+    for child in c:
+        tag = child.tag
+        if tag == VALUE:
+            text = child.text
+        elif tag == FORMULA:
+            has_formula = True
+        elif tag == INLINE:
+            inline = child
+    return has_formula, text, inline
 
 
 def _int(text: str | None) -> int | None:

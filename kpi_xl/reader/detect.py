@@ -161,6 +161,9 @@ def text_of(value: object) -> str | None:
     """A cell's value as one line of text, None when empty."""
     if value is None:
         return None
+    if value.__class__ is str:  # most cells: no float to check
+        text = " ".join(value.split())
+        return text or None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = " ".join(str(value).split())
