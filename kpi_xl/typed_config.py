@@ -55,7 +55,8 @@ Which values are accepted
 -------------------------
 What pydantic v2 accepted for these types in its lax mode for Python data,
 which the config was validated with before (so no council file that was
-read is refused now), with pydantic's messages:
+read is refused now), with pydantic's messages (but for a model that is
+not a mapping: pydantic named the model's class, which a council never sees):
 
 - text: a ``str``; ``bytes`` decoded as UTF-8 (YAML's ``!!binary``). Not a
   number: ``council: 872`` is refused ("Input should be a valid string").
@@ -163,7 +164,8 @@ class Model:
         if isinstance(data, cls):
             return data
         if not isinstance(data, Mapping):
-            raise Invalid(f"Input should be a valid dictionary or instance of {cls.__name__}")
+            # pydantic named the model's class here, which means nothing to a council
+            raise Invalid("Input should be a mapping of keys and values (key: value on lines of their own)")
         made = cls.__new__(cls)
         _fill(made, data)
         return made

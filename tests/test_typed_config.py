@@ -205,7 +205,7 @@ def test_a_model_from_a_mapping_with_defaults_for_what_is_not_given():
      "Input should be less than or equal to 10"),
     ({"name": "A", "points": [{"x": 1, "z": 0}]}, ("points", 0, "z"), "unknown key"),
     ({"name": "A", "origin": {"y": float("nan")}}, ("origin", "y"), "Input should be a finite number"),
-    ({"name": "A", "origin": 5}, ("origin",), "Input should be a valid dictionary or instance of Point"),
+    ({"name": "A", "origin": 5}, ("origin",), "Input should be a mapping of keys and values (key: value on lines of their own)"),
     ({"name": "A", "kind": "area"}, (), "corners: an area needs corners"),  # a model check
 ])
 def test_a_model_refuses_with_the_path_to_the_value(data, path, message):
@@ -287,7 +287,7 @@ def test_copy_dump_equality_repr_and_pickle():
      "exceptions -> categories -> 0 -> rag -> 0: Input should be 'GREEN', 'AMBER' or 'RED'"),
     ({"direction": {"compare_with_outturn": ["percent", "weekly"]}},
      "direction -> compare_with_outturn -> 1: Input should be 'percent', 'rate', 'average' or 'count'"),
-    ({"rag": {"labels": "GREEN"}}, "rag -> labels: Input should be a valid dictionary or instance of RagLabels"),
+    ({"rag": {"labels": "GREEN"}}, "rag -> labels: Input should be a mapping of keys and values (key: value on lines of their own)"),
     ({"rag": {"tolerance": 2, "tolerence": 1}}, "rag -> tolerence: unknown key"),
     ({"colour": "red"}, "colour: unknown key"),
 ])
