@@ -303,13 +303,17 @@ def _text(value: Any) -> str:
 def number(*, ge: float | None = None, le: float | None = None) -> Kind:
     """A finite float, at least ``ge`` and at most ``le`` when given."""
     def check(value: Any) -> float:
-        found = _float(value)
-        if ge is not None and not found >= ge:
-            raise Invalid(f"Input should be greater than or equal to {ge}")
-        if le is not None and not found <= le:
-            raise Invalid(f"Input should be less than or equal to {le}")
-        return found
+        return _within(_float(value), ge, le)
     return check
+
+
+def _within(found: Any, ge: Any, le: Any) -> Any:
+    """``found``, refused when below ``ge`` or above ``le`` (each when given)."""
+    if ge is not None and not found >= ge:
+        raise Invalid(f"Input should be greater than or equal to {ge}")
+    if le is not None and not found <= le:
+        raise Invalid(f"Input should be less than or equal to {le}")
+    return found
 
 
 def _float(value: Any) -> float:
@@ -352,12 +356,7 @@ def _is_real(value: Any) -> bool:
 def integer(*, ge: int | None = None, le: int | None = None) -> Kind:
     """An int (an integral float or text of one is taken), within ``ge``/``le``."""
     def check(value: Any) -> int:
-        found = _int(value)
-        if ge is not None and not found >= ge:
-            raise Invalid(f"Input should be greater than or equal to {ge}")
-        if le is not None and not found <= le:
-            raise Invalid(f"Input should be less than or equal to {le}")
-        return found
+        return _within(_int(value), ge, le)
     return check
 
 
