@@ -30,9 +30,22 @@ RagName = Literal["GREEN", "AMBER", "RED"]
 Movement = Literal["POSITIVE", "STABLE", "NEGATIVE", "INCREASE", "DECREASE"]
 Comparison = Literal["previous_period", "same_period_last_year"]
 ToleranceMode = Literal["relative", "points"]
+ZeroTarget = Literal["strict", "points"]
+DirectionalTargets = Literal["movement", "none"]
+MeasureKind = Literal["percent", "rate", "average", "count"]
+DotShown = Literal["arrow", "word", "both"]
+OverrideExpiry = Literal["keep", "warn", "expire_each_period"]
+Backup = Literal["bak", "timestamp", "none"]
+ProtectedSheets = Literal["refuse", "unlocked_cells"]
 
-POLARITY, RAG_NAME = one_of(*get_args(Polarity)), one_of(*get_args(RagName))
-COMPARISON, TOLERANCE_MODE = one_of(*get_args(Comparison)), one_of(*get_args(ToleranceMode))
+
+def choice(literal: Any):
+    """The kind of a field holding one of a ``Literal``'s values: the choices
+    written once, in the type the annotation names."""
+    return one_of(*get_args(literal))
+
+
+POLARITY, RAG_NAME, COMPARISON, TOLERANCE_MODE = map(choice, (Polarity, RagName, Comparison, ToleranceMode))
 
 
 def _formula_text(text: str) -> str:
@@ -101,11 +114,11 @@ class RagConfig(Model):
     # A relative tolerance of a zero target is a zero-width band. "strict":
     # only on/better than 0 is GREEN, anything worse is RED. "points": use
     # the tolerance as an absolute difference instead.
-    zero_target: Literal["strict", "points"] = field(one_of("strict", "points"), "strict")
+    zero_target: ZeroTarget = field(choice(ZeroTarget), "strict")
     # How a directional target ("Decreasing") is rated: by the movement since
     # the comparison period: moved the asked way GREEN, no change AMBER,
     # the other way RED.
-    directional_targets: Literal["movement", "none"] = field(one_of("movement", "none"), "movement")
+    directional_targets: DirectionalTargets = field(choice(DirectionalTargets), "movement")
     # Havering's rule: an off-target figure that improved on this comparison
     # is AMBER, not RED. None (the default) rates by the target alone.
     amber_if_improved_on: Comparison | None = field(optional(COMPARISON), None)
@@ -136,22 +149,19 @@ class Arrows(DistinctWords):
     same: str = field(FORMULA_TEXT, "↔")
 
 
-MeasureKind = Literal["percent", "rate", "average", "count"]
-
-
 class DirectionConfig(Model):
     compare_with: Comparison = field(COMPARISON, "previous_period")
     # Kinds of measure whose first quarter (or month) of a year, having no
     # earlier period of its own kind, compares with the previous year's
     # outturn. Counts are left out: a quarter's count is not a year's.
-    compare_with_outturn: list[MeasureKind] = field(list_of(one_of(*get_args(MeasureKind))), [
+    compare_with_outturn: list[MeasureKind] = field(list_of(choice(MeasureKind)), [
         "percent", "rate", "average"])
     # |change| <= band counts as STABLE, in units
     stable_band: float = field(number(ge=0), 0)
     words: Vocabulary = field(model(Vocabulary), factory=Vocabulary)
     arrows: Arrows = field(model(Arrows), factory=Arrows)
     # What the DoT cell shows: the arrow, the word, or both ("↑ POSITIVE").
-    show: Literal["arrow", "word", "both"] = field(one_of("arrow", "word", "both"), "arrow")
+    show: DotShown = field(choice(DotShown), "arrow")
 
 
 class CategoryRule(Model):
@@ -195,8 +205,7 @@ class ExceptionsConfig(Model):
     # An override set in an earlier period, or whose rule category has changed
     # since: keep it silently, keep it with a finding (warn), or stop applying
     # it once its period has passed (expire_each_period).
-    override_expiry: Literal["keep", "warn", "expire_each_period"] = field(
-        one_of("keep", "warn", "expire_each_period"), "warn")
+    override_expiry: OverrideExpiry = field(choice(OverrideExpiry), "warn")
 
 
 class IndicatorSettings(Model):
@@ -257,13 +266,12 @@ class WorkbookSettings(Model):
     # None or "": no charts sheet
     charts_sheet: str | None = field(after(optional(text()), _sheet_name_or_off), "KPI Charts")
     sparklines: bool = field(boolean(), True)  # a Trend column of native sparklines per table
-    backup: Literal["bak", "timestamp", "none"] = field(one_of("bak", "timestamp", "none"), "bak")
+    backup: Backup = field(choice(Backup), "bak")
     # Seconds a refresh waits for another run on the same workbook to finish.
     lock_wait: float = field(number(ge=0, le=3600), 30)
     # A protected indicator sheet: "refuse" it, or write only to the cells
     # its protection leaves unlocked (formats and widths there are left alone).
-    protected_sheets: Literal["refuse", "unlocked_cells"] = field(
-        one_of("refuse", "unlocked_cells"), "refuse")
+    protected_sheets: ProtectedSheets = field(choice(ProtectedSheets), "refuse")
 
 
 def _declared_type(name: str) -> str:

@@ -511,10 +511,9 @@ class Workbook:
             if text is None and kind != "inlineStr":
                 continue  # no value: nothing Excel shows
             if kind is None:
-                # digits are an int without a call; the rest as _plain_number reads them
-                value = int(text) if text.isdigit() and text.isascii() else _plain_number(text)
+                value = _plain_number(text)
             elif kind == "s":
-                index = int(text) if text.isdigit() and text.isascii() else _int(text)
+                index = _int(text)
                 value = string_text(index) if index is not None else None
             else:
                 value = self._value_of(kind, text, inline)

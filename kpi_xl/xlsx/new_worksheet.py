@@ -292,7 +292,6 @@ class _Cells:
         self._made: dict[tuple, tuple[Content, int, str] | None] = {}
         # id of the Style -> (format, s= attribute) of a number in a new cell
         self._number_format: dict[int, tuple[int, str]] = {}
-        self._takes_new: bool | None = None  # the shared strings' takes_new, once asked
 
     def put_all(self) -> None:
         """The cells of the sheet's :class:`SheetCells`, in their order."""
@@ -380,19 +379,20 @@ class _Cells:
     def _first(self, change, ref: str) -> tuple[Content, int, str] | None:
         """(content, format, the <c> text after its r=) of a change to an empty
         place; None when it makes no cell (a blank without a format)."""
-        wanted = self.patcher.wanted(change, ref)
-        quote = wanted.kind == "text" and wanted.value.startswith(FORMULA_LIKE)
-        style = self._style(0, change.style, quote) if change.style is not None or quote else 0
-        return None if wanted.kind == "blank" and not style else (wanted, style, self._tail(wanted, style))
+        return self._empty_place(self.patcher.wanted(change, ref), change.style)
 
     def _first_text(self, text: str, style: Style | None) -> tuple[Content, int, str]:
         """:meth:`_first` of a text constant (no formula, within Excel's
         length): what SheetPatcher.wanted makes of it is the text itself,
         so it is not asked (tens of thousands of texts a sheet)."""
-        quote = text.startswith(FORMULA_LIKE)
+        return self._empty_place(Content("text", text), style)
+
+    def _empty_place(self, wanted: Content, style: Style | None) -> tuple[Content, int, str] | None:
+        """(content, format, the <c> text after its r=) of ``wanted`` with
+        ``style`` in an empty place; None for a blank without a format."""
+        quote = wanted.kind == "text" and wanted.value.startswith(FORMULA_LIKE)
         index = self._style(0, style, quote) if style is not None or quote else 0
-        content = Content("text", text)
-        return content, index, self._tail(content, index)
+        return None if wanted.kind == "blank" and not index else (wanted, index, self._tail(wanted, index))
 
     def _state(self, place: int, maker: int, ref: str) -> tuple[Content, int, bool]:
         """(content, format, whether s= comes before t=) of the cell at
@@ -462,9 +462,7 @@ class _Cells:
         """(t=, children) of a text cell: a shared string where the workbook
         has a table, else the text inline."""
         strings = self.patcher.ctx.strings
-        if self._takes_new is None:  # the same for every text of the write: asked once
-            self._takes_new = strings.takes_new
-        if self._takes_new:
+        if strings.takes_new:
             return ' t="s"', f"<v>{strings.index(text)}</v>"
         space = ' xml:space="preserve"' if needs_preserve(text) else ""
         return ' t="inlineStr"', f"<is><t{space}>{string_xml(text)}</t></is>"

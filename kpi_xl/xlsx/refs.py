@@ -84,14 +84,14 @@ def column_in_row(ref: str, digits: str | None) -> int:
     up (the writer reads every cell of each row it writes into); any other
     spelling, and any error, is :func:`parse_cell`'s."""
     if digits is not None and ref.endswith(digits):
-        col = column_number(ref[:-len(digits)])
+        col = _column_number(ref[:-len(digits)])
         if col:
             return col
     return parse_cell(ref)[1]
 
 
 @lru_cache(maxsize=1 << 16)
-def column_number(letters: str) -> int:
+def _column_number(letters: str) -> int:
     """'G' -> 7 for one to three ASCII letters naming a column of the sheet
     (any case, as :func:`cell_position` reads them), 0 for anything else."""
     if 0 < len(letters) <= 3 and letters.isascii() and letters.isalpha():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 import sys
+from functools import cached_property
 from typing import Iterable, Iterator
 
 from lxml import etree
@@ -103,7 +104,7 @@ class SharedStrings:
     def exists(self) -> bool:
         return self.part is not None
 
-    @property
+    @cached_property  # the original table's size: the same for the whole write
     def takes_new(self) -> bool:
         """Whether a text the writer puts goes into the table; else it is
         written inline in its cell (``t="inlineStr"``), which Excel reads

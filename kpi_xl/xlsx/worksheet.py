@@ -21,8 +21,8 @@ from lxml import etree
 from kpi_xl.errors import Place, WriteError
 from kpi_xl.plan import SetCell, SetColumnWidth, Style
 from kpi_xl.xlsx.namespaces import REL_TABLE
-from kpi_xl.xlsx.refs import (MAX_COL, cell_ref, col_index, column_in_row, column_number, in_range, parse_cell,
-                             parse_range, range_ref, row_digits)
+from kpi_xl.xlsx.refs import (MAX_COL, cell_ref, col_index, column_in_row, in_range, parse_cell, parse_range,
+                             range_ref, row_digits)
 from kpi_xl.xlsx.shared_strings import decode_text, make_t, string_item_text
 from kpi_xl.xlsx.xmlutil import insert_in_order, local, place_after
 
@@ -180,18 +180,10 @@ class SheetPatcher:
         if row is None:
             return cells
         digits = row_digits(number)
-        # The letters before the row's own digits looked up here, inline:
-        # the writer reads every cell of each row it writes into.
-        width = len(digits) if digits is not None else 0
         col = 0
         for c in row.iterfind(self.q("c")):
             ref = c.get("r")
-            if not ref:
-                col += 1
-            elif width and ref.endswith(digits) and (found := column_number(ref[:-width])):
-                col = found
-            else:
-                col = column_in_row(ref, digits)
+            col = column_in_row(ref, digits) if ref else col + 1
             cells[col] = c
         return cells
 
@@ -476,7 +468,7 @@ class SheetPatcher:
         base = int(c.get("s", "0")) if c is not None else self.default_style(row, col)
         target_style = base
         if change.style is not None or quote:
-            target_style = self.ctx.styles.derive_xf(base, change.style or Style(), quote_prefix=quote)
+            target_style = self._derived_style(base, change.style, quote)
         current_style = int(c.get("s", "0")) if c is not None else 0
 
         if content_same and (c is not None and target_style == current_style):
@@ -500,7 +492,7 @@ class SheetPatcher:
                       wanted: Content) -> None:
         """:meth:`set_cell` where there is no cell and ``wanted`` is not blank:
         the cell made whole as set_cell's steps leave it (r=, then t=, then
-        s=; its children as :meth:`put_content` writes them), its attributes
+        s=; its content as :meth:`_content_parts` has put_content write it), its attributes
         given at once: thousands are added to a sheet's rows, and each step
         on an element costs."""
         text = wanted.value if wanted.kind == "text" else None
@@ -510,14 +502,11 @@ class SheetPatcher:
             style = self._derived_style(style, change.style, quote)
         self._guard(row, col, cell)
         self.values_changed = True
-        attrib, children, inline = self._new_content(wanted, cell)
+        t, children, inline = self._content_parts(wanted)
+        attrib = {"r": cell, "t": t} if t else {"r": cell}
         if style:
             attrib["s"] = str(style)
-        c = self._add_cell(row_el, row, col, attrib)
-        for tag, value in children:
-            etree.SubElement(c, tag).text = value
-        if inline is not None:
-            make_t(etree.SubElement(c, self.q("is")), inline)
+        self._put_children(self._add_cell(row_el, row, col, attrib), children, inline)
         self.touch()
 
     def _derived_style(self, base: int, style: Style | None, quote: bool) -> int:
@@ -530,31 +519,6 @@ class SheetPatcher:
             found = self._derived[key] = (style, self.ctx.styles.derive_xf(base, style or Style(),
                                                                            quote_prefix=quote))
         return found[1]
-
-    def _new_content(self, wanted: Content, cell: str) -> tuple[dict[str, str], list[tuple[str, str]], str | None]:
-        """(attributes r= and t=, children as (tag, text), inline text or
-        None) of a new cell at ``cell`` holding ``wanted`` (not blank), as
-        :meth:`put_content` writes them into it."""
-        if wanted.kind == "formula":
-            children, cached = [(self.q("f"), wanted.formula)], wanted.value
-        else:
-            children, cached = [], wanted
-        kind = cached.kind
-        if kind == "blank":
-            return {"r": cell}, children, None
-        if kind == "text" and wanted.kind != "formula":
-            if self.ctx.strings.takes_new:
-                return {"r": cell, "t": "s"}, [(self.q("v"), str(self.ctx.strings.index(cached.value)))], None
-            return {"r": cell, "t": "inlineStr"}, [], cached.value
-        if kind == "text":
-            t, value = "str", cached.value
-        elif kind == "bool":
-            t, value = "b", "1" if cached.value else "0"
-        elif kind == "error":
-            t, value = "e", cached.value
-        else:
-            return {"r": cell}, children + [(self.q("v"), format_number(cached.value))], None
-        return {"r": cell, "t": t}, children + [(self.q("v"), value)], None
 
     def _write_content(self, c: etree._Element, wanted: Content, cell: str) -> None:
         self.values_changed = True
@@ -574,37 +538,40 @@ class SheetPatcher:
         """Write ``wanted`` into ``c``, which holds no content (no f, v or
         is, no t=): the part of :meth:`_write_content` a new cell needs."""
         self.values_changed = True
-        position = 0
+        t, children, inline = self._content_parts(wanted)
+        if t:
+            c.set("t", t)
+        self._put_children(c, children, inline)
+
+    def _content_parts(self, wanted: Content) -> tuple[str | None, list[tuple[str, str]], str | None]:
+        """(t= or None, the children as (tag, text) in their order, the text
+        of an inline string or None) of a cell holding ``wanted``; a text
+        constant goes into the shared strings where they take new texts."""
         if wanted.kind == "formula":
-            f = self._child(c, "f", position)
-            f.text = wanted.formula
-            position += 1
-            cached = wanted.value
+            children, cached = [("f", wanted.formula)], wanted.value
         else:
-            cached = wanted
+            children, cached = [], wanted
         kind = cached.kind
         if kind == "blank":
-            return
+            return None, children, None
         if kind == "text" and wanted.kind != "formula":
             if self.ctx.strings.takes_new:
-                c.set("t", "s")
-                self._child(c, "v", position).text = str(self.ctx.strings.index(cached.value))
-            else:
-                c.set("t", "inlineStr")
-                make_t(self._child(c, "is", position), cached.value)
-            return
-        v = self._child(c, "v", position)
+                return "s", [("v", str(self.ctx.strings.index(cached.value)))], None
+            return "inlineStr", [], cached.value
         if kind == "text":
-            c.set("t", "str")
-            v.text = cached.value
-        elif kind == "bool":
-            c.set("t", "b")
-            v.text = "1" if cached.value else "0"
-        elif kind == "error":
-            c.set("t", "e")
-            v.text = cached.value
-        else:
-            v.text = format_number(cached.value)
+            return "str", children + [("v", cached.value)], None
+        if kind == "bool":
+            return "b", children + [("v", "1" if cached.value else "0")], None
+        if kind == "error":
+            return "e", children + [("v", cached.value)], None
+        return None, children + [("v", format_number(cached.value))], None
+
+    def _put_children(self, c: etree._Element, children: list[tuple[str, str]], inline: str | None) -> None:
+        """:meth:`_content_parts`' children and inline string into ``c``, first among its children."""
+        for position, (tag, value) in enumerate(children):
+            self._child(c, tag, position).text = value
+        if inline is not None:
+            make_t(self._child(c, "is", len(children)), inline)
 
     def _child(self, c: etree._Element, tag: str, position: int) -> etree._Element:
         """A new child of ``c`` at ``position``, made in ``c``'s document (an

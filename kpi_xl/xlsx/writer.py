@@ -341,29 +341,24 @@ def _allowed_on_protected(ctx: WriteContext, patcher: SheetPatcher, change) -> b
 
 
 def _apply_change(ctx: WriteContext, change) -> None:
-    if getattr(change, "sheet", None) is not None:
-        patcher = ctx.patcher(change.sheet)
-        if _sheet_protected(patcher) and not _is_owned(ctx, patcher):
-            if not _allowed_on_protected(ctx, patcher, change):
-                where = getattr(change, "cell", None) or getattr(change, "range", None) or ""
-                ctx.skipped_protected.append(f"{patcher.name}!{where}".rstrip("!"))
-                return
-        if type(change) is SetCell:  # the patcher just found (thousands of these a plan)
-            patcher.set_cell(change)
+    if not isinstance(change, (SetCell, SetColumnWidth, AddConditionalFormat, SparklineGroup)):
+        raise WriteError(f"unknown change {type(change).__name__}", Place(file=str(ctx.file)))
+    patcher = ctx.patcher(change.sheet)  # each kind of change is to one sheet
+    if _sheet_protected(patcher) and not _is_owned(ctx, patcher):
+        if not _allowed_on_protected(ctx, patcher, change):
+            where = getattr(change, "cell", None) or getattr(change, "range", None) or ""
+            ctx.skipped_protected.append(f"{patcher.name}!{where}".rstrip("!"))
             return
     if isinstance(change, SetCell):
-        ctx.patcher(change.sheet).set_cell(change)
+        patcher.set_cell(change)
     elif isinstance(change, SetColumnWidth):
-        ctx.patcher(change.sheet).set_column_width(change)
+        patcher.set_column_width(change)
     elif isinstance(change, AddConditionalFormat):
-        patcher = ctx.patcher(change.sheet)
         ConditionalFormats(patcher).apply(change, None if _is_owned(ctx, patcher) else ctx.cf_marker(patcher))
-    elif isinstance(change, SparklineGroup):
+    else:
         from kpi_xl.xlsx.sparklines import add_sparklines
 
-        add_sparklines(ctx.patcher(change.sheet), change)
-    else:
-        raise WriteError(f"unknown change {type(change).__name__}", Place(file=str(ctx.file)))
+        add_sparklines(patcher, change)
 
 
 def _is_owned(ctx: WriteContext, patcher: SheetPatcher) -> bool:
