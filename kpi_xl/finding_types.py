@@ -97,6 +97,12 @@ ROW_PERIOD_UNREADABLE = FindingType(
     "figures), and this row's period cell is empty or is not a period, so its figures "
     "cannot be dated and the indicator is not rated. Type the period as 'Q2 2023-24', "
     "'2022-23' or 'Sep 2023'.")
+PERIOD_ROWS_JOINED = FindingType(
+    "period_rows_joined", "info", "One indicator's periods are given down the rows",
+    "The table has a row per indicator and period, and these rows give one indicator (one "
+    "code, or one name) for different periods: they are read as its series, and it is rated "
+    "on its latest period's row, with that row's target and polarity. If they are different "
+    "indicators, give each its own code or name.")
 TARGET_UNREADABLE = FindingType(
     "target_unreadable", "warning", "A target cannot be read",
     "The target is not a number, a comparison ('<22%', 'at least 90%'), a direction "

@@ -28,7 +28,10 @@ councils use:
   column of "High"/"Low";
 - (g) ``side_by_side``: two of Wolverhampton's tables (Workforce, Looked
   After Children) side by side on one sheet, a blank column between them,
-  each with its own title and two-band header.
+  each with its own title and two-band header;
+- (h) ``long_table`` (our own): Wokingham's front door and child protection
+  measures kept long, a row per measure and quarter sorted by quarter
+  ("Area | Measure | Quarter | Figure | Target | Good is").
 
 Run ``python -m tests.layout_set`` to print each layout's score.
 """
@@ -661,6 +664,40 @@ SIDE_TRUTH = [Truth(name, Q1W, q1, None if name.startswith("Number") else outtur
               for name, outturn, q1 in SIDE_LEFT + SIDE_RIGHT]
 
 
+# ---------------------------------------------------------------- (h) a long table
+
+LONG_QUARTERS = ["Q2 2022-23", "Q3 2022-23", "Q4 2022-23", "Q1 2023-24", "Q2 2023-24"]
+LONG_ROWS = [  # area, measure, good is, target, the five quarters (seed 000, Dashboard Items 3-4)
+    ("Front Door", "% of referrals to which are repeat referrals within 12 months", "Low", .20,
+     (.180, .210, .179, .200, .182)),  # "CSC aims for less than 20% ..."
+    ("Front Door", "% Assessments completed within 45 working days", "High", .80,
+     (.786, .692, .509, .739, .675)),  # "strives for 80% of Assessments ..."
+    ("Child Protection", "% Of child protection visits within timescale (10 working days)", "High",
+     .80, (.64, .73, .72, .78, .75)),  # "achieve the target of 80% of visits in timescale"
+]
+
+
+def build_long_table(path: Path) -> Path:
+    """A row per measure and quarter, sorted by quarter, as a database export
+    or a pivot's source keeps them: "Area | Measure | Quarter | Figure |
+    Target | Good is"."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Extract"
+    _put(ws, 1, ["Area", "Measure", "Quarter", "Figure", "Target", "Good is"])
+    r = 2
+    for q, quarter in enumerate(LONG_QUARTERS):
+        for area, name, good, target, figures in LONG_ROWS:
+            _put(ws, r, [area, name, quarter, figures[q], target, good], {4: PCT, 5: PCT0})
+            r += 1
+    wb.save(path)
+    return path
+
+
+LONG_TRUTH = [Truth(name, "Q2 2023-24", figures[-1], figures[-2], target, _POLARITY_WORDS[good])
+              for _a, name, good, target, figures in LONG_ROWS]
+
+
 # ---------------------------------------------------------------- the set
 
 @dataclass(frozen=True)
@@ -678,6 +715,7 @@ LAYOUTS = [
     Layout("e_value_rating", build_wokingham_value_rating, VALUE_RATING_TRUTH),
     Layout("f_month_labels", build_wokingham_month_labels, MONTH_LABEL_TRUTH),
     Layout("g_side_by_side", build_side_by_side, SIDE_TRUTH),
+    Layout("h_long_table", build_long_table, LONG_TRUTH),
 ]
 FIELDS = ("latest_period", "latest", "previous", "target", "polarity")
 
@@ -703,7 +741,8 @@ def _same(a, b) -> bool:
 
 
 def score(path: Path, truth: list[Truth], config=None) -> Score:
-    """Indicators found (by name, in sheet order for repeats) and fields right."""
+    """Indicators found (by name, in sheet order for repeats) and fields right;
+    an indicator read that the truth does not list is a miss."""
     from kpi_xl.config import load_config
     from kpi_xl.reader import read_workbook
     from kpi_xl.rules import apply_rules
@@ -738,6 +777,9 @@ def score(path: Path, truth: list[Truth], config=None) -> Score:
                 right += 1
             else:
                 misses.append(f"{t.name[:50]}: {f} expected {v!r}, read {got[f]!r}")
+    extra = [name for name, left in by_name.items() for _ in left]
+    if extra:  # a row read as an indicator the seed does not have (a long table's earlier quarter)
+        misses.append(f"{len(extra)} more indicators read than the seed has: {extra[:3]}")
     return Score(found, len(truth), right, fields, misses)
 
 

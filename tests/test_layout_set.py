@@ -39,6 +39,8 @@ ROLES = {
     "e_value_rating": {"id": "A", "name": "B", "polarity": "C", "rag": "G", "target": "L"},
     "f_month_labels": {"area": "A", "name": "B", "polarity": "C", "target": "J"},
     "g_side_by_side": {"name": "A", "dot": "E"},
+    "h_long_table": {"area": "A", "name": "B", "row_period": "C", "latest": "D", "target": "E",
+                     "polarity": "F"},
 }
 
 

@@ -26,6 +26,7 @@ from .detect import PEEK_ROWS, Block, View, detect_tables, has_table, leave_room
 from .explain import describe_reading
 from .keep import table_rows
 from .override import blocks_from_layout, entries_by_sheet
+from .period_rows import join_period_rows
 from .sequence import period_findings, period_target_findings, room_findings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -94,7 +95,10 @@ def read_workbook(path: "str | Path | Package", config: Config | None = None) ->
         ctx.findings.extend(period_findings(layout, str(path)))
         ctx.findings.extend(room_findings(layout, str(path)))
         ctx.findings.extend(period_target_findings(layout, str(path)))
-        records.extend(block_records(view, block, index, ctx))
+        read = block_records(view, block, index, ctx)
+        if "row_period" in layout.roles and "latest" in layout.roles:  # a long table
+            read = join_period_rows(read, layout.roles["latest"], ctx)
+        records.extend(read)
     assign_ids(records)
     ctx.flush()
     apply_config(records, ctx)

@@ -134,7 +134,7 @@ class Context:
     file: str
     findings: list[Finding] = field(default_factory=list)
     # Findings about an indicator wait for its id (assigned once all are read).
-    pending: list[tuple[dict, FindingType, str, str]] = field(default_factory=list)
+    pending: list[tuple[dict, FindingType, str, str, str]] = field(default_factory=list)
     # The library's matcher, its index looked up once for all the indicators read.
     match_library: Callable[[object], LibraryEntry | None] = field(init=False, repr=False)
     # Readings by (type, value, number format): a table repeats its figures and
@@ -149,9 +149,15 @@ class Context:
         self.findings.append(Finding(type_, message, severity,  # type: ignore[arg-type]
                                      Place(file=self.file, sheet=sheet, cell=cell), indicator))
 
-    def note(self, record: dict, type_: FindingType, message: str, ref: str) -> None:
-        """A warning about one indicator; ``ref`` may name another sheet ("Targets!B2")."""
-        self.pending.append((record, type_, message, ref))
+    def note(self, record: dict, type_: FindingType, message: str, ref: str,
+             severity: str = "warning") -> None:
+        """A finding about one indicator; ``ref`` may name another sheet ("Targets!B2")."""
+        self.pending.append((record, type_, message, ref, severity))
+
+    def renote(self, replaced: dict[int, dict]) -> None:
+        """Findings about records read as part of another (``id(record)`` ->
+        the record now holding them) are about that record."""
+        self.pending = [(replaced.get(id(record), record), *rest) for record, *rest in self.pending]
 
     def reading(self, cell: Cell | None) -> Reading:
         """``parse_value`` of a cell's value and number format (an absent cell is empty)."""
@@ -170,9 +176,9 @@ class Context:
         return found
 
     def flush(self) -> None:
-        for record, type_, message, ref in self.pending:
+        for record, type_, message, ref, severity in self.pending:
             sheet, cell = split_sheet_ref(ref, record["sheet"])
-            self.warn(type_, message, sheet, cell, record["id"])
+            self.warn(type_, message, sheet, cell, record["id"], severity)
         self.pending.clear()
 
 
