@@ -129,3 +129,23 @@ def test_a_rows_own_figure_wins_over_a_later_rows_previous_figure(tmp_path):
         ("Q3 2022-23", .209, "D2"), ("Q4 2022-23", .179, "E2"), ("Q1 2023-24", .200, "E3"),
         ("Q2 2023-24", .182, "E4")]
     assert record["row"] == 4
+
+
+@pytest.mark.parametrize("period_label, value_label, periods", [
+    ("Qtr", "Outturn", ("Q1 2023-24", "Q2 2023-24")),
+    ("Financial quarter", "Actual", ("Q1 2023-24", "Q2 2023-24")),
+    ("Reporting month", "Value", ("Aug 2023", "Sep 2023")),
+    ("Academic year", "Out-turn", ("2021-22", "2022-23")),
+])
+def test_the_headers_councils_give_a_long_table(tmp_path, period_label, value_label, periods):
+    # seed 000: assessments within 45 days 73.9% then 67.5%; referrals 405 then 445
+    book = _long(tmp_path / "headers.xlsx", [
+        (None, "% Assessments completed within 45 working days", periods[0], .739, .80, "High"),
+        (None, "% Assessments completed within 45 working days", periods[1], .675, .80, "High"),
+        (None, "No. of Contacts progressed to Referral", periods[0], 405, None, "-"),
+        (None, "No. of Contacts progressed to Referral", periods[1], 445, None, "-")],
+        header=("Ref", "Indicator", period_label, value_label, "Target", "Polarity"))
+    records = read_workbook(book).records
+    assert [(r["row"], [p.reading.value for p in r["series"]]) for r in records] == [
+        (3, [.739, .675]), (5, [405, 445])]
+    assert [p.period.canonical() for p in records[0]["series"]] == list(periods)

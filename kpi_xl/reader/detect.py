@@ -113,14 +113,15 @@ _BAND_ROLES = {"target", "amber", "polarity", "rag", "dot", "trend", "commentary
 # A column's own label that says "the figure" of the period named in the band
 # above it ("Q1" over "Actual | RAG", "Quarter 1 2023-24" over "Value | Rating").
 _VALUE_WORDS = re.compile(r"^(?:actuals?|values?|figures?|results?|performance|data|count|"
-                          r"number|%|percent(?:age)?|rate|score|no\.?)$", re.I)
+                          r"number|%|percent(?:age)?|rate|score|no\.?|out-?turn)$", re.I)
 
 # The column saying each row's period, and the figure columns named relative
 # to it; a value word ("Actual") is the latest figure beside a period column.
 _ROW_PERIOD = re.compile(
     r"^(?:(?:reporting|latest|current|data|time|report|collection)\s+)?period"
     r"(?:\s+(?:covered|ending|end|of data|reported))?$|"
-    r"^(?:as at|as of|date|data as at|timeframe|time frame|quarter|month|year)$")
+    r"^(?:as at|as of|date|data as at|timeframe|time frame)$|"
+    r"^(?:(?:reporting|financial|fin\.?|academic)\s+)?(?:quarter|qtr|month|year)$")
 _SPAN_WORDS = r"(?:period|quarter|qtr|month|year|reporting period|reported period|reported)"
 _FIGURE_WORDS = r"(?:value|figure|result|performance|position|data|outturn|actual)"
 _RELATIVE_PATTERNS = (

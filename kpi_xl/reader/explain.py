@@ -102,7 +102,7 @@ def explain_text(table: IndicatorTable) -> str:
         lines.append(f"  reporting period: {r.get('reporting_period') or '(no figures)'}")
         rows = r.get("rows_read") or []
         span = f"rows {rows[0]}-{rows[-1]}" if rows else "no rows"
-        lines.append(f"  rows read: {len(rows)} indicators ({span}), {len(r.get('sections', []))} section rows")
+        lines.append(f"  rows read: {len(rows)} indicator rows ({span}), {len(r.get('sections', []))} section rows")
         if r.get("rows_skipped"):
             lines.append(f"  rows skipped: {', '.join(map(str, r['rows_skipped']))}")
         runner = r.get("runner_up")
