@@ -97,6 +97,12 @@ ROW_PERIOD_UNREADABLE = FindingType(
     "figures), and this row's period cell is empty or is not a period, so its figures "
     "cannot be dated and the indicator is not rated. Type the period as 'Q2 2023-24', "
     "'2022-23' or 'Sep 2023'.")
+UNDATED_PERIODS = FindingType(
+    "undated_periods", "warning", "A table's period columns name no year",
+    "A sheet's header has a name column and period columns ('Q1 | Q2 | Q3') that name no "
+    "year, and nothing near them does, so the sheet is not read. Put the year in a title "
+    "('KPIs 2023-24'), beside a 'Financial year' label above the table, in a target's header "
+    "or in the sheet's name, or set layout: -> period_columns in the config.")
 PERIOD_ROWS_JOINED = FindingType(
     "period_rows_joined", "info", "One indicator's periods are given down the rows",
     "The table has a row per indicator and period, and these rows give one indicator (one "

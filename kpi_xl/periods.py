@@ -96,20 +96,22 @@ def _relabel(period: Period) -> Period:
 # "2023-24", "2023/24", "2023-2024", "23-24"
 _PAIR = r"(?P<y1>\d{4}|\d{2})\s*[-/]\s*(?P<y2>\d{4}|\d{2})"
 _LONG_PAIR = r"(?P<y1>\d{4})\s*[-/]\s*(?P<y2>\d{4}|\d{2})"
-_QUARTER = r"(?:q|qtr\.?|quarter)\s*(?P<q>[1-4])"
+_QUARTER = r"(?:q\.?|qtr\.?|quarter)\s*(?P<q>[1-4]|one|two|three|four)"
+_QUARTER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
 _SEP = r"[\s,:()]*"
 _FY = r"(?:fy|financial year)?\s*"
 _OUTTURN = r"(?:out-?\s?turn|year[- ]end|full year|annual)"
 
 QUARTER_PATTERNS = [
-    re.compile(rf"{_QUARTER}{_SEP}-?{_SEP}{_FY}{_PAIR}\)?"),  # Q2 23-24, Q2 (2023/24)
+    re.compile(rf"{_QUARTER}{_SEP}[-/]?{_SEP}{_FY}{_PAIR}\)?"),  # Q2 23-24, Q2 (2023/24), Q2/23-24
     re.compile(rf"{_FY}{_PAIR}{_SEP}-?{_SEP}{_QUARTER}"),     # 2023-24 Q2
 ]
 BARE_QUARTER = re.compile(_QUARTER)
 YEAR_PATTERNS = [
     re.compile(rf"{_LONG_PAIR}(?:\s*\(?{_OUTTURN}\)?)?"),  # 2022-23, 2016/17 Out-turn
     re.compile(rf"(?:fy|financial year)\s*{_PAIR}(?:\s*{_OUTTURN})?"),  # FY 22-23
-    re.compile(rf"{_OUTTURN}:?\s*{_LONG_PAIR}"),                        # Outturn 2022-23
+    re.compile(rf"{_OUTTURN}:?\s*{_PAIR}"),                             # Outturn 2022-23, Outturn 22/23
+    re.compile(rf"{_PAIR}\s*\(?{_OUTTURN}\)?"),                         # 22/23 outturn
 ]
 ACADEMIC_PATTERNS = [
     re.compile(rf"{_LONG_PAIR}\s*\(?academic(?: year)?\)?"),  # 2022/23 academic year
@@ -121,7 +123,22 @@ _MONTH_WORDS.update({"sept": 9, "june": 6, "july": 7, "april": 4, "march": 3,
                      "october": 10, "november": 11, "december": 12})
 MONTH_PATTERN = re.compile(r"(?P<m>[a-z]+)\.?\s*[-/' ]?\s*(?P<y>\d{4}|\d{2})")
 # "Apr-Jun 2023", "Jan - Mar 24": a quarter named by its months.
-MONTH_RANGE = re.compile(r"(?P<m1>[a-z]+)\.?\s*-\s*(?P<m2>[a-z]+)\.?\s*(?P<y>\d{4}|\d{2})")
+MONTH_RANGE = re.compile(r"(?P<m1>[a-z]+)\.?\s*(?:-|to)\s*(?P<m2>[a-z]+)\.?\s*'?(?P<y>\d{4}|\d{2})")
+# "Apr 23 - Jun 23", "Jul 2023 to Sep 2023": each month with its year.
+MONTH_RANGE_YEARS = re.compile(r"(?P<m1>[a-z]+)\.?\s*'?(?P<y1>\d{4}|\d{2})\s*(?:-|to)\s*"
+                               r"(?P<m2>[a-z]+)\.?\s*'?(?P<y>\d{4}|\d{2})")
+# A snapshot's date as text, day first as England writes it: "30/06/2023",
+# "30-Jun-23", "30 June 2023", "As at 30/09/2023", and ISO "2023-06-30".
+_AS_AT = r"(?:(?:as\s+(?:at|of)|at|snapshot(?:\s+at)?|position\s+at)\s+)?"
+DAY_MONTH_YEAR = re.compile(rf"{_AS_AT}(?P<d>\d{{1,2}})\s*[/.-]\s*(?P<m>\d{{1,2}})\s*[/.-]\s*(?P<y>\d{{4}}|\d{{2}})")
+DAY_NAME_YEAR = re.compile(rf"{_AS_AT}(?P<d>\d{{1,2}})(?:st|nd|rd|th)?[\s-]+(?P<m>[a-z]+)\.?[\s-]+'?(?P<y>\d{{4}}|\d{{2}})")
+ISO_DATE = re.compile(rf"{_AS_AT}(?P<y>\d{{4}})-(?P<m>\d{{2}})-(?P<d>\d{{2}})")
+# "Q1 (Apr-Jun 23)": a quarter dated by the months written after it.
+QUARTER_THEN_MONTHS = re.compile(rf"{_QUARTER}[\s:-]*\(?(?P<months>[a-z]+\.?\s*(?:-|to)\s*[a-z]+\.?\s*'?(?:\d{{4}}|\d{{2}}))\)?")
+# "Position at end of Q2 23/24", "End of March 2024": the period that ends there.
+_END_OF = re.compile(r"(?:(?:position|figure|snapshot)\s+)?(?:(?:as\s+)?at\s+)?(?:the\s+)?end\s+of\s+(?P<rest>.+)")
+# A cumulative figure to the end of a quarter or month is that period's.
+_TO_DATE = re.compile(r"\(?\b(?:ytd|year[- ]to[- ]date|cumulative)\b\)?")
 # "(Apr-Jun)" after a quarter ("Q1 (Apr-Jun)") says nothing the quarter does not.
 _MONTHS_IN_BRACKETS = re.compile(r"\(\s*[a-z]{3,9}\.?\s*-\s*[a-z]{3,9}\.?\s*\)")
 # An outturn or actual column under a year band ("2016/17" over "Out-turn").
@@ -147,11 +164,27 @@ def _parse_period(label: object, context_fy: int | None) -> Period | None:
     written = " ".join(label.split())
     text = written.lower().replace("–", "-").replace("—", "-")
     text = " ".join(_MONTHS_IN_BRACKETS.sub(" ", text).split()) or text
+    if match := _END_OF.fullmatch(text):
+        text = match.group("rest")
+    found = _parse_text(text, written, context_fy)
+    if found is None and _TO_DATE.search(text):
+        # "Q2 YTD 2023/24": the figure to the end of Q2; a year "to date" is not the year's
+        found = _parse_text(" ".join(_TO_DATE.sub(" ", text).split()), written, context_fy)
+        if found is not None and found.kind not in ("quarter", "month"):
+            found = None
+    return found
+
+
+def _parse_text(text: str, written: str, context_fy: int | None) -> Period | None:
     for pattern in QUARTER_PATTERNS:
         if (match := pattern.fullmatch(text)) and (fy := _pair_start(match)) is not None:
-            return Period("quarter", fy, int(match.group("q")), written)
+            return Period("quarter", fy, _quarter_number(match), written)
     if (match := BARE_QUARTER.fullmatch(text)) and isinstance(context_fy, int):
-        return Period("quarter", context_fy, int(match.group("q")), written)
+        return Period("quarter", context_fy, _quarter_number(match), written)
+    if match := QUARTER_THEN_MONTHS.fullmatch(text):
+        months = _parse_text(match.group("months"), written, None)
+        agrees = months is not None and months.kind == "quarter" and months.number == _quarter_number(match)
+        return months if agrees else None
     for kind, patterns in (("academic_year", ACADEMIC_PATTERNS), ("year", YEAR_PATTERNS)):
         for pattern in patterns:
             if (match := pattern.fullmatch(text)) and (fy := _pair_start(match)) is not None:
@@ -164,14 +197,40 @@ def _parse_period(label: object, context_fy: int | None) -> Period | None:
             month = _month_period(first, _full_year(match.group("y")), written)
             return Period("quarter", month.fy, (month.number - 1) // 3 + 1, written)
         return None
+    if (match := MONTH_RANGE_YEARS.fullmatch(text)) and match.group("y1") == match.group("y"):
+        # a quarter's three months fall in one calendar year
+        return _parse_text(f"{match.group('m1')}-{match.group('m2')} {match.group('y')}", written, None)
     if match := MONTH_PATTERN.fullmatch(text):
         month = _MONTH_WORDS.get(match.group("m"))
         if month is not None:
             return _month_period(month, _full_year(match.group("y")), written)
+    if (date := _written_date(text)) is not None:
+        return _month_period(date.month, date.year, written)
     if isinstance(context_fy, int) and (month := _MONTH_WORDS.get(text.rstrip("."))) is not None:
         # a bare "Apr" in a 2024-25 table: April 2024; "Jan" is January 2025
         return _month_period(month, context_fy + (month <= 3), written)
     return None
+
+
+def _written_date(text: str) -> _dt.date | None:
+    """The date a label writes out ("30/06/2023", "30 June 2023", "As at
+    2023-06-30"), or None; a day that is not in its month is no date."""
+    for pattern in (DAY_MONTH_YEAR, DAY_NAME_YEAR, ISO_DATE):
+        if match := pattern.fullmatch(text):
+            month = match.group("m")
+            month = int(month) if month.isdigit() else _MONTH_WORDS.get(month)
+            if month is None:
+                return None
+            try:
+                return _dt.date(_full_year(match.group("y")), month, int(match.group("d")))
+            except ValueError:  # 31/02/2024, month 13
+                return None
+    return None
+
+
+def _quarter_number(match: re.Match) -> int:
+    q = match.group("q")
+    return _QUARTER_WORDS.get(q) or int(q)
 
 
 def _month_period(calendar_month: int, year: int, label: str) -> Period:

@@ -36,10 +36,13 @@ Wanted = Literal["increase", "decrease"]
 
 # --- polarity text ------------------------------------------------------------------
 
-_HIGHER = re.compile(r"\bhigh(er)?\b|\bbigger\b|\bmore\b|\bincreas|\bmaximi|\bup\b|↑|▲|⬆|\+")
+_HIGHER = re.compile(r"\bhigh(er)?\b|\bbigger\b|\blarger\b|\bgreater\b|\bmore\b|\bincreas|\bmaximi|\bup\b|↑|▲|⬆|\+")
 _LOWER = re.compile(r"\blow(er)?\b|\bsmaller\b|\bless\b|\bfewer\b|\bdecreas|\bminimi|\bdown\b|\breduc|↓|▼|⬇")
 NO_POLARITY = {"", "-", "–", "—", "n/a", "na", "none", "neutral", "no polarity", "not applicable",
-               "neither", "n.a.", "context", "contextual", "tbc", "?"}
+               "neither", "n.a.", "context", "contextual", "tbc", "?",
+               # a measure watched, not rated: the council's word that there is no better way
+               "monitor", "monitor only", "monitoring", "for monitoring", "tracking", "track",
+               "information only", "for information", "maintain"}
 _DECREASE = re.compile(r"^\s*(decreas\w*|reduc\w*|lower|down\w*|fewer|less|↓|▼|minimi\w*)(?![a-z])", re.I)
 _INCREASE = re.compile(r"^\s*(increas\w*|higher|up\w*|more|improv\w*|↑|▲|maximi\w*)(?![a-z])", re.I)
 
@@ -85,8 +88,8 @@ def _polarity_of(text: str | None) -> tuple[str | None, bool]:
     key = text.lower().strip(" .")
     if key in NO_POLARITY:
         return None, True
-    if key in ("h", "l"):
-        return ("higher" if key == "h" else "lower"), True
+    if key in ("h", "l", "hi", "lo"):
+        return ("higher" if key.startswith("h") else "lower"), True
     higher, lower = bool(_HIGHER.search(key)), bool(_LOWER.search(key))
     if re.search(r"\b(worse|bad)\b", key) and not re.search(r"\bbetter\b|\bgood\b", key):
         higher, lower = lower, higher  # "Lower is worse", "High is bad"

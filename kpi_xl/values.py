@@ -65,10 +65,14 @@ class Reading:
 # float's repr is binary noise (0.30000000000000004), not published precision.
 MAX_DECIMALS = 10
 
-SUPPRESSED_SYMBOLS = {"x", "c", "low", "k", "[x]", "[c]", "[low]", "[k]"}
+SUPPRESSED_SYMBOLS = {"x", "c", "low", "k", "[x]", "[c]", "[low]", "[k]",
+                      ":", "~"}  # older DfE releases: ":" for x, "~" for low
 NOT_AVAILABLE_WORDS = {
     "not yet available", "to be confirmed", "tbc", "-", "–", "—", "n/a", "na",
     "new indicator", "not available", "z", "[z]",
+    # what a returns sheet writes where a period has no figure yet (or never will)
+    "data not available", "no data", "not reported", "awaiting data", "data awaited",
+    "not yet due", "new measure", "annual measure", "reported annually", "..", "n.a",
 }
 # "<5": a small number withheld, as "x" is. It states no figure.
 LESS_THAN_SUPPRESSION = re.compile(r"<\s*[0-9]+")
@@ -94,7 +98,8 @@ UNIT_WORDS = re.compile(r"^(?P<figure>.+?)\s+(?P<unit>days?|weeks?|wks|hours?|hr
 BRACKET_REMARK = re.compile(r"^(?P<figure>[^()]+?)\s*\((?P<note>[^()]*[A-Za-z][^()]*)\)$")
 ANY_FIGURE = re.compile(r"(?<![A-Za-z0-9.])[0-9]+(?:[.,][0-9]+)*%?")
 PROVISIONAL_SUFFIX = re.compile(r"(?<=[0-9%])\s*p$", re.I)  # "45p"
-FOOTNOTE_SUFFIX = re.compile(r"[*†‡^#]+$")
+# "24*", and GSS's "[u]" (low reliability) after a figure: the figure stands, marked
+FOOTNOTE_SUFFIX = re.compile(r"[*†‡^#]+$|(?<=[0-9%])\s*\[u\]$", re.I)
 
 
 def parse_value(raw: object, number_format: str | None = None) -> Reading:
@@ -207,7 +212,8 @@ def _parse_known_text(raw: str) -> Reading:
 
 
 def _parse_text(raw: str) -> Reading:
-    text = " ".join(raw.replace("\u00a0", " ").split())
+    # a no-break space and a typeset minus ("−3", pasted from a report) are plain
+    text = " ".join(raw.replace("\u00a0", " ").replace("\u2212", "-").split())
     if not text:
         return Reading(raw, "empty")
     core, provisional, footnote = _strip_markers(text)
@@ -217,7 +223,7 @@ def _parse_text(raw: str) -> Reading:
     word = core.lower()
     if word in SUPPRESSED_SYMBOLS or LESS_THAN_SUPPRESSION.fullmatch(core):
         return Reading(raw, "suppressed", symbol=core, **marks)
-    if word.rstrip(".") in NOT_AVAILABLE_WORDS:
+    if word in NOT_AVAILABLE_WORDS or word.rstrip(".") in NOT_AVAILABLE_WORDS:
         return Reading(raw, "not_available", symbol=core, **marks)
     note = None
     if figures := _figures(core):
@@ -254,7 +260,7 @@ def _strip_markers(text: str) -> tuple[str, bool, str | None]:
     for _ in range(3):  # markers come in either order: "24* (p)", "24 (p)*"
         before = text
         if match := FOOTNOTE_SUFFIX.search(text):
-            footnote = footnote or match.group(0)
+            footnote = footnote or match.group(0).strip()
             text = text[:match.start()].strip()
         stripped = PROVISIONAL_BRACKETS.sub(" ", text).strip()
         stripped = PROVISIONAL_REMARK.sub(

@@ -31,7 +31,12 @@ councils use:
   each with its own title and two-band header;
 - (h) ``long_table`` (our own): Wokingham's front door and child protection
   measures kept long, a row per measure and quarter sorted by quarter
-  ("Area | Measure | Quarter | Figure | Target | Good is").
+  ("Area | Measure | Quarter | Figure | Target | Good is");
+- (i) ``snapshot_dates`` (our own): snapshot measures under dates typed as
+  text, day first ("As at 30/09/2023");
+- (j) ``year_label`` (our own): a Q1-Q4 tracker whose quarters name no
+  year, the year a label and value above the table ("Financial year: |
+  2023/24").
 
 Run ``python -m tests.layout_set`` to print each layout's score.
 """
@@ -698,6 +703,66 @@ LONG_TRUTH = [Truth(name, "Q2 2023-24", figures[-1], figures[-2], target, _POLAR
               for _a, name, good, target, figures in LONG_ROWS]
 
 
+SNAPSHOT_DATES = ["As at 30/09/2022", "As at 31/12/2022", "As at 31/03/2023", "As at 30/06/2023",
+                  "As at 30/09/2023"]
+SNAPSHOT_ROWS = [  # name, good is, target, the five quarter-end snapshots (seed 000, Items 4 and 6)
+    ("Children subject to CP Plans (snapshot at end of period)", None, None, (123, 134, 157, 157, 144)),
+    ("% of care leavers aged 18-24 'in touch' (snapshot at end of period)", "Higher is better", .90,
+     (.99, .99, .92, .92, .90)),
+    ("% of care leavers 18-24 'in touch' in suitable accommodation (snapshot at end of period)",
+     "Higher is better", .90, (.97, .97, .95, .95, .97)),
+]
+
+
+def build_snapshot_dates(path: Path) -> Path:
+    """Snapshot measures under their dates typed as text, day first: "As at
+    30/09/2023" (a figure at a quarter's end is that month's)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Snapshots"
+    _put(ws, 1, ["Measure", "Good is", "Target", *SNAPSHOT_DATES])
+    for r, (name, good, target, figures) in enumerate(SNAPSHOT_ROWS, start=2):
+        fmt = {} if figures[0] > 1 else {c: PCT0 for c in range(3, 9)}
+        _put(ws, r, [name, good, target, *figures], fmt)
+    wb.save(path)
+    return path
+
+
+SNAPSHOT_TRUTH = [Truth(name, "Sep 2023", figures[-1], figures[-2], target,
+                        _POLARITY_WORDS[good] if good else ANY)
+                  for name, good, target, figures in SNAPSHOT_ROWS]
+
+
+YEAR_LABEL_ROWS = [  # name, good is, 2022-23, Q1 23-24, Q2 23-24, target (seed 000, Item 7a; targets Item 7)
+    ("Missing Episodes - % return home interviews carried out on time", "Higher is better",
+     .45, .67, .64, 1.0),
+    ("Missing Episodes - % of return home interviews accepted (out of number of return home "
+     "interviews required)", None, .49, .60, .78, None),
+    ("Children missing from care", None, 22, 8, 9, None),
+]
+
+
+def build_year_label_tracker(path: Path) -> Path:
+    """A Q1-Q4 tracker whose quarters name no year: the year is a label and
+    its value over the table ("Financial year: | 2023/24"), as a front sheet
+    of a returns workbook gives it."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Missing"
+    _put(ws, 1, ["Financial year:", "2023/24"])
+    _put(ws, 2, ["Prepared by:", "Performance Team"])
+    _put(ws, 4, ["Indicator", "Good is", "2022/23 Outturn", "Q1", "Q2", "Q3", "Q4", "Target"])
+    for r, (name, good, year, q1, q2, target) in enumerate(YEAR_LABEL_ROWS, start=5):
+        fmt = {} if year > 1 else {3: PCT0, 4: PCT0, 5: PCT0, 8: PCT0}
+        _put(ws, r, [name, good, year, q1, q2, None, None, target], fmt)
+    wb.save(path)
+    return path
+
+
+YEAR_LABEL_TRUTH = [Truth(name, "Q2 2023-24", q2, q1, target, _POLARITY_WORDS[good] if good else ANY)
+                    for name, good, _year, q1, q2, target in YEAR_LABEL_ROWS]
+
+
 # ---------------------------------------------------------------- the set
 
 @dataclass(frozen=True)
@@ -716,6 +781,8 @@ LAYOUTS = [
     Layout("f_month_labels", build_wokingham_month_labels, MONTH_LABEL_TRUTH),
     Layout("g_side_by_side", build_side_by_side, SIDE_TRUTH),
     Layout("h_long_table", build_long_table, LONG_TRUTH),
+    Layout("i_snapshot_dates", build_snapshot_dates, SNAPSHOT_TRUTH),
+    Layout("j_year_label", build_year_label_tracker, YEAR_LABEL_TRUTH),
 ]
 FIELDS = ("latest_period", "latest", "previous", "target", "polarity")
 

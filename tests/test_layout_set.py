@@ -41,6 +41,8 @@ ROLES = {
     "g_side_by_side": {"name": "A", "dot": "E"},
     "h_long_table": {"area": "A", "name": "B", "row_period": "C", "latest": "D", "target": "E",
                      "polarity": "F"},
+    "i_snapshot_dates": {"name": "A", "polarity": "B", "target": "C"},
+    "j_year_label": {"name": "A", "polarity": "B", "target": "H"},
 }
 
 
@@ -247,3 +249,16 @@ def test_whole_number_percentages_get_no_live_formula_that_would_read_them_as_fr
     ws = openpyxl.load_workbook(out)["KPIs 2021-22"]
     row = next(r for r in range(5, 40) if ws.cell(r, 1).value == "% CP reviews on time")
     assert ws.cell(row, 5).value == "RED"  # 75% against 100%: a constant, not a formula reading 75 as 7500%
+
+
+def test_snapshot_dates_typed_as_text_are_their_months(books):
+    layout = read_workbook(books["i_snapshot_dates"]).layouts[0]
+    assert [(c, p.canonical()) for c, p in layout.period_columns] == [
+        ("D", "Sep 2022"), ("E", "Dec 2022"), ("F", "Mar 2023"), ("G", "Jun 2023"), ("H", "Sep 2023")]
+
+
+def test_a_year_label_over_a_tracker_dates_its_quarters(books):
+    layout = read_workbook(books["j_year_label"]).layouts[0]
+    assert [(c, p.canonical()) for c, p in layout.period_columns] == [
+        ("C", "2022-23"), ("D", "Q1 2023-24"), ("E", "Q2 2023-24")]
+    assert layout.reading["later_periods"] == ["Q3 2023-24", "Q4 2023-24"]

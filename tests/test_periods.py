@@ -62,6 +62,43 @@ def test_a_date_header_is_its_month():
     assert parse_period(dt.datetime(2024, 3, 31)) == Period("month", 2023, 12)
 
 
+@pytest.mark.parametrize("label, expected", [
+    # quarters spelled out, dotted, slashed, or dated by their months
+    ("Quarter Two 2023/24", ("quarter", 2023, 2)), ("Quarter one 2023-24", ("quarter", 2023, 1)),
+    ("Q.2 2023/24", ("quarter", 2023, 2)), ("Q2/23-24", ("quarter", 2023, 2)),
+    ("Q1 (Apr-Jun 23)", ("quarter", 2023, 1)), ("Q4\n(Jan-Mar 24)", ("quarter", 2023, 4)),
+    ("Apr 23 - Jun 23", ("quarter", 2023, 1)), ("Jul 2023 to Sep 2023", ("quarter", 2023, 2)),
+    ("April to June 2023", ("quarter", 2023, 1)),
+    # a figure to date is the period it runs to
+    ("Q2 YTD 2023/24", ("quarter", 2023, 2)), ("Q2 2023-24 (cumulative)", ("quarter", 2023, 2)),
+    ("Sep 2023 YTD", ("month", 2023, 6)),
+    ("Position at end of Q2 23/24", ("quarter", 2023, 2)), ("End of March 2024", ("month", 2023, 12)),
+    # a year's out-turn with a short pair: the word makes it a year
+    ("Outturn 22/23", ("year", 2022, None)), ("22/23 outturn", ("year", 2022, None)),
+    # a snapshot's date written as text, day first: its month
+    ("30/09/2023", ("month", 2023, 6)), ("30-Sep-23", ("month", 2023, 6)),
+    ("31 March 2024", ("month", 2023, 12)), ("2023-09-30", ("month", 2023, 6)),
+    ("As at 30/06/2023", ("month", 2023, 3)), ("As at 30 Sep 2023", ("month", 2023, 6)),
+])
+def test_spellings_councils_use(label, expected):
+    kind, fy, number = expected
+    period = parse_period(label)
+    assert period == Period(kind, fy, number)
+    assert period.label == " ".join(label.split())
+
+
+@pytest.mark.parametrize("label", [
+    "Q2 (Apr-Jun 23)",  # the months say Q1
+    "Dec 23 - Feb 24", "Apr 23 - Jun 24",  # not a quarter
+    "YTD 2023/24", "2023/24 YTD",  # a year to date is not the year
+    "31/02/2024", "30/13/2023",  # no such day
+    "Summer 2023", "Term 1 2023/24",  # terms are not periods kpi-xl reads
+    "end of", "Position at end of Q2",
+])
+def test_spellings_that_are_not_periods(label):
+    assert parse_period(label) is None
+
+
 @pytest.mark.parametrize("label", [
     "2022-25", "2023-22", "Q2 2022-25", "Q5 2023-24", "Q2 2023",  # inconsistent or incomplete
     "2021-22 target", "Direction of Travel", "Target", "Polarity", "Q2", "",

@@ -287,6 +287,11 @@ def test_area_from_title(title, several, area):
     ("Smaller is better", ("lower", True)), ("↓", ("lower", True)), ("Lower is worse", ("higher", True)),
     ("N/A", (None, True)), ("-", (None, True)), (None, (None, True)), ("Neutral", (None, True)),
     ("Banana", (None, False)), ("High or low", (None, False)),
+    ("Larger is better", ("higher", True)), ("Greater is better", ("higher", True)),
+    ("Hi", ("higher", True)), ("Lo", ("lower", True)),
+    # watched, not rated: the council says there is no better way
+    ("Monitor only", (None, True)), ("Tracking", (None, True)), ("Maintain", (None, True)),
+    ("For information", (None, True)),
 ])
 def test_polarity_words(raw, expected):
     from kpi_xl.reader.build import parse_polarity

@@ -225,13 +225,18 @@ def old_resolve_target(record: dict, own: Cell | None, own_amber: Cell | None,
 # reader/__init__.py and reader/cells.py before a sheet read whole went on from
 # its peek's parse (Workbook.read_rest): the peek's parse ended, and the whole
 # sheet was parsed again from the top. _fill_grid verbatim but for the
-# ``resumable`` it is now given (and ignores: nothing is paused).
+# ``resumable`` it is now given (and ignores: nothing is paused); _read_if_table
+# verbatim but for telling ``undated`` of a header that lacks only a year, as the
+# reader now does (a later addition, not the reading this oracle checks).
 
-def old_read_if_table(book: Workbook, sheet: str, force: bool = False):
+def old_read_if_table(book: Workbook, sheet: str, force: bool = False, undated=None):
     keep = reader.table_rows if book.part_size(sheet) > reader.keep_module.BIG_SHEET else None
     if force:
         return book.read_sheet(sheet, keep=keep)
     peek = book.read_sheet(sheet, max_row=PEEK_ROWS)
+    if not reader.has_table(peek) and undated is not None \
+            and (found := reader.undated_periods(reader.View(peek), PEEK_ROWS)):
+        undated[sheet] = found
     if peek.complete:
         return peek if reader.has_table(peek) else None
     if not reader.has_table(peek):

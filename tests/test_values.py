@@ -74,6 +74,7 @@ def test_none_is_empty():
     ("51", 51, "number", 0),
     (" 4.50 ", 4.5, "number", 2),
     ("-3", -3, "number", 0),
+    ("\u22123", -3, "number", 0),  # a typeset minus, pasted from a report
     (".5", 0.5, "number", 1),
 ])
 def test_text_numbers(raw, value, unit, decimals):
@@ -88,6 +89,13 @@ def test_footnote_marker():
     assert (reading.status, reading.value, reading.footnote) == ("number", 24, "*")
 
 
+@pytest.mark.parametrize("raw, value", [("12 [u]", 12), ("45% [u]", 0.45), ("3.5[U]", 3.5)])
+def test_low_reliability_marker_keeps_the_figure(raw, value):
+    """GSS's "[u]" after a figure: low reliability, the figure as published."""
+    reading = parse_value(raw)
+    assert (reading.status, reading.value, reading.footnote.lower()) == ("number", value, "[u]")
+
+
 @pytest.mark.parametrize("raw", ["(Provis) 45", "45 (Provis)", "45p", "45 (p)", "45 (P)",
                                  "45 (provisional)"])
 def test_provisional(raw):
@@ -100,14 +108,17 @@ def test_provisional_and_footnote_together():
     assert (reading.value, reading.provisional, reading.footnote) == (24, True, "*")
 
 
-@pytest.mark.parametrize("raw", ["x", "X", "c", "C", "low", "LOW", "k", "K", " x ", "<5"])
+@pytest.mark.parametrize("raw", ["x", "X", "c", "C", "low", "LOW", "k", "K", " x ", "<5",
+                                 ":", "~"])  # older DfE releases' x and low
 def test_suppressed(raw):
     reading = parse_value(raw)
     assert (reading.status, reading.value, reading.symbol) == ("suppressed", None, raw.strip())
 
 
 @pytest.mark.parametrize("raw", ["Not yet available", "To be confirmed", "TBC", "-", "–",
-                                 "N/A", "n/a", "New Indicator", "new indicator", "z"])
+                                 "N/A", "n/a", "New Indicator", "new indicator", "z",
+                                 "Data not available", "No data", "Not reported", "Awaiting data",
+                                 "Not yet due", "New measure", "Reported annually", "..", "n.a."])
 def test_not_available(raw):
     reading = parse_value(raw)
     assert (reading.status, reading.value, reading.symbol) == ("not_available", None, raw)

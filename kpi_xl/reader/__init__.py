@@ -15,14 +15,16 @@ from typing import TYPE_CHECKING
 
 from ..config import Config, SheetLayout, load_config
 from ..errors import LayoutError, Place
-from ..findings import Report
+from ..finding_types import UNDATED_PERIODS
+from ..findings import Finding, Report
 from ..gc_pause import paused_gc
 from ..table import IndicatorTable
 from .build import (FRAME_COLUMNS, Context, Targets, apply_config, assign_ids, block_records,
                     build_records, table_layout, unknown_config_indicators, unused_target_findings)
 from .cells import Grid, Workbook
 from . import keep as keep_module
-from .detect import PEEK_ROWS, Block, View, detect_tables, has_table, leave_room_between, text_of
+from .detect import (PEEK_ROWS, Block, View, detect_tables, has_table, leave_room_between, text_of,
+                     undated_periods)
 from .explain import describe_reading
 from .keep import table_rows
 from .override import blocks_from_layout, entries_by_sheet
@@ -54,6 +56,7 @@ def read_workbook(path: "str | Path | Package", config: Config | None = None) ->
         tables: list[tuple[View, Block]] = []
         targets = Targets()
         looked_at: list[str] = []
+        undated: dict[str, list[tuple[str, str]]] = {}  # sheet -> the cells and labels
         for info in book.sheets:
             if info.part is None or info.owned:
                 continue
@@ -67,11 +70,15 @@ def read_workbook(path: "str | Path | Package", config: Config | None = None) ->
                           for block in blocks_from_layout(view, entry, i, config)]
                 leave_room_between(blocks)
             else:
-                grid = _read_if_table(book, info.name, force=info.name in targets_sheets)
+                grid = _read_if_table(book, info.name, force=info.name in targets_sheets,
+                                      undated=undated)
                 if grid is None:
                     continue
                 view = View(grid)
                 blocks = detect_tables(view)
+                if all(block.header.kind == "targets" for block in blocks) \
+                        and (found := undated_periods(view, PEEK_ROWS)):
+                    undated[info.name] = found  # "Indicator | Q1 | Q2 | Target": a table but for a year
             for block in blocks:
                 _read_fill_ratings(book, view, block)
                 if block.header.kind == "targets":
@@ -80,6 +87,7 @@ def read_workbook(path: "str | Path | Package", config: Config | None = None) ->
                     tables.append((view, block))
         _check_targets_sheets(book, entries, targets, config)
     if not tables:
+        _raise_if_undated(path, undated)
         raise LayoutError("no indicator table found on sheet(s) " + ", ".join(map(repr, looked_at))
                           + ": expected a header row with an indicator "
                           "name column (Measure, Indicator, KPI) and at least two period columns "
@@ -87,6 +95,9 @@ def read_workbook(path: "str | Path | Package", config: Config | None = None) ->
                           "section to your config (kpi-xl check BOOK --explain shows how each "
                           "table was read)", Place(file=str(path)))
     ctx = Context(config=config, targets=targets, library=None, file=str(path))
+    ctx.findings.extend(Finding(UNDATED_PERIODS, _undated_message(found) + "; the sheet is not read",
+                                "warning", Place(file=str(path), sheet=sheet, cell=_span(found)))
+                        for sheet, found in undated.items())
     records, layouts_out = [], []
     for index, (view, block) in enumerate(tables):
         layout = table_layout(block)
@@ -107,6 +118,26 @@ def read_workbook(path: "str | Path | Package", config: Config | None = None) ->
     return IndicatorTable(path=str(path), records=build_records(records), columns=FRAME_COLUMNS,
                           layouts=layouts_out, findings=Report(list(ctx.findings)),
                           sheet_names=book.sheet_names)
+
+
+def _raise_if_undated(path: Path, undated: dict[str, list[tuple[str, str]]]) -> None:
+    """When no table is found because its period labels name no year
+    ("Q1 | Q2 | Q3" under no dated title), say so and how to date them."""
+    for sheet, found in undated.items():
+        raise LayoutError(
+            _undated_message(found) + ": put the year in a title above the table ('KPIs "
+            "2023-24'), beside a 'Financial year' label above it, in a target's header "
+            "('Target 2023-24') or in the sheet's name, or give each column its period in your "
+            "config (layout: -> period_columns)", Place(file=str(path), sheet=sheet, cell=_span(found)))
+
+
+def _undated_message(found: list[tuple[str, str]]) -> str:
+    labels = ", ".join(repr(label) for _cell, label in found)
+    return f"the period columns {labels} name no year, so kpi-xl cannot date them"
+
+
+def _span(found: list[tuple[str, str]]) -> str:
+    return f"{found[0][0]}:{found[-1][0]}"
 
 
 def _read_fill_ratings(book: Workbook, view: View, block: Block) -> None:
@@ -133,20 +164,25 @@ def _overrides_detection(layout: SheetLayout) -> bool:
                 or layout.first_row or layout.last_row or layout.area or layout.span)
 
 
-def _read_if_table(book: Workbook, sheet: str, force: bool = False) -> Grid | None:
+def _read_if_table(book: Workbook, sheet: str, force: bool = False,
+                   undated: dict[str, list[tuple[str, str]]] | None = None) -> Grid | None:
     """The sheet's cells when it holds a table; a first look reads only its
-    first rows, and a sheet without a header there is not read further."""
+    first rows, and a sheet without a header there is not read further
+    (``undated`` is told of a header there that only lacks a year)."""
     # A huge sheet is read holding only the rows a table can use (reader/keep.py).
     keep = table_rows if book.part_size(sheet) > keep_module.BIG_SHEET else None
     if force:
         return book.read_sheet(sheet, keep=keep)
     # a sheet read whole goes on from the peek's rows (one parse); a huge one starts again
     peek = book.read_sheet(sheet, max_row=PEEK_ROWS, resumable=keep is None)
-    if peek.complete:
-        return peek if has_table(peek) else None
     if not has_table(peek):
-        book.drop_peek(peek)
+        if undated is not None and (found := undated_periods(View(peek), PEEK_ROWS)):
+            undated[sheet] = found
+        if not peek.complete:
+            book.drop_peek(peek)
         return None
+    if peek.complete:
+        return peek
     return book.read_rest(peek) if keep is None else book.read_sheet(sheet, keep=keep)
 
 

@@ -508,7 +508,47 @@ def _year_beside(view: View, row: int) -> int | None:
         label = text_of(view.filled(row, col))
         if label and role_of_label(label) == "target" and (year := _year_in([label])) is not None:
             return year
-    return _year_in([view.sheet])
+    year = _year_labelled_above(view, row)
+    return year if year is not None else _year_in([view.sheet])
+
+
+# A cell that labels the year (or period) the cell beside it gives:
+# "Financial year: | 2023/24", "Reporting period | Q2 2023-24".
+_YEAR_LABEL = re.compile(r"^(?:(?:financial|reporting|academic|performance|current)\s+)?"
+                         r"(?:year|period|quarter)\s*:?$", re.I)
+YEAR_LABEL_ROWS = 6  # rows above a header searched for such a pair
+
+
+def _year_labelled_above(view: View, row: int) -> int | None:
+    """The year a label/value pair above the header names, nearest first
+    ("Financial year: | 2023/24" in the rows over the table)."""
+    for r in range(row - 1, max(row - 1 - YEAR_LABEL_ROWS, 0), -1):
+        cols = view.row_cols(r)
+        for label_col, value_col in zip(cols, cols[1:]):
+            label = text_of(view.raw(r, label_col))
+            value = text_of(view.raw(r, value_col))
+            if label and value and _YEAR_LABEL.match(label.strip()) \
+                    and (year := _year_in([value])) is not None:
+                return year
+    return None
+
+
+def undated_periods(view: View, last_row: int) -> list[tuple[str, str]] | None:
+    """A header row that would be a table's but for a year: an indicator
+    name column and period labels that name none ("Q1 | Q2 | Q3"), as
+    (cell, label) pairs; None when there is no such row. Looked for only
+    on a sheet that gives no table, to say what to do."""
+    for row in view.grid.row_numbers():
+        if row > last_row:
+            break
+        labels = [(col, text_of(view.filled(row, col))) for col in view.row_cols(row)]
+        if not any(t and role_of_label(t) == "name" for _c, t in labels):
+            continue
+        undated = [(cell_ref(row, col), t) for col, t in labels
+                   if t and parse_period(t) is None and parse_period(t, 2000) is not None]
+        if len(undated) >= 2:
+            return undated
+    return None
 
 
 def _bands_above(view: View, row: int, leftmost: int) -> tuple[list[int], int | None]:
