@@ -124,6 +124,10 @@ _MONTH_WORDS.update({"sept": 9, "june": 6, "july": 7, "april": 4, "march": 3,
 MONTH_PATTERN = re.compile(r"(?P<m>[a-z]+)\.?\s*[-/' ]?\s*(?P<y>\d{4}|\d{2})")
 # "Apr-Jun 2023", "Jan - Mar 24": a quarter named by its months.
 MONTH_RANGE = re.compile(r"(?P<m1>[a-z]+)\.?\s*(?:-|to)\s*(?P<m2>[a-z]+)\.?\s*'?(?P<y>\d{4}|\d{2})")
+# "Apr-Jun" with the year given by a band or title.
+BARE_MONTH_RANGE = re.compile(r"(?P<m1>[a-z]+)\.?\s*(?:-|to)\s*(?P<m2>[a-z]+)\.?")
+# "06/2023": a month and its year in figures.
+MONTH_NUMBER_YEAR = re.compile(r"(?P<m>\d{1,2})\s*/\s*(?P<y>\d{4})")
 # "Apr 23 - Jun 23", "Jul 2023 to Sep 2023": each month with its year.
 MONTH_RANGE_YEARS = re.compile(r"(?P<m1>[a-z]+)\.?\s*'?(?P<y1>\d{4}|\d{2})\s*(?:-|to)\s*"
                                r"(?P<m2>[a-z]+)\.?\s*'?(?P<y>\d{4}|\d{2})")
@@ -192,11 +196,15 @@ def _parse_text(text: str, written: str, context_fy: int | None) -> Period | Non
     if (match := BARE_OUTTURN.fullmatch(text)) and isinstance(context_fy, int):
         return Period("year", context_fy, None, written)
     if match := MONTH_RANGE.fullmatch(text):
-        first, last = _MONTH_WORDS.get(match.group("m1")), _MONTH_WORDS.get(match.group("m2"))
-        if first is not None and last is not None and first % 3 == 1 and (last - first) % 12 == 2:
-            month = _month_period(first, _full_year(match.group("y")), written)
-            return Period("quarter", month.fy, (month.number - 1) // 3 + 1, written)
-        return None
+        first = _first_month_of_quarter(match)
+        if first is None:
+            return None
+        month = _month_period(first, _full_year(match.group("y")), written)
+        return Period("quarter", month.fy, (month.number - 1) // 3 + 1, written)
+    if isinstance(context_fy, int) and (match := BARE_MONTH_RANGE.fullmatch(text)):
+        # "Apr-Jun" under a 2023-24 band: a quarter of that year ("Jan-Mar" its fourth)
+        first = _first_month_of_quarter(match)
+        return Period("quarter", context_fy, (first - 4) % 12 // 3 + 1, written) if first else None
     if (match := MONTH_RANGE_YEARS.fullmatch(text)) and match.group("y1") == match.group("y"):
         # a quarter's three months fall in one calendar year
         return _parse_text(f"{match.group('m1')}-{match.group('m2')} {match.group('y')}", written, None)
@@ -206,9 +214,20 @@ def _parse_text(text: str, written: str, context_fy: int | None) -> Period | Non
             return _month_period(month, _full_year(match.group("y")), written)
     if (date := _written_date(text)) is not None:
         return _month_period(date.month, date.year, written)
+    if (match := MONTH_NUMBER_YEAR.fullmatch(text)) and 1 <= int(match.group("m")) <= 12:
+        return _month_period(int(match.group("m")), int(match.group("y")), written)
     if isinstance(context_fy, int) and (month := _MONTH_WORDS.get(text.rstrip("."))) is not None:
         # a bare "Apr" in a 2024-25 table: April 2024; "Jan" is January 2025
         return _month_period(month, context_fy + (month <= 3), written)
+    return None
+
+
+def _first_month_of_quarter(match: re.Match) -> int | None:
+    """The calendar month a quarter named by its months starts ("Jul-Sep": 7);
+    None when the months (groups m1, m2) are not a quarter's."""
+    first, last = _MONTH_WORDS.get(match.group("m1")), _MONTH_WORDS.get(match.group("m2"))
+    if first is not None and last is not None and first % 3 == 1 and (last - first) % 12 == 2:
+        return first
     return None
 
 

@@ -99,6 +99,19 @@ def test_spellings_that_are_not_periods(label):
     assert parse_period(label) is None
 
 
+@pytest.mark.parametrize("label, q", [("Apr-Jun", 1), ("Jul - Sep", 2), ("Oct to Dec", 3), ("Jan-Mar", 4)])
+def test_a_quarter_named_by_its_months_takes_the_year_of_its_band(label, q):
+    assert parse_period(label, context_fy=2023) == Period("quarter", 2023, q)
+    assert parse_period(label) is None  # no band or title: no year
+    assert parse_period("Feb-Apr", context_fy=2023) is None  # not a quarter
+
+
+def test_a_month_and_year_in_figures():
+    assert parse_period("06/2023") == Period("month", 2023, 3)
+    assert parse_period("03/2024") == Period("month", 2023, 12)
+    assert parse_period("13/2023") is None
+
+
 @pytest.mark.parametrize("label", [
     "2022-25", "2023-22", "Q2 2022-25", "Q5 2023-24", "Q2 2023",  # inconsistent or incomplete
     "2021-22 target", "Direction of Travel", "Target", "Polarity", "Q2", "",
