@@ -154,6 +154,22 @@ def parse_period(label: object, context_fy: int | None = None) -> Period | None:
     "2022-23", "2016/17 Out-turn", "2021-22 Q1", "2020-21 outturn", and a bare
     "Q3" or "Apr" when ``context_fy`` (from a band above) is given. None when the
     label is not a period. Never raises."""
+    if isinstance(label, str) and len(label) <= _CACHED_LABEL:
+        return _parse_label(label, context_fy)
+    try:
+        return _parse_period(label, context_fy)
+    except Exception:  # a header cell must never stop a read
+        return None
+
+
+_CACHED_LABEL = 120  # a header label's length at most, for the cache
+
+
+@lru_cache(maxsize=8192)
+def _parse_label(label: str, context_fy: int | None) -> Period | None:
+    # Header detection asks of every label of every row that could be a
+    # header, under each band reading: a wide sheet of short text repeats its
+    # labels thousands of times. A Period is frozen, so one serves every ask.
     try:
         return _parse_period(label, context_fy)
     except Exception:  # a header cell must never stop a read

@@ -378,3 +378,44 @@ def test_the_corpus_never_crashes_the_reader(corpus_dir):
             read_workbook(path)
         except KpiError as exc:
             assert "\n" not in str(exc)
+
+
+def test_a_sheet_of_thousands_of_short_labels_is_not_searched_for_headers(tmp_path):
+    """Raw data across more columns than any indicator table has (each row
+    of short labels could be a header, read under every band reading) is
+    passed over; the indicator sheet beside it is read."""
+    from openpyxl import Workbook
+
+    from kpi_xl.reader import read_workbook
+    from kpi_xl.reader.detect import MAX_HEADER_CELLS
+
+    wb = Workbook()
+    wide = wb.active
+    wide.title = "Raw"
+    for r in range(1, 41):
+        wide.append([f"Q{c % 4 + 1}" if r % 2 else f"code {c}" for c in range(MAX_HEADER_CELLS + 1)])
+    kpis = wb.create_sheet("KPIs")
+    kpis.append(["Indicator", "Q1 2023-24", "Q2 2023-24"])
+    kpis.append(["% Assessments completed within 45 working days", 0.739, 0.675])  # seed 000
+    wb.save(tmp_path / "wide.xlsx")
+    table = read_workbook(tmp_path / "wide.xlsx")
+    assert [(r["sheet"], r["name"]) for r in table.records] == [
+        ("KPIs", "% Assessments completed within 45 working days")]
+    assert [layout.sheet for layout in table.layouts] == ["KPIs"]
+
+
+def test_a_header_row_may_hold_up_to_the_limit_of_labels(tmp_path):
+    from openpyxl import Workbook
+
+    from kpi_xl.reader import read_workbook
+    from kpi_xl.reader.detect import MAX_HEADER_CELLS
+
+    months = [f"{m} {y}" for y in range(1950, 2060) for m in ("Mar", "Jun", "Sep", "Dec")]
+    labels = ["Indicator", *months[:MAX_HEADER_CELLS - 1]]
+    wb = Workbook()
+    ws = wb.active
+    ws.append(labels)
+    ws.append(["Children missing from care", *range(len(labels) - 1)])
+    wb.save(tmp_path / "long_run.xlsx")
+    layout = read_workbook(tmp_path / "long_run.xlsx").layouts[0]
+    assert len(layout.period_columns) == MAX_HEADER_CELLS - 1

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from ..periods import Period, parse_period, parse_year
 from ..values import parse_value
@@ -175,6 +175,20 @@ def role_of_label(label: str | None) -> str | None:
     """The column role a header label names, or None (a period or unknown)."""
     if not label:
         return None
+    if len(label) <= _CACHED_LABEL:
+        return _role_of_short_label(label)
+    return _role_of_text(label)
+
+
+_CACHED_LABEL = 120
+
+
+@lru_cache(maxsize=8192)  # asked of every label of every row that could be a header
+def _role_of_short_label(label: str) -> str | None:
+    return _role_of_text(label)
+
+
+def _role_of_text(label: str) -> str | None:
     key = label.lower().replace("–", "-").replace("’", "'").strip(" :*")
     for role, pattern in _ROLE_PATTERNS:
         if pattern.search(key):
@@ -435,9 +449,18 @@ def _looks_like_data(label: str | None) -> bool:
 MAX_LABEL = 80  # longer text is a name or prose, not a column header
 
 
+MAX_HEADER_CELLS = 400  # more labels in a row than any indicator table has columns
+
+
 def _could_be_header(view: View, row: int) -> bool:
-    """Header rows hold short labels: no figures (a year such as 2023 aside)."""
-    for cell in view.grid.rows.get(row, {}).values():
+    """Header rows hold short labels: no figures (a year such as 2023 aside),
+    and fewer than a row of raw data across thousands of columns (each row
+    that could be a header is read under every band reading: such a sheet
+    would cost minutes)."""
+    cells = view.grid.rows.get(row, {})
+    if len(cells) > MAX_HEADER_CELLS:
+        return False
+    for cell in cells.values():
         value = cell.value
         if isinstance(value, bool):
             return False
@@ -517,13 +540,14 @@ def _year_beside(view: View, row: int) -> int | None:
 _YEAR_LABEL = re.compile(r"^(?:(?:financial|reporting|academic|performance|current)\s+)?"
                          r"(?:year|period|quarter)\s*:?$", re.I)
 YEAR_LABEL_ROWS = 6  # rows above a header searched for such a pair
+YEAR_LABEL_CELLS = 8  # the first cells of each: a label and its value sit at the left
 
 
 def _year_labelled_above(view: View, row: int) -> int | None:
     """The year a label/value pair above the header names, nearest first
     ("Financial year: | 2023/24" in the rows over the table)."""
     for r in range(row - 1, max(row - 1 - YEAR_LABEL_ROWS, 0), -1):
-        cols = view.row_cols(r)
+        cols = view.row_cols(r)[:YEAR_LABEL_CELLS]
         for label_col, value_col in zip(cols, cols[1:]):
             label = text_of(view.raw(r, label_col))
             value = text_of(view.raw(r, value_col))
