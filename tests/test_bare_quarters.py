@@ -19,6 +19,7 @@ from kpi_xl.check import check_workbook
 from kpi_xl.cli import app
 from kpi_xl.config import load_config
 from kpi_xl.errors import LayoutError
+from kpi_xl.reader.explain import explain_text
 
 # name, comparators as written, 2016/17 out-turn, Q1 2017-18 (seed 004, Workforce)
 WORKFORCE = [
@@ -157,3 +158,28 @@ def test_an_undated_tracker_beside_a_read_table_is_a_warning_naming_it(tmp_path)
     assert finding.severity == "warning"
     assert (finding.place.sheet, finding.place.cell) == ("Workforce", "B1:E1")
     assert "'Q1', 'Q2', 'Q3', 'Q4' name no year" in finding.message
+
+
+@pytest.mark.parametrize("sheet, above, target_label, said", [
+    ("Workforce", [["Financial year:", "2017/18"], []], "Target", "2017-18, from 'Financial year:' (A1)"),
+    ("Workforce", [], "Target 2017/18", "2017-18, from the target's header (G1)"),
+    ("Q1 2017-18", [], "Target", "2017-18, from the sheet's name"),
+])
+def test_the_reading_says_where_the_quarters_year_was_read(tmp_path, sheet, above, target_label, said):
+    book = _tracker(tmp_path / "wolves.xlsx", sheet, above)
+    if target_label != "Target":
+        wb = openpyxl.load_workbook(book)
+        wb[sheet].cell(len(above) + 1, 7, target_label)
+        wb.save(book)
+    table = _read(book)
+    assert table.layouts[0].reading["year_of_bare_periods"] == said
+    assert f"year of the periods that name none: {said}" in explain_text(table)
+
+
+def test_a_table_whose_periods_name_their_year_says_nothing_of_one(tmp_path):
+    book = tmp_path / "dated.xlsx"
+    wb = Workbook()
+    wb.active.append(["Indicators", "Q4 2016-17", "Q1 2017-18"])
+    wb.active.append([WORKFORCE[0][0], WORKFORCE[0][2], WORKFORCE[0][3]])
+    wb.save(book)
+    assert _read(book).layouts[0].reading["year_of_bare_periods"] is None

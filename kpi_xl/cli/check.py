@@ -17,7 +17,8 @@ def check(
     config: Optional[Path] = ConfigOption,
     json_: bool = JsonOption,
     explain: bool = typer.Option(False, "--explain", help="Also print how each table was read "
-                                 "(header rows, column roles and periods, reporting period, rows "
+                                 "(header rows, column roles and periods, where the year of "
+                                 "bare 'Q1 | Q2' headers was read, reporting period, rows "
                                  "read and skipped, the winning and runner-up reading) and the "
                                  "layout: YAML that reproduces it."),
     list_findings: bool = typer.Option(False, "--list-findings", help="Print every finding type "

@@ -221,6 +221,7 @@ class Header:
     title_row: int | None = None
     kind: str = "indicators"  # "indicators" | "targets"
     context_fy: int | None = None  # the year the title or header names: dates a row's bare "Q2"
+    year_from: str | None = None  # where context_fy was read ("the title", "'Financial year:' A1")
     # The best other reading considered: (header, its score, this one's score).
     runner_up: tuple | None = field(default=None, repr=False, compare=False)
 
@@ -495,8 +496,9 @@ def _header_from(view: View, row: int, bands: list[int], title_row: int | None) 
     band_fill = {r: _fill_right(view, r, row, all_cols) for r in bands}
     title_text = text_of(view.raw(title_row, view.row_cols(title_row)[0])) if title_row else None
     default_fy = _year_in([title_text]) if title_text else None
+    year_from = f"the title ({cell_ref(title_row, view.row_cols(title_row)[0])})" if default_fy else None
     if default_fy is None:
-        default_fy = _year_beside(view, row)
+        default_fy, year_from = _year_beside(view, row)
     for col in all_cols:
         labels = [(r, band_fill[r].get(col) if r in band_fill else text_of(view.filled(r, col)))
                   for r in stack_rows]
@@ -519,20 +521,23 @@ def _header_from(view: View, row: int, bands: list[int], title_row: int | None) 
     else:
         return None
     title = text_of(view.raw(title_row, view.row_cols(title_row)[0])) if title_row else None
-    return Header(view.sheet, tuple(bands + [row]), columns, title, title_row, kind, context_fy=default_fy)
+    return Header(view.sheet, tuple(bands + [row]), columns, title, title_row, kind, context_fy=default_fy,
+                  year_from=year_from if default_fy is not None else None)
 
 
-def _year_beside(view: View, row: int) -> int | None:
+def _year_beside(view: View, row: int) -> tuple[int | None, str | None]:
     """The year bare quarters ("Q1 | Q2 | Q3") belong to when no title or
     band names one: the year of a target in the header row ("Target 24/25":
     the quarters are that year's), else the year the sheet's name gives
-    ("KPIs 2024-25")."""
+    ("KPIs 2024-25"); with where it was read."""
     for col in view.row_cols(row):
         label = text_of(view.filled(row, col))
         if label and role_of_label(label) == "target" and (year := _year_in([label])) is not None:
-            return year
-    year = _year_labelled_above(view, row)
-    return year if year is not None else _year_in([view.sheet])
+            return year, f"the target's header ({cell_ref(row, col)})"
+    year, where = _year_labelled_above(view, row)
+    if year is not None:
+        return year, where
+    return _year_in([view.sheet]), "the sheet's name"
 
 
 # A cell that labels the year (or period) the cell beside it gives:
@@ -543,7 +548,7 @@ YEAR_LABEL_ROWS = 6  # rows above a header searched for such a pair
 YEAR_LABEL_CELLS = 8  # the first cells of each: a label and its value sit at the left
 
 
-def _year_labelled_above(view: View, row: int) -> int | None:
+def _year_labelled_above(view: View, row: int) -> tuple[int | None, str | None]:
     """The year a label/value pair above the header names, nearest first
     ("Financial year: | 2023/24" in the rows over the table)."""
     for r in range(row - 1, max(row - 1 - YEAR_LABEL_ROWS, 0), -1):
@@ -553,8 +558,8 @@ def _year_labelled_above(view: View, row: int) -> int | None:
             value = text_of(view.raw(r, value_col))
             if label and value and _YEAR_LABEL.match(label.strip()) \
                     and (year := _year_in([value])) is not None:
-                return year
-    return None
+                return year, f"{label.strip()!r} ({cell_ref(r, label_col)})"
+    return None, None
 
 
 def undated_periods(view: View, last_row: int) -> list[tuple[str, str]] | None:

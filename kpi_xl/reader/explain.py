@@ -1,16 +1,17 @@
 """How each table was read, and the ``layout:`` config that reproduces it.
 
 ``kpi-xl check BOOK --explain`` prints, per table: its header rows, every
-column's role and period, the reporting period (the latest period holding a
-figure), the rows read and skipped, and the reading that won over the
+column's role and period, where the year of period columns that name none
+was read, the reporting period (the latest period holding a figure), the rows read and skipped, and the reading that won over the
 runner-up. It then prints ``layout:`` entries that read the same
 indicators when given back with ``--config``, so an officer corrects one
 line (a column letter, a row) instead of writing an override from scratch.
 """
 from __future__ import annotations
 
+from ..periods import Period, parse_period
 from ..table import IndicatorTable, TableLayout
-from .detect import Block, View
+from .detect import Block, Header, View
 
 
 def describe_reading(view: View, block: Block) -> dict:
@@ -32,6 +33,7 @@ def describe_reading(view: View, block: Block) -> dict:
         "area": block.area,
         "header_rows": list(header.rows),
         "columns": columns,
+        "year_of_bare_periods": _bare_periods_year(header),
         "reporting_period": block.reporting_period.canonical() if block.reporting_period else None,
         "later_periods": [c.period.canonical() for c in block.later],
         "rows_read": block.indicator_rows,
@@ -39,6 +41,19 @@ def describe_reading(view: View, block: Block) -> dict:
         "rows_skipped": sorted(block.skipped + block.nameless),
         "runner_up": runner,
     }
+
+
+def _bare_periods_year(header: Header) -> str | None:
+    """Where the year of period columns that name none ("Q1 | Q2") was read,
+    with the year: "2023-24, from 'Financial year:' (A1)"; None when no
+    column needed it."""
+    if header.context_fy is None or header.year_from is None:
+        return None
+    bare = [c for c in header.columns.values() if c.period is not None and " / " not in c.label
+            and parse_period(c.label) is None]
+    if not bare:
+        return None
+    return f"{Period('year', header.context_fy).canonical()}, from {header.year_from}"
 
 
 def layout_entries(table: IndicatorTable) -> list[dict]:
@@ -91,6 +106,8 @@ def explain_text(table: IndicatorTable) -> str:
         lines.append(f"  header rows: {', '.join(map(str, layout.header_rows)) or '(none)'}")
         if r.get("area"):
             lines.append(f"  area (from the title): {r['area']}")
+        if r.get("year_of_bare_periods"):
+            lines.append(f"  year of the periods that name none: {r['year_of_bare_periods']}")
         for c in r.get("columns", []):
             role = c["role"]
             what = {"period": f"period {c['period']}", "period_later": f"period {c['period']} (empty: after the reporting period)",
