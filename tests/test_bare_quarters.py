@@ -183,3 +183,15 @@ def test_a_table_whose_periods_name_their_year_says_nothing_of_one(tmp_path):
     wb.active.append([WORKFORCE[0][0], WORKFORCE[0][2], WORKFORCE[0][3]])
     wb.save(book)
     assert _read(book).layouts[0].reading["year_of_bare_periods"] is None
+
+
+def test_a_row_that_cannot_be_a_header_is_not_said_to_lack_a_year(tmp_path):
+    """A label of thousands of characters (hostile, or prose) makes the row
+    no header: the error is the plain one, not advice about a year."""
+    book = _tracker(tmp_path / "wolves.xlsx", "Workforce", [["Financial year:", "2017/18"], []])
+    wb = openpyxl.load_workbook(book)
+    wb["Workforce"]["B3"] = "Out-turn " * 500
+    wb.save(book)
+    with pytest.raises(LayoutError) as caught:
+        _read(book)
+    assert "no indicator table found" in str(caught.value) and "name no year" not in str(caught.value)

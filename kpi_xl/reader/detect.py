@@ -570,6 +570,8 @@ def undated_periods(view: View, last_row: int) -> list[tuple[str, str]] | None:
     for row in view.grid.row_numbers():
         if row > last_row:
             break
+        if not _could_be_header(view, row):
+            continue  # figures, or a label too long: not a header, year or no year
         labels = [(col, text_of(view.filled(row, col))) for col in view.row_cols(row)]
         if not any(t and role_of_label(t) == "name" for _c, t in labels):
             continue
