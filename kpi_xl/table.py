@@ -94,6 +94,9 @@ class TableLayout:
     # beyond it on the same rows (with a blank column kept between). None: no limit.
     room_until: str | None = None
     span: str | None = None  # "A:E": its columns, when tables sit side by side on the sheet
+    # A table of a row per indicator and year: the column of its latest
+    # quarter (the reporting period's), whose figures are the ones rated.
+    latest_column: str | None = None
     # How the reader read it (kpi_xl.reader.explain): every column's role and
     # period, the reporting period, rows read and skipped, the readings weighed.
     reading: dict = field(default_factory=dict)
@@ -102,14 +105,15 @@ class TableLayout:
     def has_earlier_figures(self) -> bool:
         """Whether a row can show a movement: two period columns, or a
         scorecard's Previous (or last year's) column beside its Latest."""
-        return len(self.period_columns) >= 2 or "previous" in self.roles or "last_year" in self.roles
+        return (len(self.period_columns) >= 2 or "previous" in self.roles or "last_year" in self.roles
+                or self.latest_column is not None)
 
     @property
     def latest_period_column(self) -> str:
         """The column of the latest figures: the latest period's, or a
         row-wise scorecard's Latest column (each row says its own period)."""
         if not self.period_columns:
-            return self.roles["latest"]
+            return self.latest_column or self.roles["latest"]
         return max(self.period_columns, key=lambda cp: cp[1].sort_key)[0]
 
 

@@ -36,7 +36,9 @@ councils use:
   text, day first ("As at 30/09/2023");
 - (j) ``year_label`` (our own): a Q1-Q4 tracker whose quarters name no
   year, the year a label and value above the table ("Financial year: |
-  2023/24").
+  2023/24");
+- (k) ``year_rows`` (our own): the measures of (h) a row per measure and
+  year, the quarters across ("Measure | Year | Q1 | Q2 | Q3 | Q4").
 
 Run ``python -m tests.layout_set`` to print each layout's score.
 """
@@ -763,6 +765,27 @@ YEAR_LABEL_TRUTH = [Truth(name, "Q2 2023-24", q2, q1, target, _POLARITY_WORDS[go
                     for name, good, _year, q1, q2, target in YEAR_LABEL_ROWS]
 
 
+def build_year_rows(path: Path) -> Path:
+    """A row per measure and year, its quarters across: "Measure | Year | Q1 |
+    Q2 | Q3 | Q4 | Target | Good is" (seed 000, Items 3-4: Q2 2022-23 to Q2
+    2023-24; the seed gives no Q1 2022-23), the 2023-24 rows filled to Q2."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Quarterly"
+    _put(ws, 1, ["Measure", "Year", "Q1", "Q2", "Q3", "Q4", "Target", "Good is"])
+    r = 2
+    for _area, name, good, target, figures in LONG_ROWS:
+        _put(ws, r, [name, "2022-23", None, *figures[:3], target, good], {c: PCT for c in range(3, 7)} | {7: PCT0})
+        _put(ws, r + 1, [name, "2023-24", *figures[3:], None, None, target, good],
+             {c: PCT for c in range(3, 7)} | {7: PCT0})
+        r += 2
+    wb.save(path)
+    return path
+
+
+YEAR_ROWS_TRUTH = LONG_TRUTH  # the same measures and quarters, laid out by year
+
+
 # ---------------------------------------------------------------- the set
 
 @dataclass(frozen=True)
@@ -783,6 +806,7 @@ LAYOUTS = [
     Layout("h_long_table", build_long_table, LONG_TRUTH),
     Layout("i_snapshot_dates", build_snapshot_dates, SNAPSHOT_TRUTH),
     Layout("j_year_label", build_year_label_tracker, YEAR_LABEL_TRUTH),
+    Layout("k_year_rows", build_year_rows, YEAR_ROWS_TRUTH),
 ]
 FIELDS = ("latest_period", "latest", "previous", "target", "polarity")
 

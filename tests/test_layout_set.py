@@ -43,6 +43,7 @@ ROLES = {
                      "polarity": "F"},
     "i_snapshot_dates": {"name": "A", "polarity": "B", "target": "C"},
     "j_year_label": {"name": "A", "polarity": "B", "target": "H"},
+    "k_year_rows": {"name": "A", "row_period": "B", "target": "G", "polarity": "H"},
 }
 
 

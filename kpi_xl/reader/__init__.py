@@ -29,6 +29,7 @@ from .explain import describe_reading
 from .keep import table_rows
 from .override import blocks_from_layout, entries_by_sheet
 from .period_rows import join_period_rows
+from .rowwise import IN_YEAR, is_row_wise
 from .sequence import period_findings, period_target_findings, room_findings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -107,8 +108,10 @@ def read_workbook(path: "str | Path | Package", config: Config | None = None) ->
         ctx.findings.extend(room_findings(layout, str(path)))
         ctx.findings.extend(period_target_findings(layout, str(path)))
         read = block_records(view, block, index, ctx)
-        if "row_period" in layout.roles and "latest" in layout.roles:  # a long table
-            read = join_period_rows(read, layout.roles["latest"], ctx)
+        if is_row_wise(block.header.columns):  # a long table, or a row per indicator and year
+            figures = {c.letter for c in block.header.columns.values() if c.role in ("latest", IN_YEAR)}
+            by_year = any(c.role == IN_YEAR for c in block.header.columns.values())
+            read = join_period_rows(read, figures, ctx, by_year=by_year)
         records.extend(read)
     assign_ids(records)
     ctx.flush()

@@ -33,7 +33,7 @@ from ..xlsx.refs import col_letters as column_letter, split_sheet_ref
 from .cells import Cell
 from .detect import DASHES, Block, Column, Header, View, holds_figure, text_of
 from .comparator_text import comparators_in_text
-from .rowwise import RELATIVE, is_row_wise, period_of_row, shifted
+from .rowwise import IN_YEAR, RELATIVE, in_row_year, is_row_wise, period_of_row, shifted
 
 # Added to table.COLUMNS by the reader (the schema allows additions).
 EXTRA_COLUMNS: dict[str, str] = {
@@ -190,7 +190,7 @@ def table_layout(block: Block) -> TableLayout:
     header = block.header
     lo, hi = header.span
     roles = {c.role: c.letter for _, c in sorted(header.columns.items())
-             if c.role not in ("period", "unknown", "period_later", "period_rag", "period_target")}
+             if c.role not in ("period", "unknown", "period_later", "period_rag", "period_target", IN_YEAR)}
     return TableLayout(
         sheet=header.sheet, title=header.title, header_rows=header.rows,
         first_row=block.first_row, last_row=block.last_row,
@@ -198,7 +198,19 @@ def table_layout(block: Block) -> TableLayout:
         period_columns=[(c.letter, c.period) for c in header.period_columns],
         roles=roles, last_column=column_letter(hi),
         room_until=column_letter(block.room_until) if block.room_until else None,
-        span=f"{column_letter(block.beside[0])}:{column_letter(block.beside[1])}" if block.beside else None)
+        span=f"{column_letter(block.beside[0])}:{column_letter(block.beside[1])}" if block.beside else None,
+        latest_column=_latest_in_year_column(block))
+
+
+def _latest_in_year_column(block: Block) -> str | None:
+    """Of a table of a row per indicator and year, the column of the
+    reporting period's quarter (or month); None for any other table."""
+    in_year = [c for _, c in sorted(block.header.columns.items()) if c.role == IN_YEAR]
+    if not in_year:
+        return None
+    reporting = block.reporting_period
+    return next((c.letter for c in in_year if reporting is not None and c.period.kind == reporting.kind
+                 and c.period.number == reporting.number), in_year[-1].letter)
 
 
 def block_records(view: View, block: Block, table_index: int, ctx: Context) -> list[dict]:
@@ -255,6 +267,7 @@ class RecordColumns:
     # title names (dating a bare "Q2" there)
     row_period: int | None = None
     relative: tuple[tuple[str, int, str], ...] = ()
+    in_year: dict[int, Period] = field(default_factory=dict)  # column -> its quarter, in a template year
     context_fy: int | None = None
     comparator_text: int | None = None  # one column naming its figures ("WM – 17.6% Eng – 16.1%")
     title_period: Period | None = None  # a row-wise table's title period: dates a row left blank
@@ -265,19 +278,20 @@ class RecordColumns:
         for col, column in header.columns.items():
             by_role.setdefault(column.role, col)
         named = tuple((c.role, c.letter) for c in header.columns.values()
-                      if c.role not in ("period", "unknown", "description", "unit", *RELATIVE))
+                      if c.role not in ("period", "unknown", "description", "unit", IN_YEAR, *RELATIVE))
         # stable: repeated periods keep sheet order
         periods = tuple(sorted(header.period_columns, key=lambda c: c.period.sort_key))
         comparators = tuple((c.role.split(":", 1)[1], c.col) for c in header.columns.values()
                             if c.role.startswith("comparator:"))
         row_wise = is_row_wise(header.columns)
         relative = tuple((c.role, c.col, c.letter) for _, c in sorted(header.columns.items())
-                         if c.role in RELATIVE) if row_wise else ()
+                         if c.role in RELATIVE or c.role == IN_YEAR) if row_wise else ()
         return cls(by_role, named, periods, comparators,
                    tuple((c.period, c.col, c.letter) for c in periods),
                    **{role: by_role.get(role) for role in _RECORD_ROLES},
                    row_period=by_role.get("row_period") if row_wise else None,
                    relative=relative, context_fy=header.context_fy,
+                   in_year={c.col: c.period for c in header.columns.values() if c.role == IN_YEAR},
                    comparator_text=by_role.get("comparators"),
                    title_period=header.title_period if row_wise else None)
 
@@ -379,9 +393,26 @@ def _row_series(row_cells: dict[int, Cell], columns: RecordColumns, row: int, sh
                      "dated and are not rated (write e.g. 'Q2 2023-24', '2022-23' or 'Sep 2023')",
                      sheet, where)
         return []
+    if columns.in_year:
+        return _in_year_series(row_cells, columns, row, period, ctx)
     points = [new_point(shifted(period, role), ctx.reading(row_cells.get(col)), f"{letter}{row}")
               for role, col, letter in columns.relative]
     return sorted(points, key=lambda p: p.period.sort_key)
+
+
+def _in_year_series(row_cells: dict[int, Cell], columns: RecordColumns, row: int, period: Period,
+                    ctx: Context) -> list[Point]:
+    """A row's quarters (or months) of its year, from the first one filled
+    to the last: those before were not measured yet, those after are not
+    reported yet (a row of next year's, made ready, has none)."""
+    points = []
+    for _role, col, letter in columns.relative:
+        when = in_row_year(period, columns.in_year[col])
+        if when is not None:
+            points.append(new_point(when, ctx.reading(row_cells.get(col)), f"{letter}{row}"))
+    points.sort(key=lambda p: p.period.sort_key)
+    filled = [i for i, p in enumerate(points) if p.reading.status != "empty"]
+    return points[filled[0]:filled[-1] + 1] if filled else []
 
 
 # -------------------------------------------------------------- units

@@ -50,7 +50,8 @@ from ..periods import Period, parse_period, parse_year
 from ..values import parse_value
 from ..xlsx.refs import cell_ref, col_letters as column_letter
 from .cells import Cell, Grid, Merge
-from .rowwise import RELATIVE as RELATIVE_ROLES, is_row_wise, period_in_text, period_of_row, settle_relative
+from .rowwise import (IN_YEAR, RELATIVE as RELATIVE_ROLES, date_by_row_year, in_row_year, is_row_wise,
+                      period_in_text, period_of_row, settle_relative)
 
 PEEK_ROWS = 60  # rows of every sheet looked at to decide whether it holds a table
 MAX_BANDS = 3  # band rows looked at above a header row
@@ -507,6 +508,7 @@ def _header_from(view: View, row: int, bands: list[int], title_row: int | None) 
             columns[col] = column
     if not columns:
         return None
+    date_by_row_year(columns)
     one_column_per_role(columns)
     settle_relative(columns, title_text)
     roles = [c.role for c in columns.values()]
@@ -781,7 +783,7 @@ def one_column_per_role(columns: dict[int, Column]) -> None:
     by_role: dict[str, list[Column]] = {}
     for col in sorted(columns):
         column = columns[col]
-        if column.role not in ("period", "unknown", "description"):
+        if column.role not in ("period", "unknown", "description", IN_YEAR):
             by_role.setdefault(column.role, []).append(column)
     for role, found in by_role.items():
         if role in _PAIRED_ROLES and sum(c.period is not None for c in found) >= 2:
@@ -883,13 +885,20 @@ def settle_reporting_period(view: View, block: Block) -> None:
 
 def _row_wise_reporting_period(view: View, block: Block) -> None:
     """A row-wise table's reporting period: the latest of its rows' periods
-    whose latest figure is there (rows may be of different kinds)."""
+    whose latest figure is there (rows may be of different kinds); with the
+    quarters of each row's year, the latest quarter filled."""
     header = block.header
-    period_col, latest_col = header.role_col("row_period"), header.role_col("latest")
-    periods = [period for r in block.indicator_rows
-               if holds_figure(view.raw(r, latest_col))
-               and (period := period_of_row(view.raw(r, period_col), header.context_fy,
-                                            header.title_period)) is not None]
+    period_col = header.role_col("row_period")
+    figures = [c for c in header.columns.values() if c.role in ("latest", IN_YEAR)]
+    periods = []
+    for r in block.indicator_rows:
+        row_period = period_of_row(view.raw(r, period_col), header.context_fy, header.title_period)
+        if row_period is None:
+            continue
+        for column in figures:
+            when = row_period if column.role == "latest" else in_row_year(row_period, column.period)
+            if when is not None and holds_figure(view.raw(r, column.col)):
+                periods.append(when)
     if periods:
         block.reporting_period = max(periods, key=lambda p: p.sort_key)
 
@@ -962,7 +971,7 @@ def _add_pending(block: Block, row: int, facts: _RowFacts) -> None:
 
 
 _STRONG_STATUSES = {"number", "suppressed", "not_available"}
-_ROW_FIGURE_ROLES = set(RELATIVE_ROLES)  # a row-wise table's figure columns
+_ROW_FIGURE_ROLES = {*RELATIVE_ROLES, IN_YEAR}  # a row-wise table's figure columns
 _STRONG_ROLES = {"target", "polarity", "amber", "id"}
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from ..periods import Period, parse_period
 from ..table import IndicatorTable, TableLayout
 from .detect import Block, Header, View
+from .rowwise import IN_YEAR
 
 
 def describe_reading(view: View, block: Block) -> dict:
@@ -19,8 +20,9 @@ def describe_reading(view: View, block: Block) -> dict:
     header = block.header
     columns = []
     for col, column in sorted(header.columns.items()):
+        dated = column.period is not None and column.role != IN_YEAR  # an in-year column's is a template
         columns.append({"column": column.letter, "role": column.role,
-                        "period": column.period.canonical() if column.period else None,
+                        "period": column.period.canonical() if dated else None,
                         "label": column.label})
     runner = None
     if header.runner_up is not None:
@@ -50,7 +52,7 @@ def _bare_periods_year(header: Header) -> str | None:
     if header.context_fy is None or header.year_from is None:
         return None
     bare = [c for c in header.columns.values() if c.period is not None and " / " not in c.label
-            and parse_period(c.label) is None]
+            and c.role != IN_YEAR and parse_period(c.label) is None]
     if not bare:
         return None
     return f"{Period('year', header.context_fy).canonical()}, from {header.year_from}"
@@ -78,6 +80,8 @@ def _entry(layout: TableLayout) -> dict:
                if c["role"] in ("period", "period_later") and c["period"]}
     if not periods:
         periods = {letter: period.canonical() for letter, period in layout.period_columns}
+    # the quarters of each row's year, as the header names them ("Q1")
+    periods.update({c["column"]: c["label"] for c in reading.get("columns", []) if c["role"] == IN_YEAR})
     entry["period_columns"] = periods
     return entry
 
@@ -93,7 +97,8 @@ def layout_yaml(table: IndicatorTable) -> str:
 # A scorecard whose rows say their own period (kpi_xl.reader.rowwise).
 _ROW_WISE = {"row_period": "each row's period", "latest": "latest figure (the row's period)",
              "previous": "previous figure (the period before the row's)",
-             "last_year": "figure a year before the row's period"}
+             "last_year": "figure a year before the row's period",
+             "in_year": "figure of this quarter (or month) of the row's year"}
 
 
 def explain_text(table: IndicatorTable) -> str:

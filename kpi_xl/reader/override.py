@@ -12,7 +12,7 @@ from ..config import Config, SheetLayout
 from ..errors import ConfigError, LayoutError, Place
 from ..periods import parse_period
 from ..xlsx.refs import cell_ref, col_index as column_index
-from .rowwise import is_row_wise, settle_relative
+from .rowwise import IN_YEAR, date_by_row_year, is_row_wise, settle_relative
 from .detect import (COMPARATOR_KINDS, ROLES, Block, Column, Header, View, classify_column,
                      one_column_per_role, clip_columns, find_headers, read_body, text_of)
 
@@ -130,6 +130,7 @@ def header_from_rows(view: View, rows: list[int]) -> Header:
         column = classify_column(view, col, [(r, t) for r, t in labels if t])
         if column is not None:
             columns[col] = column
+    date_by_row_year(columns)
     one_column_per_role(columns)
     settle_relative(columns, None)  # a configured header dates nothing by a title
     return Header(view.sheet, tuple(rows), columns)
@@ -153,10 +154,17 @@ def _apply_columns(header: Header, layout: SheetLayout, where: str, config: Conf
         key = f"{where} -> period_columns -> {letter}"
         col = _column(letter, key, config)
         period = parse_period(label)
+        if period is None and header.role_col("row_period") is not None \
+                and (template := parse_period(label, 2000)) is not None and template.kind in ("quarter", "month"):
+            # "Q1" beside a column of each row's year: that year's first quarter
+            header.columns[col] = Column(col, IN_YEAR, str(label), cell_ref(bottom, col), period=template)
+            continue
         if period is None:
-            raise ConfigError(f"{label!r} is not a period label (write e.g. 'Q2 2023-24' or '2022-23')",
+            raise ConfigError(f"{label!r} is not a period label (write e.g. 'Q2 2023-24' or '2022-23'; "
+                              "'Q1' alone beside columns: {period: <letter>} of each row's year)",
                               Place(file=config.source, key=key))
         header.columns[col] = Column(col, "period", str(label), cell_ref(bottom, col), period=period)
+    date_by_row_year(header.columns)  # columns: {period: B} over "Q1 | Q2" detected
 
 
 def _require(header: Header, layout: SheetLayout, where: str, config: Config) -> None:

@@ -19,6 +19,12 @@ refresh writes its rating and direction there. The earlier rows are left as
 the council wrote them, and an info finding (``period_rows_joined``) names
 them.
 
+A row per indicator and year with its quarters across (``Indicator | Year |
+Q1 | Q2 | Q3 | Q4``, :func:`kpi_xl.reader.rowwise.date_by_row_year`) is
+joined the same way: each row's own figures are its quarters, and the
+indicator is rated on the row of its latest quarter; a row of next year's
+made ready with no figures joins it too, and is left as it is.
+
 Rows are joined only when they cannot be anything else: every row of the
 group dates its figures, no two name the same period (two rows of one name
 and one period are a repeated row or two cohorts, each read as it stands),
@@ -31,18 +37,23 @@ from ..table import Point
 from .build import Context, _unit_of, normalise_key, value_kind
 
 
-def join_period_rows(records: list[dict], latest_column: str, ctx: Context) -> list[dict]:
+def join_period_rows(records: list[dict], figure_columns: set[str], ctx: Context, *,
+                     by_year: bool = False) -> list[dict]:
     """The records of one row-wise table, each indicator given down the rows
-    made one record (on its latest row); ``latest_column``: the letter of the
-    table's Latest (or Value) column. Other records are returned as they are,
-    in sheet order (a joined indicator where its first row is)."""
+    made one record (on its latest row); ``figure_columns``: the letters of
+    the columns holding each row's own figures (its Latest or Value column,
+    or, ``by_year``, the quarters of its year). Other records are returned
+    as they are, in sheet order (a joined indicator where its first row is).
+    By year, a row of next year's with no figure yet joins its indicator's
+    other rows (a long table's row without figures is one whose period
+    cannot be read: it stays, with its warning)."""
     groups: dict[tuple, list[dict]] = {}
     for record in records:
-        if record["series"]:
+        if record["series"] or by_year:
             groups.setdefault(_indicator_key(record), []).append(record)
     kept: dict[int, dict] = {}  # id(record) -> the record it is read as part of
     for group in groups.values():
-        if len(group) > 1 and (own := _own_periods(group, latest_column)) is not None:
+        if len(group) > 1 and (own := _own_periods(group, figure_columns)) is not None:
             joined = _join(group, own, ctx)
             kept.update((id(record), joined) for record in group)
     if not kept:
@@ -67,29 +78,30 @@ def _indicator_key(record: dict) -> tuple:
     return record["area"], "name", normalise_key(record["name"] or "")
 
 
-def _own_periods(group: list[dict], latest_column: str) -> list | None:
-    """Each row's own period (that of its Latest figure), or None when the
-    rows are not one indicator's periods: a period twice, or two polarities."""
-    own = []
-    for record in group:
-        cell = f"{latest_column}{record['row']}"
-        point = next((p for p in record["series"] if p.cell == cell), None)
-        if point is None:
-            return None
-        own.append(point)
-    if len({p.period for p in own}) < len(own):
+def _own_periods(group: list[dict], figure_columns: set[str]) -> list[list[Point]] | None:
+    """Each row's own points (those of its own figure columns), or None when
+    the rows are not one indicator's periods: a period twice, two
+    polarities, or fewer than two rows with figures of their own. A row with
+    no points of its own (a year not yet reported) has none."""
+    own = [[p for p in record["series"] if p.cell.rstrip("0123456789") in figure_columns]
+           for record in group]
+    if sum(bool(points) for points in own) < 2:
+        return None
+    periods = [p.period for points in own for p in points]
+    if len(set(periods)) < len(periods):
         return None
     polarities = {r["polarity"] for r in group if r["polarity"] is not None}
     return own if len(polarities) <= 1 else None
 
 
-def _join(group: list[dict], own: list[Point], ctx: Context) -> dict:
+def _join(group: list[dict], own: list[list[Point]], ctx: Context) -> dict:
     """The group read as one indicator: its latest row's record, with every
     row's figures as its series (a row's own figure for its period before
     another row's Previous or Last year figure for it)."""
-    order = sorted(range(len(group)), key=lambda i: own[i].period.sort_key)
+    dated = [i for i, points in enumerate(own) if points]
+    order = sorted(dated, key=lambda i: own[i][-1].period.sort_key)
     latest = group[order[-1]]
-    by_period: dict = {p.period: p for p in own}
+    by_period: dict = {p.period: p for points in own for p in points}
     for i in reversed(order):  # the later row's Previous figure first
         for point in group[i]["series"]:
             by_period.setdefault(point.period, point)
@@ -101,11 +113,15 @@ def _join(group: list[dict], own: list[Point], ctx: Context) -> dict:
     latest["value_kind"] = value_kind(latest["name"], latest["unit"], latest.get("data_type"),
                                       latest["unit_word"])
     earlier = [group[i] for i in order[:-1]]
-    ctx.note(latest, PERIOD_ROWS_JOINED,
-             f"{_rows_text([r['row'] for r in earlier])} give this indicator's figures for "
-             f"{_periods_text([own[i].period for i in order[:-1]])}: they are read as its series, "
-             f"and it is rated on row {latest['row']} ({own[order[-1]].period.canonical()})",
-             latest["cells"].get("name") or f"A{latest['row']}", severity="info")
+    waiting = [r for i, r in enumerate(group) if not own[i]]
+    give = "gives" if len(earlier) == 1 else "give"
+    text = (f"{_rows_text([r['row'] for r in earlier])} {give} this indicator's figures for "
+            f"{_periods_text([p.period for i in order[:-1] for p in own[i]])}: they are read as its "
+            f"series, and it is rated on row {latest['row']} ({own[order[-1]][-1].period.canonical()})")
+    if waiting:
+        text += f"; {_rows_text([r['row'] for r in waiting])}, with no figures yet, {'is' if len(waiting) == 1 else 'are'} not read"
+    ctx.note(latest, PERIOD_ROWS_JOINED, text, latest["cells"].get("name") or f"A{latest['row']}",
+             severity="info")
     return latest
 
 

@@ -9,10 +9,15 @@ one table::
     ED4 | ...     | High    | 2022-23    | 61%      | 64%    | 65%
 
 or the title dates the figures and the columns count back from it
-("Scorecard Q2 2023-24" over "Last quarter | This quarter").
+("Scorecard Q2 2023-24" over "Last quarter | This quarter"), or each row is
+one year of an indicator and its quarters are across::
+
+    Measure | Year    | Q1  | Q2  | Q3  | Q4  | Target
+    ...     | 2022-23 |     | 18% | 21% | 18% | 20%
+    ...     | 2023-24 | 20% | 18% |     |     | 20%
 
 The reader marks such columns with the roles ``latest``, ``previous`` and
-``last_year`` (and ``row_period`` for the column of periods) and this
+``last_year``, or ``in_year`` (and ``row_period`` for the column of periods) and this
 module dates them: a title's period makes them ordinary period columns
 (:func:`settle_relative`), a row's period dates that row's figures
 (:func:`period_of_row`, read by ``kpi_xl.reader.build``). "Previous" is the period before (Q1 before Q2,
@@ -30,6 +35,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .detect import Column
 
 RELATIVE = ("latest", "previous", "last_year")
+# A quarter or month of the row's own year: "Indicator | Year | Q1 | Q2 | Q3 | Q4",
+# a row per indicator and year (:func:`date_by_row_year`).
+IN_YEAR = "in_year"
+_TEMPLATE_FY = 2000  # the year an in-year column's period is kept in until a row dates it
 # A label naming the span of its period: "Last quarter" counts back a quarter.
 _SPAN_KINDS = {"quarter": ("quarter",), "qtr": ("quarter",), "month": ("month",),
                "year": ("year", "academic_year")}
@@ -45,9 +54,44 @@ def shifted(period: Period, role: str) -> Period:
 
 
 def is_row_wise(columns: dict[int, "Column"]) -> bool:
-    """A table whose rows each say their period, with a latest figure column."""
+    """A table whose rows each say their period, with a latest figure column
+    (or the quarters of the row's year)."""
     roles = {c.role for c in columns.values()}
-    return "row_period" in roles and "latest" in roles
+    return "row_period" in roles and ("latest" in roles or IN_YEAR in roles)
+
+
+def date_by_row_year(columns: dict[int, "Column"]) -> None:
+    """``Indicator | Year | Q1 | Q2 | Q3 | Q4``, a row per indicator and year:
+    quarter (or month) columns that name no year, beside a column of each
+    row's year and no figure named relative to it, are that row's year's
+    (role :data:`IN_YEAR`, the period kept in a template year). A column a
+    band dates ("2023-24" over "Q1") keeps its band's year, and a table
+    with such columns is not read this way."""
+    values = list(columns.values())
+    if not any(c.role == "row_period" for c in values) or any(c.role in RELATIVE for c in values):
+        return
+    undated = []
+    for column in values:
+        if column.role not in ("period", "unknown") or " / " in column.label:
+            continue
+        template = parse_period(column.label, _TEMPLATE_FY)
+        if parse_period(column.label) is None and template is not None \
+                and template.kind in ("quarter", "month"):
+            undated.append((column, template))
+    banded = [c for c in values if c.role == "period" and " / " in c.label]
+    if len(undated) < 2 or banded:
+        return
+    for column, template in undated:
+        column.role, column.period = IN_YEAR, template
+
+
+def in_row_year(period: Period, template: Period) -> Period | None:
+    """An in-year column's period for a row of ``period`` (its financial
+    year); None for an academic year, whose quarters are not the council's."""
+    if period.kind == "academic_year":
+        return None
+    dated = Period(template.kind, period.fy, template.number)
+    return Period(dated.kind, dated.fy, dated.number, dated.canonical())
 
 
 def settle_relative(columns: dict[int, "Column"], title: str | None) -> None:
@@ -67,7 +111,7 @@ def settle_relative(columns: dict[int, "Column"], title: str | None) -> None:
     if len(dated) == 1 and "latest" not in roles:
         _count_back_from(dated[0].period, relative)
         return
-    if dated or "latest" not in roles:
+    if dated or not {"latest", IN_YEAR} & roles:
         _give_up(relative)
         return
     if "row_period" in roles:
