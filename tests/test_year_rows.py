@@ -16,15 +16,11 @@ from kpi_xl import refresh
 from kpi_xl.config import load_config
 from kpi_xl.reader import read_workbook
 from tests.layout_set import LONG_QUARTERS, LONG_ROWS, build_year_rows
-from tests.test_long_tables import _long
+from tests.test_long_tables import RATED_BY_HAND, _long
 from tests.test_one_reading import _recalculated
 
 # measure -> (latest row, RAG, arrow): rows 2-7 hold 2022-23 then 2023-24 of each
-BY_HAND = {
-    "% of referrals to which are repeat referrals within 12 months": (3, "GREEN", "↓"),  # 18.2 < 20
-    "% Assessments completed within 45 working days": (5, "RED", "↓"),  # 67.5, under 76
-    "% Of child protection visits within timescale (10 working days)": (7, "RED", "↓"),  # 75, under 76
-}
+BY_HAND = {name: (row, *RATED_BY_HAND[name]) for name, row in zip(RATED_BY_HAND, (3, 5, 7))}
 
 
 @pytest.fixture
