@@ -13,6 +13,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from kpi_xl import refresh
+from kpi_xl.check import check_workbook
 from kpi_xl.config import load_config
 from kpi_xl.reader import read_workbook
 from tests.layout_set import LONG_QUARTERS, LONG_ROWS, build_year_rows
@@ -136,3 +137,20 @@ def test_quarters_a_band_dates_are_not_the_rows_year(tmp_path):
     wb.save(tmp_path / "band.xlsx")
     table = read_workbook(tmp_path / "band.xlsx")
     assert "in_year" not in {c["role"] for c in table.layouts[0].reading["columns"]}
+
+
+def test_codes_areas_short_years_and_a_published_rating(tmp_path):
+    """Codes join the rows, "22/23" in the year column is that year, and the
+    latest row's published RAG is checked against the rule."""
+    book = _years(tmp_path / "codes.xlsx", [
+        ("FD1", "Front Door", REPEAT, "22/23", None, 0.180, 0.210, 0.179, 0.20, "Lower is better", "A"),
+        ("FD1", "Front Door", REPEAT, "23/24", 0.200, 0.182, None, None, 0.20, "Lower is better", "R")],
+        header=("Ref", "Area", "Measure", "Financial Year", "Q1", "Q2", "Q3", "Q4", "Target", "Polarity",
+                "RAG"))
+    result = check_workbook(book, load_config())
+    [record] = result.table.records
+    assert (record["id"], record["area"], record["row"], record["published_rag"]) == ("FD1", "Front Door", 3, "R")
+    assert [p.period.canonical() for p in record["series"]] == LONG_QUARTERS
+    # 18.2% against a target of 20%, lower is better: GREEN by the rule, published RED
+    [disagrees] = result.report.of_type("rag_disagrees")
+    assert disagrees.place.cell == "K3"

@@ -29,7 +29,7 @@ import datetime as _dt
 import re
 from typing import TYPE_CHECKING
 
-from ..periods import Period, parse_period
+from ..periods import Period, parse_period, parse_year
 
 if TYPE_CHECKING:  # pragma: no cover
     from .detect import Column
@@ -183,6 +183,9 @@ def _period_named(value: object, context_fy: int | None) -> Period | None:
         return None
     text = value.strip()[:_TITLE_CHARS]  # a period is a few words: prose is not read through
     found = parse_period(text, context_fy) or period_in_text(text)
+    if found is None and (fy := parse_year(text)) is not None:
+        # "22/23" in a column of periods is a year (a header of it alone could be ages, "16-17")
+        found = Period("year", fy, None, text)
     if found is None and (match := _DAY_MONTH_YEAR.search(text)):
         day, month, year = (int(g) for g in match.groups())
         try:
