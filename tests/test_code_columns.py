@@ -7,10 +7,9 @@ Quarter 1 2017-18), the code split from the name as the report writes
 """
 from __future__ import annotations
 
-from openpyxl import Workbook
-
 from kpi_xl.check import check_workbook
 from kpi_xl.config import load_config
+from tests.test_reader_support import rows_workbook
 
 ADOPTION = [
     ("A1", "Average time between a child entering care and moving in with adoptive family", 574, 603, 426),
@@ -22,14 +21,7 @@ ADOPTION = [
 
 
 def _book(path, header, rows):
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Adoption"
-    ws.append(header)
-    for row in rows:
-        ws.append(list(row))
-    wb.save(path)
-    return path
+    return rows_workbook(path, "Adoption", header, rows)
 
 
 def test_codes_in_the_kpi_column_are_ids_and_the_description_names(tmp_path):

@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from kpi_xl.config import load_config
 from kpi_xl.reader import read_workbook
 from kpi_xl.reader.comparator_text import comparators_in_text
+from tests.test_reader_support import rows_workbook
 
 ROWS = [  # indicator, comparators as written, 2016/17 out-turn, Q1 2017-18
     ("Percentage of agency staff", "WM – 17.6% Eng – 16.1%", .133, .189),
@@ -24,14 +25,7 @@ TRUTH = {"Percentage of agency staff": {"region": .176, "england": .161},
 
 
 def _book(path, header=("Indicators", "Comparators", "2016/17 Out-turn", "Q1 2017-18")):
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Performance Report"
-    ws.append(list(header))
-    for row in ROWS:
-        ws.append(list(row))
-    wb.save(path)
-    return path
+    return rows_workbook(path, "Performance Report", header, ROWS)
 
 
 def test_the_comparators_cell_is_read_by_its_labels(tmp_path):

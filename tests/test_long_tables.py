@@ -10,13 +10,14 @@ default rule (AMBER within 5% of the target, so 76%-80% for a target of 80%).
 from __future__ import annotations
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from kpi_xl import refresh
 from kpi_xl.config import load_config
 from kpi_xl.reader import read_workbook
 from tests.layout_set import LONG_QUARTERS, LONG_ROWS, build_long_table
 from tests.test_one_reading import _recalculated
+from tests.test_reader_support import rows_workbook
 
 # measure -> (RAG, arrow) at Q2 2023-24 (tests/test_year_rows.py lays the same out by year)
 RATED_BY_HAND = {
@@ -77,14 +78,7 @@ def test_the_written_formulas_recalculate_to_the_refresh_ratings(long_book, tmp_
 
 
 def _long(path, rows, header=("Code", "Indicator", "Period", "Value", "Target", "Polarity")):
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Data"
-    ws.append(list(header))
-    for row in rows:
-        ws.append(list(row))
-    wb.save(path)
-    return path
+    return rows_workbook(path, "Data", header, rows)
 
 
 def test_rows_naming_one_period_twice_are_not_joined(tmp_path):

@@ -99,6 +99,18 @@ MULTIROW_INDICATORS = [
 ]
 
 
+def rows_workbook(path: Path, sheet: str, header, rows) -> Path:
+    """One sheet: a header row, then ``rows`` as given."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append(list(header))
+    for row in rows:
+        ws.append(list(row))
+    wb.save(path)
+    return path
+
+
 def multirow_workbook(path: Path, *, merged_labels: bool = True, title: bool = True) -> Path:
     """Three header rows: a QUARTERS band, then "22-23" over Q4 and
     "2023-2024" over Q1-Q3, then the column labels; an area column filled on
