@@ -156,6 +156,10 @@ def parse_period(label: object, context_fy: int | None = None) -> Period | None:
     label is not a period. Never raises."""
     if isinstance(label, str) and len(label) <= _CACHED_LABEL:
         return _parse_label(label, context_fy)
+    return _parse_safely(label, context_fy)
+
+
+def _parse_safely(label: object, context_fy: int | None) -> Period | None:
     try:
         return _parse_period(label, context_fy)
     except Exception:  # a header cell must never stop a read
@@ -163,17 +167,21 @@ def parse_period(label: object, context_fy: int | None = None) -> Period | None:
 
 
 _CACHED_LABEL = 120  # a header label's length at most, for the cache
+# Header detection asks of every label of every row that could be a header,
+# under each band reading: a wide sheet of short text repeats its labels
+# thousands of times. A Period is frozen, so one serves every ask.
+_parse_label = lru_cache(maxsize=8192)(_parse_safely)
+
+TEMPLATE_FY = 2000  # the year a period that names none is kept in until something dates it
 
 
-@lru_cache(maxsize=8192)
-def _parse_label(label: str, context_fy: int | None) -> Period | None:
-    # Header detection asks of every label of every row that could be a
-    # header, under each band reading: a wide sheet of short text repeats its
-    # labels thousands of times. A Period is frozen, so one serves every ask.
-    try:
-        return _parse_period(label, context_fy)
-    except Exception:  # a header cell must never stop a read
+def period_needing_a_year(label: object) -> Period | None:
+    """The period a label names once a year is given ("Q1", "Apr",
+    "Apr-Jun"), in :data:`TEMPLATE_FY`; None when it names a year of its own
+    or is no period."""
+    if parse_period(label) is not None:
         return None
+    return parse_period(label, TEMPLATE_FY)
 
 
 def _parse_period(label: object, context_fy: int | None) -> Period | None:

@@ -29,7 +29,7 @@ from .explain import describe_reading
 from .keep import table_rows
 from .override import blocks_from_layout, entries_by_sheet
 from .period_rows import join_period_rows
-from .rowwise import IN_YEAR, is_row_wise
+from .rowwise import is_row_wise
 from .sequence import period_findings, period_target_findings, room_findings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -109,9 +109,7 @@ def read_workbook(path: "str | Path | Package", config: Config | None = None) ->
         ctx.findings.extend(period_target_findings(layout, str(path)))
         read = block_records(view, block, index, ctx)
         if is_row_wise(block.header.columns):  # a long table, or a row per indicator and year
-            figures = {c.letter for c in block.header.columns.values() if c.role in ("latest", IN_YEAR)}
-            by_year = any(c.role == IN_YEAR for c in block.header.columns.values())
-            read = join_period_rows(read, figures, ctx, by_year=by_year)
+            read = join_period_rows(read, block.header, ctx)
         records.extend(read)
     assign_ids(records)
     ctx.flush()
@@ -126,12 +124,14 @@ def read_workbook(path: "str | Path | Package", config: Config | None = None) ->
 def _raise_if_undated(path: Path, undated: dict[str, list[tuple[str, str]]]) -> None:
     """When no table is found because its period labels name no year
     ("Q1 | Q2 | Q3" under no dated title), say so and how to date them."""
-    for sheet, found in undated.items():
-        raise LayoutError(
-            _undated_message(found) + ": put the year in a title above the table ('KPIs "
-            "2023-24'), beside a 'Financial year' label above it, in a target's header "
-            "('Target 2023-24') or in the sheet's name, or give each column its period in your "
-            "config (layout: -> period_columns)", Place(file=str(path), sheet=sheet, cell=_span(found)))
+    if not undated:
+        return
+    sheet, found = next(iter(undated.items()))  # the first sheet looked at
+    raise LayoutError(
+        _undated_message(found) + ": put the year in a title above the table ('KPIs "
+        "2023-24'), beside a 'Financial year' label above it, in a target's header "
+        "('Target 2023-24') or in the sheet's name, or give each column its period in your "
+        "config (layout: -> period_columns)", Place(file=str(path), sheet=sheet, cell=_span(found)))
 
 
 def _undated_message(found: list[tuple[str, str]]) -> str:

@@ -33,7 +33,7 @@ from ..xlsx.refs import col_letters as column_letter, split_sheet_ref
 from .cells import Cell
 from .detect import DASHES, Block, Column, Header, View, holds_figure, text_of
 from .comparator_text import comparators_in_text
-from .rowwise import IN_YEAR, RELATIVE, in_row_year, is_row_wise, period_of_row, shifted
+from .rowwise import IN_YEAR, RELATIVE, column_period, is_row_wise, period_of_row
 
 # Added to table.COLUMNS by the reader (the schema allows additions).
 EXTRA_COLUMNS: dict[str, str] = {
@@ -393,24 +393,15 @@ def _row_series(row_cells: dict[int, Cell], columns: RecordColumns, row: int, sh
                      "dated and are not rated (write e.g. 'Q2 2023-24', '2022-23' or 'Sep 2023')",
                      sheet, where)
         return []
-    if columns.in_year:
-        return _in_year_series(row_cells, columns, row, period, ctx)
-    points = [new_point(shifted(period, role), ctx.reading(row_cells.get(col)), f"{letter}{row}")
-              for role, col, letter in columns.relative]
-    return sorted(points, key=lambda p: p.period.sort_key)
-
-
-def _in_year_series(row_cells: dict[int, Cell], columns: RecordColumns, row: int, period: Period,
-                    ctx: Context) -> list[Point]:
-    """A row's quarters (or months) of its year, from the first one filled
-    to the last: those before were not measured yet, those after are not
-    reported yet (a row of next year's, made ready, has none)."""
-    points = []
-    for _role, col, letter in columns.relative:
-        when = in_row_year(period, columns.in_year[col])
-        if when is not None:
-            points.append(new_point(when, ctx.reading(row_cells.get(col)), f"{letter}{row}"))
+    points = [new_point(when, ctx.reading(row_cells.get(col)), f"{letter}{row}")
+              for role, col, letter in columns.relative
+              if (when := column_period(period, role, columns.in_year.get(col))) is not None]
     points.sort(key=lambda p: p.period.sort_key)
+    if not columns.in_year:
+        return points
+    # A row's quarters of its year run from the first filled to the last: those
+    # before were not measured yet, those after are not reported yet (a row of
+    # next year's, made ready, has none).
     filled = [i for i, p in enumerate(points) if p.reading.status != "empty"]
     return points[filled[0]:filled[-1] + 1] if filled else []
 

@@ -46,11 +46,11 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-from ..periods import Period, parse_period, parse_year
+from ..periods import Period, parse_period, parse_year, period_needing_a_year
 from ..values import parse_value
 from ..xlsx.refs import cell_ref, col_letters as column_letter
 from .cells import Cell, Grid, Merge
-from .rowwise import (IN_YEAR, RELATIVE as RELATIVE_ROLES, date_by_row_year, in_row_year, is_row_wise,
+from .rowwise import (IN_YEAR, RELATIVE as RELATIVE_ROLES, column_period, date_by_row_year, is_row_wise,
                       period_in_text, period_of_row, settle_relative)
 
 PEEK_ROWS = 60  # rows of every sheet looked at to decide whether it holds a table
@@ -184,17 +184,16 @@ def role_of_label(label: str | None) -> str | None:
 _CACHED_LABEL = 120
 
 
-@lru_cache(maxsize=8192)  # asked of every label of every row that could be a header
-def _role_of_short_label(label: str) -> str | None:
-    return _role_of_text(label)
-
-
 def _role_of_text(label: str) -> str | None:
     key = label.lower().replace("–", "-").replace("’", "'").strip(" :*")
     for role, pattern in _ROLE_PATTERNS:
         if pattern.search(key):
             return role
     return None
+
+
+# asked of every label of every row that could be a header
+_role_of_short_label = lru_cache(maxsize=8192)(_role_of_text)
 
 
 # -------------------------------------------------------------- data model
@@ -578,7 +577,7 @@ def undated_periods(view: View, last_row: int) -> list[tuple[str, str]] | None:
         if not any(t and role_of_label(t) == "name" for _c, t in labels):
             continue
         undated = [(cell_ref(row, col), t) for col, t in labels
-                   if t and parse_period(t) is None and parse_period(t, 2000) is not None]
+                   if t and period_needing_a_year(t) is not None]
         if len(undated) >= 2:
             return undated
     return None
@@ -896,7 +895,7 @@ def _row_wise_reporting_period(view: View, block: Block) -> None:
         if row_period is None:
             continue
         for column in figures:
-            when = row_period if column.role == "latest" else in_row_year(row_period, column.period)
+            when = column_period(row_period, column.role, column.period)
             if when is not None and holds_figure(view.raw(r, column.col)):
                 periods.append(when)
     if periods:

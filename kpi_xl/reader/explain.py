@@ -2,8 +2,9 @@
 
 ``kpi-xl check BOOK --explain`` prints, per table: its header rows, every
 column's role and period, where the year of period columns that name none
-was read, the reporting period (the latest period holding a figure), the rows read and skipped, and the reading that won over the
-runner-up. It then prints ``layout:`` entries that read the same
+was read, the reporting period (the latest period holding a figure), the
+rows read and skipped, and the reading that won over the runner-up. It then
+prints ``layout:`` entries that read the same
 indicators when given back with ``--config``, so an officer corrects one
 line (a column letter, a row) instead of writing an override from scratch.
 """

@@ -12,7 +12,7 @@ from ..config import Config, SheetLayout
 from ..errors import ConfigError, LayoutError, Place
 from ..periods import parse_period
 from ..xlsx.refs import cell_ref, col_index as column_index
-from .rowwise import IN_YEAR, date_by_row_year, is_row_wise, settle_relative
+from .rowwise import IN_YEAR, date_by_row_year, in_year_template, is_row_wise, settle_relative
 from .detect import (COMPARATOR_KINDS, ROLES, Block, Column, Header, View, classify_column,
                      one_column_per_role, clip_columns, find_headers, read_body, text_of)
 
@@ -155,7 +155,7 @@ def _apply_columns(header: Header, layout: SheetLayout, where: str, config: Conf
         col = _column(letter, key, config)
         period = parse_period(label)
         if period is None and header.role_col("row_period") is not None \
-                and (template := parse_period(label, 2000)) is not None and template.kind in ("quarter", "month"):
+                and (template := in_year_template(label)) is not None:
             # "Q1" beside a column of each row's year: that year's first quarter
             header.columns[col] = Column(col, IN_YEAR, str(label), cell_ref(bottom, col), period=template)
             continue

@@ -35,18 +35,21 @@ from __future__ import annotations
 from ..finding_types import PERIOD_ROWS_JOINED
 from ..table import Point
 from .build import Context, _unit_of, normalise_key, value_kind
+from .detect import Header
+from .rowwise import IN_YEAR
 
 
-def join_period_rows(records: list[dict], figure_columns: set[str], ctx: Context, *,
-                     by_year: bool = False) -> list[dict]:
-    """The records of one row-wise table, each indicator given down the rows
-    made one record (on its latest row); ``figure_columns``: the letters of
-    the columns holding each row's own figures (its Latest or Value column,
-    or, ``by_year``, the quarters of its year). Other records are returned
-    as they are, in sheet order (a joined indicator where its first row is).
-    By year, a row of next year's with no figure yet joins its indicator's
-    other rows (a long table's row without figures is one whose period
-    cannot be read: it stays, with its warning)."""
+def join_period_rows(records: list[dict], header: Header, ctx: Context) -> list[dict]:
+    """The records of one row-wise table (``header``: its header), each
+    indicator given down the rows made one record (on its latest row). A
+    row's own figures are those of its Latest (or Value) column, or of the
+    quarters of its year. Other records are returned as they are, in sheet
+    order (a joined indicator where its first row is). By year, a row of
+    next year's with no figure yet joins its indicator's other rows (a long
+    table's row without figures is one whose period cannot be read: it
+    stays, with its warning)."""
+    figure_columns = {c.letter for c in header.columns.values() if c.role in ("latest", IN_YEAR)}
+    by_year = any(c.role == IN_YEAR for c in header.columns.values())
     groups: dict[tuple, list[dict]] = {}
     for record in records:
         if record["series"] or by_year:
@@ -119,7 +122,8 @@ def _join(group: list[dict], own: list[list[Point]], ctx: Context) -> dict:
             f"{_periods_text([p.period for i in order[:-1] for p in own[i]])}: they are read as its "
             f"series, and it is rated on row {latest['row']} ({own[order[-1]][-1].period.canonical()})")
     if waiting:
-        text += f"; {_rows_text([r['row'] for r in waiting])}, with no figures yet, {'is' if len(waiting) == 1 else 'are'} not read"
+        verb = "is" if len(waiting) == 1 else "are"
+        text += f"; {_rows_text([r['row'] for r in waiting])}, with no figures yet, {verb} not read"
     ctx.note(latest, PERIOD_ROWS_JOINED, text, latest["cells"].get("name") or f"A{latest['row']}",
              severity="info")
     return latest

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from ..periods import Period, parse_period, parse_year
+from ..periods import Period, parse_period, parse_year, period_needing_a_year
 
 if TYPE_CHECKING:  # pragma: no cover
     from .detect import Column
@@ -38,7 +39,6 @@ RELATIVE = ("latest", "previous", "last_year")
 # A quarter or month of the row's own year: "Indicator | Year | Q1 | Q2 | Q3 | Q4",
 # a row per indicator and year (:func:`date_by_row_year`).
 IN_YEAR = "in_year"
-_TEMPLATE_FY = 2000  # the year an in-year column's period is kept in until a row dates it
 # A label naming the span of its period: "Last quarter" counts back a quarter.
 _SPAN_KINDS = {"quarter": ("quarter",), "qtr": ("quarter",), "month": ("month",),
                "year": ("year", "academic_year")}
@@ -70,14 +70,9 @@ def date_by_row_year(columns: dict[int, "Column"]) -> None:
     values = list(columns.values())
     if not any(c.role == "row_period" for c in values) or any(c.role in RELATIVE for c in values):
         return
-    undated = []
-    for column in values:
-        if column.role not in ("period", "unknown") or " / " in column.label:
-            continue
-        template = parse_period(column.label, _TEMPLATE_FY)
-        if parse_period(column.label) is None and template is not None \
-                and template.kind in ("quarter", "month"):
-            undated.append((column, template))
+    undated = [(column, template) for column in values
+               if column.role in ("period", "unknown") and " / " not in column.label
+               and (template := in_year_template(column.label)) is not None]
     banded = [c for c in values if c.role == "period" and " / " in c.label]
     if len(undated) < 2 or banded:
         return
@@ -85,13 +80,27 @@ def date_by_row_year(columns: dict[int, "Column"]) -> None:
         column.role, column.period = IN_YEAR, template
 
 
+def in_year_template(label: str) -> Period | None:
+    """The quarter (or month) a label such as "Q1" or "Apr" names with no
+    year, in a template year (:func:`kpi_xl.periods.period_needing_a_year`)."""
+    template = period_needing_a_year(label)
+    return template if template is not None and template.kind in ("quarter", "month") else None
+
+
 def in_row_year(period: Period, template: Period) -> Period | None:
     """An in-year column's period for a row of ``period`` (its financial
     year); None for an academic year, whose quarters are not the council's."""
     if period.kind == "academic_year":
         return None
-    dated = Period(template.kind, period.fy, template.number)
-    return Period(dated.kind, dated.fy, dated.number, dated.canonical())
+    dated = replace(template, fy=period.fy)
+    return replace(dated, label=dated.canonical())
+
+
+def column_period(period: Period, role: str, template: Period | None = None) -> Period | None:
+    """The period a row-wise figure column holds for a row of ``period``:
+    the row's own (Latest), the one before it (Previous), a year before, or
+    the quarter ``template`` of the row's year (:data:`IN_YEAR`)."""
+    return in_row_year(period, template) if role == IN_YEAR else shifted(period, role)
 
 
 def settle_relative(columns: dict[int, "Column"], title: str | None) -> None:
